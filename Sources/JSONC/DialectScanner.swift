@@ -1,0 +1,428 @@
+/// Checks a text against OneGo's JSON dialect and records where every value and key starts.
+///
+/// json-c builds the values; this scanner makes the checks json-c does not make (duplicate keys,
+/// single quotes, `NaN`, leading zeros, trailing commas, text after the value) and gives each
+/// value its byte offset. Offsets are recorded in pre-order: for an object, its own offset, then
+/// for each member the key's offset followed by the member value's offsets; for an array, its own
+/// offset followed by its elements'. json-c keeps members in source order, so a walk over its tree
+/// in the same order pairs every value with its offset.
+struct DialectScanner {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+    private(set) var offsets: [Int] = []
+    private let maxDepth: Int
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+        offsets.reserveCapacity(bytes.count / 8)
+    }
+
+    /// Scans the whole text; throws at the first problem.
+    mutating func scan() throws(JSONSyntaxError) {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            throw JSONSyntaxError(offset: 0, message: "remove the byte-order mark at the start of the file")
+        }
+        try skipTrivia()
+        if index >= bytes.count {
+            throw JSONSyntaxError(offset: index, message: "the file is empty; expected a JSON value")
+        }
+        try scanValue(depth: 0)
+        try skipTrivia()
+        if index < bytes.count {
+            throw JSONSyntaxError(offset: index, message: "unexpected text after the JSON value")
+        }
+    }
+
+    // MARK: - Values
+
+    private mutating func scanValue(depth: Int) throws(JSONSyntaxError) {
+        try skipTrivia()
+        guard index < bytes.count else {
+            throw JSONSyntaxError(offset: index, message: "expected a value but the file ended")
+        }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            try scanObject(depth: depth + 1)
+        case UInt8(ascii: "["):
+            try scanArray(depth: depth + 1)
+        case UInt8(ascii: "\""):
+            offsets.append(index)
+            _ = try scanString(decode: false)
+        case UInt8(ascii: "'"):
+            throw singleQuoteError()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            offsets.append(index)
+            try scanNumber()
+        case UInt8(ascii: "+"):
+            throw JSONSyntaxError(offset: index, message: "a number may not start with '+'")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
+            offsets.append(index)
+            try scanLiteral()
+        default:
+            throw JSONSyntaxError(offset: index, message: "expected a value, found \(describeByte(at: index))")
+        }
+    }
+
+    private mutating func scanObject(depth: Int) throws(JSONSyntaxError) {
+        try checkDepth(depth)
+        offsets.append(index)
+        index += 1
+        var seen: [String: Int] = [:]
+        try skipTrivia()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        var lastComma: Int?
+        while true {
+            try skipTrivia()
+            guard index < bytes.count else {
+                throw JSONSyntaxError(offset: index, message: "the object is not closed; expected '}'")
+            }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                break
+            case UInt8(ascii: "'"):
+                throw singleQuoteError()
+            case UInt8(ascii: "}") where lastComma != nil:
+                throw JSONSyntaxError(offset: lastComma ?? index, message: "remove the trailing comma before '}'")
+            default:
+                throw JSONSyntaxError(
+                    offset: index,
+                    message: "expected a key in double quotes, found \(describeByte(at: index))"
+                )
+            }
+            let keyOffset = index
+            let key = try scanString(decode: true)
+            if let first = seen[key] {
+                throw JSONSyntaxError(
+                    offset: keyOffset,
+                    message: "duplicate key '\(key)' in the same object",
+                    relatedOffset: first
+                )
+            }
+            seen[key] = keyOffset
+            offsets.append(keyOffset)
+            try skipTrivia()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw JSONSyntaxError(offset: index, message: "expected ':' after the key '\(key)'")
+            }
+            index += 1
+            try scanValue(depth: depth)
+            try skipTrivia()
+            guard index < bytes.count else {
+                throw JSONSyntaxError(offset: index, message: "the object is not closed; expected '}'")
+            }
+            if bytes[index] == UInt8(ascii: ",") {
+                lastComma = index
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            } else {
+                throw JSONSyntaxError(
+                    offset: index,
+                    message: "expected ',' or '}' after the value of '\(key)', found \(describeByte(at: index))"
+                )
+            }
+        }
+    }
+
+    private mutating func scanArray(depth: Int) throws(JSONSyntaxError) {
+        try checkDepth(depth)
+        offsets.append(index)
+        index += 1
+        try skipTrivia()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            try scanValue(depth: depth)
+            try skipTrivia()
+            guard index < bytes.count else {
+                throw JSONSyntaxError(offset: index, message: "the array is not closed; expected ']'")
+            }
+            if bytes[index] == UInt8(ascii: ",") {
+                let comma = index
+                index += 1
+                try skipTrivia()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                    throw JSONSyntaxError(offset: comma, message: "remove the trailing comma before ']'")
+                }
+            } else if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return
+            } else {
+                throw JSONSyntaxError(
+                    offset: index,
+                    message: "expected ',' or ']' in the array, found \(describeByte(at: index))"
+                )
+            }
+        }
+    }
+
+    private mutating func scanLiteral() throws(JSONSyntaxError) {
+        let start = index
+        while index < bytes.count, isIdentifierByte(bytes[index]) { index += 1 }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        switch word {
+        case "true", "false", "null":
+            return
+        case "NaN", "Infinity":
+            throw JSONSyntaxError(offset: start, message: "'\(word)' is not a JSON value; write a number")
+        default:
+            throw JSONSyntaxError(
+                offset: start,
+                message: "'\(word)' is not a JSON value; put text in double quotes"
+            )
+        }
+    }
+
+    private mutating func scanNumber() throws(JSONSyntaxError) {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "I") || bytes[index] == UInt8(ascii: "N") {
+                throw JSONSyntaxError(offset: start, message: "'-Infinity' is not a JSON value; write a number")
+            }
+        }
+        guard index < bytes.count, isDigit(bytes[index]) else {
+            throw JSONSyntaxError(offset: start, message: "expected a digit after '-'")
+        }
+        if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count, isDigit(bytes[index + 1]) {
+            throw JSONSyntaxError(offset: start, message: "a number may not have leading zeros")
+        }
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw JSONSyntaxError(offset: index, message: "expected a digit after the decimal point")
+            }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw JSONSyntaxError(offset: index, message: "expected a digit in the exponent")
+            }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, isIdentifierByte(bytes[index]) {
+            throw JSONSyntaxError(offset: start, message: "malformed number")
+        }
+    }
+
+    // MARK: - Strings
+
+    /// Scans a double-quoted string starting at `index`; returns the decoded text when asked.
+    private mutating func scanString(decode: Bool) throws(JSONSyntaxError) -> String {
+        let open = index
+        index += 1
+        let contentStart = index
+        var decoded: [UInt8]? = nil
+        while true {
+            guard index < bytes.count else {
+                throw JSONSyntaxError(offset: open, message: "the string is not closed; expected '\"'")
+            }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<index])
+                index += 1
+                guard decode else { return "" }
+                if let decoded { return String(decoding: decoded, as: UTF8.self) }
+                return String(decoding: content, as: UTF8.self)
+            } else if byte == UInt8(ascii: "\\") {
+                if decode, decoded == nil { decoded = Array(bytes[contentStart..<index]) }
+                let scalar = try scanEscape()
+                if decode { decoded?.append(contentsOf: Array(String(scalar).utf8)) }
+            } else if byte < 0x20 {
+                throw JSONSyntaxError(
+                    offset: index,
+                    message: "a control character cannot stand in a string; write it as an escape such as \\n"
+                )
+            } else if byte < 0x80 {
+                decoded?.append(byte)
+                index += 1
+            } else {
+                let start = index
+                try skipUTF8Sequence()
+                decoded?.append(contentsOf: bytes[start..<index])
+            }
+        }
+    }
+
+    private mutating func scanEscape() throws(JSONSyntaxError) -> Unicode.Scalar {
+        let start = index
+        index += 1
+        guard index < bytes.count else {
+            throw JSONSyntaxError(offset: start, message: "the string is not closed; expected '\"'")
+        }
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""): return "\""
+        case UInt8(ascii: "\\"): return "\\"
+        case UInt8(ascii: "/"): return "/"
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            let high = try scanHex4(escapeStart: start)
+            if (0xD800...0xDBFF).contains(high) {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
+                else {
+                    throw JSONSyntaxError(offset: start, message: "a \\u escape names half of a surrogate pair")
+                }
+                index += 2
+                let low = try scanHex4(escapeStart: start)
+                guard (0xDC00...0xDFFF).contains(low),
+                    let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                else {
+                    throw JSONSyntaxError(offset: start, message: "a \\u escape names half of a surrogate pair")
+                }
+                return scalar
+            }
+            guard let scalar = Unicode.Scalar(high) else {
+                throw JSONSyntaxError(offset: start, message: "a \\u escape names half of a surrogate pair")
+            }
+            return scalar
+        default:
+            throw JSONSyntaxError(offset: start, message: "invalid escape '\\\(describeRaw(byte))' in a string")
+        }
+    }
+
+    private mutating func scanHex4(escapeStart: Int) throws(JSONSyntaxError) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard index < bytes.count, let digit = hexValue(bytes[index]) else {
+                throw JSONSyntaxError(offset: escapeStart, message: "a \\u escape needs four hexadecimal digits")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    /// Steps over one UTF-8 sequence of two to four bytes, or throws if it is malformed.
+    private mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
+        let start = index
+        let lead = bytes[index]
+        let length: Int
+        let minimum: UInt32
+        var scalar: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F); minimum = 0x80
+        case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F); minimum = 0x800
+        case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07); minimum = 0x10000
+        default: throw JSONSyntaxError(offset: start, message: "invalid UTF-8 byte sequence; save the file as UTF-8")
+        }
+        guard start + length <= bytes.count else {
+            throw JSONSyntaxError(offset: start, message: "invalid UTF-8 byte sequence; save the file as UTF-8")
+        }
+        for position in (start + 1)..<(start + length) {
+            let byte = bytes[position]
+            guard byte & 0xC0 == 0x80 else {
+                throw JSONSyntaxError(offset: start, message: "invalid UTF-8 byte sequence; save the file as UTF-8")
+            }
+            scalar = scalar << 6 | UInt32(byte & 0x3F)
+        }
+        if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) {
+            throw JSONSyntaxError(offset: start, message: "invalid UTF-8 byte sequence; save the file as UTF-8")
+        }
+        index = start + length
+    }
+
+    // MARK: - Whitespace and comments
+
+    private mutating func skipTrivia() throws(JSONSyntaxError) {
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                index += 1
+            case UInt8(ascii: "/"):
+                let start = index
+                guard index + 1 < bytes.count else {
+                    throw JSONSyntaxError(offset: start, message: "a comment starts with '//' or '/*'")
+                }
+                if bytes[index + 1] == UInt8(ascii: "/") {
+                    index += 2
+                    while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { try skipCommentByte() }
+                } else if bytes[index + 1] == UInt8(ascii: "*") {
+                    index += 2
+                    while true {
+                        guard index < bytes.count else {
+                            throw JSONSyntaxError(offset: start, message: "the comment is not closed; expected '*/'")
+                        }
+                        if bytes[index] == UInt8(ascii: "*"), index + 1 < bytes.count,
+                            bytes[index + 1] == UInt8(ascii: "/")
+                        {
+                            index += 2
+                            break
+                        }
+                        try skipCommentByte()
+                    }
+                } else {
+                    throw JSONSyntaxError(offset: start, message: "a comment starts with '//' or '/*'")
+                }
+            default:
+                return
+            }
+        }
+    }
+
+    private mutating func skipCommentByte() throws(JSONSyntaxError) {
+        if bytes[index] < 0x80 {
+            index += 1
+        } else {
+            try skipUTF8Sequence()
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func checkDepth(_ depth: Int) throws(JSONSyntaxError) {
+        if depth > maxDepth {
+            throw JSONSyntaxError(offset: index, message: "values are nested more than \(maxDepth) levels deep")
+        }
+    }
+
+    private func singleQuoteError() -> JSONSyntaxError {
+        JSONSyntaxError(offset: index, message: "single-quoted strings are not JSON; use double quotes")
+    }
+
+    private func describeByte(at position: Int) -> String {
+        guard position < bytes.count else { return "the end of the file" }
+        return "'\(describeRaw(bytes[position]))'"
+    }
+
+    private func describeRaw(_ byte: UInt8) -> String {
+        if byte >= 0x20, byte < 0x7F { return String(UnicodeScalar(byte)) }
+        return "\\u{\(String(byte, radix: 16))}"
+    }
+}
+
+private func isDigit(_ byte: UInt8) -> Bool {
+    byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+}
+
+private func isIdentifierByte(_ byte: UInt8) -> Bool {
+    isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+        || byte == UInt8(ascii: "_")
+}
+
+private func hexValue(_ byte: UInt8) -> UInt32? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
+    default: return nil
+    }
+}
