@@ -22,7 +22,12 @@ let package = Package(
             pkgConfig: "json-c",
             providers: [.apt(["libjson-c-dev"])]
         ),
-        .target(name: "JSONC", dependencies: ["CJSONC"], swiftSettings: strictSettings),
+        .target(
+            name: "JSONC",
+            dependencies: ["CJSONC"],
+            swiftSettings: strictSettings,
+            linkerSettings: [.linkedLibrary("m")]
+        ),
         .target(name: "BundleKit", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .target(
             name: "OneGoCLI",

@@ -1,0 +1,559 @@
+/// What compiling a bundle gives: the compiled value when there are no errors, and every diagnostic.
+public struct CompilationResult: Sendable {
+    /// The compiled bundle, or `nil` when an error was found.
+    public var compiled: CompiledBundle?
+    /// Errors and warnings, in the order found.
+    public var diagnostics: [Diagnostic]
+
+    /// Whether any diagnostic is an error.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// Compiles a bundle over the catalog into a ``CompiledBundle``.
+///
+/// Situations answered are fixed; those left open keep their conditions in the result, so that
+/// compiling with no answers shows everything a bundle may ask. The compiler checks references,
+/// conditions, cycles, merged constraints, inputs, promises; every combination of situation
+/// answers (up to ``maximumCombinations``) is tried for items that can never be active and inputs
+/// that no active item produces.
+///
+/// ```swift
+/// let result = BundleCompiler(catalog: library.catalog)
+///     .compile(bundle, answers: ["hiresStaff": "yes"])
+/// print(result.compiled?.fields.count ?? 0)
+/// ```
+public struct BundleCompiler: Sendable {
+    /// The most combinations of situation answers tried when looking for dead items and missing inputs.
+    public static let maximumCombinations = 4096
+
+    /// The catalog the bundle's references resolve in.
+    public let catalog: Catalog
+
+    /// Creates a compiler.
+    public init(catalog: Catalog) {
+        self.catalog = catalog
+    }
+
+    /// Compiles `bundle` for the given situation answers (situation id → choice value).
+    public func compile(_ bundle: BundleDefinition, answers: [String: String] = [:]) -> CompilationResult {
+        var run = CompilationRun(catalog: catalog, bundle: bundle, answers: answers)
+        let compiled = run.compile()
+        let hasErrors = run.diagnostics.contains { $0.severity == .error }
+        return CompilationResult(compiled: hasErrors ? nil : compiled, diagnostics: run.diagnostics)
+    }
+}
+
+/// One compilation's working state.
+private struct CompilationRun {
+    let catalog: Catalog
+    let bundle: BundleDefinition
+    let answers: [String: String]
+    var diagnostics: [Diagnostic] = []
+
+    /// Bundle items whose catalog item exists, with that item.
+    private var entries: [(use: BundleItem, item: Item)] = []
+
+    init(catalog: Catalog, bundle: BundleDefinition, answers: [String: String]) {
+        self.catalog = catalog
+        self.bundle = bundle
+        self.answers = answers
+    }
+
+    private func known(_ name: String) -> ConditionLiteral? {
+        answers[name].map { .string($0) }
+    }
+
+    mutating func compile() -> CompiledBundle {
+        checkAnswers()
+        resolveItems()
+        checkReferencesAndConditions()
+        analyseCombinations()
+        let active = entries.compactMap { entry -> (use: BundleItem, item: Item, condition: ConditionExpression)? in
+            let residual = entry.use.condition?.expression.specialized(known) ?? .constant(true)
+            if case .constant(false) = residual { return nil }
+            return (entry.use, entry.item, residual)
+        }
+        let (fields, fieldsSeparately) = mergeFields(active)
+        let (materials, materialsSeparately) = mergeMaterials(active)
+        let subcases = plan(active)
+        let (criticalDays, criticalPath) = criticalPath(subcases)
+        if bundle.promisedDays < criticalDays {
+            diagnostics.append(
+                Diagnostic(
+                    .error, .promiseBelowCriticalPath,
+                    "bundle '\(bundle.id)' promises \(bundle.promisedDays) working days, but its critical path takes \(criticalDays)",
+                    at: bundle.promisedDaysLocation,
+                    notes: ["critical path: " + criticalPath.joined(separator: " → ")]))
+        }
+        let legalTotal = active.reduce(0) { $0 + ($1.item.legalDays ?? $1.item.promisedDays) }
+        return CompiledBundle(
+            bundle: bundle.id, version: bundle.version, name: bundle.name, description: bundle.description,
+            answers: bundle.situations.compactMap { situation in answers[situation.id].map { (situation.id, $0) } },
+            openSituations: bundle.situations.filter { answers[$0.id] == nil },
+            fields: fields,
+            sections: bundle.sections.map { ($0.id, $0.title) },
+            materials: materials, subcases: subcases, promisedDays: bundle.promisedDays,
+            criticalPathDays: criticalDays, criticalPath: criticalPath, legalDaysTotal: legalTotal,
+            projections: projections(subcases, active: active, fields: fields, materials: materials),
+            fieldsAskedSeparately: fieldsSeparately, materialsNeededSeparately: materialsSeparately)
+    }
+
+    // MARK: - References
+
+    private mutating func checkAnswers() {
+        for (key, value) in answers.sorted(by: { $0.key < $1.key }) {
+            guard let situation = bundle.situation(key) else {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference, "bundle '\(bundle.id)' has no situation '\(key)'", at: nil,
+                        suggestion: Suggestion.closest(to: key, among: bundle.situations.map(\.id))))
+                continue
+            }
+            let choices = situation.choices.map(\.value)
+            if !choices.contains(value) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference, "situation '\(key)' has no choice '\(value)'", at: nil,
+                        suggestion: Suggestion.closest(to: value, among: choices),
+                        notes: ["its choices are \(choices.map { "'\($0)'" }.joined(separator: ", "))"]))
+            }
+        }
+    }
+
+    private mutating func resolveItems() {
+        for use in bundle.items {
+            guard let item = catalog.items[use.item] else {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference, "unknown item '\(use.item)'", at: use.location,
+                        suggestion: Suggestion.closest(to: use.item, among: catalog.items.ids)))
+                continue
+            }
+            entries.append((use, item))
+        }
+    }
+
+    /// Elements the bundle's items ask for, in first-asked order.
+    private var askedElements: [Element] {
+        var seen = Set<String>()
+        var result: [Element] = []
+        for entry in entries {
+            for field in entry.item.fields where !seen.contains(field.element) {
+                seen.insert(field.element)
+                if let element = catalog.elements[field.element] { result.append(element) }
+            }
+        }
+        return result
+    }
+
+    private mutating func checkReferencesAndConditions() {
+        let itemIDs = bundle.items.map(\.item)
+        for use in bundle.items {
+            for (after, location) in zip(use.after, use.afterLocations) where !itemIDs.contains(after) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference,
+                        "item '\(use.item)' waits for '\(after)', which is not an item of this bundle", at: location,
+                        suggestion: Suggestion.closest(to: after, among: itemIDs)))
+            }
+        }
+        let asked = askedElements
+        let scope = ConditionScope(
+            situations: bundle.situations, elements: asked, outOfScopeReason: "no item of this bundle asks for it")
+        for use in bundle.items {
+            if let condition = use.condition { diagnostics += scope.check(condition, catalog: catalog) }
+        }
+        let askedIDs = asked.map(\.id)
+        for entry in bundle.fieldSwitches {
+            diagnostics += scope.check(entry.condition, catalog: catalog)
+            if !askedIDs.contains(entry.target) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference, "no item of this bundle asks for the field '\(entry.target)'",
+                        at: entry.location, suggestion: Suggestion.closest(to: entry.target, among: askedIDs)))
+            }
+        }
+        let neededMaterials = entries.flatMap { $0.item.materials.map(\.material) }
+        for entry in bundle.materialSwitches {
+            diagnostics += scope.check(entry.condition, catalog: catalog)
+            if !neededMaterials.contains(entry.target) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference, "no item of this bundle needs the material '\(entry.target)'",
+                        at: entry.location, suggestion: Suggestion.closest(to: entry.target, among: neededMaterials)))
+            }
+        }
+        for section in bundle.sections {
+            for (element, location) in zip(section.elements, section.elementLocations)
+            where !askedIDs.contains(element) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .unknownReference,
+                        "section '\(section.id)' lists '\(element)', which no item of this bundle asks for",
+                        at: location, suggestion: Suggestion.closest(to: element, among: askedIDs)))
+            }
+        }
+    }
+
+    // MARK: - Combinations
+
+    /// Tries every combination of situation answers: finds items no answer switches on, and inputs
+    /// that no active item produces under the given answers.
+    private mutating func analyseCombinations() {
+        let situations = bundle.situations.filter { !$0.choices.isEmpty }
+        var everActive = Set<String>()
+        var reported = Set<String>()
+        var combination = [Int](repeating: 0, count: situations.count)
+        var tried = 0
+        repeat {
+            var values: [String: String] = [:]
+            for (situation, choice) in zip(situations, combination) {
+                values[situation.id] = situation.choices[choice].value
+            }
+            let consistent = answers.allSatisfy { values[$0.key] == nil || values[$0.key] == $0.value }
+            let possible = entries.map { entry in
+                entry.use.condition?.expression.evaluate { values[$0].map { .string($0) } } != false
+            }
+            for (entry, isPossible) in zip(entries, possible) where isPossible {
+                everActive.insert(entry.use.item)
+            }
+            if consistent {
+                for (entry, isPossible) in zip(entries, possible) where isPossible {
+                    for input in entry.item.inputs where !reported.contains(entry.use.item + "\u{0}" + input) {
+                        let produced = zip(entries, possible).contains { $0.1 && $0.0.item.outputs.contains(input) }
+                        if !produced {
+                            reported.insert(entry.use.item + "\u{0}" + input)
+                            let when = situations.map { "\($0.id) = \(values[$0.id] ?? "")" }.joined(separator: ", ")
+                            diagnostics.append(
+                                Diagnostic(
+                                    .error, .inputNotProduced,
+                                    "item '\(entry.use.item)' needs '\(input)', but no active item produces it"
+                                        + (when.isEmpty ? "" : " when \(when)"),
+                                    at: entry.use.location,
+                                    notes: producersNote(of: input)))
+                        }
+                    }
+                }
+            }
+            tried += 1
+        } while tried < BundleCompiler.maximumCombinations && Self.next(&combination, situations)
+        for entry in entries where !everActive.contains(entry.use.item) {
+            diagnostics.append(
+                Diagnostic(
+                    .error, .itemNeverActive,
+                    "item '\(entry.use.item)' is never included: no answer to the situations makes its condition true",
+                    at: entry.use.condition?.location ?? entry.use.location,
+                    notes: ["condition: \(entry.use.condition?.text ?? "")"]))
+        }
+    }
+
+    private func producersNote(of element: String) -> [String] {
+        let producers = catalog.items.all.filter { $0.outputs.contains(element) }.map(\.id)
+        if producers.isEmpty { return ["no item in the catalog produces '\(element)'"] }
+        return ["produced by \(producers.map { "'\($0)'" }.joined(separator: ", ")) in the catalog"]
+    }
+
+    private static func next(_ combination: inout [Int], _ situations: [Situation]) -> Bool {
+        for position in combination.indices.reversed() {
+            combination[position] += 1
+            if combination[position] < situations[position].choices.count { return true }
+            combination[position] = 0
+        }
+        return false
+    }
+
+    // MARK: - Combined form
+
+    private struct FieldDraft {
+        var element: Element
+        var conditions: [ConditionExpression] = []
+        var requiring: [ConditionExpression] = []
+        var constraints: FieldConstraints
+        var choices: [String]
+        var items: [String] = []
+        var minLengthFrom = "the element", maxLengthFrom = "the element"
+        var minimumFrom = "the element", maximumFrom = "the element"
+        var choicesFrom = "the element"
+    }
+
+    private mutating func mergeFields(
+        _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
+    ) -> ([CompiledField], Int) {
+        var drafts: [String: FieldDraft] = [:]
+        var order: [String] = []
+        var separately = 0
+        let switches = Dictionary(bundle.fieldSwitches.map { ($0.target, $0.condition.expression) }) { a, _ in a }
+        for entry in active {
+            for field in entry.item.fields {
+                guard let element = catalog.elements[field.element] else { continue }
+                let condition = ConditionExpression.conjunction([
+                    entry.condition,
+                    switches[field.element]?.specialized(known) ?? .constant(true),
+                    field.condition?.expression.specialized(known) ?? .constant(true),
+                ])
+                if case .constant(false) = condition { continue }
+                separately += 1
+                var draft =
+                    drafts[field.element]
+                    ?? FieldDraft(
+                        element: element, constraints: element.constraints, choices: element.choices.map(\.value))
+                if drafts[field.element] == nil { order.append(field.element) }
+                draft.conditions.append(condition)
+                if field.required { draft.requiring.append(condition) }
+                if !draft.items.contains(entry.item.id) { draft.items.append(entry.item.id) }
+                merge(field, of: entry.item, into: &draft)
+                drafts[field.element] = draft
+            }
+        }
+        var sectionOf: [String: String] = [:]
+        var ordered: [String] = []
+        for section in bundle.sections {
+            for element in section.elements where drafts[element] != nil && sectionOf[element] == nil {
+                sectionOf[element] = section.id
+                ordered.append(element)
+            }
+        }
+        ordered += order.filter { sectionOf[$0] == nil }
+        let fields = ordered.compactMap { id -> CompiledField? in
+            guard let draft = drafts[id] else { return nil }
+            let condition = ConditionExpression.disjunction(draft.conditions)
+            let requiredWhen = ConditionExpression.disjunction(draft.requiring)
+            return CompiledField(
+                element: id, label: draft.element.label, hint: draft.element.hint, type: draft.element.type,
+                required: !draft.requiring.isEmpty,
+                requiredWhen: draft.requiring.isEmpty || requiredWhen == condition ? nil : requiredWhen,
+                condition: condition == .constant(true) ? nil : condition,
+                constraints: FieldConstraints(
+                    minLength: draft.constraints.minLength, maxLength: draft.constraints.maxLength,
+                    minimum: draft.constraints.minimum, maximum: draft.constraints.maximum,
+                    choices: draft.element.type == .choice ? draft.choices : nil),
+                choices: draft.element.choices.filter { draft.choices.contains($0.value) },
+                sensitive: draft.element.sensitive, items: draft.items, section: sectionOf[id])
+        }
+        return (fields, separately)
+    }
+
+    /// Narrows a draft by one item's limits and reports limits no value can meet.
+    private mutating func merge(_ field: ItemField, of item: Item, into draft: inout FieldDraft) {
+        let source = "item '\(item.id)'"
+        let limits = field.constraints
+        if let value = limits.minLength, value > (draft.constraints.minLength ?? Int.min) {
+            draft.constraints.minLength = value
+            draft.minLengthFrom = source
+        }
+        if let value = limits.maxLength, value < (draft.constraints.maxLength ?? Int.max) {
+            draft.constraints.maxLength = value
+            draft.maxLengthFrom = source
+        }
+        if let value = limits.minimum, value > (draft.constraints.minimum ?? -Double.infinity) {
+            draft.constraints.minimum = value
+            draft.minimumFrom = source
+        }
+        if let value = limits.maximum, value < (draft.constraints.maximum ?? Double.infinity) {
+            draft.constraints.maximum = value
+            draft.maximumFrom = source
+        }
+        let id = draft.element.id
+        if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength, minimum > maximum {
+            clash(
+                "field '\(id)' cannot be filled: \(draft.minLengthFrom) asks at least \(minimum) characters and \(draft.maxLengthFrom) at most \(maximum)",
+                at: field.location)
+            draft.constraints.minLength = nil
+        }
+        if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum {
+            clash(
+                "field '\(id)' cannot be filled: \(draft.minimumFrom) asks at least \(ConditionLiteral.number(minimum).source) and \(draft.maximumFrom) at most \(ConditionLiteral.number(maximum).source)",
+                at: field.location)
+            draft.constraints.minimum = nil
+        }
+        if let allowed = limits.choices {
+            let narrowed = draft.choices.filter { allowed.contains($0) }
+            if narrowed.isEmpty, !draft.choices.isEmpty {
+                clash(
+                    "field '\(id)' cannot be filled: \(draft.choicesFrom) allows only \(draft.choices.map { "'\($0)'" }.joined(separator: ", ")) and \(source) only \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
+                    at: field.location)
+            } else {
+                draft.choices = narrowed
+                draft.choicesFrom = source
+            }
+        }
+    }
+
+    private mutating func clash(_ message: String, at location: SourceLocation) {
+        diagnostics.append(
+            Diagnostic(
+                .error, .unsatisfiableConstraints, message, at: location,
+                notes: ["in bundle '\(bundle.id)', both items ask for the same element, so one value must meet both"]))
+    }
+
+    // MARK: - Material checklist
+
+    private func mergeMaterials(
+        _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
+    ) -> ([CompiledMaterial], Int) {
+        var drafts: [String: (material: CompiledMaterial, conditions: [ConditionExpression])] = [:]
+        var order: [String] = []
+        var separately = 0
+        let switches = Dictionary(bundle.materialSwitches.map { ($0.target, $0.condition.expression) }) { a, _ in a }
+        for entry in active {
+            for need in entry.item.materials {
+                guard let material = catalog.materials[need.material] else { continue }
+                let condition = ConditionExpression.conjunction([
+                    entry.condition,
+                    switches[need.material]?.specialized(known) ?? .constant(true),
+                    need.condition?.expression.specialized(known) ?? .constant(true),
+                ])
+                if case .constant(false) = condition { continue }
+                separately += 1
+                var draft =
+                    drafts[need.material]
+                    ?? (
+                        CompiledMaterial(
+                            material: material.id, name: material.name, form: .electronic, copies: 0,
+                            sharedData: material.sharedData, acceptWithGaps: true, condition: nil, items: [],
+                            departments: []), []
+                    )
+                if drafts[need.material] == nil { order.append(need.material) }
+                draft.material.form = max(draft.material.form, need.form ?? material.form)
+                draft.material.copies = max(draft.material.copies, need.copies ?? material.copies)
+                draft.material.acceptWithGaps = draft.material.acceptWithGaps && need.acceptWithGaps
+                if !draft.material.items.contains(entry.item.id) { draft.material.items.append(entry.item.id) }
+                if !draft.material.departments.contains(entry.item.department) {
+                    draft.material.departments.append(entry.item.department)
+                }
+                draft.conditions.append(condition)
+                drafts[need.material] = draft
+            }
+        }
+        let materials = order.compactMap { id -> CompiledMaterial? in
+            guard var draft = drafts[id] else { return nil }
+            let condition = ConditionExpression.disjunction(draft.conditions)
+            draft.material.condition = condition == .constant(true) ? nil : condition
+            return draft.material
+        }
+        return (materials, separately)
+    }
+
+    // MARK: - Fan-out plan
+
+    private mutating func plan(
+        _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
+    ) -> [PlannedSubcase] {
+        let activeIDs = active.map(\.item.id)
+        var subcases = active.map { entry -> PlannedSubcase in
+            var after = entry.use.after.filter { activeIDs.contains($0) }
+            var inputs: [PlannedInput] = []
+            for input in entry.item.inputs {
+                for producer in active where producer.item.id != entry.item.id && producer.item.outputs.contains(input) {
+                    if !after.contains(producer.item.id) { after.append(producer.item.id) }
+                    if let index = inputs.firstIndex(where: { $0.from == producer.item.id }) {
+                        inputs[index].elements.append(input)
+                    } else {
+                        inputs.append(PlannedInput(from: producer.item.id, elements: [input]))
+                    }
+                }
+            }
+            return PlannedSubcase(
+                item: entry.item.id, name: entry.item.name, department: entry.item.department,
+                departmentName: catalog.departments[entry.item.department]?.name
+                    ?? LocalizedText(zh: entry.item.department, en: entry.item.department),
+                kind: entry.item.kind, promisedDays: entry.item.promisedDays, legalDays: entry.item.legalDays,
+                condition: entry.condition == .constant(true) ? nil : entry.condition, after: after, inputs: inputs,
+                outputs: entry.item.outputs, earlyStart: entry.use.earlyStart)
+        }
+        if let cycle = findCycle(subcases) {
+            let location = bundle.items.first { $0.item == cycle[0] }?.location
+            diagnostics.append(
+                Diagnostic(
+                    .error, .dependencyCycle, "dependency cycle: " + cycle.joined(separator: " → "), at: location,
+                    notes: ["each item waits for the next to be issued, so none can start"]))
+            for index in subcases.indices { subcases[index].after.removeAll { cycle.contains($0) } }
+        }
+        return subcases
+    }
+
+    /// A cycle in the `after` graph, as a path whose last entry repeats the first.
+    private func findCycle(_ subcases: [PlannedSubcase]) -> [String]? {
+        let graph = Dictionary(subcases.map { ($0.item, $0.after) }) { a, _ in a }
+        var state: [String: Int] = [:]
+        var stack: [String] = []
+        func visit(_ node: String) -> [String]? {
+            state[node] = 1
+            stack.append(node)
+            for next in graph[node] ?? [] {
+                if state[next] == 1, let start = stack.firstIndex(of: next) {
+                    return Array(stack[start...]) + [next]
+                }
+                if state[next] == nil, let cycle = visit(next) { return cycle }
+            }
+            stack.removeLast()
+            state[node] = 2
+            return nil
+        }
+        for subcase in subcases where state[subcase.item] == nil {
+            if let cycle = visit(subcase.item) { return cycle }
+        }
+        return nil
+    }
+
+    /// The longest chain of promised days, assuming the graph has no cycle.
+    private func criticalPath(_ subcases: [PlannedSubcase]) -> (Int, [String]) {
+        let byID = Dictionary(subcases.map { ($0.item, $0) }) { a, _ in a }
+        var finish: [String: Int] = [:]
+        var previous: [String: String] = [:]
+        func finishDay(_ id: String, depth: Int) -> Int {
+            if let known = finish[id] { return known }
+            guard let subcase = byID[id], depth <= subcases.count else { return 0 }
+            var start = 0
+            for before in subcase.after {
+                let day = finishDay(before, depth: depth + 1)
+                if day > start || previous[id] == nil {
+                    start = max(start, day)
+                    previous[id] = before
+                }
+            }
+            finish[id] = start + subcase.promisedDays
+            return start + subcase.promisedDays
+        }
+        var best: (days: Int, id: String)?
+        for subcase in subcases {
+            let day = finishDay(subcase.item, depth: 0)
+            if best == nil || day > (best?.days ?? 0) { best = (day, subcase.item) }
+        }
+        guard let best else { return (0, []) }
+        var path = [best.id]
+        while let before = previous[path[0]], !path.contains(before) { path.insert(before, at: 0) }
+        return (best.days, path)
+    }
+
+    // MARK: - Projections
+
+    private func projections(
+        _ subcases: [PlannedSubcase],
+        active: [(use: BundleItem, item: Item, condition: ConditionExpression)],
+        fields: [CompiledField],
+        materials: [CompiledMaterial]
+    ) -> [DepartmentProjection] {
+        var result: [DepartmentProjection] = []
+        for subcase in subcases {
+            var projection =
+                result.first { $0.department == subcase.department }
+                ?? DepartmentProjection(department: subcase.department, items: [], fields: [], materials: [], inputs: [])
+            projection.items.append(subcase.item)
+            for field in fields where field.items.contains(subcase.item) && !projection.fields.contains(field.element) {
+                projection.fields.append(field.element)
+            }
+            for material in materials
+            where material.items.contains(subcase.item) && !projection.materials.contains(material.material) {
+                projection.materials.append(material.material)
+            }
+            projection.inputs += subcase.inputs
+            if let index = result.firstIndex(where: { $0.department == subcase.department }) {
+                result[index] = projection
+            } else {
+                result.append(projection)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import JSONC
+
+/// Everything under a bundles directory: the merged catalog, the bundles, their source files and
+/// the problems found while reading them.
+///
+/// ```swift
+/// let library = BundleLibrary.load(root: "Bundles")
+/// let result = BundleCompiler(catalog: library.catalog).compile(library.bundle("newborn")!, answers: [:])
+/// ```
+public struct BundleLibrary: Sendable {
+    /// The directory the library was read from.
+    public var root: String
+    /// The merged catalog.
+    public var catalog: Catalog
+    /// The bundles, sorted by id.
+    public var bundles: [BundleDefinition]
+    /// Every file read, by path, for rendering diagnostics.
+    public var sources: [String: SourceFile]
+    /// Problems found while reading (syntax, unknown keys, wrong types, duplicates).
+    public var diagnostics: [Diagnostic]
+
+    /// The bundle with an id.
+    public func bundle(_ id: String) -> BundleDefinition? {
+        bundles.first { $0.id == id }
+    }
+
+    /// Reads `ROOT/catalog/*.json` and the bundles: `bundleFiles` when given, else `ROOT/*.json`.
+    public static func load(root: String, bundleFiles: [String]? = nil) -> BundleLibrary {
+        var library = BundleLibrary(root: root, catalog: Catalog(), bundles: [], sources: [:], diagnostics: [])
+        let catalogDirectory = (root as NSString).appendingPathComponent("catalog")
+        for path in jsonFiles(in: catalogDirectory) {
+            guard let (document, reader) = library.parse(path) else { continue }
+            CatalogReader(reader: reader).read(document.root, into: &library.catalog)
+            library.diagnostics += reader.diagnostics
+        }
+        if library.catalog.items.count == 0, !FileManager.default.fileExists(atPath: catalogDirectory) {
+            library.diagnostics.append(
+                Diagnostic(
+                    .error, .missingKey, "no catalog found: expected the directory \(catalogDirectory)",
+                    at: nil))
+        }
+        var seen: [String: SourceLocation] = [:]
+        for path in bundleFiles ?? jsonFiles(in: root) {
+            guard let (document, reader) = library.parse(path) else { continue }
+            let bundle = BundleReader(reader: reader).read(document.root)
+            library.diagnostics += reader.diagnostics
+            guard let bundle else { continue }
+            if let first = seen[bundle.id] {
+                library.diagnostics.append(
+                    Diagnostic(
+                        .error, .duplicateDefinition, "bundle id '\(bundle.id)' is used by two files",
+                        at: bundle.location, notes: ["first used in \(first.path)"]))
+                continue
+            }
+            seen[bundle.id] = bundle.location
+            library.bundles.append(bundle)
+        }
+        library.bundles.sort { $0.id < $1.id }
+        return library
+    }
+
+    /// Parses one file, recording its source; reports unreadable files and syntax errors.
+    private mutating func parse(_ path: String) -> (JSONDocument, DocumentReader)? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            diagnostics.append(Diagnostic(.error, .jsonSyntax, "cannot read the file", at: SourceLocation(path: path, offset: 0, pointer: "")))
+            return nil
+        }
+        let bytes = [UInt8](data)
+        sources[path] = SourceFile(path: path, bytes: bytes)
+        do throws(JSONSyntaxError) {
+            let document = try JSONDocument(parsing: bytes, path: path)
+            let reader = DocumentReader(path: path)
+            reader.sourceBytes = bytes
+            return (document, reader)
+        } catch {
+            var notes: [String] = []
+            if let related = error.relatedOffset, let source = sources[path] {
+                let (line, column) = source.lineAndColumn(of: related)
+                notes.append("first defined at line \(line), column \(column)")
+            }
+            diagnostics.append(
+                Diagnostic(
+                    .error, .jsonSyntax, error.message, at: SourceLocation(path: path, offset: error.offset, pointer: ""),
+                    notes: notes))
+            return nil
+        }
+    }
+
+    /// The `.json` files directly inside a directory, sorted by name.
+    static func jsonFiles(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().map { (directory as NSString).appendingPathComponent($0) }
+    }
+}

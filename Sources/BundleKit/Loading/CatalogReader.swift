@@ -1,0 +1,199 @@
+import JSONC
+
+/// Reads catalog files (`Bundles/catalog/*.json`) into a ``Catalog``.
+///
+/// A catalog file is an object with any of `departments`, `elements`, `materials` and `items`,
+/// each an object of entries by id. Several files merge into one catalog; an id defined twice
+/// is an error.
+struct CatalogReader {
+    private let reader: DocumentReader
+
+    init(reader: DocumentReader) {
+        self.reader = reader
+    }
+
+    /// Adds the file's entries to `catalog`.
+    func read(_ root: JSONNode, into catalog: inout Catalog) {
+        guard
+            let file = reader.object(
+                root, at: "", what: "a catalog file", allowed: ["departments", "elements", "materials", "items"])
+        else { return }
+        for member in reader.table(file["departments"], in: file, what: "departments") {
+            if let department = readDepartment(member, pointer: "/departments/" + member.key) {
+                if let existing = catalog.departments[department.id] {
+                    duplicate("department", department.id, at: department.location, first: existing.location)
+                } else {
+                    catalog.departments.set(department.id, department)
+                }
+            }
+        }
+        for member in reader.table(file["elements"], in: file, what: "elements") {
+            if let element = readElement(member, pointer: JSONPointer.appending("/elements", member.key)) {
+                if let existing = catalog.elements[element.id] {
+                    if existing.type != element.type {
+                        reader.report(
+                            Diagnostic(
+                                .error, .conflictingElementType,
+                                "element '\(element.id)' is defined as '\(element.type.rawValue)' here and as '\(existing.type.rawValue)' in \(existing.location.path)",
+                                at: element.location,
+                                notes: ["an element has one type everywhere; give the other meaning its own id"]))
+                    } else {
+                        duplicate("element", element.id, at: element.location, first: existing.location)
+                    }
+                } else {
+                    catalog.elements.set(element.id, element)
+                }
+            }
+        }
+        for member in reader.table(file["materials"], in: file, what: "materials") {
+            if let material = readMaterial(member, pointer: JSONPointer.appending("/materials", member.key)) {
+                if let existing = catalog.materials[material.id] {
+                    duplicate("material", material.id, at: material.location, first: existing.location)
+                } else {
+                    catalog.materials.set(material.id, material)
+                }
+            }
+        }
+        for member in reader.table(file["items"], in: file, what: "items") {
+            if let item = readItem(member, pointer: JSONPointer.appending("/items", member.key)) {
+                if let existing = catalog.items[item.id] {
+                    duplicate("item", item.id, at: item.location, first: existing.location)
+                } else {
+                    catalog.items.set(item.id, item)
+                }
+            }
+        }
+    }
+
+    private func duplicate(_ kind: String, _ id: String, at location: SourceLocation, first: SourceLocation) {
+        reader.report(
+            Diagnostic(
+                .error, .duplicateDefinition, "\(kind) '\(id)' is defined twice",
+                at: location, notes: ["first defined in \(first.path) at \(first.pointer)"]))
+    }
+
+    // MARK: - Entries
+
+    private func readDepartment(_ member: JSONMember, pointer: String) -> Department? {
+        guard
+            let fields = reader.object(
+                member.node, at: pointer, what: "department '\(member.key)'", allowed: ["name"], required: ["name"]),
+            let name = reader.localized(fields, "name")
+        else { return nil }
+        return Department(id: member.key, name: name, location: keyLocation(member, pointer))
+    }
+
+    private func readElement(_ member: JSONMember, pointer: String) -> Element? {
+        guard
+            let fields = reader.object(
+                member.node, at: pointer, what: "element '\(member.key)'",
+                allowed: [
+                    "label", "hint", "type", "minLength", "maxLength", "minimum", "maximum", "choices", "sensitive",
+                ],
+                required: ["label", "type"])
+        else { return nil }
+        let label = reader.localized(fields, "label")
+        let hint = reader.localized(fields, "hint")
+        let type = reader.word(fields, "type", as: ElementType.self)
+        let choices = reader.choices(fields, "choices")
+        if let type, type == .choice, choices.isEmpty {
+            reader.error(
+                .missingKey, "element '\(member.key)' of type 'choice' needs 'choices'",
+                at: reader.location(member.node, pointer))
+        }
+        if let type, type != .choice, let choicesMember = fields["choices"] {
+            reader.error(
+                .invalidValue, "'choices' is only for elements of type 'choice'",
+                at: reader.location(choicesMember.node, pointer + "/choices"))
+        }
+        guard let label, let type else { return nil }
+        let constraints = FieldConstraints(
+            minLength: reader.integer(fields, "minLength"),
+            maxLength: reader.integer(fields, "maxLength"),
+            minimum: reader.number(fields, "minimum"),
+            maximum: reader.number(fields, "maximum"),
+            choices: nil)
+        return Element(
+            id: member.key, label: label, hint: hint, type: type, constraints: constraints, choices: choices,
+            sensitive: reader.bool(fields, "sensitive") ?? false, location: keyLocation(member, pointer))
+    }
+
+    private func readMaterial(_ member: JSONMember, pointer: String) -> Material? {
+        guard
+            let fields = reader.object(
+                member.node, at: pointer, what: "material '\(member.key)'",
+                allowed: ["name", "form", "copies", "sharedData"], required: ["name"]),
+            let name = reader.localized(fields, "name")
+        else { return nil }
+        return Material(
+            id: member.key, name: name, form: reader.word(fields, "form", as: MaterialForm.self) ?? .original,
+            copies: reader.integer(fields, "copies", minimum: 1) ?? 1,
+            sharedData: reader.bool(fields, "sharedData") ?? false, location: keyLocation(member, pointer))
+    }
+
+    private func readItem(_ member: JSONMember, pointer: String) -> Item? {
+        guard
+            let fields = reader.object(
+                member.node, at: pointer, what: "item '\(member.key)'",
+                allowed: [
+                    "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials",
+                    "outputs", "inputs",
+                ],
+                required: ["name", "department", "kind", "promisedDays"])
+        else { return nil }
+        let name = reader.localized(fields, "name")
+        let department = reader.string(fields, "department")
+        let kind = reader.word(fields, "kind", as: ItemKind.self)
+        let promisedDays = reader.integer(fields, "promisedDays")
+        var itemFields: [ItemField] = []
+        for field in reader.table(fields["fields"], in: fields, what: "fields") {
+            let fieldPointer = JSONPointer.appending(pointer + "/fields", field.key)
+            guard
+                let entry = reader.object(
+                    field.node, at: fieldPointer, what: "field '\(field.key)' of item '\(member.key)'",
+                    allowed: ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"])
+            else { continue }
+            let allowed = reader.strings(entry, "choices").map(\.0)
+            itemFields.append(
+                ItemField(
+                    element: field.key, required: reader.bool(entry, "required") ?? true,
+                    constraints: FieldConstraints(
+                        minLength: reader.integer(entry, "minLength"), maxLength: reader.integer(entry, "maxLength"),
+                        minimum: reader.number(entry, "minimum"), maximum: reader.number(entry, "maximum"),
+                        choices: entry["choices"] == nil ? nil : allowed),
+                    condition: reader.condition(entry),
+                    location: SourceLocation(path: reader.path, offset: field.keyOffset, pointer: fieldPointer)))
+        }
+        var itemMaterials: [ItemMaterial] = []
+        for material in reader.table(fields["materials"], in: fields, what: "materials") {
+            let materialPointer = JSONPointer.appending(pointer + "/materials", material.key)
+            guard
+                let entry = reader.object(
+                    material.node, at: materialPointer, what: "material '\(material.key)' of item '\(member.key)'",
+                    allowed: ["copies", "form", "when", "acceptWithGaps"])
+            else { continue }
+            itemMaterials.append(
+                ItemMaterial(
+                    material: material.key, copies: reader.integer(entry, "copies", minimum: 1),
+                    form: reader.word(entry, "form", as: MaterialForm.self), condition: reader.condition(entry),
+                    acceptWithGaps: reader.bool(entry, "acceptWithGaps") ?? false,
+                    location: SourceLocation(path: reader.path, offset: material.keyOffset, pointer: materialPointer)))
+        }
+        var referenceLocations: [String: SourceLocation] = [:]
+        let outputs = reader.strings(fields, "outputs")
+        let inputs = reader.strings(fields, "inputs")
+        for (id, location) in outputs + inputs where referenceLocations[id] == nil {
+            referenceLocations[id] = location
+        }
+        guard let name, let department, let kind, let promisedDays else { return nil }
+        return Item(
+            id: member.key, code: reader.string(fields, "code"), name: name, department: department, kind: kind,
+            legalDays: reader.integer(fields, "legalDays"), promisedDays: promisedDays, fields: itemFields,
+            materials: itemMaterials, outputs: outputs.map(\.0), inputs: inputs.map(\.0),
+            location: keyLocation(member, pointer), referenceLocations: referenceLocations)
+    }
+
+    private func keyLocation(_ member: JSONMember, _ pointer: String) -> SourceLocation {
+        SourceLocation(path: reader.path, offset: member.keyOffset, pointer: pointer)
+    }
+}

@@ -1,0 +1,235 @@
+import JSONC
+
+/// The members of one JSON object, checked against the keys the format allows.
+struct ObjectFields {
+    /// The object's JSON pointer.
+    var pointer: String
+    /// The node of the object itself.
+    var node: JSONNode
+    /// Members by key.
+    var members: [String: JSONMember]
+
+    subscript(key: String) -> JSONMember? { members[key] }
+}
+
+/// Reads the values of one parsed file into model values, collecting diagnostics as it goes.
+///
+/// Reading never stops at the first problem: a bad value is reported and skipped, so an author
+/// sees every problem of a file at once.
+final class DocumentReader {
+    let path: String
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(path: String) {
+        self.path = path
+    }
+
+    // MARK: - Reporting
+
+    func location(_ node: JSONNode, _ pointer: String) -> SourceLocation {
+        SourceLocation(path: path, offset: node.offset, pointer: pointer)
+    }
+
+    func report(_ diagnostic: Diagnostic) {
+        diagnostics.append(diagnostic)
+    }
+
+    func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation, suggestion: String? = nil) {
+        diagnostics.append(Diagnostic(.error, code, message, at: location, suggestion: suggestion))
+    }
+
+    // MARK: - Objects
+
+    /// Checks that `node` is an object with only `allowed` keys and every `required` key.
+    func object(
+        _ node: JSONNode,
+        at pointer: String,
+        what: String,
+        allowed: [String],
+        required: [String] = []
+    ) -> ObjectFields? {
+        guard let members = node.value.members else {
+            error(.wrongType, "\(what) must be an object, not \(node.value.kindDescription)", at: location(node, pointer))
+            return nil
+        }
+        var table: [String: JSONMember] = [:]
+        for member in members {
+            if allowed.contains(member.key) || member.key == "$schema" || member.key == "$comment" {
+                table[member.key] = member
+            } else {
+                error(
+                    .unknownKey,
+                    "unknown key '\(member.key)' in \(what)",
+                    at: SourceLocation(
+                        path: path, offset: member.keyOffset, pointer: JSONPointer.appending(pointer, member.key)),
+                    suggestion: Suggestion.closest(to: member.key, among: allowed)
+                )
+            }
+        }
+        for key in required where table[key] == nil {
+            error(.missingKey, "\(what) needs the key '\(key)'", at: location(node, pointer))
+        }
+        return ObjectFields(pointer: pointer, node: node, members: table)
+    }
+
+    /// The members of an object used as a table keyed by id.
+    func table(_ member: JSONMember?, in fields: ObjectFields, what: String) -> [JSONMember] {
+        guard let member else { return [] }
+        let pointer = JSONPointer.appending(fields.pointer, member.key)
+        guard let members = member.node.value.members else {
+            error(
+                .wrongType, "'\(member.key)' must be an object of \(what) by id, not \(member.node.value.kindDescription)",
+                at: location(member.node, pointer))
+            return []
+        }
+        return members
+    }
+
+    // MARK: - Scalars
+
+    func string(_ fields: ObjectFields, _ key: String) -> String? {
+        guard let member = fields[key] else { return nil }
+        guard let value = member.node.value.stringValue else {
+            error(
+                .wrongType, "'\(key)' must be a string, not \(member.node.value.kindDescription)",
+                at: location(member.node, JSONPointer.appending(fields.pointer, key)))
+            return nil
+        }
+        return value
+    }
+
+    func integer(_ fields: ObjectFields, _ key: String, minimum: Int = 0) -> Int? {
+        guard let member = fields[key] else { return nil }
+        let pointer = JSONPointer.appending(fields.pointer, key)
+        guard let value = member.node.value.integerValue else {
+            error(
+                .wrongType, "'\(key)' must be a whole number, not \(member.node.value.kindDescription)",
+                at: location(member.node, pointer))
+            return nil
+        }
+        guard value >= minimum, value <= 1_000_000 else {
+            error(
+                .invalidValue, "'\(key)' must be between \(minimum) and 1000000, not \(value)",
+                at: location(member.node, pointer))
+            return nil
+        }
+        return Int(value)
+    }
+
+    func number(_ fields: ObjectFields, _ key: String) -> Double? {
+        guard let member = fields[key] else { return nil }
+        guard let value = member.node.value.doubleValue else {
+            error(
+                .wrongType, "'\(key)' must be a number, not \(member.node.value.kindDescription)",
+                at: location(member.node, JSONPointer.appending(fields.pointer, key)))
+            return nil
+        }
+        return value
+    }
+
+    func bool(_ fields: ObjectFields, _ key: String) -> Bool? {
+        guard let member = fields[key] else { return nil }
+        guard let value = member.node.value.boolValue else {
+            error(
+                .wrongType, "'\(key)' must be true or false, not \(member.node.value.kindDescription)",
+                at: location(member.node, JSONPointer.appending(fields.pointer, key)))
+            return nil
+        }
+        return value
+    }
+
+    /// A value from a fixed set of words, with did-you-mean.
+    func word<Value: RawRepresentable & CaseIterable>(_ fields: ObjectFields, _ key: String, as type: Value.Type)
+        -> Value? where Value.RawValue == String
+    {
+        guard let text = string(fields, key), let member = fields[key] else { return nil }
+        if let value = Value(rawValue: text) { return value }
+        let allowed = Value.allCases.map(\.rawValue)
+        error(
+            .invalidValue,
+            "'\(text)' is not a valid \(key); use one of \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
+            at: location(member.node, JSONPointer.appending(fields.pointer, key)),
+            suggestion: Suggestion.closest(to: text, among: allowed)
+        )
+        return nil
+    }
+
+    func localized(_ fields: ObjectFields, _ key: String) -> LocalizedText? {
+        guard let member = fields[key] else { return nil }
+        let pointer = JSONPointer.appending(fields.pointer, key)
+        return localized(member.node, at: pointer, what: "'\(key)'")
+    }
+
+    func localized(_ node: JSONNode, at pointer: String, what: String) -> LocalizedText? {
+        guard
+            let text = object(
+                node, at: pointer, what: "\(what) (a text in Chinese and English)", allowed: ["zh", "en"],
+                required: ["zh", "en"])
+        else { return nil }
+        guard let zh = string(text, "zh"), let en = string(text, "en") else { return nil }
+        return LocalizedText(zh: zh, en: en)
+    }
+
+    /// A list of strings, each with its location.
+    func strings(_ fields: ObjectFields, _ key: String) -> [(String, SourceLocation)] {
+        guard let member = fields[key] else { return [] }
+        let pointer = JSONPointer.appending(fields.pointer, key)
+        guard let elements = member.node.value.elements else {
+            error(
+                .wrongType, "'\(key)' must be a list of strings, not \(member.node.value.kindDescription)",
+                at: location(member.node, pointer))
+            return []
+        }
+        var result: [(String, SourceLocation)] = []
+        for (index, element) in elements.enumerated() {
+            let elementPointer = JSONPointer.appending(pointer, index)
+            guard let text = element.value.stringValue else {
+                error(
+                    .wrongType, "each entry of '\(key)' must be a string, not \(element.value.kindDescription)",
+                    at: location(element, elementPointer))
+                continue
+            }
+            result.append((text, location(element, elementPointer)))
+        }
+        return result
+    }
+
+    /// Choices written as an object of value → label.
+    func choices(_ fields: ObjectFields, _ key: String) -> [Choice] {
+        table(fields[key], in: fields, what: "choices").compactMap { member in
+            let pointer = JSONPointer.appending(JSONPointer.appending(fields.pointer, key), member.key)
+            return localized(member.node, at: pointer, what: "the choice '\(member.key)'").map {
+                Choice(value: member.key, label: $0)
+            }
+        }
+    }
+
+    /// A condition, parsed; a syntax error is reported at its exact character.
+    func condition(_ fields: ObjectFields, _ key: String = "when") -> Condition? {
+        guard let text = string(fields, key), let member = fields[key] else { return nil }
+        let pointer = JSONPointer.appending(fields.pointer, key)
+        let where_ = location(member.node, pointer)
+        let raw = rawStringLength(member.node)
+        let maps = raw == text.utf8.count
+        do throws(ConditionSyntaxError) {
+            let expression = try ConditionParser.parse(text)
+            return Condition(expression: expression, text: text, location: where_, mapsOntoSource: maps)
+        } catch {
+            let condition = Condition(expression: .constant(false), text: text, location: where_, mapsOntoSource: maps)
+            self.error(.conditionSyntax, error.message, at: condition.location(ofCharacter: error.offset))
+            return nil
+        }
+    }
+
+    /// Set by the loader: the raw bytes of the file, to tell whether a string had escapes.
+    var sourceBytes: [UInt8] = []
+
+    private func rawStringLength(_ node: JSONNode) -> Int {
+        var index = node.offset + 1
+        while index < sourceBytes.count, sourceBytes[index] != UInt8(ascii: "\"") {
+            if sourceBytes[index] == UInt8(ascii: "\\") { return -1 }
+            index += 1
+        }
+        return index - node.offset - 1
+    }
+}

@@ -1,0 +1,145 @@
+/// A value a field does not accept, with the message a citizen or clerk reads.
+public struct ValidationProblem: Sendable, Equatable {
+    /// A stable code, e.g. `id-number-check-digit`.
+    public var code: String
+    /// `.error` blocks the value; `.warning` may be overridden by staff (a credit code whose
+    /// check character fails: real codes exist that fail it).
+    public var severity: Severity
+    /// What to do, in both languages.
+    public var message: LocalizedText
+}
+
+/// Checks one form value against its element type and merged constraints.
+///
+/// ```swift
+/// FieldValidator.validate("11010519491231002X", type: .idNumber)  // nil: valid
+/// ```
+public enum FieldValidator {
+    /// The problem with `value`, or `nil` when it is acceptable.
+    public static func validate(
+        _ value: String,
+        type: ElementType,
+        constraints: FieldConstraints = FieldConstraints()
+    ) -> ValidationProblem? {
+        let trimmed = value.trimmingWhitespace
+        if let problem = validateType(trimmed, type: type) { return problem }
+        return validateConstraints(trimmed, type: type, constraints: constraints)
+    }
+
+    private static func problem(_ code: String, _ zh: String, _ en: String, _ severity: Severity = .error)
+        -> ValidationProblem
+    {
+        ValidationProblem(code: code, severity: severity, message: LocalizedText(zh: zh, en: en))
+    }
+
+    private static func validateType(_ value: String, type: ElementType) -> ValidationProblem? {
+        switch type {
+        case .text, .choice:
+            return nil
+        case .integer:
+            return Int64(value) == nil ? problem("integer", "请输入整数", "Enter a whole number.") : nil
+        case .decimal:
+            let isNumber = Double(value) != nil && value.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }
+            return isNumber ? nil : problem("decimal", "请输入数字", "Enter a number.")
+        case .boolean:
+            return ["true", "false"].contains(value) ? nil : problem("boolean", "请选择是或否", "Choose yes or no.")
+        case .date:
+            return isRealDate(value)
+                ? nil : problem("date", "请按 年-月-日 格式输入日期,例如 2026-03-01", "Enter a date as YYYY-MM-DD, for example 2026-03-01.")
+        case .idNumber:
+            return validateIDNumber(value)
+        case .creditCode:
+            return validateCreditCode(value)
+        case .phone:
+            let digits = Array(value)
+            let valid =
+                digits.count == 11 && digits.allSatisfy { $0.isASCII && $0.isNumber } && digits[0] == "1"
+                && ("3"..."9").contains(digits[1])
+            return valid ? nil : problem("phone", "手机号码应为 1 开头的 11 位数字,请核对后重新输入", "A mobile number has 11 digits and starts with 1; check it and enter it again.")
+        case .divisionCode:
+            let digits = Array(value)
+            let valid =
+                digits.count == 6 && digits.allSatisfy { $0.isASCII && $0.isNumber }
+                && (11...82).contains(Int(String(digits[0...1])) ?? 0)
+            return valid ? nil : problem("division-code", "行政区划代码应为 6 位数字", "A division code has 6 digits.")
+        }
+    }
+
+    private static func validateIDNumber(_ value: String) -> ValidationProblem? {
+        let characters = Array(value.uppercased())
+        guard characters.count == 18,
+            characters.prefix(17).allSatisfy({ $0.isASCII && $0.isNumber }),
+            characters[17].isNumber || characters[17] == "X"
+        else {
+            return problem("id-number-format", "身份证号应为 18 位,最后一位可以是 X,请核对后重新输入", "An ID number has 18 characters, the last may be X; check it and enter it again.")
+        }
+        let birth = String(characters[6..<14])
+        let date = "\(birth.prefix(4))-\(birth.dropFirst(4).prefix(2))-\(birth.suffix(2))"
+        guard isRealDate(date), (1900...2100).contains(Int(birth.prefix(4)) ?? 0) else {
+            return problem("id-number-birth-date", "身份证号中的出生日期不正确,请核对后重新输入", "The birth date inside the ID number is not a real date; check it and enter it again.")
+        }
+        guard IDNumber.checkCharacter(for: String(characters.prefix(17))) == characters[17] else {
+            return problem("id-number-check-digit", "身份证号校验位不正确,请核对后重新输入", "The ID number's check digit is wrong; check it and enter it again.")
+        }
+        return nil
+    }
+
+    private static func validateCreditCode(_ value: String) -> ValidationProblem? {
+        let characters = Array(value.uppercased())
+        guard characters.count == 18, characters.allSatisfy({ CreditCode.alphabet.contains($0) }) else {
+            return problem("credit-code-format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、Z、S、V)", "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V).")
+        }
+        guard CreditCode.checkCharacter(for: String(characters.prefix(17))) == characters[17] else {
+            return problem("credit-code-check", "统一社会信用代码校验位不符,请核对;确属有效代码的由工作人员确认", "The credit code's check character does not match; check it, or have staff confirm a genuine code.", .warning)
+        }
+        return nil
+    }
+
+    private static func validateConstraints(_ value: String, type: ElementType, constraints: FieldConstraints)
+        -> ValidationProblem?
+    {
+        let length = value.count
+        if let minimum = constraints.minLength, length < minimum {
+            return problem("min-length", "至少输入 \(minimum) 个字", "Enter at least \(minimum) characters.")
+        }
+        if let maximum = constraints.maxLength, length > maximum {
+            return problem("max-length", "最多输入 \(maximum) 个字", "Enter at most \(maximum) characters.")
+        }
+        if type.isNumeric, let number = Double(value) {
+            if let minimum = constraints.minimum, number < minimum {
+                let text = ConditionLiteral.number(minimum).source
+                return problem("minimum", "不能小于 \(text)", "Enter \(text) or more.")
+            }
+            if let maximum = constraints.maximum, number > maximum {
+                let text = ConditionLiteral.number(maximum).source
+                return problem("maximum", "不能大于 \(text)", "Enter \(text) or less.")
+            }
+        }
+        if type == .choice, let choices = constraints.choices, !choices.contains(value) {
+            return problem("choice", "请从列出的选项中选择", "Choose one of the listed options.")
+        }
+        return nil
+    }
+
+    /// Whether `value` is a real calendar date written `YYYY-MM-DD`.
+    public static func isRealDate(_ value: String) -> Bool {
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month)
+        else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...lengths[month - 1]).contains(day)
+    }
+}
+
+extension String {
+    fileprivate var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

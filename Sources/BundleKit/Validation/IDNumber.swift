@@ -1,0 +1,37 @@
+/// The 18-digit citizen ID number of GB 11643-1999: address code, birth date, sequence and an
+/// ISO 7064 MOD 11-2 check character.
+public enum IDNumber {
+    private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    private static let checkCharacters: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
+
+    /// The check character for the first 17 digits, or `nil` if they are not 17 digits.
+    public static func checkCharacter(for body: String) -> Character? {
+        let digits = body.compactMap(\.wholeNumberValue)
+        guard body.count == 17, digits.count == 17, body.allSatisfy(\.isASCII) else { return nil }
+        let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        return checkCharacters[sum % 11]
+    }
+
+    /// The number masked for screens, receipts and logs: first 6, eight `*`, last 4.
+    public static func masked(_ number: String) -> String {
+        let characters = Array(number)
+        guard characters.count > 10 else { return String(repeating: "*", count: characters.count) }
+        return String(characters.prefix(6)) + "********" + String(characters.suffix(4))
+    }
+}
+
+/// The unified social credit code of GB 32100-2015: 18 characters with a MOD 31 check character.
+public enum CreditCode {
+    /// The 31 characters codes are written in (no I, O, Z, S, V).
+    public static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    private static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// The check character for the first 17 characters, or `nil` if they are not in the alphabet.
+    public static func checkCharacter(for body: String) -> Character? {
+        let values = body.compactMap { alphabet.firstIndex(of: $0) }
+        guard body.count == 17, values.count == 17 else { return nil }
+        let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        let check = (31 - sum % 31) % 31
+        return alphabet[check]
+    }
+}
