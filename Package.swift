@@ -33,6 +33,7 @@ let package = Package(
             name: "OneGoCLI",
             dependencies: [
                 "BundleKit",
+                "JSONC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -1,1 +1,3 @@
-print("x")
+import OneGoCLI
+
+OneGoCommand.runMain()

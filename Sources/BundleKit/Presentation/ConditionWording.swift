@@ -9,7 +9,7 @@ extension ConditionExpression {
             let values: [String]
             let name: String
             if let situation = situations.first(where: { $0.id == test.name }) {
-                name = situation.question.text(in: language)
+                name = String(situation.question.text(in: language).reversed().drop { "?？".contains($0) }.reversed())
                 values = test.values.map { literal in
                     if case .string(let value) = literal,
                         let choice = situation.choices.first(where: { $0.value == value })

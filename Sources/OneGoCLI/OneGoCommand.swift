@@ -1,0 +1,64 @@
+import ArgumentParser
+import BundleKit
+import Foundation
+
+/// The `onego` command for window staff, departments, supervisors and bundle authors.
+public struct OneGoCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "onego",
+        abstract: "OneGo: one thing, one go (一件事一次办).",
+        subcommands: [BundleCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits: 0 success, 1 problems found, 2 usage errors.
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if error is ExitCode {
+                Foundation.exit(code.rawValue)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure || error is UsageError ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// A usage mistake: exit status 2 with the message.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Where the bundle library is: `--bundles`, then `ONEGO_BUNDLES`, then `./Bundles`.
+struct LibraryOptions: ParsableArguments {
+    @Option(name: .long, help: "The bundles directory (default: $ONEGO_BUNDLES or ./Bundles).")
+    var bundles: String?
+
+    var root: String {
+        bundles ?? ProcessInfo.processInfo.environment["ONEGO_BUNDLES"] ?? "Bundles"
+    }
+
+    func load(bundleFiles: [String]? = nil) throws -> BundleLibrary {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError(
+                description:
+                    "error: no bundles directory at '\(root)'; run from the repository root or pass --bundles DIR")
+        }
+        return BundleLibrary.load(root: root, bundleFiles: bundleFiles)
+    }
+}
+
+/// Writes text to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
