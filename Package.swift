@@ -39,7 +39,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "onego", dependencies: ["OneGoCLI"], swiftSettings: strictSettings),
-        .executableTarget(name: "onego-bench", dependencies: ["BundleKit", "JSONC"], path: "Sources/Benchmarks", swiftSettings: strictSettings),
+        .executableTarget(
+            name: "onego-bench", dependencies: ["BundleKit", "JSONC"], path: "Sources/Benchmarks",
+            swiftSettings: strictSettings),
         .testTarget(name: "JSONCTests", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit"], swiftSettings: strictSettings),
         .testTarget(name: "OneGoCLITests", dependencies: ["OneGoCLI", "BundleKit"], swiftSettings: strictSettings),

@@ -444,7 +444,8 @@ private struct CompilationRun {
             var after = entry.use.after.filter { activeIDs.contains($0) }
             var inputs: [PlannedInput] = []
             for input in entry.item.inputs {
-                for producer in active where producer.item.id != entry.item.id && producer.item.outputs.contains(input) {
+                for producer in active where producer.item.id != entry.item.id && producer.item.outputs.contains(input)
+                {
                     if !after.contains(producer.item.id) { after.append(producer.item.id) }
                     if let index = inputs.firstIndex(where: { $0.from == producer.item.id }) {
                         inputs[index].elements.append(input)
@@ -538,7 +539,8 @@ private struct CompilationRun {
         for subcase in subcases {
             var projection =
                 result.first { $0.department == subcase.department }
-                ?? DepartmentProjection(department: subcase.department, items: [], fields: [], materials: [], inputs: [])
+                ?? DepartmentProjection(
+                    department: subcase.department, items: [], fields: [], materials: [], inputs: [])
             projection.items.append(subcase.item)
             for field in fields where field.items.contains(subcase.item) && !projection.fields.contains(field.element) {
                 projection.fields.append(field.element)

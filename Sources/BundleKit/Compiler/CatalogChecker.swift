@@ -120,6 +120,7 @@ public struct CatalogChecker: Sendable {
     }
 
     private func location(of item: Item, _ key: String) -> SourceLocation {
-        SourceLocation(path: item.location.path, offset: item.location.offset, pointer: item.location.pointer + "/" + key)
+        SourceLocation(
+            path: item.location.path, offset: item.location.offset, pointer: item.location.pointer + "/" + key)
     }
 }

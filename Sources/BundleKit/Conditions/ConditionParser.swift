@@ -41,7 +41,8 @@ public struct ConditionParser {
         guard case .end = parser.current.token else {
             throw ConditionSyntaxError(
                 offset: parser.current.offset,
-                message: "expected 'and', 'or' or the end of the condition, found \(parser.describe(parser.current.token))"
+                message:
+                    "expected 'and', 'or' or the end of the condition, found \(parser.describe(parser.current.token))"
             )
         }
         return expression
@@ -97,7 +98,9 @@ public struct ConditionParser {
         }
     }
 
-    private mutating func parseComparison(name: String, offset: Int) throws(ConditionSyntaxError)
+    private mutating func parseComparison(
+        name: String, offset: Int
+    ) throws(ConditionSyntaxError)
         -> ConditionExpression
     {
         advance()

@@ -35,7 +35,9 @@ public struct GoldenTestRunner: Sendable {
     }
 
     /// Runs every test file in `ROOT/tests/`; returns outcomes and problems reading the files.
-    public func run(only bundle: String? = nil) -> (outcomes: [GoldenTestOutcome], diagnostics: [Diagnostic], sources: [String: SourceFile]) {
+    public func run(
+        only bundle: String? = nil
+    ) -> (outcomes: [GoldenTestOutcome], diagnostics: [Diagnostic], sources: [String: SourceFile]) {
         var outcomes: [GoldenTestOutcome] = []
         var diagnostics: [Diagnostic] = []
         var sources: [String: SourceFile] = [:]
@@ -49,7 +51,9 @@ public struct GoldenTestRunner: Sendable {
                 document = try JSONDocument(parsing: bytes, path: path)
             } catch {
                 diagnostics.append(
-                    Diagnostic(.error, .jsonSyntax, error.message, at: SourceLocation(path: path, offset: error.offset, pointer: "")))
+                    Diagnostic(
+                        .error, .jsonSyntax, error.message,
+                        at: SourceLocation(path: path, offset: error.offset, pointer: "")))
                 continue
             }
             let reader = DocumentReader(path: path)
@@ -88,7 +92,10 @@ public struct GoldenTestRunner: Sendable {
                 let expectMember = entry["expect"],
                 let expect = reader.object(
                     expectMember.node, at: pointer + "/expect", what: "the expectation",
-                    allowed: ["items", "fields", "materials", "sharedMaterials", "promisedDays", "criticalPathDays", "departments"])
+                    allowed: [
+                        "items", "fields", "materials", "sharedMaterials", "promisedDays", "criticalPathDays",
+                        "departments",
+                    ])
             else { continue }
             var answers: [String: String] = [:]
             for answer in reader.table(entry["answers"], in: entry, what: "answers") {
@@ -112,7 +119,9 @@ public struct GoldenTestRunner: Sendable {
                 }
             } else {
                 let renderer = DiagnosticRenderer(sources: library.sources)
-                failures += result.diagnostics.filter { $0.severity == .error }.map { "does not compile: " + renderer.headline($0) }
+                failures += result.diagnostics.filter { $0.severity == .error }.map {
+                    "does not compile: " + renderer.headline($0)
+                }
             }
             outcomes.append(GoldenTestOutcome(path: path, name: member.key, bundle: bundleID, failures: failures))
         }

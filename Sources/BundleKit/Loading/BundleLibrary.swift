@@ -63,7 +63,10 @@ public struct BundleLibrary: Sendable {
     /// Parses one file, recording its source; reports unreadable files and syntax errors.
     private mutating func parse(_ path: String) -> (JSONDocument, DocumentReader)? {
         guard let data = FileManager.default.contents(atPath: path) else {
-            diagnostics.append(Diagnostic(.error, .jsonSyntax, "cannot read the file", at: SourceLocation(path: path, offset: 0, pointer: "")))
+            diagnostics.append(
+                Diagnostic(
+                    .error, .jsonSyntax, "cannot read the file", at: SourceLocation(path: path, offset: 0, pointer: ""))
+            )
             return nil
         }
         let bytes = [UInt8](data)
@@ -81,7 +84,8 @@ public struct BundleLibrary: Sendable {
             }
             diagnostics.append(
                 Diagnostic(
-                    .error, .jsonSyntax, error.message, at: SourceLocation(path: path, offset: error.offset, pointer: ""),
+                    .error, .jsonSyntax, error.message,
+                    at: SourceLocation(path: path, offset: error.offset, pointer: ""),
                     notes: notes))
             return nil
         }
@@ -90,6 +94,8 @@ public struct BundleLibrary: Sendable {
     /// The `.json` files directly inside a directory, sorted by name.
     static func jsonFiles(in directory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().map { (directory as NSString).appendingPathComponent($0) }
+        return names.filter { $0.hasSuffix(".json") }.sorted().map {
+            (directory as NSString).appendingPathComponent($0)
+        }
     }
 }

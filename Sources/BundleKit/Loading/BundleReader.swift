@@ -62,7 +62,8 @@ struct BundleReader {
                     afterLocations: after.map(\.1)))
         }
         if let itemsMember = file["items"], items.isEmpty, itemsMember.node.value.members != nil {
-            reader.error(.invalidValue, "a bundle needs at least one item", at: reader.location(itemsMember.node, "/items"))
+            reader.error(
+                .invalidValue, "a bundle needs at least one item", at: reader.location(itemsMember.node, "/items"))
         }
 
         let fieldSwitches = switches(file, "fields")

@@ -143,7 +143,8 @@ struct CatalogReader {
         else { return nil }
         let name = reader.localized(fields, "name")
         let department = reader.string(fields, "department")
-        let kind = reader.word(fields, "kind", as: ItemKind.self)
+        // An invalid kind is reported; the item still exists so bundles using it do not cascade.
+        let kind = reader.word(fields, "kind", as: ItemKind.self) ?? (fields["kind"] == nil ? nil : .committed)
         let promisedDays = reader.integer(fields, "promisedDays")
         var itemFields: [ItemField] = []
         for field in reader.table(fields["fields"], in: fields, what: "fields") {

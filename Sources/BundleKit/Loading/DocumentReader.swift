@@ -49,7 +49,8 @@ final class DocumentReader {
         required: [String] = []
     ) -> ObjectFields? {
         guard let members = node.value.members else {
-            error(.wrongType, "\(what) must be an object, not \(node.value.kindDescription)", at: location(node, pointer))
+            error(
+                .wrongType, "\(what) must be an object, not \(node.value.kindDescription)", at: location(node, pointer))
             return nil
         }
         var table: [String: JSONMember] = [:]
@@ -78,7 +79,8 @@ final class DocumentReader {
         let pointer = JSONPointer.appending(fields.pointer, member.key)
         guard let members = member.node.value.members else {
             error(
-                .wrongType, "'\(member.key)' must be an object of \(what) by id, not \(member.node.value.kindDescription)",
+                .wrongType,
+                "'\(member.key)' must be an object of \(what) by id, not \(member.node.value.kindDescription)",
                 at: location(member.node, pointer))
             return []
         }
@@ -139,7 +141,9 @@ final class DocumentReader {
     }
 
     /// A value from a fixed set of words, with did-you-mean.
-    func word<Value: RawRepresentable & CaseIterable>(_ fields: ObjectFields, _ key: String, as type: Value.Type)
+    func word<Value: RawRepresentable & CaseIterable>(
+        _ fields: ObjectFields, _ key: String, as type: Value.Type
+    )
         -> Value? where Value.RawValue == String
     {
         guard let text = string(fields, key), let member = fields[key] else { return nil }
@@ -208,14 +212,15 @@ final class DocumentReader {
     func condition(_ fields: ObjectFields, _ key: String = "when") -> Condition? {
         guard let text = string(fields, key), let member = fields[key] else { return nil }
         let pointer = JSONPointer.appending(fields.pointer, key)
-        let where_ = location(member.node, pointer)
+        let stringLocation = location(member.node, pointer)
         let raw = rawStringLength(member.node)
         let maps = raw == text.utf8.count
         do throws(ConditionSyntaxError) {
             let expression = try ConditionParser.parse(text)
-            return Condition(expression: expression, text: text, location: where_, mapsOntoSource: maps)
+            return Condition(expression: expression, text: text, location: stringLocation, mapsOntoSource: maps)
         } catch {
-            let condition = Condition(expression: .constant(false), text: text, location: where_, mapsOntoSource: maps)
+            let condition = Condition(
+                expression: .constant(false), text: text, location: stringLocation, mapsOntoSource: maps)
             self.error(.conditionSyntax, error.message, at: condition.location(ofCharacter: error.offset))
             return nil
         }

@@ -54,14 +54,17 @@ public struct DependencyGraph: Sendable {
             let children = compiled.subcases.filter { $0.after.contains(subcase.item) }
             let childPrefix = isRoot ? prefix : prefix + (isLast ? "   " : "│  ")
             for (index, child) in children.enumerated() {
-                walk(child, parent: subcase.item, prefix: childPrefix, isLast: index == children.count - 1, isRoot: false)
+                walk(
+                    child, parent: subcase.item, prefix: childPrefix, isLast: index == children.count - 1, isRoot: false
+                )
             }
         }
         for root in roots {
             walk(root, parent: nil, prefix: "", isLast: true, isRoot: true)
         }
         lines.append(
-            "critical path: \(compiled.criticalPath.joined(separator: " → ")) (\(compiled.criticalPathDays) working days)")
+            "critical path: \(compiled.criticalPath.joined(separator: " → ")) (\(compiled.criticalPathDays) working days)"
+        )
         return lines.joined(separator: "\n")
     }
 

@@ -78,7 +78,8 @@ public struct OneTimeNotice: Sendable {
                 ? "  \(material.form.label.zh) \(material.copies) 份"
                 : "  \(material.form.label.en), \(material.copies) cop\(material.copies == 1 ? "y" : "ies")"
             let departmentList = material.departments.map { catalog.departments[$0]?.name.text(in: language) ?? $0 }
-            line += zh ? "  (\(departmentList.joined(separator: "、")))" : "  (\(departmentList.joined(separator: ", ")))"
+            line +=
+                zh ? "  (\(departmentList.joined(separator: "、")))" : "  (\(departmentList.joined(separator: ", ")))"
             if material.acceptWithGaps { line += zh ? " 可容缺" : " may follow later" }
             if let condition = material.condition {
                 line += zh ? " 视情形:\(word(condition, language))" : " only if \(word(condition, language))"

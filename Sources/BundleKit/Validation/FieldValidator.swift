@@ -26,7 +26,9 @@ public enum FieldValidator {
         return validateConstraints(trimmed, type: type, constraints: constraints)
     }
 
-    private static func problem(_ code: String, _ zh: String, _ en: String, _ severity: Severity = .error)
+    private static func problem(
+        _ code: String, _ zh: String, _ en: String, _ severity: Severity = .error
+    )
         -> ValidationProblem
     {
         ValidationProblem(code: code, severity: severity, message: LocalizedText(zh: zh, en: en))
@@ -39,13 +41,16 @@ public enum FieldValidator {
         case .integer:
             return Int64(value) == nil ? problem("integer", "请输入整数", "Enter a whole number.") : nil
         case .decimal:
-            let isNumber = Double(value) != nil && value.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }
+            let isNumber =
+                Double(value) != nil && value.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }
             return isNumber ? nil : problem("decimal", "请输入数字", "Enter a number.")
         case .boolean:
             return ["true", "false"].contains(value) ? nil : problem("boolean", "请选择是或否", "Choose yes or no.")
         case .date:
             return isRealDate(value)
-                ? nil : problem("date", "请按 年-月-日 格式输入日期,例如 2026-03-01", "Enter a date as YYYY-MM-DD, for example 2026-03-01.")
+                ? nil
+                : problem(
+                    "date", "请按 年-月-日 格式输入日期,例如 2026-03-01", "Enter a date as YYYY-MM-DD, for example 2026-03-01.")
         case .idNumber:
             return validateIDNumber(value)
         case .creditCode:
@@ -55,7 +60,11 @@ public enum FieldValidator {
             let valid =
                 digits.count == 11 && digits.allSatisfy { $0.isASCII && $0.isNumber } && digits[0] == "1"
                 && ("3"..."9").contains(digits[1])
-            return valid ? nil : problem("phone", "手机号码应为 1 开头的 11 位数字,请核对后重新输入", "A mobile number has 11 digits and starts with 1; check it and enter it again.")
+            return valid
+                ? nil
+                : problem(
+                    "phone", "手机号码应为 1 开头的 11 位数字,请核对后重新输入",
+                    "A mobile number has 11 digits and starts with 1; check it and enter it again.")
         case .divisionCode:
             let digits = Array(value)
             let valid =
@@ -71,15 +80,21 @@ public enum FieldValidator {
             characters.prefix(17).allSatisfy({ $0.isASCII && $0.isNumber }),
             characters[17].isNumber || characters[17] == "X"
         else {
-            return problem("id-number-format", "身份证号应为 18 位,最后一位可以是 X,请核对后重新输入", "An ID number has 18 characters, the last may be X; check it and enter it again.")
+            return problem(
+                "id-number-format", "身份证号应为 18 位,最后一位可以是 X,请核对后重新输入",
+                "An ID number has 18 characters, the last may be X; check it and enter it again.")
         }
         let birth = String(characters[6..<14])
         let date = "\(birth.prefix(4))-\(birth.dropFirst(4).prefix(2))-\(birth.suffix(2))"
         guard isRealDate(date), (1900...2100).contains(Int(birth.prefix(4)) ?? 0) else {
-            return problem("id-number-birth-date", "身份证号中的出生日期不正确,请核对后重新输入", "The birth date inside the ID number is not a real date; check it and enter it again.")
+            return problem(
+                "id-number-birth-date", "身份证号中的出生日期不正确,请核对后重新输入",
+                "The birth date inside the ID number is not a real date; check it and enter it again.")
         }
         guard IDNumber.checkCharacter(for: String(characters.prefix(17))) == characters[17] else {
-            return problem("id-number-check-digit", "身份证号校验位不正确,请核对后重新输入", "The ID number's check digit is wrong; check it and enter it again.")
+            return problem(
+                "id-number-check-digit", "身份证号校验位不正确,请核对后重新输入",
+                "The ID number's check digit is wrong; check it and enter it again.")
         }
         return nil
     }
@@ -87,15 +102,22 @@ public enum FieldValidator {
     private static func validateCreditCode(_ value: String) -> ValidationProblem? {
         let characters = Array(value.uppercased())
         guard characters.count == 18, characters.allSatisfy({ CreditCode.alphabet.contains($0) }) else {
-            return problem("credit-code-format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、Z、S、V)", "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V).")
+            return problem(
+                "credit-code-format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、Z、S、V)",
+                "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V).")
         }
         guard CreditCode.checkCharacter(for: String(characters.prefix(17))) == characters[17] else {
-            return problem("credit-code-check", "统一社会信用代码校验位不符,请核对;确属有效代码的由工作人员确认", "The credit code's check character does not match; check it, or have staff confirm a genuine code.", .warning)
+            return problem(
+                "credit-code-check", "统一社会信用代码校验位不符,请核对;确属有效代码的由工作人员确认",
+                "The credit code's check character does not match; check it, or have staff confirm a genuine code.",
+                .warning)
         }
         return nil
     }
 
-    private static func validateConstraints(_ value: String, type: ElementType, constraints: FieldConstraints)
+    private static func validateConstraints(
+        _ value: String, type: ElementType, constraints: FieldConstraints
+    )
         -> ValidationProblem?
     {
         let length = value.count
