@@ -27,8 +27,12 @@ public struct OneGoCommand: ParsableCommand {
             if error is ExitCode {
                 Foundation.exit(code.rawValue)
             }
+            if let usage = error as? UsageError {
+                printError(usage.description)
+                Foundation.exit(2)
+            }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .validationFailure || error is UsageError ? 2 : code.rawValue)
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }

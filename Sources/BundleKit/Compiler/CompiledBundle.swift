@@ -108,6 +108,12 @@ public struct PlannedInput: Sendable, Equatable {
     public var from: String
     /// The elements it hands over.
     public var elements: [String]
+
+    /// Creates a flow.
+    public init(from: String, elements: [String]) {
+        self.from = from
+        self.elements = elements
+    }
 }
 
 /// One sub-case the orchestrator will open.

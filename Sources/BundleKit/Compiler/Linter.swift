@@ -17,7 +17,9 @@ public struct Linter: Sendable {
         for bundle in library.bundles {
             diagnostics += compiler.compile(bundle).diagnostics
         }
-        if reportUnused { diagnostics += unusedEntries() }
+        // Unused entries mean something only when every file was read.
+        let loadFailed = library.diagnostics.contains { $0.severity == .error }
+        if reportUnused, !loadFailed { diagnostics += unusedEntries() }
         var seen: [String] = []
         return diagnostics.filter { diagnostic in
             let key = "\(diagnostic.location?.path ?? ""):\(diagnostic.location?.offset ?? -1):\(diagnostic.message)"

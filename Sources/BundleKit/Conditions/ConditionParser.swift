@@ -4,6 +4,12 @@ public struct ConditionSyntaxError: Error, Sendable, Equatable {
     public var offset: Int
     /// What is wrong.
     public var message: String
+
+    /// Creates an error.
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 }
 
 /// Parses the bundle condition language.

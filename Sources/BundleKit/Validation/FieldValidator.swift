@@ -86,7 +86,7 @@ public enum FieldValidator {
         }
         let birth = String(characters[6..<14])
         let date = "\(birth.prefix(4))-\(birth.dropFirst(4).prefix(2))-\(birth.suffix(2))"
-        guard isRealDate(date), (1900...2100).contains(Int(birth.prefix(4)) ?? 0) else {
+        guard isRealDate(date), (1800...2100).contains(Int(birth.prefix(4)) ?? 0) else {
             return problem(
                 "id-number-birth-date", "身份证号中的出生日期不正确,请核对后重新输入",
                 "The birth date inside the ID number is not a real date; check it and enter it again.")
@@ -101,7 +101,9 @@ public enum FieldValidator {
 
     private static func validateCreditCode(_ value: String) -> ValidationProblem? {
         let characters = Array(value.uppercased())
-        guard characters.count == 18, characters.allSatisfy({ CreditCode.alphabet.contains($0) }) else {
+        guard characters.count == 18, characters.prefix(17).allSatisfy({ CreditCode.alphabet.contains($0) }),
+            characters[17].isASCII, characters[17].isLetter || characters[17].isNumber
+        else {
             return problem(
                 "credit-code-format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、Z、S、V)",
                 "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V).")

@@ -1,0 +1,36 @@
+import BundleKit
+import Testing
+
+@Suite("Condition language")
+struct ConditionTests {
+    @Test("and binds tighter than or; not and parentheses work")
+    func precedence() throws {
+        let expression = try ConditionParser.parse("a == 'x' or b == 'y' and not (c in ['1', '2'])")
+        let values: [String: ConditionLiteral] = ["a": .string("z"), "b": .string("y"), "c": .string("3")]
+        #expect(expression.evaluate { values[$0] } == true)
+        #expect(expression.source == "a == 'x' or (b == 'y' and not c in ['1', '2'])")
+    }
+
+    @Test("unknown names make the result unknown, unless the rest decides it")
+    func threeValued() throws {
+        let expression = try ConditionParser.parse("a == 'x' and b == 1")
+        #expect(expression.evaluate { $0 == "a" ? .string("x") : nil } == nil)
+        #expect(expression.evaluate { $0 == "a" ? .string("y") : nil } == false)
+        #expect(expression.specialized { $0 == "a" ? .string("x") : nil }.source == "b == 1")
+    }
+
+    @Test(
+        "syntax errors say what was expected and where",
+        arguments: [
+            ("a == ", 5, "expected a value such as 'text', 42 or true, found the end of the condition"),
+            ("a && b", 2, "use 'and' and 'or' instead of '&&' and '||'"),
+            ("a == yes", 5, "expected a value such as 'text', 42 or true, found 'yes'; put text in single quotes"),
+            ("(a == 'x'", 9, "expected ')', found the end of the condition"),
+            ("a in 'x'", 5, "expected '[' to start the list after 'in', found 'x'"),
+        ])
+    func syntaxErrors(text: String, offset: Int, message: String) {
+        #expect(throws: ConditionSyntaxError(offset: offset, message: message)) {
+            try ConditionParser.parse(text)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import BundleKit
+import Testing
+
+@Suite("Field validators")
+struct FieldValidatorTests {
+    @Test(
+        "ID numbers from GB 11643 test vectors",
+        arguments: [
+            ("11010519491231002X", nil),
+            ("440524188001010014", nil),
+            ("370101190102039973", nil),
+            ("11010519491231002x", nil),
+            ("340524198001010013", "身份证号校验位不正确,请核对后重新输入"),
+            ("34052419800101001", "身份证号应为 18 位,最后一位可以是 X,请核对后重新输入"),
+            ("340524198002300013", "身份证号中的出生日期不正确,请核对后重新输入"),
+        ] as [(String, String?)])
+    func idNumbers(value: String, message: String?) {
+        #expect(FieldValidator.validate(value, type: .idNumber)?.message.zh == message)
+    }
+
+    @Test(
+        "credit codes from GB 32100 test vectors; a failed check is only a warning",
+        arguments: [
+            ("91512081MA62K0260E", nil),
+            ("11320000MB151840XJ", nil),
+            ("9131000063159284XQ", nil),
+            ("91350100M000100Y4Z", Severity.warning),
+            ("91350211M0000XUF46", Severity.warning),
+            ("91350100M000100Y4", Severity.error),
+            ("91350100M000100YIZ", Severity.error),
+        ] as [(String, Severity?)])
+    func creditCodes(value: String, severity: Severity?) {
+        #expect(FieldValidator.validate(value, type: .creditCode)?.severity == severity)
+    }
+
+    @Test("the check character of the standard's worked example is 3")
+    func creditCodeCheckCharacter() {
+        #expect(CreditCode.checkCharacter(for: "91350100M000100Y4") == "3")
+    }
+
+    @Test(
+        "mobile numbers, dates and division codes",
+        arguments: [
+            ("13812345678", ElementType.phone, true),
+            ("12812345678", .phone, false),
+            ("1381234567", .phone, false),
+            ("2024-02-29", .date, true),
+            ("2025-02-29", .date, false),
+            ("2026-13-01", .date, false),
+            ("410502", .divisionCode, true),
+            ("990502", .divisionCode, false),
+            ("12", .integer, true),
+            ("1.5", .integer, false),
+            ("1.5", .decimal, true),
+        ])
+    func formats(value: String, type: ElementType, valid: Bool) {
+        #expect((FieldValidator.validate(value, type: type) == nil) == valid)
+    }
+
+    @Test("merged limits are enforced with a message in both languages")
+    func constraints() throws {
+        let problem = try #require(
+            FieldValidator.validate("3", type: .decimal, constraints: FieldConstraints(minimum: 5, maximum: 12)))
+        #expect(problem.message == LocalizedText(zh: "不能小于 5", en: "Enter 5 or more."))
+        #expect(FieldValidator.validate("八个字的公司名称", type: .text, constraints: FieldConstraints(maxLength: 8)) == nil)
+    }
+
+    @Test("ID numbers are masked as first 6, eight stars, last 4")
+    func masking() {
+        #expect(IDNumber.masked("11010519491231002X") == "110105********002X")
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// Runs the built `onego` binary from the repository root and returns its exit status and output.
+func runOneGo(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let binary = root.appendingPathComponent(".build/debug/onego")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "build onego first: \(binary.path)"])
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = root
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let stdout = output.fileHandleForReading.readDataToEndOfFile()
+    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("The onego executable", .serialized)
+struct OneGoExecutableTests {
+    @Test("lint of the shipped bundles exits 0")
+    func lintClean() throws {
+        let result = try runOneGo(["bundle", "lint", "--warnings-as-errors"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "2 bundles and 14 items: no problems\n")
+    }
+
+    @Test("lint of a broken file exits 1 and points at the line")
+    func lintErrors() throws {
+        let path = NSTemporaryDirectory() + "onego-broken-\(UUID().uuidString).json"
+        let text = """
+            {
+              "id": "broken",
+              "version": "1",
+              "name": { "zh": "坏", "en": "Broken" },
+              "items": { "company-registraton": {} },
+              "promisedDays": 1
+            }
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try runOneGo(["bundle", "lint", path])
+        #expect(result.status == 1)
+        #expect(
+            result.stdout.hasPrefix(
+                "\(path):5:14: error: unknown item 'company-registraton'; did you mean 'company-registration'? [unknown-reference]"
+            ))
+    }
+
+    @Test(
+        "usage errors exit 2",
+        arguments: [
+            ["bundle", "lint", "/no/such/file.json"], ["bundle", "show", "no-such-bundle"],
+            ["bundle", "compile", "newborn", "--answer", "oops"], ["bundle", "frobnicate"],
+        ])
+    func usage(arguments: [String]) throws {
+        let result = try runOneGo(arguments)
+        #expect(result.status == 2)
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test("an unknown bundle gets a did-you-mean")
+    func unknownBundle() throws {
+        let result = try runOneGo(["bundle", "show", "new-born"])
+        #expect(
+            result.stderr == "error: unknown bundle 'new-born'; did you mean 'newborn'?\n(see 'onego bundle list')\n")
+    }
+
+    @Test("show prints the one-time notice with the savings")
+    func show() throws {
+        let result = try runOneGo(["bundle", "show", "company-opening", "--answer", "hiresStaff=yes"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("承诺办结:2 个工作日(各事项法定时限合计 26 个工作日,压缩 92%)"))
+        #expect(result.stdout.contains("一表申请:填写 20 项信息(分别办理需填写 34 项)"))
+    }
+
+    @Test("compile --format json has the documented keys")
+    func compileJSON() throws {
+        let result = try runOneGo(["bundle", "compile", "newborn", "--format", "json"])
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in [
+            "bundle", "version", "form", "materials", "subcases", "promisedDays", "criticalPathDays", "legalDaysTotal",
+        ] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+    }
+
+    @Test("graph draws DOT with the flowing outputs")
+    func graph() throws {
+        let result = try runOneGo(["bundle", "graph", "newborn", "--format", "dot"])
+        #expect(
+            result.stdout.contains(
+                "\"birth-certificate\" -> \"birth-registration\" [label=\"newborn.birthCertificateNumber\"];"))
+    }
+
+    @Test("bundle test runs the golden cases")
+    func golden() throws {
+        let result = try runOneGo(["bundle", "test"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasSuffix("4 passed, 0 failed\n"))
+    }
+}
