@@ -68,7 +68,8 @@ struct DialectScanner {
         try checkDepth(depth)
         offsets.append(index)
         index += 1
-        var seen: [String: Int] = [:]
+        // Keys are told apart by a hash of their bytes; only on a hash match are both decoded.
+        var seen: [UInt64: Int] = [:]
         try skipTrivia()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -94,19 +95,25 @@ struct DialectScanner {
                 )
             }
             let keyOffset = index
-            let key = try scanString(decode: true)
-            if let first = seen[key] {
-                throw JSONSyntaxError(
-                    offset: keyOffset,
-                    message: "duplicate key '\(key)' in the same object",
-                    relatedOffset: first
-                )
+            let hasEscape = try scanKey()
+            let hash = hasEscape ? Self.hash(Array(try decodedKey(at: keyOffset).utf8)) : rawKeyHash(keyOffset)
+            if let first = seen[hash] {
+                let key = try decodedKey(at: keyOffset)
+                if try decodedKey(at: first) == key {
+                    throw JSONSyntaxError(
+                        offset: keyOffset,
+                        message: "duplicate key '\(key)' in the same object",
+                        relatedOffset: first
+                    )
+                }
             }
-            seen[key] = keyOffset
+            seen[hash] = keyOffset
+            let key = ""
             offsets.append(keyOffset)
             try skipTrivia()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw JSONSyntaxError(offset: index, message: "expected ':' after the key '\(key)'")
+                throw JSONSyntaxError(
+                    offset: index, message: "expected ':' after the key '\((try? decodedKey(at: keyOffset)) ?? key)'")
             }
             index += 1
             try scanValue(depth: depth)
@@ -123,7 +130,8 @@ struct DialectScanner {
             } else {
                 throw JSONSyntaxError(
                     offset: index,
-                    message: "expected ',' or '}' after the value of '\(key)', found \(describeByte(at: index))"
+                    message:
+                        "expected ',' or '}' after the value of '\((try? decodedKey(at: keyOffset)) ?? key)', found \(describeByte(at: index))"
                 )
             }
         }
@@ -215,6 +223,38 @@ struct DialectScanner {
         if index < bytes.count, isIdentifierByte(bytes[index]) {
             throw JSONSyntaxError(offset: start, message: "malformed number")
         }
+    }
+
+    // MARK: - Keys
+
+    /// Scans a key string; returns whether it contains escapes.
+    private mutating func scanKey() throws(JSONSyntaxError) -> Bool {
+        let start = index
+        _ = try scanString(decode: false)
+        return bytes[start..<index].contains(UInt8(ascii: "\\"))
+    }
+
+    /// The key starting at `offset`, decoded.
+    private func decodedKey(at offset: Int) throws(JSONSyntaxError) -> String {
+        var copy = self
+        copy.index = offset
+        return try copy.scanString(decode: true)
+    }
+
+    private func rawKeyHash(_ offset: Int) -> UInt64 {
+        var end = offset + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        return Self.hash(UnsafeBufferPointer(rebasing: bytes[(offset + 1)..<end]))
+    }
+
+    /// FNV-1a over bytes.
+    private static func hash<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 
     // MARK: - Strings

@@ -129,7 +129,7 @@ public enum JSONPointer {
 
 extension String {
     fileprivate func replacingTilde() -> String {
-        guard contains("~") || contains("/") else { return self }
+        guard utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return self }
         var result = ""
         for character in self {
             switch character {

@@ -6,10 +6,10 @@ struct ObjectFields {
     var pointer: String
     /// The node of the object itself.
     var node: JSONNode
-    /// Members by key.
-    var members: [String: JSONMember]
+    /// The allowed members, in order. Objects are small, so a linear search beats hashing.
+    var members: [JSONMember]
 
-    subscript(key: String) -> JSONMember? { members[key] }
+    subscript(key: String) -> JSONMember? { members.first { $0.key == key } }
 }
 
 /// Reads the values of one parsed file into model values, collecting diagnostics as it goes.
@@ -53,10 +53,11 @@ final class DocumentReader {
                 .wrongType, "\(what) must be an object, not \(node.value.kindDescription)", at: location(node, pointer))
             return nil
         }
-        var table: [String: JSONMember] = [:]
+        var table: [JSONMember] = []
+        table.reserveCapacity(members.count)
         for member in members {
             if allowed.contains(member.key) || member.key == "$schema" || member.key == "$comment" {
-                table[member.key] = member
+                table.append(member)
             } else {
                 error(
                     .unknownKey,
@@ -67,7 +68,7 @@ final class DocumentReader {
                 )
             }
         }
-        for key in required where table[key] == nil {
+        for key in required where !table.contains(where: { $0.key == key }) {
             error(.missingKey, "\(what) needs the key '\(key)'", at: location(node, pointer))
         }
         return ObjectFields(pointer: pointer, node: node, members: table)
