@@ -6,6 +6,17 @@ import JSONC
 /// each an object of entries by id. Several files merge into one catalog; an id defined twice
 /// is an error.
 struct CatalogReader {
+    private static let elementKeys = [
+        "label", "hint", "type", "minLength", "maxLength", "minimum", "maximum", "choices", "sensitive",
+    ]
+    private static let itemKeys = [
+        "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
+    ]
+    private static let itemFieldKeys = ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"]
+    private static let itemMaterialKeys = ["copies", "form", "when", "acceptWithGaps"]
+    private static let materialKeys = ["name", "form", "copies", "sharedData"]
+    private static let nameKey = ["name"]
+
     private let reader: DocumentReader
 
     init(reader: DocumentReader) {
@@ -87,9 +98,7 @@ struct CatalogReader {
         guard
             let fields = reader.object(
                 member.node, at: pointer, what: "element '\(member.key)'",
-                allowed: [
-                    "label", "hint", "type", "minLength", "maxLength", "minimum", "maximum", "choices", "sensitive",
-                ],
+                allowed: Self.elementKeys,
                 required: ["label", "type"])
         else { return nil }
         let label = reader.localized(fields, "label")
@@ -122,7 +131,7 @@ struct CatalogReader {
         guard
             let fields = reader.object(
                 member.node, at: pointer, what: "material '\(member.key)'",
-                allowed: ["name", "form", "copies", "sharedData"], required: ["name"]),
+                allowed: Self.materialKeys, required: Self.nameKey),
             let name = reader.localized(fields, "name")
         else { return nil }
         return Material(
@@ -135,10 +144,7 @@ struct CatalogReader {
         guard
             let fields = reader.object(
                 member.node, at: pointer, what: "item '\(member.key)'",
-                allowed: [
-                    "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials",
-                    "outputs", "inputs",
-                ],
+                allowed: Self.itemKeys,
                 required: ["name", "department", "kind", "promisedDays"])
         else { return nil }
         let name = reader.localized(fields, "name")
@@ -152,7 +158,7 @@ struct CatalogReader {
             guard
                 let entry = reader.object(
                     field.node, at: fieldPointer, what: "field '\(field.key)' of item '\(member.key)'",
-                    allowed: ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"])
+                    allowed: Self.itemFieldKeys)
             else { continue }
             let allowed = reader.strings(entry, "choices").map(\.0)
             itemFields.append(
@@ -171,7 +177,7 @@ struct CatalogReader {
             guard
                 let entry = reader.object(
                     material.node, at: materialPointer, what: "material '\(material.key)' of item '\(member.key)'",
-                    allowed: ["copies", "form", "when", "acceptWithGaps"])
+                    allowed: Self.itemMaterialKeys)
             else { continue }
             itemMaterials.append(
                 ItemMaterial(
