@@ -29,50 +29,51 @@ struct CatalogReader {
             let file = reader.object(
                 root, at: "", what: "a catalog file", allowed: ["departments", "elements", "materials", "items"])
         else { return }
-        for member in reader.table(file["departments"], in: file, what: "departments") {
-            if let department = readDepartment(member, pointer: "/departments/" + member.key) {
-                if let existing = catalog.departments[department.id] {
-                    duplicate("department", department.id, at: department.location, first: existing.location)
-                } else {
-                    catalog.departments.set(department.id, department)
-                }
-            }
-        }
+        add(file, "departments", kind: "department", into: &catalog.departments, read: readDepartment)
         for member in reader.table(file["elements"], in: file, what: "elements") {
-            if let element = readElement(member, pointer: JSONPointer.appending("/elements", member.key)) {
-                if let existing = catalog.elements[element.id] {
-                    if existing.type != element.type {
-                        reader.report(
-                            Diagnostic(
-                                .error, .conflictingElementType,
-                                "element '\(element.id)' is defined as '\(element.type.rawValue)' here and as '\(existing.type.rawValue)' in \(existing.location.path)",
-                                at: element.location,
-                                notes: ["an element has one type everywhere; give the other meaning its own id"]))
-                    } else {
-                        duplicate("element", element.id, at: element.location, first: existing.location)
-                    }
-                } else {
-                    catalog.elements.set(element.id, element)
-                }
+            let pointer = JSONPointer.appending("/elements", member.key)
+            guard let element = readElement(member, pointer: pointer) else { continue }
+            if let existing = catalog.elements[element.id], existing.type != element.type {
+                reader.report(
+                    Diagnostic(
+                        .error, .conflictingElementType,
+                        "element '\(element.id)' is defined as '\(element.type.rawValue)' here and as '\(existing.type.rawValue)' in \(existing.location.path)",
+                        at: element.location,
+                        notes: ["an element has one type everywhere; give the other meaning its own id"]))
+            } else {
+                insert(element, id: element.id, kind: "element", location: element.location, into: &catalog.elements)
             }
         }
-        for member in reader.table(file["materials"], in: file, what: "materials") {
-            if let material = readMaterial(member, pointer: JSONPointer.appending("/materials", member.key)) {
-                if let existing = catalog.materials[material.id] {
-                    duplicate("material", material.id, at: material.location, first: existing.location)
-                } else {
-                    catalog.materials.set(material.id, material)
-                }
-            }
+        add(file, "materials", kind: "material", into: &catalog.materials, read: readMaterial)
+        add(file, "items", kind: "item", into: &catalog.items, read: readItem)
+    }
+
+    /// Reads every entry of one table of the file and adds it to the catalog's table.
+    private func add<Entry: CatalogEntry>(
+        _ file: ObjectFields,
+        _ key: String,
+        kind: String,
+        into table: inout OrderedTable<Entry>,
+        read: (JSONMember, String) -> Entry?
+    ) {
+        for member in reader.table(file[key], in: file, what: key) {
+            guard let entry = read(member, JSONPointer.appending("/" + key, member.key)) else { continue }
+            insert(entry, id: entry.id, kind: kind, location: entry.location, into: &table)
         }
-        for member in reader.table(file["items"], in: file, what: "items") {
-            if let item = readItem(member, pointer: JSONPointer.appending("/items", member.key)) {
-                if let existing = catalog.items[item.id] {
-                    duplicate("item", item.id, at: item.location, first: existing.location)
-                } else {
-                    catalog.items.set(item.id, item)
-                }
-            }
+    }
+
+    /// Adds an entry, or reports that its id is already defined.
+    private func insert<Entry: CatalogEntry>(
+        _ entry: Entry,
+        id: String,
+        kind: String,
+        location: SourceLocation,
+        into table: inout OrderedTable<Entry>
+    ) {
+        if let existing = table[id] {
+            duplicate(kind, id, at: location, first: existing.location)
+        } else {
+            table.set(id, entry)
         }
     }
 
@@ -85,7 +86,7 @@ struct CatalogReader {
 
     // MARK: - Entries
 
-    private func readDepartment(_ member: JSONMember, pointer: String) -> Department? {
+    private func readDepartment(_ member: JSONMember, _ pointer: String) -> Department? {
         guard
             let fields = reader.object(
                 member.node, at: pointer, what: "department '\(member.key)'", allowed: ["name"], required: ["name"]),
@@ -127,7 +128,7 @@ struct CatalogReader {
             sensitive: reader.bool(fields, "sensitive") ?? false, location: keyLocation(member, pointer))
     }
 
-    private func readMaterial(_ member: JSONMember, pointer: String) -> Material? {
+    private func readMaterial(_ member: JSONMember, _ pointer: String) -> Material? {
         guard
             let fields = reader.object(
                 member.node, at: pointer, what: "material '\(member.key)'",
@@ -140,7 +141,7 @@ struct CatalogReader {
             sharedData: reader.bool(fields, "sharedData") ?? false, location: keyLocation(member, pointer))
     }
 
-    private func readItem(_ member: JSONMember, pointer: String) -> Item? {
+    private func readItem(_ member: JSONMember, _ pointer: String) -> Item? {
         guard
             let fields = reader.object(
                 member.node, at: pointer, what: "item '\(member.key)'",
@@ -204,3 +205,14 @@ struct CatalogReader {
         SourceLocation(path: reader.path, offset: member.keyOffset, pointer: pointer)
     }
 }
+
+/// A catalog entry: something with an id and a place where it is defined.
+protocol CatalogEntry: Sendable {
+    var id: String { get }
+    var location: SourceLocation { get }
+}
+
+extension Department: CatalogEntry {}
+extension Element: CatalogEntry {}
+extension Material: CatalogEntry {}
+extension Item: CatalogEntry {}
