@@ -10,6 +10,8 @@ struct DialectScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private(set) var offsets: [Int] = []
+    /// Hashes and offsets of the keys of the objects being scanned, innermost last.
+    private var keyStack: [(hash: UInt64, offset: Int)] = []
     private let maxDepth: Int
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
@@ -69,7 +71,11 @@ struct DialectScanner {
         offsets.append(index)
         index += 1
         // Keys are told apart by a hash of their bytes; only on a hash match are both decoded.
-        var seen: [UInt64: Int] = [:]
+        // Each object's keys sit on a stack shared by all objects (no allocation per object);
+        // an object with many keys also gets a dictionary.
+        let base = keyStack.count
+        var many: [UInt64: Int]? = nil
+        defer { keyStack.removeLast(keyStack.count - base) }
         try skipTrivia()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -97,7 +103,13 @@ struct DialectScanner {
             let keyOffset = index
             let hasEscape = try scanKey()
             let hash = hasEscape ? Self.hash(Array(try decodedKey(at: keyOffset).utf8)) : rawKeyHash(keyOffset)
-            if let first = seen[hash] {
+            let first: Int?
+            if let many {
+                first = many[hash]
+            } else {
+                first = keyStack[base...].first { $0.hash == hash }?.offset
+            }
+            if let first {
                 let key = try decodedKey(at: keyOffset)
                 if try decodedKey(at: first) == key {
                     throw JSONSyntaxError(
@@ -107,7 +119,12 @@ struct DialectScanner {
                     )
                 }
             }
-            seen[hash] = keyOffset
+            keyStack.append((hash, keyOffset))
+            if many != nil {
+                many?[hash] = keyOffset
+            } else if keyStack.count - base > 16 {
+                many = Dictionary(keyStack[base...].map { ($0.hash, $0.offset) }) { first, _ in first }
+            }
             let key = ""
             offsets.append(keyOffset)
             try skipTrivia()
@@ -266,6 +283,12 @@ struct DialectScanner {
         let contentStart = index
         var decoded: [UInt8]? = nil
         while true {
+            // Fast path: plain ASCII text needs no check beyond these.
+            while index < bytes.count, decoded == nil {
+                let byte = bytes[index]
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                index += 1
+            }
             guard index < bytes.count else {
                 throw JSONSyntaxError(offset: open, message: "the string is not closed; expected '\"'")
             }

@@ -119,6 +119,7 @@ public struct JSONDocument: Sendable {
             return JSONNode(.array(elements), offset: offset)
         case json_type_object:
             var members: [JSONMember] = []
+            members.reserveCapacity(Int(json_object_object_length(object)))
             var iterator = json_object_iter_begin(object)
             var end = json_object_iter_end(object)
             while json_object_iter_equal(&iterator, &end) == 0 {

@@ -7,7 +7,7 @@
 /// let document = try JSONDocument(parsing: "{\"a\": [1, 2]}", path: "x.json")
 /// if case .object(let members) = document.root.value { print(members[0].key) }  // "a"
 /// ```
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)

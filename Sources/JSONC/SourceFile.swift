@@ -7,22 +7,27 @@ public struct SourceFile: Sendable {
     public let path: String
     /// The raw bytes of the file.
     public let bytes: [UInt8]
-    private let lineStarts: [Int]
 
     /// Creates a source file from its bytes.
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
+    }
+
+    /// Offsets where lines start. Worked out only when a diagnostic needs a line, so reading a
+    /// file costs nothing for it.
+    private var lineStarts: [Int] {
         var starts = [0]
         for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
             starts.append(offset + 1)
         }
-        self.lineStarts = starts
+        return starts
     }
 
     /// The 1-based line and column of a byte offset.
     public func lineAndColumn(of offset: Int) -> (line: Int, column: Int) {
         let clamped = max(0, min(offset, bytes.count))
+        let lineStarts = self.lineStarts
         var low = 0
         var high = lineStarts.count - 1
         while low < high {
@@ -42,6 +47,7 @@ public struct SourceFile: Sendable {
 
     /// The text of a 1-based line without its line break, or `nil` past the end.
     public func lineText(_ line: Int) -> String? {
+        let lineStarts = self.lineStarts
         guard line >= 1, line <= lineStarts.count else { return nil }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count

@@ -218,7 +218,7 @@ struct LinterTests {
         defer { fixture.remove() }
         #expect(
             fixture.headlines() == [
-                "catalog/catalog.json:18:5: error: item 'register' promises 4 working days, more than its legal limit of 3 [promised-above-legal]"
+                "catalog/catalog.json:23:23: error: item 'register' promises 4 working days, more than its legal limit of 3 [promised-above-legal]"
             ])
     }
 
@@ -242,8 +242,9 @@ struct LinterTests {
         let fixture = try LibraryFixture(catalog: [("\"department\": \"tax\"", "\"department\": \"taxes\"")])
         defer { fixture.remove() }
         #expect(
-            fixture.headlines().contains(
-                "catalog/catalog.json:28:5: error: item 'tax-setup' names an unknown department 'taxes'; did you mean 'tax'? [unknown-reference]"
-            ))
+            fixture.headlines() == [
+                "catalog/catalog.json:4:5: warning: department 'tax' is not used by any item [unused-catalog-entry]",
+                "catalog/catalog.json:30:21: error: item 'tax-setup' names an unknown department 'taxes'; did you mean 'tax'? [unknown-reference]",
+            ])
     }
 }

@@ -66,7 +66,7 @@ private struct CompilationRun {
     mutating func compile() -> CompiledBundle {
         checkAnswers()
         resolveItems()
-        checkReferencesAndConditions()
+        checkReferencesAndConditions(asked: askedElements)
         analyseCombinations()
         let active = entries.compactMap { entry -> (use: BundleItem, item: Item, condition: ConditionExpression)? in
             let residual = entry.use.condition?.expression.specialized(known) ?? .constant(true)
@@ -146,7 +146,7 @@ private struct CompilationRun {
         return result
     }
 
-    private mutating func checkReferencesAndConditions() {
+    private mutating func checkReferencesAndConditions(asked: [Element]) {
         let itemIDs = bundle.items.map(\.item)
         for use in bundle.items {
             for (after, location) in zip(use.after, use.afterLocations) where !itemIDs.contains(after) {
@@ -157,7 +157,6 @@ private struct CompilationRun {
                         suggestion: Suggestion.closest(to: after, among: itemIDs)))
             }
         }
-        let asked = askedElements
         let scope = ConditionScope(
             situations: bundle.situations, elements: asked, outOfScopeReason: "no item of this bundle asks for it")
         for use in bundle.items {
@@ -202,7 +201,8 @@ private struct CompilationRun {
     private mutating func analyseCombinations() {
         let situations = bundle.situations.filter { !$0.choices.isEmpty }
         var everActive = Set<String>()
-        var reported = Set<String>()
+        /// (entry index, input) pairs already reported, so each missing input is named once.
+        var reported: [(entry: Int, input: String)] = []
         var combination = [Int](repeating: 0, count: situations.count)
         var tried = 0
         repeat {
@@ -218,11 +218,12 @@ private struct CompilationRun {
                 everActive.insert(entry.use.item)
             }
             if consistent {
-                for (entry, isPossible) in zip(entries, possible) where isPossible {
-                    for input in entry.item.inputs where !reported.contains(entry.use.item + "\u{0}" + input) {
+                for (position, entry) in entries.enumerated() where possible[position] {
+                    for input in entry.item.inputs
+                    where !reported.contains(where: { $0.entry == position && $0.input == input }) {
                         let produced = zip(entries, possible).contains { $0.1 && $0.0.item.outputs.contains(input) }
                         if !produced {
-                            reported.insert(entry.use.item + "\u{0}" + input)
+                            reported.append((position, input))
                             let when = situations.map { "\($0.id) = \(values[$0.id] ?? "")" }.joined(separator: ", ")
                             diagnostics.append(
                                 Diagnostic(
@@ -271,16 +272,22 @@ private struct CompilationRun {
         var constraints: FieldConstraints
         var choices: [String]
         var items: [String] = []
-        var minLengthFrom = "the element", maxLengthFrom = "the element"
-        var minimumFrom = "the element", maximumFrom = "the element"
-        var choicesFrom = "the element"
+        /// Which item set each limit; `nil` when it is the element's own.
+        var minLengthFrom: String?, maxLengthFrom: String?
+        var minimumFrom: String?, maximumFrom: String?
+        var choicesFrom: String?
+    }
+
+    /// How a limit's origin reads in a message.
+    private static func origin(_ item: String?) -> String {
+        item.map { "item '\($0)'" } ?? "the element"
     }
 
     private mutating func mergeFields(
         _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
     ) -> ([CompiledField], Int) {
-        var drafts: [String: FieldDraft] = [:]
-        var order: [String] = []
+        var drafts: [FieldDraft] = []
+        var index: [String: Int] = [:]
         var separately = 0
         let switches = Dictionary(bundle.fieldSwitches.map { ($0.target, $0.condition.expression) }) { a, _ in a }
         for entry in active {
@@ -293,29 +300,34 @@ private struct CompilationRun {
                 ])
                 if case .constant(false) = condition { continue }
                 separately += 1
-                var draft =
-                    drafts[field.element]
-                    ?? FieldDraft(
-                        element: element, constraints: element.constraints, choices: element.choices.map(\.value))
-                if drafts[field.element] == nil { order.append(field.element) }
-                draft.conditions.append(condition)
-                if field.required { draft.requiring.append(condition) }
-                if !draft.items.contains(entry.item.id) { draft.items.append(entry.item.id) }
-                merge(field, of: entry.item, into: &draft)
-                drafts[field.element] = draft
+                let position =
+                    index[field.element]
+                    ?? {
+                        drafts.append(
+                            FieldDraft(
+                                element: element, constraints: element.constraints,
+                                choices: element.choices.map(\.value)))
+                        index[field.element] = drafts.count - 1
+                        return drafts.count - 1
+                    }()
+                drafts[position].conditions.append(condition)
+                if field.required { drafts[position].requiring.append(condition) }
+                if !drafts[position].items.contains(entry.item.id) { drafts[position].items.append(entry.item.id) }
+                merge(field, of: entry.item, into: &drafts[position])
             }
         }
         var sectionOf: [String: String] = [:]
         var ordered: [String] = []
         for section in bundle.sections {
-            for element in section.elements where drafts[element] != nil && sectionOf[element] == nil {
+            for element in section.elements where index[element] != nil && sectionOf[element] == nil {
                 sectionOf[element] = section.id
                 ordered.append(element)
             }
         }
-        ordered += order.filter { sectionOf[$0] == nil }
+        ordered += drafts.map(\.element.id).filter { sectionOf[$0] == nil }
         let fields = ordered.compactMap { id -> CompiledField? in
-            guard let draft = drafts[id] else { return nil }
+            guard let position = index[id] else { return nil }
+            let draft = drafts[position]
             let condition = ConditionExpression.disjunction(draft.conditions)
             let requiredWhen = ConditionExpression.disjunction(draft.requiring)
             return CompiledField(
@@ -335,7 +347,7 @@ private struct CompilationRun {
 
     /// Narrows a draft by one item's limits and reports limits no value can meet.
     private mutating func merge(_ field: ItemField, of item: Item, into draft: inout FieldDraft) {
-        let source = "item '\(item.id)'"
+        let source = item.id
         let limits = field.constraints
         if let value = limits.minLength, value > (draft.constraints.minLength ?? Int.min) {
             draft.constraints.minLength = value
@@ -356,13 +368,13 @@ private struct CompilationRun {
         let id = draft.element.id
         if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength, minimum > maximum {
             clash(
-                "field '\(id)' cannot be filled: \(draft.minLengthFrom) asks at least \(minimum) characters and \(draft.maxLengthFrom) at most \(maximum)",
+                "field '\(id)' cannot be filled: \(Self.origin(draft.minLengthFrom)) asks at least \(minimum) characters and \(Self.origin(draft.maxLengthFrom)) at most \(maximum)",
                 at: field.location)
             draft.constraints.minLength = nil
         }
         if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum {
             clash(
-                "field '\(id)' cannot be filled: \(draft.minimumFrom) asks at least \(ConditionLiteral.number(minimum).source) and \(draft.maximumFrom) at most \(ConditionLiteral.number(maximum).source)",
+                "field '\(id)' cannot be filled: \(Self.origin(draft.minimumFrom)) asks at least \(ConditionLiteral.number(minimum).source) and \(Self.origin(draft.maximumFrom)) at most \(ConditionLiteral.number(maximum).source)",
                 at: field.location)
             draft.constraints.minimum = nil
         }
@@ -370,7 +382,7 @@ private struct CompilationRun {
             let narrowed = draft.choices.filter { allowed.contains($0) }
             if narrowed.isEmpty, !draft.choices.isEmpty {
                 clash(
-                    "field '\(id)' cannot be filled: \(draft.choicesFrom) allows only \(draft.choices.map { "'\($0)'" }.joined(separator: ", ")) and \(source) only \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
+                    "field '\(id)' cannot be filled: \(Self.origin(draft.choicesFrom)) allows only \(draft.choices.map { "'\($0)'" }.joined(separator: ", ")) and \(Self.origin(source)) only \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
                     at: field.location)
             } else {
                 draft.choices = narrowed
@@ -391,8 +403,8 @@ private struct CompilationRun {
     private func mergeMaterials(
         _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
     ) -> ([CompiledMaterial], Int) {
-        var drafts: [String: (material: CompiledMaterial, conditions: [ConditionExpression])] = [:]
-        var order: [String] = []
+        var drafts: [(material: CompiledMaterial, conditions: [ConditionExpression])] = []
+        var index: [String: Int] = [:]
         var separately = 0
         let switches = Dictionary(bundle.materialSwitches.map { ($0.target, $0.condition.expression) }) { a, _ in a }
         for entry in active {
@@ -405,28 +417,34 @@ private struct CompilationRun {
                 ])
                 if case .constant(false) = condition { continue }
                 separately += 1
-                var draft =
-                    drafts[need.material]
-                    ?? (
-                        CompiledMaterial(
-                            material: material.id, name: material.name, form: .electronic, copies: 0,
-                            sharedData: material.sharedData, acceptWithGaps: true, condition: nil, items: [],
-                            departments: []), []
-                    )
-                if drafts[need.material] == nil { order.append(need.material) }
-                draft.material.form = max(draft.material.form, need.form ?? material.form)
-                draft.material.copies = max(draft.material.copies, need.copies ?? material.copies)
-                draft.material.acceptWithGaps = draft.material.acceptWithGaps && need.acceptWithGaps
-                if !draft.material.items.contains(entry.item.id) { draft.material.items.append(entry.item.id) }
-                if !draft.material.departments.contains(entry.item.department) {
-                    draft.material.departments.append(entry.item.department)
+                let position =
+                    index[need.material]
+                    ?? {
+                        drafts.append(
+                            (
+                                CompiledMaterial(
+                                    material: material.id, name: material.name, form: .electronic, copies: 0,
+                                    sharedData: material.sharedData, acceptWithGaps: true, condition: nil, items: [],
+                                    departments: []), []
+                            ))
+                        index[need.material] = drafts.count - 1
+                        return drafts.count - 1
+                    }()
+                drafts[position].material.form = max(drafts[position].material.form, need.form ?? material.form)
+                drafts[position].material.copies = max(drafts[position].material.copies, need.copies ?? material.copies)
+                drafts[position].material.acceptWithGaps =
+                    drafts[position].material.acceptWithGaps && need.acceptWithGaps
+                if !drafts[position].material.items.contains(entry.item.id) {
+                    drafts[position].material.items.append(entry.item.id)
                 }
-                draft.conditions.append(condition)
-                drafts[need.material] = draft
+                if !drafts[position].material.departments.contains(entry.item.department) {
+                    drafts[position].material.departments.append(entry.item.department)
+                }
+                drafts[position].conditions.append(condition)
             }
         }
-        let materials = order.compactMap { id -> CompiledMaterial? in
-            guard var draft = drafts[id] else { return nil }
+        let materials = drafts.map { draft -> CompiledMaterial in
+            var draft = draft
             let condition = ConditionExpression.disjunction(draft.conditions)
             draft.material.condition = condition == .constant(true) ? nil : condition
             return draft.material

@@ -120,7 +120,6 @@ public struct CatalogChecker: Sendable {
     }
 
     private func location(of item: Item, _ key: String) -> SourceLocation {
-        SourceLocation(
-            path: item.location.path, offset: item.location.offset, pointer: item.location.pointer + "/" + key)
+        item.referenceLocations[key] ?? item.location
     }
 }

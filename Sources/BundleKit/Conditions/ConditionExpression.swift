@@ -41,10 +41,10 @@ public struct ConditionTest: Sendable, Equatable {
 ///
 /// The language is small and safe: comparisons (`==`, `!=`, `in`), `and`, `or`, `not` and
 /// parentheses over situation answers and form values. It has no calls, no loops and no side effects.
-public indirect enum ConditionExpression: Sendable, Equatable {
+public enum ConditionExpression: Sendable, Equatable {
     case constant(Bool)
     case test(ConditionTest)
-    case not(ConditionExpression)
+    indirect case not(ConditionExpression)
     case all([ConditionExpression])
     case any([ConditionExpression])
 

@@ -57,25 +57,25 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case goldenMismatch = "golden-mismatch"
 }
 
-/// Where a diagnostic points: a file, a byte offset in it, and the JSON pointer of the value.
+/// Where a diagnostic points: a file and a byte offset in it.
+///
+/// The JSON pointer of the value is worked out from the offset when a diagnostic is rendered (see
+/// ``JSONPointer/locate(offset:in:)``), so reading files builds no pointer strings.
 public struct SourceLocation: Sendable, Equatable {
     /// The file's path as given by the user.
     public var path: String
     /// Byte offset (0-based) in the file.
     public var offset: Int
-    /// JSON pointer (RFC 6901) of the value, e.g. `/items/seal-engraving/department`.
-    public var pointer: String
 
     /// Creates a location.
-    public init(path: String, offset: Int, pointer: String) {
+    public init(path: String, offset: Int) {
         self.path = path
         self.offset = offset
-        self.pointer = pointer
     }
 
     /// The location moved `delta` bytes forward, for a point inside a string value.
     public func advanced(by delta: Int) -> SourceLocation {
-        SourceLocation(path: path, offset: offset + delta, pointer: pointer)
+        SourceLocation(path: path, offset: offset + delta)
     }
 }
 
@@ -114,24 +114,38 @@ public struct Diagnostic: Sendable, Equatable {
 
 // MARK: - JSON pointers
 
-/// Builds JSON pointers (RFC 6901) one token at a time.
+/// JSON pointers (RFC 6901) for diagnostics.
 public enum JSONPointer {
-    /// Appends a token, escaping `~` and `/`.
-    public static func appending(_ pointer: String, _ token: String) -> String {
-        pointer + "/" + token.replacingTilde()
+    /// The pointer of the value or key that starts at `offset`, or of the innermost value whose
+    /// text contains it (a point inside a condition string).
+    public static func locate(offset: Int, in root: JSONNode) -> String {
+        var pointer = ""
+        var node = root
+        while true {
+            if node.offset == offset { return pointer }
+            switch node.value {
+            case .object(let members):
+                guard let member = members.last(where: { $0.keyOffset <= offset }) else { return pointer }
+                pointer += "/" + escape(member.key)
+                if member.keyOffset == offset { return pointer }
+                node = member.node
+            case .array(let elements):
+                guard let index = elements.lastIndex(where: { $0.offset <= offset }) else { return pointer }
+                pointer += "/" + String(index)
+                node = elements[index]
+            default:
+                return pointer
+            }
+        }
     }
 
-    /// Appends an array index.
-    public static func appending(_ pointer: String, _ index: Int) -> String {
-        pointer + "/" + String(index)
-    }
-}
-
-extension String {
-    fileprivate func replacingTilde() -> String {
-        guard utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return self }
+    /// A reference token with `~` and `/` escaped.
+    static func escape(_ token: String) -> String {
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else {
+            return token
+        }
         var result = ""
-        for character in self {
+        for character in token {
             switch character {
             case "~": result += "~0"
             case "/": result += "~1"

@@ -48,7 +48,10 @@ public struct DiagnosticRenderer: Sendable {
                 lines.append("\(padded) | \(text)")
                 let prefix = text.unicodeScalars.prefix(column - 1).map { $0 == "\t" ? "\t" : " " }.joined()
                 lines.append("\(gutter) | \(prefix)^")
-                lines.append("\(gutter) = at \(location.pointer.isEmpty ? "/" : location.pointer)")
+                if let document = try? JSONDocument(parsing: source.bytes, path: source.path) {
+                    let pointer = JSONPointer.locate(offset: location.offset, in: document.root)
+                    lines.append("\(gutter) = at \(pointer.isEmpty ? "/" : pointer)")
+                }
             }
         }
         for note in diagnostic.notes {

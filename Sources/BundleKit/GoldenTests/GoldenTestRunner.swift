@@ -53,7 +53,7 @@ public struct GoldenTestRunner: Sendable {
                 diagnostics.append(
                     Diagnostic(
                         .error, .jsonSyntax, error.message,
-                        at: SourceLocation(path: path, offset: error.offset, pointer: "")))
+                        at: SourceLocation(path: path, offset: error.offset)))
                 continue
             }
             let reader = DocumentReader(path: path)
@@ -68,7 +68,7 @@ public struct GoldenTestRunner: Sendable {
         let path = document.source.path
         guard
             let file = reader.object(
-                document.root, at: "", what: "a golden test file", allowed: ["bundle", "cases"],
+                document.root, what: "a golden test file", allowed: ["bundle", "cases"],
                 required: ["bundle", "cases"]),
             let bundleID = reader.string(file, "bundle")
         else { return [] }
@@ -76,7 +76,7 @@ public struct GoldenTestRunner: Sendable {
         guard let bundle = library.bundle(bundleID), let bundleMember = file["bundle"] else {
             reader.error(
                 .unknownReference, "unknown bundle '\(bundleID)'",
-                at: reader.location(file["bundle"]?.node ?? document.root, "/bundle"),
+                at: reader.location(file["bundle"]?.node ?? document.root),
                 suggestion: Suggestion.closest(to: bundleID, among: library.bundles.map(\.id)))
             return []
         }
@@ -84,14 +84,13 @@ public struct GoldenTestRunner: Sendable {
         let compiler = BundleCompiler(catalog: library.catalog)
         var outcomes: [GoldenTestOutcome] = []
         for member in reader.table(file["cases"], in: file, what: "cases") {
-            let pointer = JSONPointer.appending("/cases", member.key)
             guard
                 let entry = reader.object(
-                    member.node, at: pointer, what: "case '\(member.key)'", allowed: ["answers", "expect"],
+                    member.node, what: "case '\(member.key)'", allowed: ["answers", "expect"],
                     required: ["expect"]),
                 let expectMember = entry["expect"],
                 let expect = reader.object(
-                    expectMember.node, at: pointer + "/expect", what: "the expectation",
+                    expectMember.node, what: "the expectation",
                     allowed: [
                         "items", "fields", "materials", "sharedMaterials", "promisedDays", "criticalPathDays",
                         "departments",

@@ -65,7 +65,7 @@ public struct BundleLibrary: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             diagnostics.append(
                 Diagnostic(
-                    .error, .jsonSyntax, "cannot read the file", at: SourceLocation(path: path, offset: 0, pointer: ""))
+                    .error, .jsonSyntax, "cannot read the file", at: SourceLocation(path: path, offset: 0))
             )
             return nil
         }
@@ -85,7 +85,7 @@ public struct BundleLibrary: Sendable {
             diagnostics.append(
                 Diagnostic(
                     .error, .jsonSyntax, error.message,
-                    at: SourceLocation(path: path, offset: error.offset, pointer: ""),
+                    at: SourceLocation(path: path, offset: error.offset),
                     notes: notes))
             return nil
         }

@@ -11,7 +11,7 @@ struct BundleReader {
     func read(_ root: JSONNode) -> BundleDefinition? {
         guard
             let file = reader.object(
-                root, at: "", what: "a bundle",
+                root, what: "a bundle",
                 allowed: [
                     "id", "version", "name", "description", "situations", "items", "fields", "materials",
                     "promisedDays", "sections",
@@ -26,10 +26,9 @@ struct BundleReader {
 
         var situations: [Situation] = []
         for member in reader.table(file["situations"], in: file, what: "situations") {
-            let pointer = JSONPointer.appending("/situations", member.key)
             guard
                 let entry = reader.object(
-                    member.node, at: pointer, what: "situation '\(member.key)'", allowed: ["question", "choices"],
+                    member.node, what: "situation '\(member.key)'", allowed: ["question", "choices"],
                     required: ["question", "choices"]),
                 let question = reader.localized(entry, "question")
             else { continue }
@@ -37,20 +36,19 @@ struct BundleReader {
             if choices.count < 2, let choicesMember = entry["choices"] {
                 reader.error(
                     .invalidValue, "situation '\(member.key)' needs at least two choices",
-                    at: reader.location(choicesMember.node, pointer + "/choices"))
+                    at: reader.location(choicesMember.node))
             }
             situations.append(
                 Situation(
                     id: member.key, question: question, choices: choices,
-                    location: SourceLocation(path: reader.path, offset: member.keyOffset, pointer: pointer)))
+                    location: SourceLocation(path: reader.path, offset: member.keyOffset)))
         }
 
         var items: [BundleItem] = []
         for member in reader.table(file["items"], in: file, what: "items") {
-            let pointer = JSONPointer.appending("/items", member.key)
             guard
                 let entry = reader.object(
-                    member.node, at: pointer, what: "bundle item '\(member.key)'",
+                    member.node, what: "bundle item '\(member.key)'",
                     allowed: ["when", "after", "earlyStart"])
             else { continue }
             let after = reader.strings(entry, "after")
@@ -58,12 +56,12 @@ struct BundleReader {
                 BundleItem(
                     item: member.key, condition: reader.condition(entry), after: after.map(\.0),
                     earlyStart: reader.bool(entry, "earlyStart") ?? false,
-                    location: SourceLocation(path: reader.path, offset: member.keyOffset, pointer: pointer),
+                    location: SourceLocation(path: reader.path, offset: member.keyOffset),
                     afterLocations: after.map(\.1)))
         }
         if let itemsMember = file["items"], items.isEmpty, itemsMember.node.value.members != nil {
             reader.error(
-                .invalidValue, "a bundle needs at least one item", at: reader.location(itemsMember.node, "/items"))
+                .invalidValue, "a bundle needs at least one item", at: reader.location(itemsMember.node))
         }
 
         let fieldSwitches = switches(file, "fields")
@@ -71,10 +69,9 @@ struct BundleReader {
 
         var sections: [FormSection] = []
         for member in reader.table(file["sections"], in: file, what: "sections") {
-            let pointer = JSONPointer.appending("/sections", member.key)
             guard
                 let entry = reader.object(
-                    member.node, at: pointer, what: "section '\(member.key)'", allowed: ["title", "elements"],
+                    member.node, what: "section '\(member.key)'", allowed: ["title", "elements"],
                     required: ["title", "elements"]),
                 let title = reader.localized(entry, "title")
             else { continue }
@@ -90,21 +87,20 @@ struct BundleReader {
         return BundleDefinition(
             id: id, version: version, name: name, description: description, situations: situations, items: items,
             fieldSwitches: fieldSwitches, materialSwitches: materialSwitches, promisedDays: promisedDays,
-            sections: sections, location: reader.location(root, ""),
-            promisedDaysLocation: reader.location(promisedMember.node, "/promisedDays"))
+            sections: sections, location: reader.location(root),
+            promisedDaysLocation: reader.location(promisedMember.node))
     }
 
     private func switches(_ file: ObjectFields, _ key: String) -> [BundleSwitch] {
         reader.table(file[key], in: file, what: key).compactMap { member in
-            let pointer = JSONPointer.appending("/" + key, member.key)
             guard
                 let entry = reader.object(
-                    member.node, at: pointer, what: "switch '\(member.key)'", allowed: ["when"], required: ["when"]),
+                    member.node, what: "switch '\(member.key)'", allowed: ["when"], required: ["when"]),
                 let condition = reader.condition(entry)
             else { return nil }
             return BundleSwitch(
                 target: member.key, condition: condition,
-                location: SourceLocation(path: reader.path, offset: member.keyOffset, pointer: pointer))
+                location: SourceLocation(path: reader.path, offset: member.keyOffset))
         }
     }
 }

@@ -27,12 +27,11 @@ struct CatalogReader {
     func read(_ root: JSONNode, into catalog: inout Catalog) {
         guard
             let file = reader.object(
-                root, at: "", what: "a catalog file", allowed: ["departments", "elements", "materials", "items"])
+                root, what: "a catalog file", allowed: ["departments", "elements", "materials", "items"])
         else { return }
         add(file, "departments", kind: "department", into: &catalog.departments, read: readDepartment)
         for member in reader.table(file["elements"], in: file, what: "elements") {
-            let pointer = JSONPointer.appending("/elements", member.key)
-            guard let element = readElement(member, pointer: pointer) else { continue }
+            guard let element = readElement(member) else { continue }
             if let existing = catalog.elements[element.id], existing.type != element.type {
                 reader.report(
                     Diagnostic(
@@ -54,10 +53,10 @@ struct CatalogReader {
         _ key: String,
         kind: String,
         into table: inout OrderedTable<Entry>,
-        read: (JSONMember, String) -> Entry?
+        read: (JSONMember) -> Entry?
     ) {
         for member in reader.table(file[key], in: file, what: key) {
-            guard let entry = read(member, JSONPointer.appending("/" + key, member.key)) else { continue }
+            guard let entry = read(member) else { continue }
             insert(entry, id: entry.id, kind: kind, location: entry.location, into: &table)
         }
     }
@@ -81,24 +80,24 @@ struct CatalogReader {
         reader.report(
             Diagnostic(
                 .error, .duplicateDefinition, "\(kind) '\(id)' is defined twice",
-                at: location, notes: ["first defined in \(first.path) at \(first.pointer)"]))
+                at: location, notes: ["first defined in \(first.path)"]))
     }
 
     // MARK: - Entries
 
-    private func readDepartment(_ member: JSONMember, _ pointer: String) -> Department? {
+    private func readDepartment(_ member: JSONMember) -> Department? {
         guard
             let fields = reader.object(
-                member.node, at: pointer, what: "department '\(member.key)'", allowed: ["name"], required: ["name"]),
+                member.node, what: "department '\(member.key)'", allowed: ["name"], required: ["name"]),
             let name = reader.localized(fields, "name")
         else { return nil }
-        return Department(id: member.key, name: name, location: keyLocation(member, pointer))
+        return Department(id: member.key, name: name, location: reader.keyLocation(member))
     }
 
-    private func readElement(_ member: JSONMember, pointer: String) -> Element? {
+    private func readElement(_ member: JSONMember) -> Element? {
         guard
             let fields = reader.object(
-                member.node, at: pointer, what: "element '\(member.key)'",
+                member.node, what: "element '\(member.key)'",
                 allowed: Self.elementKeys,
                 required: ["label", "type"])
         else { return nil }
@@ -109,12 +108,12 @@ struct CatalogReader {
         if let type, type == .choice, choices.isEmpty {
             reader.error(
                 .missingKey, "element '\(member.key)' of type 'choice' needs 'choices'",
-                at: reader.location(member.node, pointer))
+                at: reader.location(member.node))
         }
         if let type, type != .choice, let choicesMember = fields["choices"] {
             reader.error(
                 .invalidValue, "'choices' is only for elements of type 'choice'",
-                at: reader.location(choicesMember.node, pointer + "/choices"))
+                at: reader.location(choicesMember.node))
         }
         guard let label, let type else { return nil }
         let constraints = FieldConstraints(
@@ -125,26 +124,26 @@ struct CatalogReader {
             choices: nil)
         return Element(
             id: member.key, label: label, hint: hint, type: type, constraints: constraints, choices: choices,
-            sensitive: reader.bool(fields, "sensitive") ?? false, location: keyLocation(member, pointer))
+            sensitive: reader.bool(fields, "sensitive") ?? false, location: reader.keyLocation(member))
     }
 
-    private func readMaterial(_ member: JSONMember, _ pointer: String) -> Material? {
+    private func readMaterial(_ member: JSONMember) -> Material? {
         guard
             let fields = reader.object(
-                member.node, at: pointer, what: "material '\(member.key)'",
+                member.node, what: "material '\(member.key)'",
                 allowed: Self.materialKeys, required: Self.nameKey),
             let name = reader.localized(fields, "name")
         else { return nil }
         return Material(
             id: member.key, name: name, form: reader.word(fields, "form", as: MaterialForm.self) ?? .original,
             copies: reader.integer(fields, "copies", minimum: 1) ?? 1,
-            sharedData: reader.bool(fields, "sharedData") ?? false, location: keyLocation(member, pointer))
+            sharedData: reader.bool(fields, "sharedData") ?? false, location: reader.keyLocation(member))
     }
 
-    private func readItem(_ member: JSONMember, _ pointer: String) -> Item? {
+    private func readItem(_ member: JSONMember) -> Item? {
         guard
             let fields = reader.object(
-                member.node, at: pointer, what: "item '\(member.key)'",
+                member.node, what: "item '\(member.key)'",
                 allowed: Self.itemKeys,
                 required: ["name", "department", "kind", "promisedDays"])
         else { return nil }
@@ -155,10 +154,9 @@ struct CatalogReader {
         let promisedDays = reader.integer(fields, "promisedDays")
         var itemFields: [ItemField] = []
         for field in reader.table(fields["fields"], in: fields, what: "fields") {
-            let fieldPointer = JSONPointer.appending(pointer + "/fields", field.key)
             guard
                 let entry = reader.object(
-                    field.node, at: fieldPointer, what: "field '\(field.key)' of item '\(member.key)'",
+                    field.node, what: "field '\(field.key)' of item '\(member.key)'",
                     allowed: Self.itemFieldKeys)
             else { continue }
             let allowed = reader.strings(entry, "choices").map(\.0)
@@ -170,14 +168,13 @@ struct CatalogReader {
                         minimum: reader.number(entry, "minimum"), maximum: reader.number(entry, "maximum"),
                         choices: entry["choices"] == nil ? nil : allowed),
                     condition: reader.condition(entry),
-                    location: SourceLocation(path: reader.path, offset: field.keyOffset, pointer: fieldPointer)))
+                    location: SourceLocation(path: reader.path, offset: field.keyOffset)))
         }
         var itemMaterials: [ItemMaterial] = []
         for material in reader.table(fields["materials"], in: fields, what: "materials") {
-            let materialPointer = JSONPointer.appending(pointer + "/materials", material.key)
             guard
                 let entry = reader.object(
-                    material.node, at: materialPointer, what: "material '\(material.key)' of item '\(member.key)'",
+                    material.node, what: "material '\(material.key)' of item '\(member.key)'",
                     allowed: Self.itemMaterialKeys)
             else { continue }
             itemMaterials.append(
@@ -185,7 +182,7 @@ struct CatalogReader {
                     material: material.key, copies: reader.integer(entry, "copies", minimum: 1),
                     form: reader.word(entry, "form", as: MaterialForm.self), condition: reader.condition(entry),
                     acceptWithGaps: reader.bool(entry, "acceptWithGaps") ?? false,
-                    location: SourceLocation(path: reader.path, offset: material.keyOffset, pointer: materialPointer)))
+                    location: SourceLocation(path: reader.path, offset: material.keyOffset)))
         }
         var referenceLocations: [String: SourceLocation] = [:]
         let outputs = reader.strings(fields, "outputs")
@@ -193,16 +190,15 @@ struct CatalogReader {
         for (id, location) in outputs + inputs where referenceLocations[id] == nil {
             referenceLocations[id] = location
         }
+        for key in ["department", "promisedDays"] {
+            if let value = fields[key] { referenceLocations[key] = reader.location(value.node) }
+        }
         guard let name, let department, let kind, let promisedDays else { return nil }
         return Item(
             id: member.key, code: reader.string(fields, "code"), name: name, department: department, kind: kind,
             legalDays: reader.integer(fields, "legalDays"), promisedDays: promisedDays, fields: itemFields,
             materials: itemMaterials, outputs: outputs.map(\.0), inputs: inputs.map(\.0),
-            location: keyLocation(member, pointer), referenceLocations: referenceLocations)
-    }
-
-    private func keyLocation(_ member: JSONMember, _ pointer: String) -> SourceLocation {
-        SourceLocation(path: reader.path, offset: member.keyOffset, pointer: pointer)
+            location: reader.keyLocation(member), referenceLocations: referenceLocations)
     }
 }
 

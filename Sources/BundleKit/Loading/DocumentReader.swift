@@ -2,8 +2,6 @@ import JSONC
 
 /// The members of one JSON object, checked against the keys the format allows.
 struct ObjectFields {
-    /// The object's JSON pointer.
-    var pointer: String
     /// The node of the object itself.
     var node: JSONNode
     /// The allowed members, in order. Objects are small, so a linear search beats hashing.
@@ -17,6 +15,8 @@ struct ObjectFields {
 /// Reading never stops at the first problem: a bad value is reported and skipped, so an author
 /// sees every problem of a file at once.
 final class DocumentReader {
+    private static let languageKeys = ["zh", "en"]
+
     let path: String
     private(set) var diagnostics: [Diagnostic] = []
 
@@ -26,8 +26,12 @@ final class DocumentReader {
 
     // MARK: - Reporting
 
-    func location(_ node: JSONNode, _ pointer: String) -> SourceLocation {
-        SourceLocation(path: path, offset: node.offset, pointer: pointer)
+    func location(_ node: JSONNode) -> SourceLocation {
+        SourceLocation(path: path, offset: node.offset)
+    }
+
+    func keyLocation(_ member: JSONMember) -> SourceLocation {
+        SourceLocation(path: path, offset: member.keyOffset)
     }
 
     func report(_ diagnostic: Diagnostic) {
@@ -43,14 +47,13 @@ final class DocumentReader {
     /// Checks that `node` is an object with only `allowed` keys and every `required` key.
     func object(
         _ node: JSONNode,
-        at pointer: String,
-        what: String,
+        what: @autoclosure () -> String,
         allowed: [String],
         required: [String] = []
     ) -> ObjectFields? {
         guard let members = node.value.members else {
             error(
-                .wrongType, "\(what) must be an object, not \(node.value.kindDescription)", at: location(node, pointer))
+                .wrongType, "\(what()) must be an object, not \(node.value.kindDescription)", at: location(node))
             return nil
         }
         var table: [JSONMember] = []
@@ -61,28 +64,26 @@ final class DocumentReader {
             } else {
                 error(
                     .unknownKey,
-                    "unknown key '\(member.key)' in \(what)",
-                    at: SourceLocation(
-                        path: path, offset: member.keyOffset, pointer: JSONPointer.appending(pointer, member.key)),
+                    "unknown key '\(member.key)' in \(what())",
+                    at: keyLocation(member),
                     suggestion: Suggestion.closest(to: member.key, among: allowed)
                 )
             }
         }
         for key in required where !table.contains(where: { $0.key == key }) {
-            error(.missingKey, "\(what) needs the key '\(key)'", at: location(node, pointer))
+            error(.missingKey, "\(what()) needs the key '\(key)'", at: location(node))
         }
-        return ObjectFields(pointer: pointer, node: node, members: table)
+        return ObjectFields(node: node, members: table)
     }
 
     /// The members of an object used as a table keyed by id.
-    func table(_ member: JSONMember?, in fields: ObjectFields, what: String) -> [JSONMember] {
+    func table(_ member: JSONMember?, in fields: ObjectFields, what: @autoclosure () -> String) -> [JSONMember] {
         guard let member else { return [] }
-        let pointer = JSONPointer.appending(fields.pointer, member.key)
         guard let members = member.node.value.members else {
             error(
                 .wrongType,
-                "'\(member.key)' must be an object of \(what) by id, not \(member.node.value.kindDescription)",
-                at: location(member.node, pointer))
+                "'\(member.key)' must be an object of \(what()) by id, not \(member.node.value.kindDescription)",
+                at: location(member.node))
             return []
         }
         return members
@@ -95,7 +96,7 @@ final class DocumentReader {
         guard let value = member.node.value.stringValue else {
             error(
                 .wrongType, "'\(key)' must be a string, not \(member.node.value.kindDescription)",
-                at: location(member.node, JSONPointer.appending(fields.pointer, key)))
+                at: location(member.node))
             return nil
         }
         return value
@@ -103,17 +104,16 @@ final class DocumentReader {
 
     func integer(_ fields: ObjectFields, _ key: String, minimum: Int = 0) -> Int? {
         guard let member = fields[key] else { return nil }
-        let pointer = JSONPointer.appending(fields.pointer, key)
         guard let value = member.node.value.integerValue else {
             error(
                 .wrongType, "'\(key)' must be a whole number, not \(member.node.value.kindDescription)",
-                at: location(member.node, pointer))
+                at: location(member.node))
             return nil
         }
         guard value >= minimum, value <= 1_000_000 else {
             error(
                 .invalidValue, "'\(key)' must be between \(minimum) and 1000000, not \(value)",
-                at: location(member.node, pointer))
+                at: location(member.node))
             return nil
         }
         return Int(value)
@@ -124,7 +124,7 @@ final class DocumentReader {
         guard let value = member.node.value.doubleValue else {
             error(
                 .wrongType, "'\(key)' must be a number, not \(member.node.value.kindDescription)",
-                at: location(member.node, JSONPointer.appending(fields.pointer, key)))
+                at: location(member.node))
             return nil
         }
         return value
@@ -135,7 +135,7 @@ final class DocumentReader {
         guard let value = member.node.value.boolValue else {
             error(
                 .wrongType, "'\(key)' must be true or false, not \(member.node.value.kindDescription)",
-                at: location(member.node, JSONPointer.appending(fields.pointer, key)))
+                at: location(member.node))
             return nil
         }
         return value
@@ -153,7 +153,7 @@ final class DocumentReader {
         error(
             .invalidValue,
             "'\(text)' is not a valid \(key); use one of \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
-            at: location(member.node, JSONPointer.appending(fields.pointer, key)),
+            at: location(member.node),
             suggestion: Suggestion.closest(to: text, among: allowed)
         )
         return nil
@@ -161,15 +161,14 @@ final class DocumentReader {
 
     func localized(_ fields: ObjectFields, _ key: String) -> LocalizedText? {
         guard let member = fields[key] else { return nil }
-        let pointer = JSONPointer.appending(fields.pointer, key)
-        return localized(member.node, at: pointer, what: "'\(key)'")
+        return localized(member.node, what: "'\(key)'")
     }
 
-    func localized(_ node: JSONNode, at pointer: String, what: String) -> LocalizedText? {
+    func localized(_ node: JSONNode, what: @autoclosure () -> String) -> LocalizedText? {
         guard
             let text = object(
-                node, at: pointer, what: "\(what) (a text in Chinese and English)", allowed: ["zh", "en"],
-                required: ["zh", "en"])
+                node, what: "\(what()) (a text in Chinese and English)", allowed: Self.languageKeys,
+                required: Self.languageKeys)
         else { return nil }
         guard let zh = string(text, "zh"), let en = string(text, "en") else { return nil }
         return LocalizedText(zh: zh, en: en)
@@ -178,23 +177,21 @@ final class DocumentReader {
     /// A list of strings, each with its location.
     func strings(_ fields: ObjectFields, _ key: String) -> [(String, SourceLocation)] {
         guard let member = fields[key] else { return [] }
-        let pointer = JSONPointer.appending(fields.pointer, key)
         guard let elements = member.node.value.elements else {
             error(
                 .wrongType, "'\(key)' must be a list of strings, not \(member.node.value.kindDescription)",
-                at: location(member.node, pointer))
+                at: location(member.node))
             return []
         }
         var result: [(String, SourceLocation)] = []
         for (index, element) in elements.enumerated() {
-            let elementPointer = JSONPointer.appending(pointer, index)
             guard let text = element.value.stringValue else {
                 error(
                     .wrongType, "each entry of '\(key)' must be a string, not \(element.value.kindDescription)",
-                    at: location(element, elementPointer))
+                    at: location(element))
                 continue
             }
-            result.append((text, location(element, elementPointer)))
+            result.append((text, location(element)))
         }
         return result
     }
@@ -202,8 +199,7 @@ final class DocumentReader {
     /// Choices written as an object of value → label.
     func choices(_ fields: ObjectFields, _ key: String) -> [Choice] {
         table(fields[key], in: fields, what: "choices").compactMap { member in
-            let pointer = JSONPointer.appending(JSONPointer.appending(fields.pointer, key), member.key)
-            return localized(member.node, at: pointer, what: "the choice '\(member.key)'").map {
+            return localized(member.node, what: "the choice '\(member.key)'").map {
                 Choice(value: member.key, label: $0)
             }
         }
@@ -212,8 +208,7 @@ final class DocumentReader {
     /// A condition, parsed; a syntax error is reported at its exact character.
     func condition(_ fields: ObjectFields, _ key: String = "when") -> Condition? {
         guard let text = string(fields, key), let member = fields[key] else { return nil }
-        let pointer = JSONPointer.appending(fields.pointer, key)
-        let stringLocation = location(member.node, pointer)
+        let stringLocation = location(member.node)
         let raw = rawStringLength(member.node)
         let maps = raw == text.utf8.count
         do throws(ConditionSyntaxError) {

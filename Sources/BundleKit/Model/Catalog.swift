@@ -228,6 +228,7 @@ public struct Item: Sendable {
     public var inputs: [String]
     /// Where it is defined.
     public var location: SourceLocation
-    /// Where each output and input is written, by element id.
+    /// Where each output and input is written, by element id, and where `department` and
+    /// `promisedDays` are written, by key.
     public var referenceLocations: [String: SourceLocation]
 }
