@@ -14,7 +14,8 @@ let package = Package(
         .library(name: "BundleKit", targets: ["BundleKit"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,11 +30,19 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(name: "BundleKit", dependencies: ["JSONC"], swiftSettings: strictSettings),
+        .target(name: "WorkCalendar", dependencies: ["JSONC"], swiftSettings: strictSettings),
+        .target(
+            name: "CaseEngine",
+            dependencies: ["BundleKit", "JSONC", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "OneGoCLI",
             dependencies: [
                 "BundleKit",
+                "CaseEngine",
                 "JSONC",
+                "WorkCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -44,6 +53,12 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "JSONCTests", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit"], swiftSettings: strictSettings),
+        .testTarget(name: "WorkCalendarTests", dependencies: ["WorkCalendar"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CaseEngineTests",
+            dependencies: ["CaseEngine", "BundleKit", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "OneGoCLITests", dependencies: ["OneGoCLI", "BundleKit"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

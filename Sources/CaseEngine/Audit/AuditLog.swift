@@ -1,0 +1,119 @@
+import GRDB
+
+/// One state change as the audit log records it: who, what, before and after. Never raw personal
+/// data: ID numbers, names and form values stay out.
+struct AuditEvent {
+    var at: String
+    var actor: Actor
+    var action: String
+    var caseNumber: String
+    var subcaseID: String
+    var before: String
+    var after: String
+    var detail: String
+
+    /// The text the hash covers, fields separated by the unit separator.
+    var canonical: String {
+        [at, actor.id, actor.role.rawValue, action, caseNumber, subcaseID, before, after, detail]
+            .joined(separator: "\u{1F}")
+    }
+}
+
+/// The audit log: an append-only table of events chained by SHA-256, each hash covering the
+/// previous hash and the event.
+///
+/// `verify` walks the chain and names the first event that was edited, deleted, inserted or
+/// reordered.
+enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// Appends an event inside the caller's transaction.
+    static func append(_ event: AuditEvent, in db: Database) throws {
+        let previous =
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT hash FROM events ORDER BY seq DESC LIMIT 1")) ?? genesis
+        let hash = SHA256.hex(previous + "\n" + event.canonical)
+        try db.run(
+            """
+            INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                event.at, event.actor.id, event.actor.role.rawValue, event.action, event.caseNumber, event.subcaseID,
+                event.before, event.after, event.detail, previous, hash,
+            ])
+    }
+
+    /// Checks the whole chain.
+    ///
+    /// At the first event whose stored previous hash does not match the event before it:
+    /// - it names the hash of the event two back: the event in between was inserted;
+    /// - it names the hash of a later event: the events were reordered;
+    /// - it names no stored event and the sequence numbers jump: an event before it was deleted;
+    /// - it names no stored event and the numbers run on: the event before it was edited (and its
+    ///   hash recomputed).
+    /// An event whose own hash does not match its content was edited.
+    static func verify(in db: Database) throws -> AuditVerification {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY seq")
+        var positionOfHash: [String: Int] = [:]
+        for (position, row) in rows.enumerated() { positionOfHash[row["hash"]] = position }
+        var previousHash = genesis
+        var hashBeforePrevious = genesis
+        var previousSeq: Int64 = 0
+        for (position, row) in rows.enumerated() {
+            let seq: Int64 = row["seq"]
+            let event = AuditEvent(
+                at: row["at"], actor: Actor(id: row["actor"], role: Actor.Role(rawValue: row["role"]) ?? .system),
+                action: row["action"], caseNumber: row["case_number"], subcaseID: row["subcase_id"],
+                before: row["before"], after: row["after"], detail: row["detail"])
+            let storedPrevious: String = row["prev_hash"]
+            let storedHash: String = row["hash"]
+            if storedPrevious != previousHash {
+                if position >= 1, storedPrevious == hashBeforePrevious {
+                    return .broken(seq: previousSeq, problem: .inserted)
+                }
+                if let other = positionOfHash[storedPrevious], other > position {
+                    return .broken(seq: seq, problem: .reordered)
+                }
+                if positionOfHash[storedPrevious] == nil, storedPrevious != genesis {
+                    if seq != previousSeq + 1 { return .broken(seq: seq, problem: .deletedBefore) }
+                    return .broken(seq: previousSeq, problem: .edited)
+                }
+                return .broken(seq: seq, problem: .reordered)
+            }
+            if SHA256.hex(storedPrevious + "\n" + event.canonical) != storedHash {
+                return .broken(seq: seq, problem: .edited)
+            }
+            hashBeforePrevious = previousHash
+            previousHash = storedHash
+            previousSeq = seq
+        }
+        return .intact(events: rows.count)
+    }
+}
+
+/// The result of checking the audit chain.
+public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
+    /// What was done to the chain.
+    public enum Problem: String, Sendable {
+        case edited, inserted, reordered
+        case deletedBefore = "deleted before"
+    }
+    /// Every event is where it was written, unchanged.
+    case intact(events: Int)
+    /// The first event where the chain breaks.
+    case broken(seq: Int64, problem: Problem)
+
+    public var description: String {
+        switch self {
+        case .intact(let count):
+            return "audit chain intact: \(count) event\(count == 1 ? "" : "s")"
+        case .broken(let seq, .deletedBefore):
+            return "audit chain broken: an event before event \(seq) was deleted"
+        case .broken(let seq, .inserted):
+            return "audit chain broken: event \(seq) was inserted"
+        case .broken(let seq, let problem):
+            return "audit chain broken: event \(seq) was \(problem.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,422 @@
+import BundleKit
+import Foundation
+import GRDB
+import WorkCalendar
+
+extension CaseEngine {
+    // MARK: - Department steps
+
+    /// Accepts a sub-case (受理).
+    @discardableResult
+    public func accept(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
+        try step(.accept, subcase, department: department, actor: actor) { record, _, _ in
+            record.state = .accepted
+            return ""
+        }
+    }
+
+    /// Reviews a sub-case (审核).
+    @discardableResult
+    public func review(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
+        try step(.review, subcase, department: department, actor: actor) { record, _, _ in
+            record.state = .reviewed
+            return ""
+        }
+    }
+
+    /// Approves a sub-case (批准); only once its inputs have arrived.
+    @discardableResult
+    public func approve(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
+        try step(.approve, subcase, department: department, actor: actor) { record, _, _ in
+            record.state = .approved
+            return ""
+        }
+    }
+
+    /// Issues a sub-case's result (发证/办结) with its item's outputs, validated; releases the
+    /// dependants whose inputs are now all issued. An immediate item may be issued at once.
+    ///
+    /// - Parameter overrideWarnings: accept outputs that only fail a warning check (a credit code
+    ///   whose check character does not match: real codes exist that fail it).
+    @discardableResult
+    public func issue(
+        _ subcase: String,
+        department: String,
+        outputs: [String: String],
+        overrideWarnings: Bool = false,
+        actor: Actor
+    ) throws(CaseEngineError) -> SubcaseSummary {
+        let catalog = library.catalog
+        let calendar = self.calendar
+        return try step(.issue, subcase, department: department, actor: actor) { record, db, context in
+            var problems: [String] = []
+            for element in record.outputElements {
+                guard let value = outputs[element]?.trimmed, !value.isEmpty else {
+                    problems.append("output '\(element)' is missing")
+                    continue
+                }
+                if let type = catalog.elements[element]?.type, let issue = FieldValidator.validate(value, type: type) {
+                    if issue.severity == .error || !overrideWarnings {
+                        problems.append("output '\(element)': \(issue.message.en)")
+                    }
+                }
+            }
+            for element in outputs.keys.sorted() where !record.outputElements.contains(element) {
+                problems.append("'\(element)' is not an output of \(record.item)")
+            }
+            guard problems.isEmpty else {
+                throw CaseEngineError.invalidStep(
+                    case: record.caseNumber, subcase: record.id, step: "issue", problems: problems)
+            }
+            record.outputs = outputs
+            record.state = .issued
+            record.finishedOn = context.today
+            try record.save(in: db)
+            let released = try Self.releaseDependants(of: record, calendar: calendar, context: context, in: db)
+            return "outputs=" + record.outputElements.joined(separator: ",")
+                + (released.isEmpty ? "" : " released=" + released.joined(separator: ","))
+        }
+    }
+
+    /// Asks for a correction (补正): every material and field to fix, in one notice. The sub-case
+    /// waits and its clock stops until the window or kiosk supplies them.
+    @discardableResult
+    public func requestCorrection(
+        _ subcase: String,
+        department: String,
+        materials: [String],
+        fields: [String],
+        note: String,
+        actor: Actor
+    ) throws(CaseEngineError) -> SubcaseSummary {
+        let calendar = self.calendar
+        return try step(.correct, subcase, department: department, actor: actor) { record, db, context in
+            var problems: [String] = []
+            if materials.isEmpty && fields.isEmpty { problems.append("name at least one material or field") }
+            for material in materials where !record.materials.contains(material) {
+                problems.append(
+                    "material '\(material)' is not one of this item's (\(record.materials.joined(separator: ", ")))")
+            }
+            for field in fields where !record.fields.contains(field) {
+                problems.append("field '\(field)' is not one of this item's")
+            }
+            guard problems.isEmpty else {
+                throw CaseEngineError.invalidStep(
+                    case: record.caseNumber, subcase: record.id, step: "correct", problems: problems)
+            }
+            try db.run(
+                "INSERT INTO corrections (subcase_id, requested_on, materials, fields, note) VALUES (?, ?, ?, ?, ?)",
+                [
+                    record.id, context.today.description, materials.joined(separator: ","),
+                    fields.joined(separator: ","), note,
+                ])
+            record.resumeState = record.state == .dispatched ? .dispatched : record.state
+            record.state = .correcting
+            if let start = record.dispatchedOn, record.released {
+                record.daysUsedBeforePause =
+                    record.daysUsedBeforePause + calendar.workingDays(after: start, through: context.today)
+            }
+            record.pausedOn = context.today
+            return "materials=\(materials.joined(separator: ",")) fields=\(fields.joined(separator: ","))"
+        }
+    }
+
+    /// Rejects a sub-case with a reason; dependants that can no longer proceed are cancelled,
+    /// independent siblings go on.
+    @discardableResult
+    public func reject(
+        _ subcase: String, department: String, reason: String, actor: Actor
+    ) throws(CaseEngineError)
+        -> SubcaseSummary
+    {
+        try step(.reject, subcase, department: department, actor: actor) { record, db, context in
+            guard !reason.trimmed.isEmpty else {
+                throw CaseEngineError.invalidStep(
+                    case: record.caseNumber, subcase: record.id, step: "reject", problems: ["give a reason"])
+            }
+            record.state = .rejected
+            record.reason = reason
+            record.finishedOn = context.today
+            try record.save(in: db)
+            let cancelled = try Self.cancelDependants(of: record, context: context, in: db)
+            return cancelled.isEmpty ? "" : "cancelled=" + cancelled.joined(separator: ",")
+        }
+    }
+
+    // MARK: - Window and citizen steps
+
+    /// Supplies what open corrections ask for: materials now provided (with optional scans) and
+    /// corrected field values. A sub-case resumes once everything its notice asked is supplied.
+    @discardableResult
+    public func supply(
+        caseNumber: String,
+        materials: [String],
+        values: [String: String],
+        attachments: [Attachment] = [],
+        actor: Actor
+    ) throws(CaseEngineError) -> CaseSummary {
+        let timestamp = clock.timestamp()
+        let today = clock.today()
+        let calendar = self.calendar
+        let fieldTypes = try pinnedFieldTypes(of: caseNumber)
+        try store.write { db in
+            let status = try Self.openCase(caseNumber, step: "supply", in: db)
+            let open = try db.rows(
+                """
+                SELECT c.id, c.subcase_id, c.materials, c.fields, c.supplied_materials, c.supplied_fields
+                FROM corrections c JOIN subcases s ON s.id = c.subcase_id
+                WHERE s.case_number = ? AND c.resolved_on IS NULL ORDER BY c.id
+                """, [caseNumber])
+            guard !open.isEmpty else {
+                throw CaseEngineError.caseNotOpen(
+                    case: caseNumber, step: "supply (no correction is open)", status: status)
+            }
+            let asked = Set(open.flatMap { SubcaseRecord.list($0["materials"]) + SubcaseRecord.list($0["fields"]) })
+            var problems: [String] = []
+            for item in materials + Array(values.keys) where !asked.contains(item) {
+                problems.append("'\(item)' was not asked for by any open correction")
+            }
+            for (element, value) in values.sorted(by: { $0.key < $1.key }) {
+                guard let (type, constraints) = fieldTypes[element] else { continue }
+                if let issue = FieldValidator.validate(value, type: type, constraints: constraints),
+                    issue.severity == .error
+                {
+                    problems.append("\(element): \(issue.message.en)")
+                }
+            }
+            guard problems.isEmpty else {
+                throw CaseEngineError.invalidStep(case: caseNumber, subcase: "", step: "supply", problems: problems)
+            }
+            for material in materials {
+                try db.run(
+                    "UPDATE case_materials SET status = 'provided', promised_by = NULL WHERE case_number = ? AND material = ?",
+                    [caseNumber, material])
+            }
+            for attachment in attachments {
+                try Self.storeAttachment(attachment, caseNumber: caseNumber, at: timestamp, in: db)
+            }
+            for (element, value) in values {
+                try db.run(
+                    "UPDATE form_values SET value = ? WHERE case_number = ? AND element = ?",
+                    [value, caseNumber, element])
+                if db.changesCount == 0 {
+                    try db.run(
+                        "INSERT INTO form_values VALUES (?, ?, ?, ?, 0, ?)",
+                        [caseNumber, element, element, element, value])
+                }
+            }
+            for correction in open {
+                let wantedMaterials = SubcaseRecord.list(correction["materials"])
+                let wantedFields = SubcaseRecord.list(correction["fields"])
+                let suppliedMaterials = Set(SubcaseRecord.list(correction["supplied_materials"]) + materials)
+                    .intersection(wantedMaterials)
+                let suppliedFields = Set(SubcaseRecord.list(correction["supplied_fields"]) + values.keys)
+                    .intersection(wantedFields)
+                let complete =
+                    suppliedMaterials.count == wantedMaterials.count && suppliedFields.count == wantedFields.count
+                let id: Int64 = correction["id"]
+                try db.run(
+                    "UPDATE corrections SET supplied_materials = ?, supplied_fields = ?, resolved_on = ? WHERE id = ?",
+                    [
+                        suppliedMaterials.sorted().joined(separator: ","),
+                        suppliedFields.sorted().joined(separator: ","),
+                        complete ? today.description : nil, id,
+                    ])
+                guard complete, let row = try db.row("SELECT * FROM subcases WHERE id = ?", [correction["subcase_id"]])
+                else { continue }
+                var record = SubcaseRecord(row: row)
+                let before = record.state
+                record.state = record.resumeState ?? .dispatched
+                record.resumeState = nil
+                if let paused = record.pausedOn {
+                    record.pausedDays += calendar.workingDays(after: paused, through: today)
+                }
+                record.pausedOn = nil
+                if record.released {
+                    let remaining = max(0, record.promisedDays - record.daysUsedBeforePause)
+                    record.due = calendar.deadline(acceptedOn: today, workingDays: remaining)
+                }
+                try record.save(in: db)
+                try Self.enqueue(
+                    department: record.department, subcase: record.id, kind: "resumed", at: timestamp, in: db)
+                try AuditLog.append(
+                    AuditEvent(
+                        at: timestamp, actor: actor, action: "resume", caseNumber: caseNumber, subcaseID: record.id,
+                        before: before.rawValue, after: record.state.rawValue,
+                        detail: "due=\(record.due?.description ?? "")"), in: db)
+            }
+            let (before, after) = try Self.refreshStatus(of: caseNumber, on: today, in: db)
+            try AuditLog.append(
+                AuditEvent(
+                    at: timestamp, actor: actor, action: "supply", caseNumber: caseNumber, subcaseID: "",
+                    before: before.rawValue, after: after.rawValue,
+                    detail:
+                        "materials=\(materials.sorted().joined(separator: ",")) fields=\(values.keys.sorted().joined(separator: ","))"
+                ), in: db)
+        }
+        return try caseSummary(caseNumber)
+    }
+
+    /// Withdraws a case at the applicant's request before it ends: every open sub-case is cancelled.
+    @discardableResult
+    public func withdraw(caseNumber: String, reason: String, actor: Actor) throws(CaseEngineError) -> CaseSummary {
+        let timestamp = clock.timestamp()
+        let today = clock.today()
+        try store.write { db in
+            let status = try Self.openCase(caseNumber, step: "withdraw", in: db)
+            let rows = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [caseNumber])
+            for row in rows {
+                var record = SubcaseRecord(row: row)
+                guard !record.state.isFinal else { continue }
+                record.state = .cancelled
+                record.reason = "withdrawn by the applicant"
+                record.finishedOn = today
+                try record.save(in: db)
+                try Self.enqueue(
+                    department: record.department, subcase: record.id, kind: "cancelled", at: timestamp, in: db)
+            }
+            try db.run("UPDATE cases SET withdrawn = 1 WHERE number = ?", [caseNumber])
+            let (_, after) = try Self.refreshStatus(of: caseNumber, on: today, in: db)
+            try AuditLog.append(
+                AuditEvent(
+                    at: timestamp, actor: actor, action: "withdraw", caseNumber: caseNumber, subcaseID: "",
+                    before: status.rawValue, after: after.rawValue, detail: "reason given"), in: db)
+        }
+        return try caseSummary(caseNumber)
+    }
+
+    /// Records that the results were handed out (统一出件); the case must have ended with results.
+    @discardableResult
+    public func handout(caseNumber: String, actor: Actor) throws(CaseEngineError) -> CaseSummary {
+        let timestamp = clock.timestamp()
+        try store.write { db in
+            guard let row = try db.row("SELECT status, handed_out_at FROM cases WHERE number = ?", [caseNumber]) else {
+                throw CaseEngineError.unknownCase(caseNumber)
+            }
+            let status = CaseStatus(rawValue: row["status"]) ?? .inProgress
+            guard status == .completed || status == .partiallyCompleted, (row["handed_out_at"] as String?) == nil else {
+                throw CaseEngineError.caseNotOpen(case: caseNumber, step: "hand out", status: status)
+            }
+            try db.run("UPDATE cases SET handed_out_at = ? WHERE number = ?", [timestamp, caseNumber])
+            try AuditLog.append(
+                AuditEvent(
+                    at: timestamp, actor: actor, action: "handout", caseNumber: caseNumber, subcaseID: "",
+                    before: status.rawValue, after: status.rawValue, detail: ""), in: db)
+        }
+        return try caseSummary(caseNumber)
+    }
+
+    // MARK: - The step machinery
+
+    struct StepContext {
+        var today: CalendarDate
+        var timestamp: String
+        var actor: Actor
+    }
+
+    /// Loads a sub-case, checks department and state, applies `change`, saves, refreshes the case
+    /// status and appends the audit event, all in one transaction.
+    func step(
+        _ step: SubcaseStep,
+        _ id: String,
+        department: String,
+        actor: Actor,
+        change: @escaping @Sendable (inout SubcaseRecord, Database, StepContext) throws -> String
+    ) throws(CaseEngineError) -> SubcaseSummary {
+        let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
+        return try store.write { db in
+            guard let row = try db.row("SELECT * FROM subcases WHERE id = ?", [id]) else {
+                throw CaseEngineError.unknownSubcase(id)
+            }
+            var record = SubcaseRecord(row: row)
+            guard record.department == department else {
+                throw CaseEngineError.wrongDepartment(subcase: id, department: department, owner: record.department)
+            }
+            let allowed = record.allowedSteps
+            guard allowed.contains(step) else {
+                throw CaseEngineError.stepNotAllowed(
+                    case: record.caseNumber, subcase: id, item: record.item, step: step.rawValue, state: record.state,
+                    allowed: allowed.map(\.rawValue))
+            }
+            let before = record.state
+            let detail = try change(&record, db, context)
+            try record.save(in: db)
+            if record.state.isFinal || record.state == .correcting || before == .correcting {
+                try Self.refreshStatus(of: record.caseNumber, on: context.today, in: db)
+            }
+            try AuditLog.append(
+                AuditEvent(
+                    at: context.timestamp, actor: actor, action: step.rawValue, caseNumber: record.caseNumber,
+                    subcaseID: id, before: before.rawValue, after: record.state.rawValue, detail: detail), in: db)
+            return record.summary
+        }
+    }
+
+    /// Dependants whose every predecessor is now issued receive their inputs and are dispatched.
+    static func releaseDependants(
+        of issued: SubcaseRecord,
+        calendar: WorkCalendar,
+        context: StepContext,
+        in db: Database
+    ) throws -> [String] {
+        let rows = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [issued.caseNumber])
+        let records = rows.map(SubcaseRecord.init(row:))
+        let stateOf = Dictionary(records.map { ($0.item, $0) }) { first, _ in first }
+        var released: [String] = []
+        for var record in records where record.after.contains(issued.item) && !record.released {
+            guard !record.state.isFinal else { continue }
+            guard record.after.allSatisfy({ stateOf[$0]?.state == .issued || $0 == issued.item }) else { continue }
+            var inputs: [String: String] = [:]
+            for flow in record.inputFlows {
+                let producer = flow.from == issued.item ? issued : stateOf[flow.from]
+                for element in flow.elements { inputs[element] = producer?.outputs[element] ?? "" }
+            }
+            record.inputs = inputs
+            record.released = true
+            if record.state == .waiting { record.state = .dispatched }
+            record.dispatchedOn = context.today
+            record.due = calendar.deadline(acceptedOn: context.today, workingDays: record.promisedDays)
+            try record.save(in: db)
+            try enqueue(
+                department: record.department, subcase: record.id, kind: "dispatched", at: context.timestamp, in: db)
+            released.append(record.item)
+        }
+        return released
+    }
+
+    /// Cancels, transitively, the open sub-cases that wait for a rejected one.
+    static func cancelDependants(of rejected: SubcaseRecord, context: StepContext, in db: Database) throws -> [String] {
+        let rows = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [rejected.caseNumber])
+        var records = rows.map(SubcaseRecord.init(row:))
+        var blocked: Set<String> = [rejected.item]
+        var cancelled: [String] = []
+        var changed = true
+        while changed {
+            changed = false
+            for index in records.indices where !records[index].state.isFinal && !blocked.contains(records[index].item) {
+                guard records[index].after.contains(where: blocked.contains) else { continue }
+                records[index].state = .cancelled
+                records[index].reason = "cannot proceed: \(rejected.item) was rejected"
+                records[index].finishedOn = context.today
+                try records[index].save(in: db)
+                try enqueue(
+                    department: records[index].department, subcase: records[index].id, kind: "cancelled",
+                    at: context.timestamp, in: db)
+                blocked.insert(records[index].item)
+                cancelled.append(records[index].item)
+                changed = true
+            }
+        }
+        return cancelled
+    }
+
+    /// The case's status, or an error if the case is unknown or has ended.
+    static func openCase(_ number: String, step: String, in db: Database) throws -> CaseStatus {
+        guard let row = try db.row("SELECT status FROM cases WHERE number = ?", [number]) else {
+            throw CaseEngineError.unknownCase(number)
+        }
+        let status = CaseStatus(rawValue: row["status"]) ?? .inProgress
+        guard !status.isFinal else { throw CaseEngineError.caseNotOpen(case: number, step: step, status: status) }
+        return status
+    }
+}

@@ -1,0 +1,247 @@
+import BundleKit
+import Foundation
+import GRDB
+import JSONC
+import WorkCalendar
+
+/// The orchestrator: turns one submitted bundle application into department sub-cases and
+/// carries them to one result.
+///
+/// Every method that changes state runs one transaction that writes the change, its audit event,
+/// the outbox rows for departments and the sub-cases it releases: all or nothing. Time and query
+/// codes come from the injected clock and code source, so tests replay exactly.
+///
+/// ```swift
+/// let engine = CaseEngine(store: try CaseStore(path: "onego.db"), library: library, calendar: calendar)
+/// let receipt = try engine.submit(application)
+/// try engine.accept(receipt.caseNumber + "-01", department: "market-regulation", actor: clerk)
+/// ```
+public final class CaseEngine: Sendable {
+    /// The case database.
+    public let store: CaseStore
+    /// The bundles cases are submitted under.
+    public let library: BundleLibrary
+    /// The working-day calendar.
+    public let calendar: WorkCalendar
+    let clock: any EngineClock
+    let codes: any QueryCodeSource
+
+    /// Creates an engine.
+    public init(
+        store: CaseStore,
+        library: BundleLibrary,
+        calendar: WorkCalendar,
+        clock: any EngineClock = SystemClock(),
+        codes: any QueryCodeSource = RandomQueryCodes()
+    ) {
+        self.store = store
+        self.library = library
+        self.calendar = calendar
+        self.clock = clock
+        self.codes = codes
+    }
+
+    /// Today, from the injected clock.
+    public var today: CalendarDate { clock.today() }
+
+    // MARK: - Submission
+
+    /// Validates and stores an application; opens one sub-case per active item and dispatches
+    /// those with nothing to wait for.
+    ///
+    /// The same idempotency key again returns the first receipt; with a different application it
+    /// is refused. An invalid application is answered with every problem at once and saves nothing.
+    @discardableResult
+    public func submit(_ application: Application) throws(CaseEngineError) -> Receipt {
+        if let existing = try existingCase(for: application) { return existing }
+        let today = clock.today()
+        let (bundle, compiled) = try ApplicationValidator(library: library, today: today).validate(application).get()
+        let planJSON = compiled.jsonValue.serialized(pretty: false)
+        let planHash = SHA256.hex(planJSON)
+        let promised = calendar.deadline(acceptedOn: today, workingDays: compiled.criticalPathDays)
+        let timestamp = clock.timestamp()
+        let queryCode = codes.nextQueryCode()
+        let fingerprint = application.fingerprint
+        let catalog = library.catalog
+        let calendar = self.calendar
+        let number: String = try store.write { db in
+            if let row = try db.row(
+                "SELECT number, fingerprint FROM cases WHERE idempotency_key = ?", [application.idempotencyKey])
+            {
+                let existing: String = row["number"]
+                guard row["fingerprint"] == fingerprint else {
+                    throw CaseEngineError.idempotencyConflict(key: application.idempotencyKey, existingCase: existing)
+                }
+                return existing
+            }
+            let prefix = "OG" + today.description.replacingOccurrences(of: "-", with: "") + "-"
+            let count =
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM cases WHERE submitted_on = ?"),
+                    arguments: [today.description]
+                ) ?? 0
+            let number = prefix + Self.padded(count + 1, to: 6)
+            try db.run(
+                "INSERT OR IGNORE INTO plans (hash, bundle, version, compiled) VALUES (?, ?, ?, ?)",
+                [planHash, bundle.id, bundle.version, planJSON])
+            let answers = JSONValue.orderedObject(
+                application.answers.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+            ).serialized(pretty: false)
+            try db.run(
+                """
+                INSERT INTO cases (number, query_code, bundle, version, plan_hash, status, applicant_name,
+                    applicant_id_number, applicant_phone, channel, channel_id, idempotency_key, fingerprint, answers,
+                    submitted_on, submitted_at, promised_date, promised_provisional)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    number, queryCode, bundle.id, bundle.version, planHash, CaseStatus.inProgress.rawValue,
+                    application.applicant.name, application.applicant.idNumber, application.applicant.phone,
+                    application.channel.kind.rawValue, application.channel.id, application.idempotencyKey, fingerprint,
+                    answers, today.description, timestamp, promised.date.description, promised.provisional,
+                ])
+            for field in compiled.fields {
+                guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { continue }
+                try db.run(
+                    "INSERT INTO form_values VALUES (?, ?, ?, ?, ?, ?)",
+                    [number, field.element, field.label.zh, field.label.en, field.sensitive, value])
+            }
+            for material in compiled.materials {
+                let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
+                guard let status else { continue }
+                var promisedBy: String?
+                if case .missing(let date) = status { promisedBy = date.description }
+                try db.run(
+                    "INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?)",
+                    [number, material.material, material.name.zh, material.name.en, status.word, promisedBy])
+            }
+            for attachment in application.attachments {
+                try Self.storeAttachment(attachment, caseNumber: number, at: timestamp, in: db)
+            }
+            for (index, subcase) in compiled.subcases.enumerated() {
+                let projection = compiled.projections.first { $0.department == subcase.department }
+                let item = catalog.items[subcase.item]
+                let fields = compiled.fields.filter { $0.items.contains(subcase.item) }.map(\.element)
+                let materials = compiled.materials.filter { $0.items.contains(subcase.item) }.map(\.material)
+                _ = projection
+                let ready = subcase.after.isEmpty
+                let due = ready ? calendar.deadline(acceptedOn: today, workingDays: subcase.promisedDays) : nil
+                let id = number + "-" + Self.padded(index + 1, to: 2)
+                try db.run(
+                    """
+                    INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
+                        department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
+                        after_items, input_flows, output_elements, fields, materials, state, released,
+                        dispatched_on, due_date, due_provisional)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        id, number, index + 1, subcase.item, subcase.name.zh, subcase.name.en, subcase.department,
+                        subcase.departmentName.zh, subcase.departmentName.en, subcase.kind.rawValue,
+                        subcase.promisedDays, item?.legalDays, subcase.earlyStart,
+                        subcase.after.joined(separator: ","),
+                        subcase.inputs.map { "\($0.from):\($0.elements.joined(separator: "|"))" }.joined(
+                            separator: ","),
+                        subcase.outputs.joined(separator: ","), fields.joined(separator: ","),
+                        materials.joined(separator: ","),
+                        (ready ? SubcaseState.dispatched : .waiting).rawValue, ready,
+                        ready ? today.description : nil, due?.date.description, due?.provisional ?? false,
+                    ])
+                if ready {
+                    try Self.enqueue(
+                        department: subcase.department, subcase: id, kind: "dispatched", at: timestamp, in: db)
+                }
+            }
+            let actor = Actor(id: application.channel.id, role: application.channel.kind == .kiosk ? .kiosk : .window)
+            try AuditLog.append(
+                AuditEvent(
+                    at: timestamp, actor: actor, action: "submit", caseNumber: number, subcaseID: "", before: "",
+                    after: CaseStatus.inProgress.rawValue,
+                    detail:
+                        "bundle=\(bundle.id)@\(bundle.version) plan=\(planHash.prefix(16)) subcases=\(compiled.subcases.count)"
+                ), in: db)
+            return number
+        }
+        return try receipt(for: number)
+    }
+
+    private func existingCase(for application: Application) throws(CaseEngineError) -> Receipt? {
+        let key = application.idempotencyKey
+        let fingerprint = application.fingerprint
+        let found: String? = try store.read { db in
+            guard let row = try db.row("SELECT number, fingerprint FROM cases WHERE idempotency_key = ?", [key]) else {
+                return nil
+            }
+            let number: String = row["number"]
+            guard row["fingerprint"] == fingerprint else {
+                throw CaseEngineError.idempotencyConflict(key: key, existingCase: number)
+            }
+            return number
+        }
+        return try found.map { number throws(CaseEngineError) in try receipt(for: number) }
+    }
+
+    /// The receipt of a stored case.
+    public func receipt(for number: String) throws(CaseEngineError) -> Receipt {
+        let summary = try caseSummary(number)
+        let queryCode: String = try store.read { db in
+            try String.fetchOne(db, sql: "SELECT query_code FROM cases WHERE number = ?", arguments: [number]) ?? ""
+        }
+        return Receipt(
+            caseNumber: number, queryCode: queryCode, bundle: summary.bundle, bundleName: summary.bundleName,
+            applicantName: summary.applicantName, applicantIDMasked: summary.applicantIDMasked,
+            submittedOn: summary.submittedOn, promised: summary.promised,
+            subcases: summary.subcases.map { ($0.departmentName, $0.itemName) })
+    }
+
+    // MARK: - Shared pieces
+
+    static func padded(_ value: Int, to width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
+    static func enqueue(department: String, subcase: String, kind: String, at timestamp: String, in db: Database) throws
+    {
+        try db.run(
+            "INSERT INTO outbox (department, subcase_id, kind, created_at) VALUES (?, ?, ?, ?)",
+            [department, subcase, kind, timestamp])
+    }
+
+    static func storeAttachment(
+        _ attachment: Attachment, caseNumber: String, at timestamp: String, in db: Database
+    )
+        throws
+    {
+        try db.run(
+            """
+            INSERT INTO attachments (case_number, material, sha256, size, media_type, content, added_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                caseNumber, attachment.material, SHA256.hex(attachment.content), attachment.content.count,
+                attachment.mediaType, Data(attachment.content), timestamp,
+            ])
+    }
+
+    /// Recomputes and stores the case status from its sub-cases; returns (before, after).
+    @discardableResult
+    static func refreshStatus(
+        of number: String, on today: CalendarDate, in db: Database
+    ) throws -> (CaseStatus, CaseStatus) {
+        guard let row = try db.row("SELECT status, withdrawn FROM cases WHERE number = ?", [number]) else {
+            throw CaseEngineError.unknownCase(number)
+        }
+        let before = CaseStatus(rawValue: row["status"]) ?? .inProgress
+        let states = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT state FROM subcases WHERE case_number = ?"), arguments: [number]
+        ).compactMap(SubcaseState.init(rawValue:))
+        let after = CaseStatus.derive(from: states, withdrawn: row["withdrawn"])
+        if after != before {
+            try db.run(
+                "UPDATE cases SET status = ?, closed_on = ? WHERE number = ?",
+                [after.rawValue, after.isFinal ? today.description : nil, number])
+        }
+        return (before, after)
+    }
+}

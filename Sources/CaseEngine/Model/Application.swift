@@ -1,0 +1,137 @@
+import BundleKit
+import WorkCalendar
+
+/// Where an application came from: a kiosk, or a window where staff help or act for the
+/// applicant (帮办代办).
+public struct Channel: Sendable, Equatable {
+    /// How it was submitted.
+    public enum Kind: String, Sendable, CaseIterable {
+        case kiosk, window
+    }
+    /// Kiosk or window.
+    public var kind: Kind
+    /// The kiosk id or the staff member's id.
+    public var id: String
+
+    /// Creates a channel.
+    public init(kind: Kind, id: String) {
+        self.kind = kind
+        self.id = id
+    }
+}
+
+/// The person who applies (the declaring party, also when staff act for them).
+public struct Applicant: Sendable, Equatable {
+    /// Full name.
+    public var name: String
+    /// 18-digit ID number (GB 11643); stored, masked everywhere it is shown.
+    public var idNumber: String
+    /// Mobile number.
+    public var phone: String
+
+    /// Creates an applicant.
+    public init(name: String, idNumber: String, phone: String) {
+        self.name = name
+        self.idNumber = idNumber
+        self.phone = phone
+    }
+}
+
+/// How one material of the checklist is handed in.
+public enum MaterialStatus: Sendable, Equatable {
+    /// Handed in (paper checked at the window, marked ready or scanned at a kiosk).
+    case provided
+    /// Supplied by shared data or an e-licence (免提交).
+    case sharedData
+    /// Missing under 容缺受理, with the date the applicant promises to bring it.
+    case missing(promisedBy: CalendarDate)
+
+    /// The stored word.
+    public var word: String {
+        switch self {
+        case .provided: return "provided"
+        case .sharedData: return "shared"
+        case .missing: return "missing"
+        }
+    }
+}
+
+/// A scanned file attached to a material.
+public struct Attachment: Sendable, Equatable {
+    /// The material it belongs to.
+    public var material: String
+    /// The file's bytes.
+    public var content: [UInt8]
+    /// The media type, e.g. `application/pdf`.
+    public var mediaType: String
+
+    /// Creates an attachment.
+    public init(material: String, content: [UInt8], mediaType: String) {
+        self.material = material
+        self.content = content
+        self.mediaType = mediaType
+    }
+}
+
+/// One submitted bundle application: what the kiosk or window sends to the engine.
+///
+/// The same `idempotencyKey` again returns the same case; with a different body it is refused.
+public struct Application: Sendable, Equatable {
+    /// The bundle id.
+    public var bundle: String
+    /// Situation answers (situation → choice).
+    public var answers: [String: String]
+    /// Form values by element id.
+    public var values: [String: String]
+    /// Material statuses by material id; materials supplied by shared data may be left out.
+    public var materials: [String: MaterialStatus]
+    /// Scanned files.
+    public var attachments: [Attachment]
+    /// The applicant.
+    public var applicant: Applicant
+    /// Kiosk or window.
+    public var channel: Channel
+    /// The client's key for this submission; a retry sends the same key.
+    public var idempotencyKey: String
+
+    /// Creates an application.
+    public init(
+        bundle: String,
+        answers: [String: String],
+        values: [String: String],
+        materials: [String: MaterialStatus],
+        attachments: [Attachment] = [],
+        applicant: Applicant,
+        channel: Channel,
+        idempotencyKey: String
+    ) {
+        self.bundle = bundle
+        self.answers = answers
+        self.values = values
+        self.materials = materials
+        self.attachments = attachments
+        self.applicant = applicant
+        self.channel = channel
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// A fingerprint of everything but the key, to tell a retry from a different request.
+    var fingerprint: String {
+        var text = "bundle=\(bundle)\n"
+        for (key, value) in answers.sorted(by: { $0.key < $1.key }) { text += "a:\(key)=\(value)\n" }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { text += "v:\(key)=\(value)\n" }
+        for (key, value) in materials.sorted(by: { $0.key < $1.key }) {
+            if case .missing(let date) = value {
+                text += "m:\(key)=missing:\(date)\n"
+            } else {
+                text += "m:\(key)=\(value.word)\n"
+            }
+        }
+        for attachment in attachments {
+            text += "f:\(attachment.material)=\(SHA256.hex(attachment.content)):\(attachment.mediaType)\n"
+        }
+        text +=
+            "p:\(applicant.name)|\(applicant.idNumber)|\(applicant.phone)\nc:\(channel.kind.rawValue)|\(channel.id)\n"
+        return SHA256.hex(text)
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+
+/// Where cases live: one SQLite file in WAL mode, opened through GRDB.
+///
+/// The schema is created and upgraded by migrations (docs/case-engine.md lists it). Every state
+/// change of the engine is one `write` transaction together with its audit event, its outbox rows
+/// and the sub-cases it releases.
+public final class CaseStore: Sendable {
+    /// How durable a commit is.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// WAL with synchronous=NORMAL: a committed case survives a process crash.
+        case normal
+        /// synchronous=FULL: a committed case also survives a power cut.
+        case full
+    }
+
+    /// The default database file: `$ONEGO_DB`, else `onego.db` in the working directory.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["ONEGO_DB"] ?? "onego.db"
+    }
+
+    /// The database.
+    let pool: DatabasePool
+    /// The file.
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, synchronous: Synchronous = .normal) throws(CaseEngineError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let pragma = synchronous == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(pragma)")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw CaseEngineError.storage("cannot open the case database at \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// A database error in words, without SQL arguments (which may hold personal data).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "\(error.resultCode): \(error.message ?? "")"
+        }
+        if let error = error as? CaseEngineError { return error.description }
+        return String(describing: type(of: error))
+    }
+
+    /// Runs `work` in one write transaction: all or nothing.
+    func write<T>(_ work: @Sendable (Database) throws -> T) throws(CaseEngineError) -> T {
+        do {
+            return try pool.write(work)
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(Self.describe(error))
+        }
+    }
+
+    /// Runs `work` on a read-only snapshot.
+    func read<T>(_ work: @Sendable (Database) throws -> T) throws(CaseEngineError) -> T {
+        do {
+            return try pool.read(work)
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(Self.describe(error))
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws(CaseEngineError) -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+
+    // MARK: - Schema
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE plans (
+                        hash TEXT PRIMARY KEY,
+                        bundle TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        compiled TEXT NOT NULL
+                    );
+                    CREATE TABLE cases (
+                        number TEXT PRIMARY KEY,
+                        query_code TEXT NOT NULL,
+                        bundle TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        plan_hash TEXT NOT NULL REFERENCES plans(hash),
+                        status TEXT NOT NULL,
+                        withdrawn INTEGER NOT NULL DEFAULT 0,
+                        applicant_name TEXT NOT NULL,
+                        applicant_id_number TEXT NOT NULL,
+                        applicant_phone TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        channel_id TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL UNIQUE,
+                        fingerprint TEXT NOT NULL,
+                        answers TEXT NOT NULL,
+                        submitted_on TEXT NOT NULL,
+                        submitted_at TEXT NOT NULL,
+                        promised_date TEXT NOT NULL,
+                        promised_provisional INTEGER NOT NULL,
+                        handed_out_at TEXT,
+                        closed_on TEXT
+                    );
+                    CREATE INDEX cases_by_day ON cases(submitted_on);
+                    CREATE TABLE form_values (
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        element TEXT NOT NULL,
+                        label_zh TEXT NOT NULL,
+                        label_en TEXT NOT NULL,
+                        sensitive INTEGER NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (case_number, element)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE case_materials (
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        material TEXT NOT NULL,
+                        name_zh TEXT NOT NULL,
+                        name_en TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        promised_by TEXT,
+                        PRIMARY KEY (case_number, material)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE attachments (
+                        id INTEGER PRIMARY KEY,
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        material TEXT NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        media_type TEXT NOT NULL,
+                        content BLOB NOT NULL,
+                        added_at TEXT NOT NULL
+                    );
+                    CREATE INDEX attachments_by_case ON attachments(case_number, material);
+                    CREATE TABLE subcases (
+                        id TEXT PRIMARY KEY,
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        position INTEGER NOT NULL,
+                        item TEXT NOT NULL,
+                        item_name_zh TEXT NOT NULL,
+                        item_name_en TEXT NOT NULL,
+                        department TEXT NOT NULL,
+                        department_name_zh TEXT NOT NULL,
+                        department_name_en TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        promised_days INTEGER NOT NULL,
+                        legal_days INTEGER,
+                        early_start INTEGER NOT NULL,
+                        after_items TEXT NOT NULL,
+                        input_flows TEXT NOT NULL,
+                        output_elements TEXT NOT NULL,
+                        fields TEXT NOT NULL,
+                        materials TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        resume_state TEXT,
+                        released INTEGER NOT NULL,
+                        inputs TEXT NOT NULL DEFAULT '',
+                        outputs TEXT NOT NULL DEFAULT '',
+                        dispatched_on TEXT,
+                        due_date TEXT,
+                        due_provisional INTEGER NOT NULL DEFAULT 0,
+                        days_used_before_pause INTEGER NOT NULL DEFAULT 0,
+                        paused_days INTEGER NOT NULL DEFAULT 0,
+                        paused_on TEXT,
+                        finished_on TEXT,
+                        reason TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX subcases_by_case ON subcases(case_number, position);
+                    CREATE INDEX subcases_by_department ON subcases(department, state);
+                    CREATE TABLE corrections (
+                        id INTEGER PRIMARY KEY,
+                        subcase_id TEXT NOT NULL REFERENCES subcases(id),
+                        requested_on TEXT NOT NULL,
+                        materials TEXT NOT NULL,
+                        fields TEXT NOT NULL,
+                        note TEXT NOT NULL,
+                        supplied_materials TEXT NOT NULL DEFAULT '',
+                        supplied_fields TEXT NOT NULL DEFAULT '',
+                        resolved_on TEXT
+                    );
+                    CREATE INDEX corrections_open ON corrections(subcase_id, resolved_on);
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY,
+                        department TEXT NOT NULL,
+                        subcase_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        delivered_at TEXT
+                    );
+                    CREATE INDEX outbox_pending ON outbox(department, delivered_at);
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        case_number TEXT NOT NULL,
+                        subcase_id TEXT NOT NULL,
+                        before TEXT NOT NULL,
+                        after TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
