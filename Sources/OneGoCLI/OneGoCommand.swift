@@ -7,7 +7,10 @@ public struct OneGoCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "onego",
         abstract: "OneGo: one thing, one go (一件事一次办).",
-        subcommands: [BundleCommand.self]
+        subcommands: [
+            BundleCommand.self, WindowCommand.self, CaseCommand.self, DepartmentCommand.self, SuperviseCommand.self,
+            AuditCommand.self, CalendarCommand.self,
+        ]
     )
 
     public init() {}
@@ -30,6 +33,11 @@ public struct OneGoCommand: ParsableCommand {
             if let usage = error as? UsageError {
                 printError(usage.description)
                 Foundation.exit(2)
+            }
+            if let failure = error as? RuntimeError {
+                printError(
+                    failure.description.hasPrefix("error:") ? failure.description : "error: " + failure.description)
+                Foundation.exit(1)
             }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)

@@ -102,7 +102,8 @@ extension CaseEngine {
             .map(SubcaseRecord.init(row:))
         let bundleName = try bundleName(planHash: row["plan_hash"], in: db)
         let materials = try db.rows(
-            "SELECT material, name_zh, name_en, status, promised_by FROM case_materials WHERE case_number = ?", [number]
+            "SELECT material, name_zh, name_en, status, promised_by FROM case_materials WHERE case_number = ? ORDER BY position",
+            [number]
         ).map { material in
             (
                 id: material["material"] as String,

@@ -106,14 +106,14 @@ public final class CaseEngine: Sendable {
                     "INSERT INTO form_values VALUES (?, ?, ?, ?, ?, ?)",
                     [number, field.element, field.label.zh, field.label.en, field.sensitive, value])
             }
-            for material in compiled.materials {
+            for (position, material) in compiled.materials.enumerated() {
                 let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
                 guard let status else { continue }
                 var promisedBy: String?
                 if case .missing(let date) = status { promisedBy = date.description }
                 try db.run(
-                    "INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?)",
-                    [number, material.material, material.name.zh, material.name.en, status.word, promisedBy])
+                    "INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [number, material.material, position, material.name.zh, material.name.en, status.word, promisedBy])
             }
             for attachment in application.attachments {
                 try Self.storeAttachment(attachment, caseNumber: number, at: timestamp, in: db)

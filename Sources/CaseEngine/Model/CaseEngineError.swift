@@ -58,7 +58,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .caseNotOpen(let number, let step, let status):
             return "case \(number): cannot \(step) while the case is \(status.rawValue)"
         case .invalidStep(let number, let subcase, let step, let problems):
-            return "case \(number), sub-case \(subcase): cannot \(step): " + problems.joined(separator: "; ")
+            let place = subcase.isEmpty ? "case \(number)" : "case \(number), sub-case \(subcase)"
+            return "\(place): cannot \(step): " + problems.joined(separator: "; ")
         case .storage(let message):
             return "storage error: \(message)"
         case .bundleUnavailable(let message):

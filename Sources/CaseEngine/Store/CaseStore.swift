@@ -128,6 +128,7 @@ public final class CaseStore: Sendable {
                     CREATE TABLE case_materials (
                         case_number TEXT NOT NULL REFERENCES cases(number),
                         material TEXT NOT NULL,
+                        position INTEGER NOT NULL,
                         name_zh TEXT NOT NULL,
                         name_en TEXT NOT NULL,
                         status TEXT NOT NULL,

@@ -1,0 +1,157 @@
+import ArgumentParser
+import BundleKit
+import CaseEngine
+import Foundation
+import WorkCalendar
+
+/// `onego window …`: the comprehensive window (综合窗口).
+struct WindowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "window", abstract: "Accept applications at the comprehensive window.",
+        subcommands: [Submit.self])
+
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit an application file (docs/case-engine.md) and print the receipt.")
+        @OptionGroup var options: EngineOptions
+        @Option(name: .long, help: "The application file (JSON).") var application: String
+
+        func run() throws {
+            let parsed: Application
+            do {
+                parsed = try Application(contentsOf: application)
+            } catch {
+                throw RuntimeError(error.description)
+            }
+            let engine = try options.engine()
+            do {
+                print(CaseText.receipt(try engine.submit(parsed)))
+            } catch .invalidApplication(let problems) {
+                printError("error: the application was not saved; fix these and submit again:")
+                for problem in problems {
+                    printError("  \(problem.subject): \(problem.message.zh) / \(problem.message.en)")
+                }
+                throw ExitCode(1)
+            } catch {
+                throw RuntimeError(error.description)
+            }
+        }
+    }
+}
+
+/// `onego case …`: follow and finish cases.
+struct CaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case", abstract: "List, show, supply, withdraw and hand out cases.",
+        subcommands: [List.self, Show.self, Supply.self, Withdraw.self, Handout.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List cases, newest first (ID numbers masked).")
+        @OptionGroup var options: EngineOptions
+        @Option(help: "Only cases with this status.") var status: String?
+
+        func run() throws {
+            var filter: CaseStatus?
+            if let status {
+                guard let parsed = CaseStatus(rawValue: status) else {
+                    throw UsageError(
+                        description: "error: unknown status '\(status)'; use one of "
+                            + CaseStatus.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                filter = parsed
+            }
+            let engine = try options.engine()
+            let cases = try engineCall { () throws(CaseEngineError) in try engine.listCases(status: filter) }
+            if cases.isEmpty { print("no cases") }
+            for summary in cases { print(CaseText.listLine(summary)) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a case with each department's state and due date.")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The case number.") var number: String
+
+        func run() throws {
+            let engine = try options.engine()
+            print(CaseText.summary(try engineCall { () throws(CaseEngineError) in try engine.caseSummary(number) }))
+        }
+    }
+
+    struct Supply: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Supply what an open correction asks for.")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The case number.") var number: String
+        @Option(name: .customLong("material"), help: "A material now provided; repeat for more.") var materials:
+            [String] = []
+        @Option(name: .customLong("field"), help: "A corrected value, ELEMENT=VALUE; repeat for more.") var fields:
+            [String] = []
+        @Option(name: .customLong("attach"), help: "A scan for a material, MATERIAL=FILE; repeat for more.")
+        var attachments: [String] = []
+        @Option(help: "The window staff member's id.") var staff: String = "window"
+
+        func run() throws {
+            let values = try keyValues(fields, option: "--field")
+            var files: [Attachment] = []
+            for (material, file) in try keyValues(attachments, option: "--attach") {
+                guard let content = FileManager.default.contents(atPath: file) else {
+                    throw UsageError(description: "error: cannot read \(file)")
+                }
+                files.append(Attachment(material: material, content: [UInt8](content), mediaType: mediaType(of: file)))
+            }
+            let provided = Array(Set(materials + files.map(\.material))).sorted()
+            let engine = try options.engine()
+            let summary = try engineCall { () throws(CaseEngineError) in
+                try engine.supply(
+                    caseNumber: number, materials: provided, values: values, attachments: files,
+                    actor: Actor(id: staff, role: .window))
+            }
+            print(CaseText.summary(summary))
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Withdraw a case at the applicant's request.")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The case number.") var number: String
+        @Option(help: "Why (kept in the audit log as given).") var reason: String
+        @Option(help: "The window staff member's id.") var staff: String = "window"
+
+        func run() throws {
+            let engine = try options.engine()
+            print(
+                CaseText.summary(
+                    try engineCall { () throws(CaseEngineError) in
+                        try engine.withdraw(caseNumber: number, reason: reason, actor: Actor(id: staff, role: .window))
+                    }))
+        }
+    }
+
+    struct Handout: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that the results were handed out (统一出件).")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The case number.") var number: String
+        @Option(help: "The window staff member's id.") var staff: String = "window"
+
+        func run() throws {
+            let engine = try options.engine()
+            print(
+                CaseText.summary(
+                    try engineCall { () throws(CaseEngineError) in
+                        try engine.handout(caseNumber: number, actor: Actor(id: staff, role: .window))
+                    }))
+        }
+    }
+}
+
+/// A media type from a file name's extension.
+func mediaType(of file: String) -> String {
+    switch (file as NSString).pathExtension.lowercased() {
+    case "pdf": return "application/pdf"
+    case "jpg", "jpeg": return "image/jpeg"
+    case "png": return "image/png"
+    case "tif", "tiff": return "image/tiff"
+    default: return "application/octet-stream"
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import BundleKit
+import CaseEngine
+import Foundation
+import WorkCalendar
+
+/// Options every engine command takes: the database, the bundles, the calendar and "today".
+struct EngineOptions: ParsableArguments {
+    @OptionGroup var library: LibraryOptions
+
+    @Option(name: .long, help: "The case database (default: $ONEGO_DB or ./onego.db).")
+    var db: String?
+
+    @Option(name: .long, help: "Pretend today is this day, YYYY-MM-DD (default: $ONEGO_TODAY or the real date).")
+    var today: String?
+
+    var databasePath: String { db ?? CaseStore.defaultPath }
+
+    func clock() throws -> any EngineClock {
+        guard let text = today ?? ProcessInfo.processInfo.environment["ONEGO_TODAY"] else { return SystemClock() }
+        guard let day = CalendarDate(text) else {
+            throw UsageError(description: "error: --today must be a date written YYYY-MM-DD, not '\(text)'")
+        }
+        return FixedClock(day: day)
+    }
+
+    func calendar() throws -> WorkCalendar {
+        do {
+            return try WorkCalendar(directory: (library.root as NSString).appendingPathComponent("calendar"))
+        } catch {
+            throw RuntimeError(error.description)
+        }
+    }
+
+    /// Opens the engine; reports bundle-library errors instead of running on a broken library.
+    func engine() throws -> CaseEngine {
+        let loaded = try library.load()
+        if loaded.diagnostics.contains(where: { $0.severity == .error }) {
+            throw RuntimeError(
+                "the bundle library has errors; run 'onego bundle lint':\n"
+                    + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
+        }
+        do {
+            let store = try CaseStore(path: databasePath)
+            return CaseEngine(store: store, library: loaded, calendar: try calendar(), clock: try clock())
+        } catch let error as CaseEngineError {
+            throw RuntimeError(error.description)
+        }
+    }
+}
+
+/// A failure while running a command: printed as `error: …`, exit status 1.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs an engine call, turning engine errors into one clear message and exit status 1.
+func engineCall<T>(_ work: () throws(CaseEngineError) -> T) throws -> T {
+    do {
+        return try work()
+    } catch {
+        throw RuntimeError(error.description)
+    }
+}
+
+/// Parses repeated KEY=VALUE options.
+func keyValues(_ pairs: [String], option: String) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for pair in pairs {
+        let parts = pair.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2 else {
+            throw UsageError(description: "error: \(option) is written KEY=VALUE, not '\(pair)'")
+        }
+        result[String(parts[0])] = String(parts[1])
+    }
+    return result
+}

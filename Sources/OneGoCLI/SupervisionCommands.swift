@@ -1,0 +1,159 @@
+import ArgumentParser
+import BundleKit
+import CaseEngine
+import Foundation
+import WorkCalendar
+
+/// `onego supervise …`: electronic supervision (电子监察).
+struct SuperviseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supervise", abstract: "Watch deadlines and on-time rates.",
+        subcommands: [Overdue.self, Report.self])
+
+    struct Overdue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sub-cases due within one working day (warning) or past due (overdue).")
+        @OptionGroup var options: EngineOptions
+
+        func run() throws {
+            let engine = try options.engine()
+            let alerts = try engineCall { () throws(CaseEngineError) in try engine.deadlineAlerts() }
+            if alerts.isEmpty { print("no sub-case is due within one working day or overdue") }
+            for alert in alerts {
+                print(
+                    "\(alert.level.rawValue)  \(alert.subcase)  \(alert.department)  \(alert.item)  \(alert.state.rawValue)  due \(alert.due)"
+                )
+            }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per department and item: counts by state, on-time rate, working days taken, compression.")
+        @OptionGroup var options: EngineOptions
+        @Option(help: "Output format: text or csv.") var format: OutputFormatCSV = .text
+
+        func run() throws {
+            let engine = try options.engine()
+            let rows = try engineCall { () throws(CaseEngineError) in try engine.supervisionReport() }
+            let states = SubcaseState.allCases
+            func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
+            func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
+            switch format {
+            case .csv:
+                print(
+                    (["department", "item"] + states.map(\.rawValue)
+                        + [
+                            "issued_on_time", "on_time_rate", "average_working_days", "promised_days", "legal_days",
+                            "compression",
+                        ])
+                        .joined(separator: ","))
+                for row in rows {
+                    let fields =
+                        [row.department, row.item] + states.map { String(row.counts[$0] ?? 0) }
+                        + [
+                            String(row.issuedOnTime), row.onTimeRate.map { String(format: "%.3f", $0) } ?? "",
+                            row.averageWorkingDays.map { String(format: "%.2f", $0) } ?? "", String(row.promisedDays),
+                            row.legalDays.map(String.init) ?? "",
+                            row.compression.map { String(format: "%.3f", $0) } ?? "",
+                        ]
+                    print(fields.joined(separator: ","))
+                }
+            case .text:
+                if rows.isEmpty { print("no sub-cases yet") }
+                for row in rows {
+                    let counts = states.compactMap { state in row.counts[state].map { "\(state.rawValue) \($0)" } }
+                    print(
+                        "\(row.department)  \(row.item)  [\(counts.joined(separator: ", "))]  on time \(percent(row.onTimeRate)) (\(row.issuedOnTime)/\(row.issued))  avg \(number(row.averageWorkingDays)) wd  promised \(row.promisedDays) wd / legal \(row.legalDays.map(String.init) ?? "—") wd  compression \(percent(row.compression))"
+                    )
+                }
+            }
+        }
+    }
+}
+
+enum OutputFormatCSV: String, ExpressibleByArgument, CaseIterable {
+    case text, csv
+}
+
+/// `onego audit verify`.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check the tamper-evident audit log.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the whole hash chain; name the first event edited, deleted, inserted or reordered.",
+            discussion: "Exit status 0 when intact, 1 when broken.")
+        @OptionGroup var options: EngineOptions
+
+        func run() throws {
+            let engine = try options.engine()
+            let result = try engineCall { () throws(CaseEngineError) in try engine.verifyAudit() }
+            print(result.description)
+            if case .broken = result { throw ExitCode(1) }
+        }
+    }
+}
+
+/// `onego calendar …`: working days.
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar", abstract: "Working days from Bundles/calendar/.",
+        subcommands: [Check.self, AddDays.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say which years have holiday data; warn about dates and years without it.",
+            discussion: "Exit status 0 when every year asked about has data, 1 otherwise.")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "Dates to check, YYYY-MM-DD (default: today and the next 60 days).") var dates: [String] = []
+
+        func run() throws {
+            let calendar = try options.calendar()
+            let today = try options.clock().today()
+            print(
+                "holiday data for: "
+                    + (calendar.years.isEmpty ? "no year" : calendar.years.map(String.init).joined(separator: ", ")))
+            var days: [CalendarDate] = []
+            for text in dates {
+                guard let date = CalendarDate(text) else {
+                    throw UsageError(description: "error: '\(text)' is not a date written YYYY-MM-DD")
+                }
+                days.append(date)
+            }
+            var missing = false
+            if days.isEmpty {
+                let horizon = today.adding(days: 60)
+                for year in Set([today.year, horizon.year]).sorted() where calendar.schedules[year] == nil {
+                    print("warning: no holiday data for \(year); deadlines that reach into it are provisional")
+                    missing = true
+                }
+                if !missing { print("ok: deadlines for the next 60 days use published schedules") }
+            }
+            for date in days {
+                let (working, known) = calendar.isWorkingDay(date)
+                let kind = working ? "working day" : "day off"
+                print("\(date): \(kind)" + (known ? "" : " (provisional: no holiday data for \(date.year))"))
+                if !known { missing = true }
+            }
+            if missing { throw ExitCode(1) }
+        }
+    }
+
+    struct AddDays: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-days", abstract: "The deadline N working days after DATE (counting from the day after).")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The day of acceptance, YYYY-MM-DD.") var date: String
+        @Argument(help: "Working days.") var days: Int
+
+        func run() throws {
+            guard let start = CalendarDate(date) else {
+                throw UsageError(description: "error: '\(date)' is not a date written YYYY-MM-DD")
+            }
+            guard days >= 0 else { throw UsageError(description: "error: working days cannot be negative") }
+            print(try options.calendar().deadline(acceptedOn: start, workingDays: days).description)
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import BundleKit
+import CaseEngine
+import GRDB
+import Testing
+import WorkCalendar
+
+@Suite("Life of a case")
+struct CaseLifecycleTests {
+    @Test("a company-opening case goes through all seven departments, with a correction, to handout")
+    func companyOpening() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let monday = fixture.engine()
+        let receipt = try monday.submit(companyApplication())
+        #expect(receipt.caseNumber == "OG20261123-000001")
+        #expect(receipt.promised.description == "2026-11-25")
+        #expect(receipt.applicantIDMasked == "110105********002X")
+        let number = receipt.caseNumber
+        let ids = (1...7).map { number + "-0\($0)" }
+        #expect(
+            try monday.caseSummary(number).subcases.map(\.state) == [.dispatched] + Array(repeating: .waiting, count: 6)
+        )
+
+        try monday.accept(ids[0], department: "market-regulation", actor: officer("market"))
+        try monday.review(ids[0], department: "market-regulation", actor: officer("market"))
+        try monday.approve(ids[0], department: "market-regulation", actor: officer("market"))
+        try monday.issue(
+            ids[0], department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
+            actor: officer("market"))
+
+        let states = try monday.caseSummary(number).subcases.map(\.state)
+        #expect(states == [.issued, .dispatched, .dispatched, .dispatched, .dispatched, .dispatched, .waiting])
+        for (id, department) in [(ids[2], "tax"), (ids[3], "human-resources"), (ids[1], "public-security")] {
+            let view = try monday.departmentView(id, department: department)
+            #expect(view.inputs.map(\.value) == ["91512081MA62K0260E"])
+        }
+
+        // Tax asks for a correction on Monday; the window supplies it on Tuesday.
+        try monday.accept(ids[2], department: "tax", actor: officer("tax"))
+        try monday.requestCorrection(
+            ids[2], department: "tax", materials: ["id-card"], fields: ["taxOfficer.phone"], note: "复印件不清晰",
+            actor: officer("tax"))
+        let waiting = try monday.caseSummary(number)
+        #expect(waiting.status == .awaitingCorrection)
+        #expect(waiting.corrections.first?.materials.map(\.id) == ["id-card"])
+        #expect(waiting.corrections.first?.fields.map(\.element) == ["taxOfficer.phone"])
+        let tuesday = fixture.engine(on: "2026-11-24")
+        try tuesday.supply(
+            caseNumber: number, materials: ["id-card"], values: ["taxOfficer.phone": "13912345670"], actor: clerk)
+        let resumed = try tuesday.caseSummary(number)
+        #expect(resumed.status == .inProgress)
+        #expect(resumed.subcases[2].state == .accepted)
+        #expect(resumed.subcases[2].due?.description == "2026-11-25")
+
+        for (index, department) in [
+            (1, "public-security"), (2, "tax"), (3, "human-resources"), (4, "medical-security"), (5, "provident-fund"),
+        ] {
+            if index != 2 { try tuesday.accept(ids[index], department: department, actor: officer(department)) }
+            try tuesday.review(ids[index], department: department, actor: officer(department))
+            try tuesday.approve(ids[index], department: department, actor: officer(department))
+            let outputs = index == 1 ? ["company.sealFilingNumber": "AY-2026-001"] : [:]
+            try tuesday.issue(ids[index], department: department, outputs: outputs, actor: officer(department))
+        }
+        let bank = try tuesday.departmentView(ids[6], department: "bank")
+        #expect(bank.subcase.state == .dispatched)
+        #expect(Set(bank.inputs.map(\.value)) == ["91512081MA62K0260E", "AY-2026-001"])
+        try tuesday.issue(ids[6], department: "bank", outputs: [:], actor: officer("bank"))
+
+        #expect(try tuesday.caseSummary(number).status == .completed)
+        let handedOut = try tuesday.handout(caseNumber: number, actor: clerk)
+        #expect(handedOut.handedOutAt != nil)
+        #expect(try tuesday.verifyAudit() == .intact(events: 30))
+        let report = try tuesday.supervisionReport()
+        #expect(report.first { $0.item == "tax-invoice-setup" }?.onTimeRate == 1)
+    }
+
+    @Test("a department sees only its own item's fields and materials, and its own attachments")
+    func projection() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try engine.submit(companyApplication()).caseNumber
+        let market = try engine.departmentView(number + "-01", department: "market-regulation")
+        #expect(market.fields.map(\.element).contains("legalRep.idNumber"))
+        #expect(market.fields.first { $0.element == "legalRep.idNumber" }?.value == "11010519491231002X")
+        #expect(market.materials.first { $0.id == "lease-contract" }?.attachments.count == 1)
+        let hr = try engine.departmentView(number + "-04", department: "human-resources")
+        #expect(hr.fields.map(\.element) == ["company.name", "legalRep.name", "company.employeeCount"])
+        #expect(hr.materials.map(\.id) == ["business-licence", "employee-list"])
+        #expect(
+            throws: CaseEngineError.wrongDepartment(
+                subcase: number + "-04", department: "tax", owner: "human-resources")
+        ) {
+            try engine.departmentView(number + "-04", department: "tax")
+        }
+    }
+
+    @Test("steps out of order name the case, the step and the allowed next steps")
+    func stepErrors() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try engine.submit(companyApplication()).caseNumber
+        do {
+            try engine.approve(number + "-01", department: "market-regulation", actor: officer("market"))
+            Issue.record("approve from dispatched was allowed")
+        } catch {
+            #expect(
+                error.description
+                    == "case OG20261123-000001, sub-case OG20261123-000001-01 (company-registration): cannot approve while dispatched; allowed next steps: accept, correct, reject"
+            )
+        }
+        do {
+            try engine.accept(number + "-02", department: "public-security", actor: officer("police"))
+            Issue.record("accept while waiting was allowed")
+        } catch {
+            #expect(
+                error.description.hasSuffix(
+                    "cannot accept while waiting; allowed next steps: none (the sub-case is waiting)"))
+        }
+    }
+
+    @Test("a credit code failing its check is refused unless staff override it")
+    func creditCodeWarning() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let id = try engine.submit(companyApplication()).caseNumber + "-01"
+        for step in [engine.accept, engine.review, engine.approve] {
+            try step(id, "market-regulation", officer("market"))
+        }
+        #expect(throws: CaseEngineError.self) {
+            try engine.issue(
+                id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
+                actor: officer("market"))
+        }
+        let issued = try engine.issue(
+            id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
+            overrideWarnings: true, actor: officer("market"))
+        #expect(issued.state == .issued)
+    }
+
+    @Test("a rejection cancels what depends on it; independent items go on to a partial completion")
+    func rejection() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try engine.submit(companyApplication()).caseNumber
+        try engine.issueRegistration(number)
+        try engine.accept(number + "-02", department: "public-security", actor: officer("police"))
+        try engine.reject(number + "-02", department: "public-security", reason: "印章样式不合规", actor: officer("police"))
+        var summary = try engine.caseSummary(number)
+        #expect(summary.subcases[1].state == .rejected)
+        #expect(summary.subcases[6].state == .cancelled)
+        #expect(summary.subcases[6].reason == "cannot proceed: seal-engraving was rejected")
+        #expect(summary.status == .inProgress)
+        for (index, department) in [(2, "tax"), (3, "human-resources"), (4, "medical-security"), (5, "provident-fund")]
+        {
+            try engine.complete(number + "-0\(index + 1)", department: department)
+        }
+        summary = try engine.caseSummary(number)
+        #expect(summary.status == .partiallyCompleted)
+    }
+
+    @Test("the applicant may withdraw before the end; nothing can be done after")
+    func withdrawal() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try engine.submit(companyApplication()).caseNumber
+        let summary = try engine.withdraw(caseNumber: number, reason: "不再开办", actor: clerk)
+        #expect(summary.status == .withdrawn)
+        #expect(summary.subcases.allSatisfy { $0.state == .cancelled })
+        #expect(throws: CaseEngineError.caseNotOpen(case: number, step: "withdraw", status: .withdrawn)) {
+            try engine.withdraw(caseNumber: number, reason: "again", actor: clerk)
+        }
+    }
+
+    @Test("the same idempotency key returns the same case; with a different body it is refused")
+    func idempotency() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let first = try engine.submit(companyApplication(key: "k"))
+        let again = try engine.submit(companyApplication(key: "k"))
+        #expect(first == again)
+        #expect(try fixture.snapshot()["cases"] == 1)
+        #expect(throws: CaseEngineError.idempotencyConflict(key: "k", existingCase: first.caseNumber)) {
+            try engine.submit(companyApplication(key: "k") { $0.values["company.employeeCount"] = "6" })
+        }
+    }
+
+    @Test("an invalid application is answered with every problem at once and saves nothing")
+    func invalidApplication() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let before = try fixture.snapshot()
+        let application = companyApplication {
+            $0.values["legalRep.idNumber"] = "340524198001010013"
+            $0.values["legalRep.phone"] = "12345"
+            $0.values["company.name"] = nil
+            $0.materials["lease-contract"] = nil
+        }
+        do {
+            try engine.submit(application)
+            Issue.record("an invalid application was saved")
+        } catch .invalidApplication(let problems) {
+            #expect(
+                problems.map(\.message.zh) == [
+                    "请填写企业名称",
+                    "法定代表人身份证号:身份证号校验位不正确,请核对后重新输入",
+                    "法定代表人手机号:手机号码应为 1 开头的 11 位数字,请核对后重新输入",
+                    "请提供房屋租赁合同",
+                ])
+            #expect(!problems.contains { $0.message.en.contains("340524198001010013") })
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+        #expect(try fixture.snapshot() == before)
+    }
+
+    @Test("a case pins its plan: it can be worked after its bundle is gone from the library")
+    func pinnedPlan() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let number = try fixture.engine().submit(companyApplication()).caseNumber
+        var emptied = shippedLibrary
+        emptied.bundles = []
+        let later = fixture.engine(library: emptied)
+        try later.accept(number + "-01", department: "market-regulation", actor: officer("market"))
+        #expect(try later.caseSummary(number).bundleName.zh == "企业开办")
+    }
+
+    @Test("a citizen sees progress only with the right query code")
+    func queryCode() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let receipt = try engine.submit(companyApplication())
+        #expect(
+            try engine.caseSummary(number: receipt.caseNumber, queryCode: receipt.queryCode).number
+                == receipt.caseNumber)
+        #expect(throws: CaseEngineError.unknownCase(receipt.caseNumber)) {
+            try engine.caseSummary(number: receipt.caseNumber, queryCode: "000000")
+        }
+    }
+}
+
+extension CaseEngine {
+    /// Takes a sub-case without outputs from dispatched to issued.
+    func complete(_ id: String, department: String) throws {
+        try accept(id, department: department, actor: officer(department))
+        try review(id, department: department, actor: officer(department))
+        try approve(id, department: department, actor: officer(department))
+        try issue(id, department: department, outputs: [:], actor: officer(department))
+    }
+
+    /// Takes the registration sub-case of a company-opening case to issued.
+    func issueRegistration(_ number: String) throws {
+        let id = number + "-01"
+        try accept(id, department: "market-regulation", actor: officer("market"))
+        try review(id, department: "market-regulation", actor: officer("market"))
+        try approve(id, department: "market-regulation", actor: officer("market"))
+        try issue(
+            id, department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
+            actor: officer("market"))
+    }
+}

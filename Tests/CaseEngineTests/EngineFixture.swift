@@ -1,0 +1,92 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import GRDB
+import WorkCalendar
+
+/// The repository root, found from this file.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+let shippedLibrary = BundleLibrary.load(root: repositoryRoot.appendingPathComponent("Bundles").path)
+
+let shippedCalendar: WorkCalendar = {
+    do {
+        return try WorkCalendar(directory: repositoryRoot.appendingPathComponent("Bundles/calendar").path)
+    } catch {
+        fatalError("cannot load the shipped calendar: \(error)")
+    }
+}()
+
+/// A real SQLite file in a temporary directory with an engine on a fixed day.
+struct EngineFixture {
+    let path: String
+    let store: CaseStore
+
+    init() throws {
+        path = NSTemporaryDirectory() + "onego-test-\(UUID().uuidString).db"
+        store = try CaseStore(path: path)
+    }
+
+    /// An engine on `day` (default 2026-11-23, a Monday) with seeded query codes.
+    func engine(on day: String = "2026-11-23", library: BundleLibrary = shippedLibrary) -> CaseEngine {
+        CaseEngine(
+            store: store, library: library, calendar: shippedCalendar,
+            clock: FixedClock(day: CalendarDate(day) ?? CalendarDate(dayNumber: 0)), codes: SeededQueryCodes(seed: 7))
+    }
+
+    /// A raw connection for checks and tampering.
+    func database() throws -> DatabaseQueue { try DatabaseQueue(path: path) }
+
+    func remove() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Row counts of every table, to prove that a failed call changed nothing.
+    func snapshot() throws -> [String: Int] {
+        try database().read { db in
+            var counts: [String: Int] = [:]
+            for table in [
+                "plans", "cases", "form_values", "case_materials", "attachments", "subcases", "corrections", "outbox",
+                "events",
+            ] {
+                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
+            }
+            counts["digest"] = try String.fetchAll(
+                db, sql: "SELECT id || state || released || ifnull(due_date, '') FROM subcases ORDER BY id"
+            ).joined().hashValue
+            return counts
+        }
+    }
+}
+
+let clerk = Actor(id: "staff-023", role: .window)
+
+func officer(_ department: String) -> Actor { Actor(id: "\(department)-officer", role: .department) }
+
+/// A valid company-opening application; `change` adjusts it.
+func companyApplication(key: String = "key-1", _ change: (inout Application) -> Void = { _ in }) -> Application {
+    var application = Application(
+        bundle: "company-opening",
+        answers: ["applicantRole": "legal-rep", "premises": "rented", "hiresStaff": "yes", "needsBankAccount": "yes"],
+        values: [
+            "company.name": "安阳市示例科技有限公司", "company.type": "llc", "company.registeredCapital": "100",
+            "company.businessScope": "软件开发", "company.address": "河南省安阳市文峰区中华路 1 号",
+            "company.divisionCode": "410502", "legalRep.name": "张三", "legalRep.idNumber": "11010519491231002X",
+            "legalRep.phone": "13812345678", "taxOfficer.name": "李四", "taxOfficer.phone": "13912345678",
+            "seal.set": "basic", "invoice.type": "ordinary", "invoice.monthlyQuantity": "50",
+            "company.employeeCount": "5", "providentFund.depositRate": "12", "bank.branch": "中国银行安阳文峰支行",
+        ],
+        materials: [
+            "registration-application": .provided, "articles-of-association": .provided,
+            "appointment-documents": .provided, "id-card": .provided, "lease-contract": .provided,
+            "employee-list": .provided, "company-seal": .provided,
+        ],
+        attachments: [
+            Attachment(material: "lease-contract", content: Array("lease".utf8), mediaType: "application/pdf")
+        ],
+        applicant: Applicant(name: "张三", idNumber: "11010519491231002X", phone: "13812345678"),
+        channel: Channel(kind: .window, id: "staff-023"), idempotencyKey: key)
+    change(&application)
+    return application
+}
