@@ -1,0 +1,97 @@
+import CaseEngine
+import GRDB
+import Testing
+
+@Suite("Audit chain")
+struct AuditTests {
+    /// A store with one case taken through a few steps: 6 events.
+    func populated() throws -> EngineFixture {
+        let fixture = try EngineFixture()
+        let engine = fixture.engine()
+        let number = try engine.submit(companyApplication()).caseNumber
+        try engine.issueRegistration(number)
+        try engine.accept(number + "-03", department: "tax", actor: officer("tax"))
+        return fixture
+    }
+
+    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    func sha256() {
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1000))
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test("an untouched chain verifies")
+    func intact() throws {
+        let fixture = try populated()
+        defer { fixture.remove() }
+        #expect(try fixture.engine().verifyAudit() == .intact(events: 6))
+        #expect(try fixture.engine().verifyAudit().description == "audit chain intact: 6 events")
+    }
+
+    @Test(
+        "tampering is named at the first event it touches",
+        arguments: [
+            ("UPDATE events SET after = 'issued' WHERE seq = 3", "audit chain broken: event 3 was edited"),
+            ("DELETE FROM events WHERE seq = 4", "audit chain broken: an event before event 5 was deleted"),
+            ("DELETE FROM events WHERE seq = 1", "audit chain broken: an event before event 2 was deleted"),
+            (
+                """
+                UPDATE events SET seq = 100 WHERE seq = 3;
+                UPDATE events SET seq = 3 WHERE seq = 4;
+                UPDATE events SET seq = 4 WHERE seq = 100;
+                """,
+                "audit chain broken: event 3 was reordered"
+            ),
+        ])
+    func tampering(sql: String, verdict: String) throws {
+        let fixture = try populated()
+        defer { fixture.remove() }
+        try fixture.database().write { db in try db.execute(sql: sql) }
+        #expect(try fixture.engine().verifyAudit().description == verdict)
+    }
+
+    @Test("an event inserted with a valid hash of its own is found by the next event's link")
+    func insertion() throws {
+        let fixture = try populated()
+        defer { fixture.remove() }
+        try fixture.database().write { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM events WHERE seq = 3"))
+            let previous: String = row["hash"]
+            let fields: [String] = [
+                row["at"], "intruder", row["role"], "approve", row["case_number"], row["subcase_id"], row["before"],
+                row["after"], row["detail"],
+            ]
+            let hash = SHA256.hex(previous + "\n" + fields.joined(separator: "\u{1F}"))
+            try db.execute(sql: "UPDATE events SET seq = seq + 10 WHERE seq >= 4")
+            try db.execute(
+                sql: """
+                    INSERT INTO events (seq, at, actor, role, action, case_number, subcase_id, before, after, detail,
+                        prev_hash, hash)
+                    VALUES (4, ?, 'intruder', ?, 'approve', ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    fields[0], fields[2], fields[4], fields[5], fields[6], fields[7], fields[8], previous, hash,
+                ])
+        }
+        #expect(try fixture.engine().verifyAudit().description == "audit chain broken: event 4 was inserted")
+    }
+
+    @Test("events carry no personal data")
+    func noPersonalData() throws {
+        let fixture = try populated()
+        defer { fixture.remove() }
+        let text = try fixture.database().read { db in
+            try String.fetchAll(db, sql: "SELECT actor || before || after || detail || case_number FROM events")
+                .joined()
+        }
+        #expect(!text.contains("11010519491231002X"))
+        #expect(!text.contains("张三"))
+        #expect(!text.contains("13812345678"))
+    }
+}
