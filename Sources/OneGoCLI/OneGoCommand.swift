@@ -9,7 +9,7 @@ public struct OneGoCommand: ParsableCommand {
         abstract: "OneGo: one thing, one go (一件事一次办).",
         subcommands: [
             BundleCommand.self, WindowCommand.self, CaseCommand.self, DepartmentCommand.self, SuperviseCommand.self,
-            AuditCommand.self, CalendarCommand.self,
+            AuditCommand.self, CalendarCommand.self, BenchCommand.self,
         ]
     )
 

@@ -47,7 +47,8 @@ struct EngineFixture {
         try database().read { db in
             var counts: [String: Int] = [:]
             for table in [
-                "plans", "cases", "form_values", "case_materials", "attachments", "subcases", "corrections", "outbox",
+                "case_sequences", "plans", "cases", "form_values", "case_materials", "attachments", "subcases",
+                "corrections", "outbox",
                 "events",
             ] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1

@@ -11,7 +11,8 @@ struct ReliabilityTests {
         try fixture.database().write { db in
             try db.execute(sql: "CREATE TABLE fault_budget (n INTEGER NOT NULL); INSERT INTO fault_budget VALUES (-1)")
             for table in [
-                "plans", "cases", "form_values", "case_materials", "attachments", "subcases", "corrections", "outbox",
+                "case_sequences", "plans", "cases", "form_values", "case_materials", "attachments", "subcases",
+                "corrections", "outbox",
                 "events",
             ] {
                 for operation in ["INSERT", "UPDATE"] {

@@ -6,6 +6,8 @@ import WorkCalendar
 struct ApplicationValidator {
     let library: BundleLibrary
     let today: CalendarDate
+    /// Compiles a bundle for answers (the engine passes its cache).
+    let compile: (BundleDefinition, [String: String]) -> CompilationResult
 
     /// The compiled bundle when the application is valid; the problems otherwise.
     func validate(_ application: Application) -> Result<(BundleDefinition, CompiledBundle), CaseEngineError> {
@@ -23,7 +25,7 @@ struct ApplicationValidator {
         for situation in bundle.situations where application.answers[situation.id] == nil {
             problem(situation.id, "请回答:\(situation.question.zh)", "Answer: \(situation.question.en)")
         }
-        let result = BundleCompiler(catalog: library.catalog).compile(bundle, answers: application.answers)
+        let result = compile(bundle, application.answers)
         guard let compiled = result.compiled else {
             for diagnostic in result.diagnostics where diagnostic.severity == .error {
                 problem("answers", "情形回答无效", "A situation answer is not valid: \(diagnostic.message).")

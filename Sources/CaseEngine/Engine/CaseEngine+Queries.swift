@@ -98,9 +98,11 @@ extension CaseEngine {
         guard let row = try db.row("SELECT * FROM cases WHERE number = ?", [number]) else {
             throw CaseEngineError.unknownCase(number)
         }
-        let subcases = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [number])
-            .map(SubcaseRecord.init(row:))
-        let bundleName = try bundleName(planHash: row["plan_hash"], in: db)
+        let subcases = try db.rows(
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position", [number]
+        )
+        .map(SubcaseRecord.init(row:))
+        let bundleName = LocalizedText(zh: row["bundle_name_zh"], en: row["bundle_name_en"])
         let materials = try db.rows(
             "SELECT material, name_zh, name_en, status, promised_by FROM case_materials WHERE case_number = ? ORDER BY position",
             [number]
@@ -123,17 +125,6 @@ extension CaseEngine {
             subcases: subcases.map(\.summary),
             corrections: try openCorrections(of: subcases, in: db, materials: materials),
             materials: materials, handedOutAt: row["handed_out_at"])
-    }
-
-    static func bundleName(planHash: String, in db: Database) throws -> LocalizedText {
-        guard
-            let json = try String.fetchOne(db, sql: "SELECT compiled FROM plans WHERE hash = ?", arguments: [planHash]),
-            let document = try? JSONDocument(parsing: json, path: "plan"),
-            let name = document.root.value.members?.first(where: { $0.key == "name" })?.node.value.members
-        else { return LocalizedText(zh: "", en: "") }
-        return LocalizedText(
-            zh: name.first { $0.key == "zh" }?.node.value.stringValue ?? "",
-            en: name.first { $0.key == "en" }?.node.value.stringValue ?? "")
     }
 
     static func openCorrections(
@@ -172,7 +163,7 @@ extension CaseEngine {
     }
 
     static func loadDepartmentView(_ id: String, in db: Database) throws -> DepartmentView {
-        guard let row = try db.row("SELECT * FROM subcases WHERE id = ?", [id]) else {
+        guard let row = try db.row("SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [id]) else {
             throw CaseEngineError.unknownSubcase(id)
         }
         let record = SubcaseRecord(row: row)

@@ -72,7 +72,9 @@ extension CaseEngine {
             record.state = .issued
             record.finishedOn = context.today
             try record.save(in: db)
-            let released = try Self.releaseDependants(of: record, calendar: calendar, context: context, in: db)
+            let released =
+                record.hasDependants
+                ? try Self.releaseDependants(of: record, calendar: calendar, context: context, in: db) : []
             return "outputs=" + record.outputElements.joined(separator: ",")
                 + (released.isEmpty ? "" : " released=" + released.joined(separator: ","))
         }
@@ -222,7 +224,9 @@ extension CaseEngine {
                         suppliedFields.sorted().joined(separator: ","),
                         complete ? today.description : nil, id,
                     ])
-                guard complete, let row = try db.row("SELECT * FROM subcases WHERE id = ?", [correction["subcase_id"]])
+                guard complete,
+                    let row = try db.row(
+                        "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [correction["subcase_id"]])
                 else { continue }
                 var record = SubcaseRecord(row: row)
                 let before = record.state
@@ -264,7 +268,8 @@ extension CaseEngine {
         let today = clock.today()
         try store.write { db in
             let status = try Self.openCase(caseNumber, step: "withdraw", in: db)
-            let rows = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [caseNumber])
+            let rows = try db.rows(
+                "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position", [caseNumber])
             for row in rows {
                 var record = SubcaseRecord(row: row)
                 guard !record.state.isFinal else { continue }
@@ -325,7 +330,7 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
         return try store.write { db in
-            guard let row = try db.row("SELECT * FROM subcases WHERE id = ?", [id]) else {
+            guard let row = try db.row("SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [id]) else {
                 throw CaseEngineError.unknownSubcase(id)
             }
             var record = SubcaseRecord(row: row)
@@ -359,7 +364,9 @@ extension CaseEngine {
         context: StepContext,
         in db: Database
     ) throws -> [String] {
-        let rows = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [issued.caseNumber])
+        let rows = try db.rows(
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position", [issued.caseNumber]
+        )
         let records = rows.map(SubcaseRecord.init(row:))
         let stateOf = Dictionary(records.map { ($0.item, $0) }) { first, _ in first }
         var released: [String] = []
@@ -386,7 +393,9 @@ extension CaseEngine {
 
     /// Cancels, transitively, the open sub-cases that wait for a rejected one.
     static func cancelDependants(of rejected: SubcaseRecord, context: StepContext, in db: Database) throws -> [String] {
-        let rows = try db.rows("SELECT * FROM subcases WHERE case_number = ? ORDER BY position", [rejected.caseNumber])
+        let rows = try db.rows(
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position",
+            [rejected.caseNumber])
         var records = rows.map(SubcaseRecord.init(row:))
         var blocked: Set<String> = [rejected.item]
         var cancelled: [String] = []

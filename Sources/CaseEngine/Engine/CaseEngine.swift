@@ -25,6 +25,7 @@ public final class CaseEngine: Sendable {
     public let calendar: WorkCalendar
     let clock: any EngineClock
     let codes: any QueryCodeSource
+    private let plans = PlanCache()
 
     /// Creates an engine.
     public init(
@@ -55,9 +56,13 @@ public final class CaseEngine: Sendable {
     public func submit(_ application: Application) throws(CaseEngineError) -> Receipt {
         if let existing = try existingCase(for: application) { return existing }
         let today = clock.today()
-        let (bundle, compiled) = try ApplicationValidator(library: library, today: today).validate(application).get()
-        let planJSON = compiled.jsonValue.serialized(pretty: false)
-        let planHash = SHA256.hex(planJSON)
+        let plans = self.plans
+        let library = self.library
+        let validator = ApplicationValidator(library: library, today: today) { bundle, answers in
+            plans.compiled(bundle, answers: answers, catalog: library.catalog).result
+        }
+        let (bundle, compiled) = try validator.validate(application).get()
+        let (_, planJSON, planHash) = plans.compiled(bundle, answers: application.answers, catalog: library.catalog)
         let promised = calendar.deadline(acceptedOn: today, workingDays: compiled.criticalPathDays)
         let timestamp = clock.timestamp()
         let queryCode = codes.nextQueryCode()
@@ -75,12 +80,14 @@ public final class CaseEngine: Sendable {
                 return existing
             }
             let prefix = "OG" + today.description.replacingOccurrences(of: "-", with: "") + "-"
-            let count =
+            let sequence =
                 try Int.fetchOne(
-                    db.cachedStatement(sql: "SELECT COUNT(*) FROM cases WHERE submitted_on = ?"),
-                    arguments: [today.description]
-                ) ?? 0
-            let number = prefix + Self.padded(count + 1, to: 6)
+                    db.cachedStatement(
+                        sql: """
+                            INSERT INTO case_sequences (day, last) VALUES (?, 1)
+                            ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
+                            """), arguments: [today.description]) ?? 1
+            let number = prefix + Self.padded(sequence, to: 6)
             try db.run(
                 "INSERT OR IGNORE INTO plans (hash, bundle, version, compiled) VALUES (?, ?, ?, ?)",
                 [planHash, bundle.id, bundle.version, planJSON])
@@ -89,13 +96,14 @@ public final class CaseEngine: Sendable {
             ).serialized(pretty: false)
             try db.run(
                 """
-                INSERT INTO cases (number, query_code, bundle, version, plan_hash, status, applicant_name,
-                    applicant_id_number, applicant_phone, channel, channel_id, idempotency_key, fingerprint, answers,
-                    submitted_on, submitted_at, promised_date, promised_provisional)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
+                    status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id, idempotency_key,
+                    fingerprint, answers, submitted_on, submitted_at, promised_date, promised_provisional)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
-                    number, queryCode, bundle.id, bundle.version, planHash, CaseStatus.inProgress.rawValue,
+                    number, queryCode, bundle.id, bundle.version, bundle.name.zh, bundle.name.en, planHash,
+                    CaseStatus.inProgress.rawValue,
                     application.applicant.name, application.applicant.idNumber, application.applicant.phone,
                     application.channel.kind.rawValue, application.channel.id, application.idempotencyKey, fingerprint,
                     answers, today.description, timestamp, promised.date.description, promised.provisional,
@@ -131,9 +139,9 @@ public final class CaseEngine: Sendable {
                     """
                     INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
                         department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
-                        after_items, input_flows, output_elements, fields, materials, state, released,
+                        after_items, input_flows, output_elements, dependant_items, fields, materials, state, released,
                         dispatched_on, due_date, due_provisional)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         id, number, index + 1, subcase.item, subcase.name.zh, subcase.name.en, subcase.department,
@@ -142,7 +150,9 @@ public final class CaseEngine: Sendable {
                         subcase.after.joined(separator: ","),
                         subcase.inputs.map { "\($0.from):\($0.elements.joined(separator: "|"))" }.joined(
                             separator: ","),
-                        subcase.outputs.joined(separator: ","), fields.joined(separator: ","),
+                        subcase.outputs.joined(separator: ","),
+                        compiled.subcases.filter { $0.after.contains(subcase.item) }.map(\.item).joined(separator: ","),
+                        fields.joined(separator: ","),
                         materials.joined(separator: ","),
                         (ready ? SubcaseState.dispatched : .waiting).rawValue, ready,
                         ready ? today.description : nil, due?.date.description, due?.provisional ?? false,
@@ -162,7 +172,12 @@ public final class CaseEngine: Sendable {
                 ), in: db)
             return number
         }
-        return try receipt(for: number)
+        return Receipt(
+            caseNumber: number, queryCode: queryCode, bundle: bundle.id, bundleName: bundle.name,
+            applicantName: application.applicant.name,
+            applicantIDMasked: IDNumber.masked(application.applicant.idNumber),
+            submittedOn: today, promised: promised,
+            subcases: compiled.subcases.map { ($0.departmentName, $0.name) })
     }
 
     private func existingCase(for application: Application) throws(CaseEngineError) -> Receipt? {
@@ -243,5 +258,36 @@ public final class CaseEngine: Sendable {
                 [after.rawValue, after.isFinal ? today.description : nil, number])
         }
         return (before, after)
+    }
+}
+
+/// Compiled bundles by bundle, version and answers, with their JSON and hash: compiling and
+/// hashing once per combination instead of once per submission.
+final class PlanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (CompilationResult, String, String)] = [:]
+
+    func compiled(
+        _ bundle: BundleDefinition, answers: [String: String], catalog: Catalog
+    )
+        -> (result: CompilationResult, json: String, hash: String)
+    {
+        let key =
+            bundle.id + "@" + bundle.version + "?"
+            + answers.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
+        lock.lock()
+        if let entry = entries[key] {
+            lock.unlock()
+            return entry
+        }
+        lock.unlock()
+        let result = BundleCompiler(catalog: catalog).compile(bundle, answers: answers)
+        let json = result.compiled?.jsonValue.serialized(pretty: false) ?? ""
+        let entry = (result, json, SHA256.hex(json))
+        lock.lock()
+        if entries.count > 4096 { entries.removeAll() }
+        entries[key] = entry
+        lock.unlock()
+        return entry
     }
 }

@@ -1,6 +1,5 @@
 import BundleKit
 import GRDB
-import JSONC
 import WorkCalendar
 
 /// A sub-case row as the engine works with it.
@@ -16,17 +15,18 @@ struct SubcaseRecord {
     var promisedDays: Int
     var legalDays: Int?
     var earlyStart: Bool
-    var after: [String]
-    /// Producer item → elements it hands over.
-    var inputFlows: [(from: String, elements: [String])]
-    var outputElements: [String]
-    var fields: [String]
-    var materials: [String]
+    // Lists stay as stored text until asked for: a step reads few of them.
+    private var afterText: String
+    private var inputFlowsText: String
+    private var outputElementsText: String
+    private var fieldsText: String
+    private var materialsText: String
+    private var dependantsText: String
+    private var inputsText: String
+    private var outputsText: String
     var state: SubcaseState
     var resumeState: SubcaseState?
     var released: Bool
-    var inputs: [String: String]
-    var outputs: [String: String]
     var dispatchedOn: CalendarDate?
     var due: Deadline?
     var daysUsedBeforePause: Int
@@ -35,40 +35,68 @@ struct SubcaseRecord {
     var finishedOn: CalendarDate?
     var reason: String?
 
+    /// The columns `init(row:)` reads, by position (GRDB's lookup by name costs more than the rest).
+    static let columns =
+        "id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows, output_elements, fields, materials, state, resume_state, released, inputs, outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason, dependant_items"
+
     init(row: Row) {
-        id = row["id"]
-        caseNumber = row["case_number"]
-        position = row["position"]
-        item = row["item"]
-        itemName = LocalizedText(zh: row["item_name_zh"], en: row["item_name_en"])
-        department = row["department"]
-        departmentName = LocalizedText(zh: row["department_name_zh"], en: row["department_name_en"])
-        kind = ItemKind(rawValue: row["kind"]) ?? .committed
-        promisedDays = row["promised_days"]
-        legalDays = row["legal_days"]
-        earlyStart = row["early_start"]
-        after = Self.list(row["after_items"])
-        inputFlows = Self.list(row["input_flows"]).map { flow in
+        id = row[0]
+        caseNumber = row[1]
+        position = row[2]
+        item = row[3]
+        itemName = LocalizedText(zh: row[4], en: row[5])
+        department = row[6]
+        departmentName = LocalizedText(zh: row[7], en: row[8])
+        kind = ItemKind(rawValue: row[9]) ?? .committed
+        promisedDays = row[10]
+        legalDays = row[11]
+        earlyStart = row[12]
+        afterText = row[13]
+        inputFlowsText = row[14]
+        outputElementsText = row[15]
+        fieldsText = row[16]
+        materialsText = row[17]
+        state = SubcaseState(rawValue: row[18]) ?? .waiting
+        resumeState = (row[19] as String?).flatMap(SubcaseState.init(rawValue:))
+        released = row[20]
+        inputsText = row[21]
+        outputsText = row[22]
+        dispatchedOn = (row[23] as String?).flatMap(CalendarDate.init)
+        due = (row[24] as String?).flatMap(CalendarDate.init).map { Deadline(date: $0, provisional: row[25]) }
+        daysUsedBeforePause = row[26]
+        pausedDays = row[27]
+        pausedOn = (row[28] as String?).flatMap(CalendarDate.init)
+        finishedOn = (row[29] as String?).flatMap(CalendarDate.init)
+        reason = row[30]
+        dependantsText = row[31]
+    }
+
+    /// Items that must be issued before this one.
+    var after: [String] { Self.list(afterText) }
+    /// Producer item → elements it hands over.
+    var inputFlows: [(from: String, elements: [String])] {
+        Self.list(inputFlowsText).map { flow in
             let parts = flow.split(separator: ":", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? parts[1].split(separator: "|").map(String.init) : [])
         }
-        outputElements = Self.list(row["output_elements"])
-        fields = Self.list(row["fields"])
-        materials = Self.list(row["materials"])
-        state = SubcaseState(rawValue: row["state"]) ?? .waiting
-        resumeState = (row["resume_state"] as String?).flatMap(SubcaseState.init(rawValue:))
-        released = row["released"]
-        inputs = Self.map(row["inputs"])
-        outputs = Self.map(row["outputs"])
-        dispatchedOn = (row["dispatched_on"] as String?).flatMap(CalendarDate.init)
-        due = (row["due_date"] as String?).flatMap(CalendarDate.init).map {
-            Deadline(date: $0, provisional: row["due_provisional"])
-        }
-        daysUsedBeforePause = row["days_used_before_pause"]
-        pausedDays = row["paused_days"]
-        pausedOn = (row["paused_on"] as String?).flatMap(CalendarDate.init)
-        finishedOn = (row["finished_on"] as String?).flatMap(CalendarDate.init)
-        reason = row["reason"]
+    }
+    /// Elements the item issues.
+    var outputElements: [String] { Self.list(outputElementsText) }
+    /// Elements the item's department sees.
+    var fields: [String] { Self.list(fieldsText) }
+    /// Materials the item's department sees.
+    var materials: [String] { Self.list(materialsText) }
+    /// Whether some item of the case waits for this one.
+    var hasDependants: Bool { !dependantsText.isEmpty }
+    /// Outputs received from predecessors.
+    var inputs: [String: String] {
+        get { Self.map(inputsText) }
+        set { inputsText = Self.encode(newValue) }
+    }
+    /// Outputs issued.
+    var outputs: [String: String] {
+        get { Self.map(outputsText) }
+        set { outputsText = Self.encode(newValue) }
     }
 
     var allowedSteps: [SubcaseStep] {
@@ -92,7 +120,7 @@ struct SubcaseRecord {
             WHERE id = ?
             """,
             [
-                state.rawValue, resumeState?.rawValue, released, Self.encode(inputs), Self.encode(outputs),
+                state.rawValue, resumeState?.rawValue, released, inputsText, outputsText,
                 dispatchedOn?.description, due?.date.description, due?.provisional ?? false, daysUsedBeforePause,
                 pausedDays, pausedOn?.description, finishedOn?.description, reason, id,
             ])
@@ -104,18 +132,19 @@ struct SubcaseRecord {
         text.isEmpty ? [] : text.split(separator: ",").map(String.init)
     }
 
+    /// A map stored as `key US value RS key US value` (ASCII unit and record separators), which
+    /// no element id or output value contains.
     static func map(_ text: String) -> [String: String] {
-        guard !text.isEmpty, let document = try? JSONDocument(parsing: text, path: "column"),
-            let members = document.root.value.members
-        else { return [:] }
+        guard !text.isEmpty else { return [:] }
         var result: [String: String] = [:]
-        for member in members { result[member.key] = member.node.value.stringValue ?? "" }
+        for entry in text.split(separator: "\u{1E}") {
+            let parts = entry.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
         return result
     }
 
     static func encode(_ map: [String: String]) -> String {
-        guard !map.isEmpty else { return "" }
-        return JSONValue.orderedObject(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
-            .serialized(pretty: false)
+        map.sorted { $0.key < $1.key }.map { $0.key + "\u{1F}" + $0.value }.joined(separator: "\u{1E}")
     }
 }

@@ -86,6 +86,10 @@ public final class CaseStore: Sendable {
         migrator.registerMigration("v1") { db in
             try db.execute(
                 sql: """
+                    CREATE TABLE case_sequences (
+                        day TEXT PRIMARY KEY,
+                        last INTEGER NOT NULL
+                    ) WITHOUT ROWID;
                     CREATE TABLE plans (
                         hash TEXT PRIMARY KEY,
                         bundle TEXT NOT NULL,
@@ -97,6 +101,8 @@ public final class CaseStore: Sendable {
                         query_code TEXT NOT NULL,
                         bundle TEXT NOT NULL,
                         version TEXT NOT NULL,
+                        bundle_name_zh TEXT NOT NULL,
+                        bundle_name_en TEXT NOT NULL,
                         plan_hash TEXT NOT NULL REFERENCES plans(hash),
                         status TEXT NOT NULL,
                         withdrawn INTEGER NOT NULL DEFAULT 0,
@@ -163,6 +169,7 @@ public final class CaseStore: Sendable {
                         after_items TEXT NOT NULL,
                         input_flows TEXT NOT NULL,
                         output_elements TEXT NOT NULL,
+                        dependant_items TEXT NOT NULL,
                         fields TEXT NOT NULL,
                         materials TEXT NOT NULL,
                         state TEXT NOT NULL,
@@ -219,5 +226,29 @@ public final class CaseStore: Sendable {
                     """)
         }
         return migrator
+    }
+}
+
+extension CaseStore {
+    /// The number of audit events.
+    public func eventCount() throws(CaseEngineError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+
+    /// The number of cases and the number of cases whose sub-cases do not match their plan's count.
+    public func consistencyReport() throws(CaseEngineError) -> (cases: Int, partial: Int) {
+        try read { db in
+            let cases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0
+            let partial =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM cases c
+                        WHERE (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number) = 0
+                           OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
+                              <> (SELECT MAX(position) FROM subcases s WHERE s.case_number = c.number)
+                        """) ?? 0
+            return (cases, partial)
+        }
     }
 }

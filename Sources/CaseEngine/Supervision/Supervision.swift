@@ -60,7 +60,7 @@ extension CaseEngine {
         return try store.read { db in
             try db.rows(
                 """
-                SELECT * FROM subcases WHERE state IN ('dispatched', 'accepted', 'reviewed', 'approved')
+                SELECT \(SubcaseRecord.columns) FROM subcases WHERE state IN ('dispatched', 'accepted', 'reviewed', 'approved')
                 AND due_date IS NOT NULL ORDER BY due_date, id
                 """
             ).compactMap { row -> DeadlineAlert? in
@@ -89,7 +89,7 @@ extension CaseEngine {
             var rows: [String: SupervisionRow] = [:]
             var days: [String: [Int]] = [:]
             var order: [String] = []
-            for row in try db.rows("SELECT * FROM subcases ORDER BY department, item") {
+            for row in try db.rows("SELECT \(SubcaseRecord.columns) FROM subcases ORDER BY department, item") {
                 let record = SubcaseRecord(row: row)
                 let key = record.department + "\u{0}" + record.item
                 if rows[key] == nil {

@@ -1,0 +1,157 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import WorkCalendar
+
+/// Workload W1 through the engine: a generated 7-item bundle (A issues a credit code that B–G
+/// need), a 30-field form and 10 materials, N cases submitted, then A's four steps for every case,
+/// then B–G's, breadth first. Every engine call is one durable transaction: 29 a case.
+struct W1Workload {
+    let cases: Int
+    let sync: CaseStore.Synchronous
+    let path: String
+
+    struct Result {
+        var line: String
+        var verified: Bool
+    }
+
+    static let departments = [
+        "market-regulation", "public-security", "tax", "human-resources", "medical-security", "provident-fund", "bank",
+    ]
+    static let items = ["A", "B", "C", "D", "E", "F", "G"]
+
+    func run() throws -> Result {
+        let root = NSTemporaryDirectory() + "onego-w1-library-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.writeLibrary(at: root)
+        let library = BundleLibrary.load(root: root)
+        guard !library.diagnostics.contains(where: { $0.severity == .error }) else {
+            throw RuntimeError("the generated W1 library has errors")
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let store = try engineCall { () throws(CaseEngineError) in try CaseStore(path: path, synchronous: sync) }
+        let engine = CaseEngine(
+            store: store, library: library, calendar: WorkCalendar(schedules: []),
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
+            codes: SeededQueryCodes(seed: 1))
+        var numbers: [String] = []
+        numbers.reserveCapacity(cases)
+        var transactions = 0
+        for index in 1...cases {
+            let receipt = try engineCall { () throws(CaseEngineError) in try engine.submit(Self.application(index)) }
+            numbers.append(receipt.caseNumber)
+            transactions += 1
+        }
+        func act(_ item: Int, _ step: Int, _ number: String) throws {
+            let id = number + "-0\(item + 1)"
+            let department = Self.departments[item]
+            let actor = Actor(id: department, role: .department)
+            _ = try engineCall { () throws(CaseEngineError) -> SubcaseSummary in
+                switch step {
+                case 0: return try engine.accept(id, department: department, actor: actor)
+                case 1: return try engine.review(id, department: department, actor: actor)
+                case 2: return try engine.approve(id, department: department, actor: actor)
+                default:
+                    let outputs = item == 0 ? ["w1.creditCode": Self.creditCode(number)] : [:]
+                    return try engine.issue(id, department: department, outputs: outputs, actor: actor)
+                }
+            }
+            transactions += 1
+        }
+        for step in 0..<4 { for number in numbers { try act(0, step, number) } }
+        for step in 0..<4 { for number in numbers { for item in 1..<7 { try act(item, step, number) } } }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (complete, events) = try engineCall { () throws(CaseEngineError) in
+            (
+                try engine.listCases(status: .completed, limit: Int.max).count,
+                try store.eventCount()
+            )
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let line = String(
+            format: "engine=onego n=%d sync=%@ tx=%d inner_wall_s=%.3f complete=%d events=%d peak_rss_kb=%ld",
+            cases, sync.rawValue, transactions, wall, complete, events, usage.ru_maxrss)
+        return Result(line: line, verified: complete == cases && events == 29 * cases && transactions == 29 * cases)
+    }
+
+    /// A valid unified social credit code for a case.
+    static func creditCode(_ number: String) -> String {
+        let digits = number.filter(\.isNumber).suffix(9)
+        let body = "91410500" + String(repeating: "0", count: 9 - digits.count) + digits
+        return body + String(CreditCode.checkCharacter(for: body) ?? "0")
+    }
+
+    static func application(_ index: Int) -> Application {
+        var values: [String: String] = [:]
+        for field in 1...30 {
+            values[String(format: "w1.f%02d", field)] = String(format: "%02d-%09d-abcdefg", field, index)
+        }
+        var materials: [String: MaterialStatus] = [:]
+        for material in 1...10 { materials[String(format: "w1-m%02d", material)] = .provided }
+        return Application(
+            bundle: "w1", answers: [:], values: values, materials: materials,
+            applicant: Applicant(name: "测试", idNumber: "11010519491231002X", phone: "13812345678"),
+            channel: Channel(kind: .kiosk, id: "bench"), idempotencyKey: "w1-\(index)")
+    }
+
+    static func writeLibrary(at root: String) throws {
+        try FileManager.default.createDirectory(atPath: root + "/catalog", withIntermediateDirectories: true)
+        func text(_ value: String) -> String { "{ \"zh\": \"\(value)\", \"en\": \"\(value)\" }" }
+        var catalog = "{ \"departments\": {"
+        catalog += departments.map { "\"\($0)\": { \"name\": \(text($0)) }" }.joined(separator: ", ")
+        catalog +=
+            "}, \"elements\": { \"w1.creditCode\": { \"label\": \(text("credit code")), \"type\": \"creditCode\" }"
+        for field in 1...30 {
+            catalog += String(
+                format: ", \"w1.f%02d\": { \"label\": %@, \"type\": \"text\", \"maxLength\": 40 }", field,
+                text("f\(field)"))
+        }
+        catalog += "}, \"materials\": {"
+        catalog += (1...10).map { String(format: "\"w1-m%02d\": { \"name\": %@ }", $0, text("material \($0)")) }
+            .joined(separator: ", ")
+        catalog += "}, \"items\": {"
+        var entries: [String] = []
+        for (index, item) in items.enumerated() {
+            let fields =
+                index == 0 ? Array(1...30) : Array(((index - 1) * 5 + 1)...((index - 1) * 5 + 5))
+            let materials = index == 0 ? Array(1...10) : [index, index + 3]
+            var entry = "\"\(item)\": { \"name\": \(text(item)), \"department\": \"\(departments[index])\", "
+            entry += "\"kind\": \"committed\", \"legalDays\": 5, \"promisedDays\": 1, \"fields\": {"
+            entry += fields.map { String(format: "\"w1.f%02d\": {}", $0) }.joined(separator: ", ")
+            entry +=
+                "}, \"materials\": {" + materials.map { String(format: "\"w1-m%02d\": {}", $0) }.joined(separator: ", ")
+            entry += "}, " + (index == 0 ? "\"outputs\": [\"w1.creditCode\"] }" : "\"inputs\": [\"w1.creditCode\"] }")
+            entries.append(entry)
+        }
+        catalog += entries.joined(separator: ", ") + "} }"
+        try catalog.write(toFile: root + "/catalog/w1.json", atomically: true, encoding: .utf8)
+        let bundle = """
+            { "id": "w1", "version": "1", "name": \(text("W1")),
+              "items": { \(items.map { "\"\($0)\": {}" }.joined(separator: ", ")) }, "promisedDays": 2 }
+            """
+        try bundle.write(toFile: root + "/w1.json", atomically: true, encoding: .utf8)
+    }
+
+    /// A valid company-opening application for the shipped bundle.
+    static func companyApplication(key: String) -> Application {
+        Application(
+            bundle: "company-opening",
+            answers: ["applicantRole": "legal-rep", "premises": "owned", "hiresStaff": "no", "needsBankAccount": "no"],
+            values: [
+                "company.name": "安阳市示例科技有限公司", "company.type": "llc", "company.registeredCapital": "100",
+                "company.businessScope": "软件开发", "company.address": "河南省安阳市文峰区中华路 1 号",
+                "company.divisionCode": "410502", "legalRep.name": "张三", "legalRep.idNumber": "11010519491231002X",
+                "legalRep.phone": "13812345678", "taxOfficer.name": "李四", "taxOfficer.phone": "13912345678",
+                "seal.set": "basic", "invoice.type": "ordinary", "invoice.monthlyQuantity": "50",
+            ],
+            materials: [
+                "registration-application": .provided, "articles-of-association": .provided,
+                "appointment-documents": .provided, "id-card": .provided,
+            ],
+            applicant: Applicant(name: "张三", idNumber: "11010519491231002X", phone: "13812345678"),
+            channel: Channel(kind: .kiosk, id: "crash-test"), idempotencyKey: key)
+    }
+}
