@@ -119,6 +119,7 @@ extension CaseEngine {
                     record.daysUsedBeforePause + calendar.workingDays(after: start, through: context.today)
             }
             record.pausedOn = context.today
+            try record.save(in: db)
             return "materials=\(materials.joined(separator: ",")) fields=\(fields.joined(separator: ","))"
         }
     }
@@ -330,10 +331,11 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
         return try store.write { db in
-            guard let row = try db.row("SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [id]) else {
-                throw CaseEngineError.unknownSubcase(id)
-            }
-            var record = SubcaseRecord(row: row)
+            guard
+                var record = try db.map(
+                    "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [id], SubcaseRecord.init(row:)
+                ).first
+            else { throw CaseEngineError.unknownSubcase(id) }
             guard record.department == department else {
                 throw CaseEngineError.wrongDepartment(subcase: id, department: department, owner: record.department)
             }
@@ -345,7 +347,14 @@ extension CaseEngine {
             }
             let before = record.state
             let detail = try change(&record, db, context)
-            try record.save(in: db)
+            // Accept, review and approve change the state alone; the other steps save the whole
+            // record themselves.
+            switch step {
+            case .accept, .review, .approve:
+                try db.run("UPDATE subcases SET state = ? WHERE id = ?", [record.state.rawValue, id])
+            case .issue, .correct, .reject:
+                break
+            }
             if record.state.isFinal || record.state == .correcting || before == .correcting {
                 try Self.refreshStatus(of: record.caseNumber, on: context.today, in: db)
             }
@@ -364,10 +373,10 @@ extension CaseEngine {
         context: StepContext,
         in db: Database
     ) throws -> [String] {
-        let rows = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position", [issued.caseNumber]
-        )
-        let records = rows.map(SubcaseRecord.init(row:))
+        let records = try db.map(
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position",
+            [issued.caseNumber],
+            SubcaseRecord.init(row:))
         let stateOf = Dictionary(records.map { ($0.item, $0) }) { first, _ in first }
         var released: [String] = []
         for var record in records where record.after.contains(issued.item) && !record.released {
