@@ -59,7 +59,11 @@ let package = Package(
             dependencies: ["CaseEngine", "BundleKit", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "OneGoCLITests", dependencies: ["OneGoCLI", "BundleKit"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "OneGoCLITests",
+            dependencies: ["OneGoCLI", "BundleKit", "CaseEngine"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,7 +21,8 @@ struct WindowCommand: ParsableCommand {
             do {
                 parsed = try Application(contentsOf: application)
             } catch {
-                throw RuntimeError(error.description)
+                printError(error.description)
+                throw ExitCode(1)
             }
             let engine = try options.engine()
             do {

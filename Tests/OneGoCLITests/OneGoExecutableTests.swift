@@ -2,7 +2,11 @@ import Foundation
 import Testing
 
 /// Runs the built `onego` binary from the repository root and returns its exit status and output.
-func runOneGo(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runOneGo(
+    _ arguments: [String], environment: [String: String] = [:]
+) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     let binary = root.appendingPathComponent(".build/debug/onego")
@@ -13,6 +17,7 @@ func runOneGo(_ arguments: [String]) throws -> (status: Int32, stdout: String, s
     process.executableURL = binary
     process.arguments = arguments
     process.currentDirectoryURL = root
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output

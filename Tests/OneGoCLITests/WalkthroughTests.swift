@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@Suite("Window, departments and supervisors at the command line", .serialized)
+struct WalkthroughTests {
+    @Test("a company-opening case goes from submit through seven departments, a correction and handout")
+    func companyOpening() throws {
+        let db = NSTemporaryDirectory() + "onego-walk-\(UUID().uuidString).db"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        var today = "2026-11-23"
+        func onego(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TODAY": today])
+        }
+        func ok(_ arguments: String...) throws -> String {
+            let result = try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TODAY": today])
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
+            return result.stdout
+        }
+        let receipt = try ok("window", "submit", "--application", "docs/examples/company-opening-application.json")
+        #expect(receipt.contains("案件编号 Case number: OG20261123-000001"))
+        #expect(receipt.contains("承诺办结 Promised:    2026-11-25"))
+        #expect(receipt.contains("申请人 Applicant:     张三 110105********002X"))
+        let c = "OG20261123-000001"
+
+        let early = try onego("dept", "approve", "\(c)-01", "--dept", "market-regulation")
+        #expect(early.status == 1)
+        #expect(
+            early.stderr
+                == "error: case \(c), sub-case \(c)-01 (company-registration): cannot approve while dispatched; allowed next steps: accept, correct, reject\n"
+        )
+        for step in ["accept", "review", "approve"] {
+            _ = try ok("dept", step, "\(c)-01", "--dept", "market-regulation")
+        }
+        _ = try ok(
+            "dept", "issue", "\(c)-01", "--dept", "market-regulation", "--output",
+            "company.creditCode=91512081MA62K0260E")
+        #expect(
+            try ok("dept", "inbox", "tax").contains(
+                "company.creditCode = 91512081MA62K0260E  (from company-registration)"))
+
+        _ = try ok("dept", "accept", "\(c)-03", "--dept", "tax")
+        _ = try ok(
+            "dept", "correct", "\(c)-03", "--dept", "tax", "--material", "id-card", "--field", "taxOfficer.phone",
+            "--note", "复印件不清晰")
+        let waiting = try ok("case", "show", c)
+        #expect(waiting.contains("awaiting-correction"))
+        #expect(waiting.contains("  material id-card: 居民身份证"))
+        today = "2026-11-24"
+        _ = try ok("case", "supply", c, "--material", "id-card", "--field", "taxOfficer.phone=13912345670")
+
+        let departments = [
+            (2, "public-security"), (3, "tax"), (4, "human-resources"), (5, "medical-security"), (6, "provident-fund"),
+        ]
+        for (index, department) in departments {
+            let id = "\(c)-0\(index)"
+            if index != 3 { _ = try ok("dept", "accept", id, "--dept", department) }
+            _ = try ok("dept", "review", id, "--dept", department)
+            _ = try ok("dept", "approve", id, "--dept", department)
+            if index == 2 {
+                _ = try ok(
+                    "dept", "issue", id, "--dept", department, "--output", "company.sealFilingNumber=AY-2026-001")
+            } else {
+                _ = try ok("dept", "issue", id, "--dept", department)
+            }
+        }
+        _ = try ok("dept", "issue", "\(c)-07", "--dept", "bank")
+        #expect(try ok("case", "show", c).contains("\(c)  企业开办 (company-opening 1.0.0)  completed"))
+        #expect(try ok("case", "handout", c).contains("handed out"))
+        #expect(try ok("case", "list").contains("\(c)  completed  company-opening  张三 110105********002X"))
+        #expect(try ok("audit", "verify") == "audit chain intact: 30 events\n")
+        let report = try ok("supervise", "report", "--format", "csv")
+        #expect(report.hasPrefix("department,item,waiting,dispatched,accepted,reviewed,approved,correcting,issued"))
+        #expect(report.contains("tax,tax-invoice-setup,0,0,0,0,0,0,1,0,0,1,1.000,"))
+    }
+
+    @Test("supervision lists warnings and overdue sub-cases")
+    func overdue() throws {
+        let db = NSTemporaryDirectory() + "onego-overdue-\(UUID().uuidString).db"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        _ = try runOneGo(
+            ["window", "submit", "--application", "docs/examples/company-opening-application.json"],
+            environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"])
+        let monday = try runOneGo(
+            ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"])
+        #expect(
+            monday.stdout
+                == "warning  OG20261123-000001-01  market-regulation  company-registration  dispatched  due 2026-11-24\n"
+        )
+        let wednesday = try runOneGo(
+            ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-25"])
+        #expect(wednesday.stdout.hasPrefix("overdue  OG20261123-000001-01"))
+    }
+
+    @Test("calendar commands answer from the yearly files")
+    func calendar() throws {
+        #expect(try runOneGo(["calendar", "add-days", "2026-02-12", "3"]).stdout == "2026-02-24\n")
+        #expect(try runOneGo(["calendar", "add-days", "2026-12-30", "3"]).stdout == "2027-01-04 (provisional)\n")
+        let check = try runOneGo(["calendar", "check", "2027-03-01"])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("2027-03-01: working day (provisional: no holiday data for 2027)"))
+    }
+
+    @Test("an invalid application file is answered at its line, and saves nothing")
+    func invalidApplication() throws {
+        let db = NSTemporaryDirectory() + "onego-invalid-\(UUID().uuidString).db"
+        let file = NSTemporaryDirectory() + "onego-app-\(UUID().uuidString).json"
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        }
+        try "{\n  \"bundle\": \"newborn\",\n  \"idempotencyKey\": 7\n}".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let result = try runOneGo(["window", "submit", "--application", file], environment: ["ONEGO_DB": db])
+        #expect(result.status == 1)
+        #expect(result.stderr == "\(file):3:21: error: 'idempotencyKey' must be a string\n")
+    }
+}
