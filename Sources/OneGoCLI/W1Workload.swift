@@ -65,7 +65,7 @@ struct W1Workload {
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let (complete, events) = try engineCall { () throws(CaseEngineError) in
             (
-                try engine.listCases(status: .completed, limit: Int.max).count,
+                try store.caseCount(status: .completed),
                 try store.eventCount()
             )
         }

@@ -99,7 +99,7 @@ extension CaseEngine {
             throw CaseEngineError.unknownCase(number)
         }
         let subcases = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position", [number]
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [number, number]
         )
         .map(SubcaseRecord.init(row:))
         let bundleName = LocalizedText(zh: row["bundle_name_zh"], en: row["bundle_name_en"])

@@ -270,7 +270,7 @@ extension CaseEngine {
         try store.write { db in
             let status = try Self.openCase(caseNumber, step: "withdraw", in: db)
             let rows = try db.rows(
-                "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position", [caseNumber])
+                "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [caseNumber, caseNumber])
             for row in rows {
                 var record = SubcaseRecord(row: row)
                 guard !record.state.isFinal else { continue }
@@ -374,8 +374,7 @@ extension CaseEngine {
         in db: Database
     ) throws -> [String] {
         let records = try db.map(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position",
-            [issued.caseNumber],
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [issued.caseNumber, issued.caseNumber],
             SubcaseRecord.init(row:))
         let stateOf = Dictionary(records.map { ($0.item, $0) }) { first, _ in first }
         var released: [String] = []
@@ -403,8 +402,7 @@ extension CaseEngine {
     /// Cancels, transitively, the open sub-cases that wait for a rejected one.
     static func cancelDependants(of rejected: SubcaseRecord, context: StepContext, in db: Database) throws -> [String] {
         let rows = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE case_number = ? ORDER BY position",
-            [rejected.caseNumber])
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [rejected.caseNumber, rejected.caseNumber])
         var records = rows.map(SubcaseRecord.init(row:))
         var blocked: Set<String> = [rejected.item]
         var cancelled: [String] = []

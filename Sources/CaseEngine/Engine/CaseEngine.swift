@@ -54,7 +54,6 @@ public final class CaseEngine: Sendable {
     /// is refused. An invalid application is answered with every problem at once and saves nothing.
     @discardableResult
     public func submit(_ application: Application) throws(CaseEngineError) -> Receipt {
-        if let existing = try existingCase(for: application) { return existing }
         let today = clock.today()
         let plans = self.plans
         let library = self.library
@@ -69,7 +68,8 @@ public final class CaseEngine: Sendable {
         let fingerprint = application.fingerprint
         let catalog = library.catalog
         let calendar = self.calendar
-        let number: String = try store.write { db in
+        let planStored = plans.isStored(planHash)
+        let (number, isNew): (String, Bool) = try store.write { db in
             if let row = try db.row(
                 "SELECT number, fingerprint FROM cases WHERE idempotency_key = ?", [application.idempotencyKey])
             {
@@ -77,7 +77,7 @@ public final class CaseEngine: Sendable {
                 guard row["fingerprint"] == fingerprint else {
                     throw CaseEngineError.idempotencyConflict(key: application.idempotencyKey, existingCase: existing)
                 }
-                return existing
+                return (existing, false)
             }
             let prefix = "OG" + today.description.replacingOccurrences(of: "-", with: "") + "-"
             let sequence =
@@ -88,9 +88,11 @@ public final class CaseEngine: Sendable {
                             ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
                             """), arguments: [today.description]) ?? 1
             let number = prefix + Self.padded(sequence, to: 6)
-            try db.run(
-                "INSERT OR IGNORE INTO plans (hash, bundle, version, compiled) VALUES (?, ?, ?, ?)",
-                [planHash, bundle.id, bundle.version, planJSON])
+            if !planStored {
+                try db.run(
+                    "INSERT OR IGNORE INTO plans (hash, bundle, version, compiled) VALUES (?, ?, ?, ?)",
+                    [planHash, bundle.id, bundle.version, planJSON])
+            }
             let answers = JSONValue.orderedObject(
                 application.answers.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
             ).serialized(pretty: false)
@@ -170,30 +172,16 @@ public final class CaseEngine: Sendable {
                     detail:
                         "bundle=\(bundle.id)@\(bundle.version) plan=\(planHash.prefix(16)) subcases=\(compiled.subcases.count)"
                 ), in: db)
-            return number
+            return (number, true)
         }
+        plans.markStored(planHash)
+        guard isNew else { return try receipt(for: number) }
         return Receipt(
             caseNumber: number, queryCode: queryCode, bundle: bundle.id, bundleName: bundle.name,
             applicantName: application.applicant.name,
             applicantIDMasked: IDNumber.masked(application.applicant.idNumber),
             submittedOn: today, promised: promised,
             subcases: compiled.subcases.map { ($0.departmentName, $0.name) })
-    }
-
-    private func existingCase(for application: Application) throws(CaseEngineError) -> Receipt? {
-        let key = application.idempotencyKey
-        let fingerprint = application.fingerprint
-        let found: String? = try store.read { db in
-            guard let row = try db.row("SELECT number, fingerprint FROM cases WHERE idempotency_key = ?", [key]) else {
-                return nil
-            }
-            let number: String = row["number"]
-            guard row["fingerprint"] == fingerprint else {
-                throw CaseEngineError.idempotencyConflict(key: key, existingCase: number)
-            }
-            return number
-        }
-        return try found.map { number throws(CaseEngineError) in try receipt(for: number) }
     }
 
     /// The receipt of a stored case.
@@ -249,7 +237,8 @@ public final class CaseEngine: Sendable {
         }
         let before = CaseStatus(rawValue: row["status"]) ?? .inProgress
         let states = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT state FROM subcases WHERE case_number = ?"), arguments: [number]
+            db.cachedStatement(sql: "SELECT state FROM subcases WHERE id > ? || '-' AND id < ? || '.'"),
+            arguments: [number, number]
         ).compactMap(SubcaseState.init(rawValue:))
         let after = CaseStatus.derive(from: states, withdrawn: row["withdrawn"])
         if after != before {
@@ -266,6 +255,21 @@ public final class CaseEngine: Sendable {
 final class PlanCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: (CompilationResult, String, String)] = [:]
+    private var stored: Set<String> = []
+
+    /// Whether this process has already committed the plan with this hash.
+    func isStored(_ hash: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored.contains(hash)
+    }
+
+    /// Records that the plan with this hash is in the database (after the commit).
+    func markStored(_ hash: String) {
+        lock.lock()
+        stored.insert(hash)
+        lock.unlock()
+    }
 
     func compiled(
         _ bundle: BundleDefinition, answers: [String: String], catalog: Catalog
