@@ -84,13 +84,21 @@ struct W1Workload {
         return body + String(CreditCode.checkCharacter(for: body) ?? "0")
     }
 
+    static let fieldIDs = (1...30).map { "w1.f" + padded($0, 2) }
+    static let materialIDs = (1...10).map { "w1-m" + padded($0, 2) }
+
+    /// `value` with leading zeros to `width` digits (no Foundation formatting on the timed path).
+    static func padded(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
     static func application(_ index: Int) -> Application {
         var values: [String: String] = [:]
-        for field in 1...30 {
-            values[String(format: "w1.f%02d", field)] = String(format: "%02d-%09d-abcdefg", field, index)
-        }
+        let suffix = "-" + padded(index, 9) + "-abcdefg"
+        for (position, field) in fieldIDs.enumerated() { values[field] = padded(position + 1, 2) + suffix }
         var materials: [String: MaterialStatus] = [:]
-        for material in 1...10 { materials[String(format: "w1-m%02d", material)] = .provided }
+        for material in materialIDs { materials[material] = .provided }
         return Application(
             bundle: "w1", answers: [:], values: values, materials: materials,
             applicant: Applicant(name: "测试", idNumber: "11010519491231002X", phone: "13812345678"),

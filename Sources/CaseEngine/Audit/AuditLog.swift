@@ -14,8 +14,26 @@ struct AuditEvent {
 
     /// The text the hash covers, fields separated by the unit separator.
     var canonical: String {
-        [at, actor.id, actor.role.rawValue, action, caseNumber, subcaseID, before, after, detail]
-            .joined(separator: "\u{1F}")
+        var text = ""
+        text.reserveCapacity(160 + detail.utf8.count)
+        for (index, part) in [at, actor.id, actor.role.rawValue, action, caseNumber, subcaseID, before, after, detail]
+            .enumerated()
+        {
+            if index > 0 { text.append("\u{1F}") }
+            text.append(part)
+        }
+        return text
+    }
+
+    /// The chained hash: SHA-256 over the previous hash, a line feed and the canonical text.
+    func hash(after previous: String) -> String {
+        var bytes = [UInt8]()
+        let canonical = self.canonical
+        bytes.reserveCapacity(previous.utf8.count + 1 + canonical.utf8.count)
+        bytes.append(contentsOf: previous.utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: canonical.utf8)
+        return SHA256.hex(bytes)
     }
 }
 
@@ -32,7 +50,7 @@ enum AuditLog {
         let previous =
             try String.fetchOne(
                 db.cachedStatement(sql: "SELECT hash FROM events ORDER BY seq DESC LIMIT 1")) ?? genesis
-        let hash = SHA256.hex(previous + "\n" + event.canonical)
+        let hash = event.hash(after: previous)
         try db.run(
             """
             INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash)
@@ -81,7 +99,7 @@ enum AuditLog {
                 }
                 return .broken(seq: seq, problem: .reordered)
             }
-            if SHA256.hex(storedPrevious + "\n" + event.canonical) != storedHash {
+            if event.hash(after: storedPrevious) != storedHash {
                 return .broken(seq: seq, problem: .edited)
             }
             hashBeforePrevious = previousHash

@@ -2,7 +2,7 @@
 ///
 /// Small and dependency-free; checked against the standard's test vectors in the tests.
 public enum SHA256 {
-    private static let k: [UInt32] = [
+    fileprivate static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
         0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
@@ -15,61 +15,86 @@ public enum SHA256 {
 
     /// The digest of `bytes` as 32 bytes.
     public static func digest<C: Collection<UInt8>>(_ bytes: C) -> [UInt8] {
-        var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
-            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
-        )
         var message = [UInt8]()
         let length = bytes.count
         message.reserveCapacity((length + 72) / 64 * 64)
-        message.append(contentsOf: bytes)
+        if bytes.withContiguousStorageIfAvailable({ message.append(contentsOf: $0) }) == nil {
+            message.append(contentsOf: bytes)
+        }
         let bitLength = UInt64(length) * 8
         message.append(0x80)
         while message.count % 64 != 56 { message.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) {
             message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
         }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            message.withUnsafeBufferPointer { block in
-                k.withUnsafeBufferPointer { k in
-                    for chunk in stride(from: 0, to: block.count, by: 64) {
-                        for i in 0..<16 {
-                            let j = chunk + i * 4
-                            w[i] =
-                                UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8
-                                | UInt32(block[j + 3])
-                        }
-                        for i in 16..<64 {
-                            let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                            let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-                        }
-                        var (a, b, c, d, e, f, g, hh) = h
-                        for i in 0..<64 {
-                            let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-                            let choice = (e & f) ^ (~e & g)
-                            let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
-                            let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-                            let majority = (a & b) ^ (a & c) ^ (b & c)
-                            let t2 = s0 &+ majority
-                            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-                        }
-                        h = (
-                            h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh
-                        )
-                    }
+        var state = State()
+        var schedule = [UInt32](repeating: 0, count: 64)
+        message.withUnsafeBufferPointer { block in
+            schedule.withUnsafeMutableBufferPointer { w in
+                var offset = 0
+                while offset < block.count {
+                    state.compress(block, at: offset, schedule: w)
+                    offset += 64
                 }
             }
         }
-        let words = [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7]
         var output = [UInt8]()
         output.reserveCapacity(32)
-        for word in words {
+        for word in [state.a, state.b, state.c, state.d, state.e, state.f, state.g, state.h] {
             output.append(UInt8(truncatingIfNeeded: word >> 24))
             output.append(UInt8(truncatingIfNeeded: word >> 16))
             output.append(UInt8(truncatingIfNeeded: word >> 8))
             output.append(UInt8(truncatingIfNeeded: word))
         }
         return output
+    }
+
+    /// The eight working words between blocks.
+    private struct State {
+        var a: UInt32 = 0x6a09_e667, b: UInt32 = 0xbb67_ae85, c: UInt32 = 0x3c6e_f372, d: UInt32 = 0xa54f_f53a
+        var e: UInt32 = 0x510e_527f, f: UInt32 = 0x9b05_688c, g: UInt32 = 0x1f83_d9ab, h: UInt32 = 0x5be0_cd19
+
+        /// Processes one 64-byte block.
+        @inline(__always)
+        mutating func compress(
+            _ block: UnsafeBufferPointer<UInt8>, at offset: Int, schedule w: UnsafeMutableBufferPointer<UInt32>
+        ) {
+            for i in 0..<16 {
+                let j = offset + i * 4
+                w[i] =
+                    UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8
+                    | UInt32(block[j + 3])
+            }
+            for i in 16..<64 {
+                let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var a = self.a, b = self.b, c = self.c, d = self.d, e = self.e, f = self.f, g = self.g, h = self.h
+            for i in 0..<64 {
+                let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+                let choice = (e & f) ^ (~e & g)
+                let t1 = h &+ s1 &+ choice &+ SHA256.k[i] &+ w[i]
+                let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+                let majority = (a & b) ^ (a & c) ^ (b & c)
+                h = g
+                g = f
+                f = e
+                e = d &+ t1
+                d = c
+                c = b
+                b = a
+                a = t1 &+ s0 &+ majority
+            }
+            self.a &+= a
+            self.b &+= b
+            self.c &+= c
+            self.d &+= d
+            self.e &+= e
+            self.f &+= f
+            self.g &+= g
+            self.h &+= h
+        }
     }
 
     /// The digest of `bytes` in lowercase hexadecimal.
@@ -87,7 +112,13 @@ public enum SHA256 {
     /// The digest of a string's UTF-8 in lowercase hexadecimal.
     public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
 
-    private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
+    @inline(__always)
+    fileprivate static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
         (value >> count) | (value << (32 - count))
     }
+}
+
+@inline(__always)
+private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
+    (value >> count) | (value << (32 - count))
 }

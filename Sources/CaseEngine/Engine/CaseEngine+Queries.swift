@@ -99,7 +99,8 @@ extension CaseEngine {
             throw CaseEngineError.unknownCase(number)
         }
         let subcases = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [number, number]
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id",
+            [number, number]
         )
         .map(SubcaseRecord.init(row:))
         let bundleName = LocalizedText(zh: row["bundle_name_zh"], en: row["bundle_name_en"])

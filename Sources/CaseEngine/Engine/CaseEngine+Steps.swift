@@ -270,7 +270,8 @@ extension CaseEngine {
         try store.write { db in
             let status = try Self.openCase(caseNumber, step: "withdraw", in: db)
             let rows = try db.rows(
-                "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [caseNumber, caseNumber])
+                "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id",
+                [caseNumber, caseNumber])
             for row in rows {
                 var record = SubcaseRecord(row: row)
                 guard !record.state.isFinal else { continue }
@@ -373,28 +374,56 @@ extension CaseEngine {
         context: StepContext,
         in db: Database
     ) throws -> [String] {
-        let records = try db.map(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [issued.caseNumber, issued.caseNumber],
-            SubcaseRecord.init(row:))
-        let stateOf = Dictionary(records.map { ($0.item, $0) }) { first, _ in first }
+        // Only the columns release needs: this runs for every issue on the hot path.
+        struct Sibling {
+            var id: String
+            var item: String
+            var department: String
+            var state: SubcaseState
+            var released: Bool
+            var promisedDays: Int
+            var after: [String]
+            var inputFlows: String
+            var outputs: String
+        }
+        let siblings = try db.map(
+            """
+            SELECT id, item, department, state, released, promised_days, after_items, input_flows, outputs
+            FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id
+            """, [issued.caseNumber, issued.caseNumber]
+        ) { row in
+            Sibling(
+                id: row[0], item: row[1], department: row[2], state: SubcaseState(rawValue: row[3]) ?? .waiting,
+                released: row[4], promisedDays: row[5], after: SubcaseRecord.list(row[6]), inputFlows: row[7],
+                outputs: row[8])
+        }
+        let byItem = Dictionary(siblings.map { ($0.item, $0) }) { first, _ in first }
+        let issuedOutputs = issued.outputs
         var released: [String] = []
-        for var record in records where record.after.contains(issued.item) && !record.released {
-            guard !record.state.isFinal else { continue }
-            guard record.after.allSatisfy({ stateOf[$0]?.state == .issued || $0 == issued.item }) else { continue }
+        for sibling in siblings where sibling.after.contains(issued.item) && !sibling.released {
+            guard !sibling.state.isFinal else { continue }
+            guard sibling.after.allSatisfy({ byItem[$0]?.state == .issued || $0 == issued.item }) else { continue }
             var inputs: [String: String] = [:]
-            for flow in record.inputFlows {
-                let producer = flow.from == issued.item ? issued : stateOf[flow.from]
-                for element in flow.elements { inputs[element] = producer?.outputs[element] ?? "" }
+            for flow in SubcaseRecord.flows(sibling.inputFlows) {
+                let outputs =
+                    flow.from == issued.item ? issuedOutputs : SubcaseRecord.map(byItem[flow.from]?.outputs ?? "")
+                for element in flow.elements { inputs[element] = outputs[element] ?? "" }
             }
-            record.inputs = inputs
-            record.released = true
-            if record.state == .waiting { record.state = .dispatched }
-            record.dispatchedOn = context.today
-            record.due = calendar.deadline(acceptedOn: context.today, workingDays: record.promisedDays)
-            try record.save(in: db)
+            let deadline = calendar.deadline(acceptedOn: context.today, workingDays: sibling.promisedDays)
+            try db.run(
+                """
+                UPDATE subcases SET state = ?, released = 1, inputs = ?, dispatched_on = ?, due_date = ?,
+                    due_provisional = ?
+                WHERE id = ?
+                """,
+                [
+                    (sibling.state == .waiting ? SubcaseState.dispatched : sibling.state).rawValue,
+                    SubcaseRecord.encode(inputs), context.today.description, deadline.date.description,
+                    deadline.provisional, sibling.id,
+                ])
             try enqueue(
-                department: record.department, subcase: record.id, kind: "dispatched", at: context.timestamp, in: db)
-            released.append(record.item)
+                department: sibling.department, subcase: sibling.id, kind: "dispatched", at: context.timestamp, in: db)
+            released.append(sibling.item)
         }
         return released
     }
@@ -402,7 +431,8 @@ extension CaseEngine {
     /// Cancels, transitively, the open sub-cases that wait for a rejected one.
     static func cancelDependants(of rejected: SubcaseRecord, context: StepContext, in db: Database) throws -> [String] {
         let rows = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id", [rejected.caseNumber, rejected.caseNumber])
+            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id",
+            [rejected.caseNumber, rejected.caseNumber])
         var records = rows.map(SubcaseRecord.init(row:))
         var blocked: Set<String> = [rejected.item]
         var cancelled: [String] = []

@@ -74,8 +74,11 @@ struct SubcaseRecord {
     /// Items that must be issued before this one.
     var after: [String] { Self.list(afterText) }
     /// Producer item → elements it hands over.
-    var inputFlows: [(from: String, elements: [String])] {
-        Self.list(inputFlowsText).map { flow in
+    var inputFlows: [(from: String, elements: [String])] { Self.flows(inputFlowsText) }
+
+    /// Parses stored input flows: `producer:element|element,producer:element`.
+    static func flows(_ text: String) -> [(from: String, elements: [String])] {
+        list(text).map { flow in
             let parts = flow.split(separator: ":", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? parts[1].split(separator: "|").map(String.init) : [])
         }
