@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import Foundation
 import GRDB
 import Testing
 import WorkCalendar
@@ -265,5 +266,41 @@ extension CaseEngine {
         try issue(
             id, department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
             actor: officer("market"))
+    }
+}
+
+@Suite("Early start (提前介入)")
+struct EarlyStartTests {
+    @Test("an item allowed to start early accepts and reviews before its input, and approves only after")
+    func earlyStart() throws {
+        var library = shippedLibrary
+        let bundleIndex = try #require(library.bundles.firstIndex { $0.id == "company-opening" })
+        let itemIndex = try #require(library.bundles[bundleIndex].items.firstIndex { $0.item == "seal-engraving" })
+        library.bundles[bundleIndex].items[itemIndex].earlyStart = true
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine(library: library)
+        let number = try engine.submit(companyApplication()).caseNumber
+        let seal = number + "-02"
+        let police = officer("public-security")
+        #expect(try engine.accept(seal, department: "public-security", actor: police).state == .accepted)
+        let reviewed = try engine.review(seal, department: "public-security", actor: police)
+        #expect(reviewed.allowedSteps == [.correct, .reject])
+        #expect(throws: CaseEngineError.self) { try engine.approve(seal, department: "public-security", actor: police) }
+        try engine.issueRegistration(number)
+        let released = try engine.departmentView(seal, department: "public-security")
+        #expect(released.subcase.state == .reviewed)
+        #expect(released.inputs.map(\.value) == ["91512081MA62K0260E"])
+        #expect(try engine.approve(seal, department: "public-security", actor: police).state == .approved)
+    }
+}
+
+@Suite("Store")
+struct StoreTests {
+    @Test("the writer runs at the durability asked for", arguments: [(CaseStore.Synchronous.normal, 1), (.full, 2)])
+    func synchronous(level: CaseStore.Synchronous, expected: Int) throws {
+        let path = NSTemporaryDirectory() + "onego-sync-\(UUID().uuidString).db"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        #expect(try CaseStore(path: path, synchronous: level).synchronousLevel() == expected)
     }
 }

@@ -37,6 +37,9 @@ public final class CaseStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
+            // WAL, so the wanted level is set again on the (only) writing connection.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
             try Self.migrator.migrate(pool)
         } catch {
             throw CaseEngineError.storage("cannot open the case database at \(path): \(Self.describe(error))")
@@ -84,6 +87,15 @@ public final class CaseStore: Sendable {
             return try pool.read(work)
         } catch let error as CaseEngineError {
             throw error
+        } catch {
+            throw CaseEngineError.storage(Self.describe(error))
+        }
+    }
+
+    /// The writer's `PRAGMA synchronous` level: 1 NORMAL, 2 FULL.
+    public func synchronousLevel() throws(CaseEngineError) -> Int {
+        do {
+            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
         } catch {
             throw CaseEngineError.storage(Self.describe(error))
         }
