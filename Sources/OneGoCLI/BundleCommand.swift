@@ -8,7 +8,7 @@ struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle",
         abstract: "Write, check and preview bundles.",
-        subcommands: [List.self, Lint.self, Compile.self, Show.self, Graph.self, Test.self]
+        subcommands: [List.self, Lint.self, Compile.self, Show.self, Graph.self, Test.self, Report.self]
     )
 }
 
@@ -130,6 +130,22 @@ extension BundleCommand {
             if failed > 0 || diagnostics.contains(where: { $0.severity == .error }) || outcomes.isEmpty {
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+extension BundleCommand {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What each bundle saves the citizen: items, departments, fields, materials, days.")
+        @OptionGroup var library: LibraryOptions
+        @Option(help: "Output format: text (a Markdown table) or csv.") var format: OutputFormatCSV = .text
+
+        func run() throws {
+            let loaded = try library.load()
+            try failOnErrors(loaded.diagnostics, loaded)
+            let report = BundleReport(library: loaded)
+            print(format == .csv ? report.csv : report.table)
         }
     }
 }

@@ -114,3 +114,23 @@ struct OneGoExecutableTests {
         #expect(result.stdout.hasSuffix("4 passed, 0 failed\n"))
     }
 }
+
+@Suite("Bundle report")
+struct BundleReportCommandTests {
+    @Test("the report shows each bundle's saving, in text and CSV")
+    func report() throws {
+        let csv = try runOneGo(["bundle", "report", "--format", "csv"])
+        #expect(csv.status == 0)
+        #expect(csv.stdout.contains("company-opening,企业开办,7,7,20,34,10,20,2,2,26,0.923,2\n"))
+        let text = try runOneGo(["bundle", "report"])
+        #expect(text.stdout.contains("| newborn 新生儿出生 | 7 | 5 | 16 (33) | 8 (13) | 4 | 5 / 7 | 29% | 4 |"))
+    }
+
+    @Test("docs/bundles.md carries the current table")
+    func documented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/bundles.md"), encoding: .utf8)
+        #expect(doc.contains(try runOneGo(["bundle", "report"]).stdout))
+    }
+}
