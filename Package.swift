@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "onego", targets: ["onego"]),
+        .executable(name: "onego-kiosk", targets: ["onego-kiosk"]),
         .library(name: "BundleKit", targets: ["BundleKit"]),
     ],
     dependencies: [
@@ -37,17 +38,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Kiosk",
+            dependencies: ["BundleKit", "CaseEngine", "JSONC", "WorkCalendar"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "OneGoCLI",
             dependencies: [
                 "BundleKit",
                 "CaseEngine",
                 "JSONC",
+                "Kiosk",
                 "WorkCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "onego", dependencies: ["OneGoCLI"], swiftSettings: strictSettings),
+        .executableTarget(name: "onego-kiosk", dependencies: ["OneGoCLI"], swiftSettings: strictSettings),
         .executableTarget(
             name: "onego-bench", dependencies: ["BundleKit", "JSONC"], path: "Sources/Benchmarks",
             swiftSettings: strictSettings),
@@ -57,6 +65,11 @@ let package = Package(
         .testTarget(
             name: "CaseEngineTests",
             dependencies: ["CaseEngine", "BundleKit", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KioskTests",
+            dependencies: ["Kiosk", "CaseEngine", "BundleKit", "WorkCalendar"],
             swiftSettings: strictSettings
         ),
         .testTarget(

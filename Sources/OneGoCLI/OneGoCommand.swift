@@ -17,31 +17,43 @@ public struct OneGoCommand: ParsableCommand {
 
     /// Runs the command line and exits: 0 success, 1 problems found, 2 usage errors.
     public static func runMain(_ arguments: [String]? = nil) -> Never {
-        do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
+        runCommand(Self.self, arguments)
+    }
+}
+
+/// Parses and runs a command, then exits: 0 success, 1 a failure reported as `error: …`, 2 a usage
+/// mistake. Shared by `onego` and `onego-kiosk`.
+func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]?) -> Never {
+    do {
+        var command = try type.parseAsRoot(arguments)
+        try command.run()
+        Foundation.exit(0)
+    } catch {
+        let code = type.exitCode(for: error)
+        if code == .success {
+            print(type.fullMessage(for: error))
             Foundation.exit(0)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            if error is ExitCode {
-                Foundation.exit(code.rawValue)
-            }
-            if let usage = error as? UsageError {
-                printError(usage.description)
-                Foundation.exit(2)
-            }
-            if let failure = error as? RuntimeError {
-                printError(
-                    failure.description.hasPrefix("error:") ? failure.description : "error: " + failure.description)
+        }
+        if error is ExitCode {
+            Foundation.exit(code.rawValue)
+        }
+        if let usage = error as? UsageError {
+            printError(usage.description)
+            Foundation.exit(2)
+        }
+        if let failure = error as? RuntimeError {
+            printError(failure.description.hasPrefix("error:") ? failure.description : "error: " + failure.description)
+            Foundation.exit(1)
+        }
+        if let failure = error as? CustomStringConvertible, !(error is any ParsableArguments) {
+            let text = failure.description
+            if type.exitCode(for: error) != .validationFailure {
+                printError(text.contains("error:") ? text : "error: " + text)
                 Foundation.exit(1)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+        FileHandle.standardError.write(Data((type.fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
     }
 }
 

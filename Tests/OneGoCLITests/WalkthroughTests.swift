@@ -115,3 +115,63 @@ struct WalkthroughTests {
         #expect(result.stderr == "\(file):3:21: error: 'idempotencyKey' must be a string\n")
     }
 }
+
+@Suite("onego-kiosk", .serialized)
+struct KioskExecutableTests {
+    func runKiosk(_ arguments: [String], input: String = "", db: String) throws -> (Int32, String, String) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = root.appendingPathComponent(".build/debug/onego-kiosk")
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"]) { _, new in new }
+        let output = Pipe()
+        let errors = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = stdin
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, out, err)
+    }
+
+    @Test("a script runs against the real build; a failing expectation names its line")
+    func script() throws {
+        let db = NSTemporaryDirectory() + "onego-kiosk-cli-\(UUID().uuidString).db"
+        let bad = NSTemporaryDirectory() + "onego-kiosk-bad-\(UUID().uuidString).kiosk"
+        defer {
+            try? FileManager.default.removeItem(atPath: bad)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        }
+        let (status, output, _) = try runKiosk(["--script", "KioskScripts/company-opening.kiosk"], db: db)
+        #expect(status == 0)
+        #expect(output.hasSuffix("KioskScripts/company-opening.kiosk: 65 steps passed\n"))
+        try "type 1\nexpect 新生儿出生\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let failed = try runKiosk(["--script", bad], db: db)
+        #expect(failed.0 == 1)
+        #expect(failed.2.hasPrefix("\(bad):2: error: the screen does not show '新生儿出生'\n--- screen ---\n"))
+    }
+
+    @Test("a kiosk on a pipe reads lines and ends cleanly at end of input; the case reaches the window")
+    func pipe() throws {
+        let db = NSTemporaryDirectory() + "onego-kiosk-pipe-\(UUID().uuidString).db"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let script = try String(contentsOfFile: "KioskScripts/newborn.kiosk", encoding: .utf8)
+        let lines = script.split(separator: "\n").compactMap { line -> String? in
+            if line.hasPrefix("type ") { return String(line.dropFirst(5)) }
+            return line == "enter" ? "" : nil
+        }
+        let (status, output, _) = try runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
+        #expect(status == 0)
+        #expect(output.contains("案件编号:OG20261123-000001"))
+        let list = try runOneGo(["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"])
+        #expect(list.stdout.contains("OG20261123-000001  in-progress  newborn  王芳 440524********0014"))
+    }
+}

@@ -1,0 +1,37 @@
+import CaseEngine
+
+/// What the kiosk needs from the case engine, small enough that an HTTP client can implement it
+/// later without touching the kiosk.
+public protocol KioskClient: Sendable {
+    /// Submits an application; the same idempotency key again returns the same receipt.
+    func submit(_ application: Application) throws(CaseEngineError) -> Receipt
+    /// A case for a citizen who knows its number and query code.
+    func progress(number: String, queryCode: String) throws(CaseEngineError) -> CaseSummary
+    /// Marks materials an open correction asked for as provided.
+    func supply(number: String, materials: [String]) throws(CaseEngineError)
+}
+
+/// The kiosk talking to the engine in the same process (the embedded default).
+public struct EngineKioskClient: KioskClient {
+    let engine: CaseEngine
+    let kioskID: String
+
+    /// Creates a client for a kiosk.
+    public init(engine: CaseEngine, kioskID: String) {
+        self.engine = engine
+        self.kioskID = kioskID
+    }
+
+    public func submit(_ application: Application) throws(CaseEngineError) -> Receipt {
+        try engine.submit(application)
+    }
+
+    public func progress(number: String, queryCode: String) throws(CaseEngineError) -> CaseSummary {
+        try engine.caseSummary(number: number, queryCode: queryCode)
+    }
+
+    public func supply(number: String, materials: [String]) throws(CaseEngineError) {
+        _ = try engine.supply(
+            caseNumber: number, materials: materials, values: [:], actor: Actor(id: kioskID, role: .kiosk))
+    }
+}

@@ -1,0 +1,49 @@
+import BundleKit
+import Foundation
+import JSONC
+
+/// A kiosk's profile (JSON): who it is, where it stands, what it offers, its language and timeouts.
+public struct KioskProfile: Sendable {
+    /// The kiosk id, written on every case it submits.
+    public var id: String
+    /// Where it stands, shown on every screen.
+    public var location: String
+    /// The bundle ids it offers, in menu order.
+    public var bundles: [String]
+    /// The language a new citizen starts in.
+    public var language: Language
+    /// Seconds without a keystroke before the countdown.
+    public var idleWarning: Int
+    /// Seconds without a keystroke before the session is wiped.
+    public var idleTimeout: Int
+
+    /// Creates a profile.
+    public init(
+        id: String, location: String, bundles: [String], language: Language = .zh, idleWarning: Int = 60,
+        idleTimeout: Int = 90
+    ) {
+        self.id = id
+        self.location = location
+        self.bundles = bundles
+        self.language = language
+        self.idleWarning = idleWarning
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Reads a profile file.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path),
+            let document = try? JSONDocument(parsing: [UInt8](data), path: path),
+            let members = document.root.value.members
+        else { throw KioskSetupError("\(path): error: cannot read the kiosk profile") }
+        func value(_ key: String) -> JSONValue? { members.first { $0.key == key }?.node.value }
+        guard let id = value("id")?.stringValue,
+            let bundles = value("bundles")?.elements?.compactMap(\.value.stringValue)
+        else { throw KioskSetupError("\(path): error: a kiosk profile needs 'id' and 'bundles'") }
+        self.init(
+            id: id, location: value("location")?.stringValue ?? "", bundles: bundles,
+            language: value("language")?.stringValue.flatMap(Language.init(rawValue:)) ?? .zh,
+            idleWarning: value("idleWarning")?.integerValue.map(Int.init) ?? 60,
+            idleTimeout: value("idleTimeout")?.integerValue.map(Int.init) ?? 90)
+    }
+}

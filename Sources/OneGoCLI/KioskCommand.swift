@@ -1,0 +1,88 @@
+import ArgumentParser
+import BundleKit
+import CaseEngine
+import Foundation
+import Kiosk
+import WorkCalendar
+
+/// `onego-kiosk`: the self-service kiosk on a text terminal.
+///
+/// This version reads whole lines (a pipe, or a terminal in its normal line mode); the raw-mode
+/// terminal layer with the idle countdown, resize handling and display-width boxes is the next step
+/// of the kiosk issue (see docs/kiosk.md).
+public struct KioskCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "onego-kiosk", abstract: "The OneGo self-service kiosk.")
+
+    @OptionGroup var options: EngineOptions
+    @Option(help: "The kiosk profile (JSON); default Bundles/kiosk/default-profile.json.") var profile: String?
+    @Option(help: "Run a KioskScripts file and report the first expectation that fails.") var script: String?
+    @Option(help: "A command that prints receipts (gets the text on standard input), or a file to append to.")
+    var printer: String?
+
+    public init() {}
+
+    /// Runs the kiosk and exits: 0 when the input ends, 1 on a failure, 2 on a usage mistake.
+    public static func runMain() -> Never {
+        runCommand(Self.self, nil)
+    }
+
+    public func run() throws {
+        let root = options.library.root
+        let strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
+        let profile = try KioskProfile(
+            contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
+        let engine = try options.engine()
+        let clock = try options.clock()
+        let session = KioskSession(
+            context: KioskSession.Context(
+                library: engine.library, calendar: engine.calendar, strings: strings, profile: profile,
+                client: EngineKioskClient(engine: engine, kioskID: profile.id), today: { clock.today() }))
+        if let script {
+            let parsed = try KioskScript(contentsOf: script)
+            do {
+                let steps = try parsed.run(on: session)
+                print(session.screen.joined(separator: "\n"))
+                print("\(script): \(steps) steps passed")
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+            return
+        }
+        var printedCount = 0
+        while true {
+            print(session.screen.joined(separator: "\n"))
+            print("> ", terminator: "")
+            guard let line = readLine(strippingNewline: true) else { break }
+            session.enter(line)
+            while session.printed.count > printedCount {
+                deliver(session.printed[printedCount])
+                printedCount += 1
+            }
+        }
+    }
+
+    private func deliver(_ text: String) {
+        guard let printer else { return }
+        if FileManager.default.isExecutableFile(atPath: printer) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: printer)
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try? process.run()
+            pipe.fileHandleForWriting.write(Data((text + "\n").utf8))
+            try? pipe.fileHandleForWriting.close()
+            process.waitUntilExit()
+        } else if let handle = FileHandle(forWritingAtPath: printer)
+            ?? {
+                FileManager.default.createFile(atPath: printer, contents: nil)
+                return FileHandle(forWritingAtPath: printer)
+            }()
+        {
+            handle.seekToEndOfFile()
+            handle.write(Data((text + "\n\n").utf8))
+            try? handle.close()
+        }
+    }
+}

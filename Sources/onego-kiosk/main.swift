@@ -1,0 +1,3 @@
+import OneGoCLI
+
+KioskCommand.runMain()

@@ -1,0 +1,100 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import Kiosk
+import Testing
+import WorkCalendar
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// A kiosk session on a fresh SQLite file, on Monday 2026-11-23.
+func makeSession() throws -> (KioskSession, CaseEngine, String) {
+    let bundles = root.appendingPathComponent("Bundles").path
+    let path = NSTemporaryDirectory() + "onego-kiosk-\(UUID().uuidString).db"
+    let engine = CaseEngine(
+        store: try CaseStore(path: path), library: BundleLibrary.load(root: bundles),
+        calendar: try WorkCalendar(directory: bundles + "/calendar"),
+        clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
+        codes: SeededQueryCodes(seed: 3))
+    let profile = try KioskProfile(contentsOf: bundles + "/kiosk/default-profile.json")
+    let session = KioskSession(
+        context: KioskSession.Context(
+            library: engine.library, calendar: engine.calendar,
+            strings: try KioskStrings(contentsOf: bundles + "/kiosk/strings.json"), profile: profile,
+            client: EngineKioskClient(engine: engine, kioskID: profile.id),
+            today: { CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0) }))
+    return (session, engine, path)
+}
+
+let scripts =
+    ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("KioskScripts").path)) ?? [])
+    .filter { $0.hasSuffix(".kiosk") }.sorted()
+
+@Suite("KioskScripts")
+struct KioskScriptTests {
+    @Test("every kiosk script passes", arguments: scripts)
+    func script(name: String) throws {
+        let (session, _, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let script = try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/" + name).path)
+        do {
+            try script.run(on: session)
+        } catch {
+            Issue.record("\(error.description)")
+        }
+    }
+
+    @Test("the shipped bundles each have a script that reaches a receipt")
+    func coverage() throws {
+        for bundle in ["company-opening", "newborn"] {
+            let text = try String(
+                contentsOf: root.appendingPathComponent("KioskScripts/\(bundle).kiosk"), encoding: .utf8)
+            #expect(text.contains("受理回执"))
+        }
+    }
+
+    @Test("a progress query shows the correction a department asked for, and supplying it resumes the case")
+    func progressWithCorrection() throws {
+        let (session, engine, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let walk = try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/company-opening.kiosk").path)
+        try walk.run(on: session)
+        let receipt = try engine.receipt(for: "OG20261123-000001")
+        let officer = Actor(id: "market", role: .department)
+        try engine.accept(receipt.caseNumber + "-01", department: "market-regulation", actor: officer)
+        try engine.requestCorrection(
+            receipt.caseNumber + "-01", department: "market-regulation", materials: ["articles-of-association"],
+            fields: [], note: "章程缺少股东签字", actor: officer)
+        let query = try KioskScript(
+            path: "progress",
+            text: """
+                type 3
+                type \(receipt.caseNumber)
+                type 000000
+                expect 案件编号或查询码不正确,请核对后重新输入
+                type \(receipt.caseNumber)
+                type \(receipt.queryCode)
+                expect 待补正
+                expect 市场监督管理局 要求补正:
+                expect   - 公司章程
+                expect 章程缺少股东签字
+                type 1
+                expect 已补交,办理继续
+                """)
+        try query.run(on: session)
+        #expect(try engine.caseSummary(receipt.caseNumber).status == .inProgress)
+    }
+
+    @Test("control bytes, escape sequences and very long lines neither crash nor leak into answers")
+    func hostileInput() throws {
+        let (session, _, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        session.enter("\u{1B}[A\u{1B}[B1")
+        session.enter("1")
+        session.enter(String(repeating: "张", count: 5000) + "\u{07}\u{00}")
+        #expect(session.screen.joined().contains("请输入您的 18 位身份证号"))
+        session.enter("\u{FFFD}\u{1B}]0;title\u{07}")
+        #expect(session.screen.joined().contains("身份证号应为 18 位"))
+    }
+}
