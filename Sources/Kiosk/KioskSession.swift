@@ -66,6 +66,11 @@ public final class KioskSession {
     private var caseNumber = ""
     private var progress: CaseSummary?
 
+    /// Whether nothing of a citizen is held: the home screen with no answers.
+    public var isFresh: Bool {
+        stage == .home && bundle == nil && name.isEmpty && values.isEmpty && progress == nil
+    }
+
     /// What the printer printed, newest last (receipts and lists of materials to bring).
     public private(set) var printed: [String] = []
 

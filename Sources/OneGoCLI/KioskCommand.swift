@@ -50,6 +50,11 @@ public struct KioskCommand: ParsableCommand {
             }
             return
         }
+        if TerminalKiosk.isInteractive {
+            let color = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            TerminalKiosk(session: session, color: color) { deliver($0) }.run()
+            return
+        }
         var printedCount = 0
         while true {
             print(session.screen.joined(separator: "\n"))
