@@ -1,3 +1,4 @@
+import CaseEngine
 import Foundation
 
 /// A scripted kiosk session (`KioskScripts/*.kiosk`): what the citizen types, what the screen must
@@ -11,7 +12,10 @@ import Foundation
 /// idle 91                       91 seconds pass without a key
 /// expect-not 张三               the screen does not contain this text
 /// printed 案件编号              the printer's last output contains this text
+/// staff correct 01 market-regulation articles-of-association 章程缺少签字
+///                               a department's step between kiosk visits (see `StaffHandler`)
 /// ```
+/// `{case}` and `{code}` in a line stand for the case number and query code of the last receipt.
 public struct KioskScript: Sendable {
     /// One step.
     public enum Step: Sendable, Equatable {
@@ -20,7 +24,12 @@ public struct KioskScript: Sendable {
         case expectNot(String)
         case idle(Int)
         case printed(String)
+        case staff(String)
     }
+
+    /// Carries out a `staff` line (department steps between kiosk visits); throws a message when
+    /// the step fails.
+    public typealias StaffHandler = (String) throws -> Void
 
     /// The file's path.
     public var path: String
@@ -44,6 +53,7 @@ public struct KioskScript: Sendable {
             case "expect": steps.append((index + 1, .expect(argument)))
             case "expect-not": steps.append((index + 1, .expectNot(argument)))
             case "printed": steps.append((index + 1, .printed(argument)))
+            case "staff": steps.append((index + 1, .staff(argument)))
             case "idle":
                 guard let seconds = Int(argument), seconds >= 0 else {
                     throw KioskSetupError("\(path):\(index + 1): error: idle takes a number of seconds")
@@ -51,7 +61,7 @@ public struct KioskScript: Sendable {
                 steps.append((index + 1, .idle(seconds)))
             default:
                 throw KioskSetupError(
-                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle or printed"
+                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed or staff"
                 )
             }
         }
@@ -81,9 +91,20 @@ public struct KioskScript: Sendable {
     /// Runs the script against a session; returns the number of steps run, or throws at the first
     /// expectation that fails.
     @discardableResult
-    public func run(on session: KioskSession) throws(Failure) -> Int {
-        for (line, step) in steps {
+    public func run(on session: KioskSession, staff: StaffHandler? = nil) throws(Failure) -> Int {
+        for (line, rawStep) in steps {
+            let step = substitute(rawStep, session.lastReceipt)
             switch step {
+            case .staff(let command):
+                guard let staff else {
+                    throw Failure(path: path, line: line, message: "this runner takes no staff steps", screen: [])
+                }
+                do {
+                    try staff(command)
+                } catch {
+                    throw Failure(
+                        path: path, line: line, message: "staff step failed: \(error)", screen: session.screen)
+                }
             case .type(let text):
                 session.enter(text)
             case .idle(let seconds):
@@ -107,5 +128,57 @@ public struct KioskScript: Sendable {
             }
         }
         return steps.count
+    }
+
+    private func substitute(_ step: Step, _ receipt: (caseNumber: String, queryCode: String)?) -> Step {
+        guard let receipt else { return step }
+        func fill(_ text: String) -> String {
+            text.replacingOccurrences(of: "{case}", with: receipt.caseNumber)
+                .replacingOccurrences(of: "{code}", with: receipt.queryCode)
+        }
+        switch step {
+        case .type(let text): return .type(fill(text))
+        case .expect(let text): return .expect(fill(text))
+        case .expectNot(let text): return .expectNot(fill(text))
+        case .printed(let text): return .printed(fill(text))
+        case .staff(let text): return .staff(fill(text))
+        case .idle: return step
+        }
+    }
+}
+
+/// `staff` lines for scripts, carried out through the engine as a department would:
+/// `accept SUFFIX DEPT`, `correct SUFFIX DEPT MATERIAL NOTE`, where SUFFIX is the sub-case's position
+/// (`01`) in the last receipt's case.
+public struct EngineStaff {
+    let engine: CaseEngine
+    let session: KioskSession
+
+    /// Creates the handler.
+    public init(engine: CaseEngine, session: KioskSession) {
+        self.engine = engine
+        self.session = session
+    }
+
+    /// Carries out one staff line.
+    public func perform(_ command: String) throws {
+        let words = command.split(separator: " ", maxSplits: 4).map(String.init)
+        guard let receipt = session.lastReceipt, words.count >= 3 else {
+            throw KioskSetupError("a staff step needs a receipt and 'STEP SUFFIX DEPARTMENT …'")
+        }
+        let id = receipt.caseNumber + "-" + words[1]
+        let actor = Actor(id: words[2], role: .department)
+        do {
+            switch words[0] {
+            case "accept": _ = try engine.accept(id, department: words[2], actor: actor)
+            case "correct" where words.count >= 4:
+                _ = try engine.requestCorrection(
+                    id, department: words[2], materials: [words[3]], fields: [],
+                    note: words.count > 4 ? words[4] : "", actor: actor)
+            default: throw KioskSetupError("unknown staff step '\(command)'")
+            }
+        } catch let error as CaseEngineError {
+            throw KioskSetupError(error.description)
+        }
     }
 }

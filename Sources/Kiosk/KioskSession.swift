@@ -66,6 +66,10 @@ public final class KioskSession {
     private var caseNumber = ""
     private var progress: CaseSummary?
 
+    /// The case number and query code of the last receipt this kiosk printed (kept across citizens
+    /// for scripts; never shown).
+    public private(set) var lastReceipt: (caseNumber: String, queryCode: String)?
+
     /// Whether nothing of a citizen is held: the home screen with no answers.
     public var isFresh: Bool {
         stage == .home && bundle == nil && name.isEmpty && values.isEmpty && progress == nil
@@ -471,6 +475,7 @@ public final class KioskSession {
         do {
             let receipt = try context.client.submit(application)
             self.receipt = receipt
+            lastReceipt = (receipt.caseNumber, receipt.queryCode)
             printed.append(receiptText(receipt))
             reviewing = false
             history = []

@@ -41,7 +41,8 @@ public struct KioskCommand: ParsableCommand {
         if let script {
             let parsed = try KioskScript(contentsOf: script)
             do {
-                let steps = try parsed.run(on: session)
+                let staff = EngineStaff(engine: engine, session: session)
+                let steps = try parsed.run(on: session, staff: staff.perform)
                 print(session.screen.joined(separator: "\n"))
                 print("\(script): \(steps) steps passed")
             } catch {

@@ -35,11 +35,11 @@ let scripts =
 struct KioskScriptTests {
     @Test("every kiosk script passes", arguments: scripts)
     func script(name: String) throws {
-        let (session, _, path) = try makeSession()
+        let (session, engine, path) = try makeSession()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let script = try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/" + name).path)
         do {
-            try script.run(on: session)
+            try script.run(on: session, staff: EngineStaff(engine: engine, session: session).perform)
         } catch {
             Issue.record("\(error.description)")
         }
