@@ -23,11 +23,15 @@ public final class KioskSession {
         public var profile: KioskProfile
         public var client: any KioskClient
         public var today: () -> CalendarDate
+        /// The kiosk's scanner, if it has one: the next scanned file (name, bytes, media type).
+        public var scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)?
 
         public init(
             library: BundleLibrary, calendar: WorkCalendar, strings: KioskStrings, profile: KioskProfile,
-            client: any KioskClient, today: @escaping () -> CalendarDate
+            client: any KioskClient, today: @escaping () -> CalendarDate,
+            scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)? = nil
         ) {
+            self.scanner = scanner
             self.library = library
             self.calendar = calendar
             self.strings = strings
@@ -61,6 +65,7 @@ public final class KioskSession {
     private var idNumber = ""
     private var phone = ""
     private var materialStatus: [String: MaterialStatus] = [:]
+    private var scans: [String: Attachment] = [:]
     private var reviewing = false
     private var receipt: Receipt?
     private var caseNumber = ""
@@ -129,6 +134,7 @@ public final class KioskSession {
         idNumber = ""
         phone = ""
         materialStatus = [:]
+        scans = [:]
         reviewing = false
         receipt = nil
         caseNumber = ""
@@ -381,6 +387,11 @@ public final class KioskSession {
         case "1": materialStatus[material.material] = .provided
         case "2": materialStatus[material.material] = nil
         case "3" where material.acceptWithGaps: return go(.promise(index))
+        case "4" where context.scanner != nil:
+            guard let scan = context.scanner?() else { return say("material.noScan") }
+            scans[material.material] = Attachment(
+                material: material.material, content: scan.content, mediaType: scan.mediaType)
+            materialStatus[material.material] = .provided
         default: return say("field.chooseNumber")
         }
         if line == "2" { materialStatus[material.material] = .missing(promisedBy: CalendarDate(dayNumber: 0)) }
@@ -437,6 +448,10 @@ public final class KioskSession {
         }
         for (index, material) in neededMaterials.enumerated() {
             var status = context.strings.text("review.ready", language)
+            if let scan = scans[material.material] {
+                status = context.strings.text(
+                    "material.scanned", language, "\(scan.mediaType), \(scan.content.count) bytes")
+            }
             if case .missing(let date) = materialStatus[material.material] {
                 status = context.strings.text("review.promised", language, date.description)
             }
@@ -467,7 +482,9 @@ public final class KioskSession {
         for material in neededMaterials { statuses[material.material] = materialStatus[material.material] }
         let application = Application(
             bundle: bundle.id, answers: answers, values: values.filter { active.contains($0.key) },
-            materials: statuses, applicant: Applicant(name: name, idNumber: idNumber, phone: phone),
+            materials: statuses,
+            attachments: neededMaterials.compactMap { scans[$0.material] },
+            applicant: Applicant(name: name, idNumber: idNumber, phone: phone),
             channel: Channel(kind: .kiosk, id: context.profile.id),
             idempotencyKey:
                 "\(context.profile.id)-\(context.today())-\(idNumber.suffix(4))-\(bundle.id)-\(answers.count)-\(values.count)-\(sessionCounter)"
@@ -602,6 +619,7 @@ public final class KioskSession {
                 t("material.ready"), t("material.missing"),
             ]
             if material.acceptWithGaps { lines.append(t("material.gap")) }
+            if context.scanner != nil { lines.append(t("material.scan")) }
             if index == 0 {
                 for shared in (compiled?.materials ?? []).filter(\.sharedData) {
                     lines.append(strings.text("material.shared", language, shared.name.text(in: language)))

@@ -17,6 +17,8 @@ public struct KioskCommand: ParsableCommand {
     @OptionGroup var options: EngineOptions
     @Option(help: "The kiosk profile (JSON); default Bundles/kiosk/default-profile.json.") var profile: String?
     @Option(help: "Run a KioskScripts file and report the first expectation that fails.") var script: String?
+    @Option(help: "The directory where the kiosk's scanner drops its files; enables scanning materials.")
+    var scanDir: String?
     @Option(help: "A command that prints receipts (gets the text on standard input), or a file to append to.")
     var printer: String?
 
@@ -37,7 +39,8 @@ public struct KioskCommand: ParsableCommand {
         let session = KioskSession(
             context: KioskSession.Context(
                 library: engine.library, calendar: engine.calendar, strings: strings, profile: profile,
-                client: EngineKioskClient(engine: engine, kioskID: profile.id), today: { clock.today() }))
+                client: EngineKioskClient(engine: engine, kioskID: profile.id), today: { clock.today() },
+                scanner: scanDir.map { ScanDirectory(path: $0).next }))
         if let script {
             let parsed = try KioskScript(contentsOf: script)
             do {
@@ -90,5 +93,34 @@ public struct KioskCommand: ParsableCommand {
             handle.write(Data((text + "\n\n").utf8))
             try? handle.close()
         }
+    }
+}
+
+/// The files a scanner drops in a directory, newest first, each used once.
+final class ScanDirectory {
+    let path: String
+    private var used: Set<String> = []
+
+    init(path: String) {
+        self.path = path
+    }
+
+    /// The newest file not used yet, read whole.
+    func next() -> (name: String, content: [UInt8], mediaType: String)? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let candidates = names.filter { !used.contains($0) && !$0.hasPrefix(".") }.compactMap {
+            name -> (String, Date)? in
+            let full = (path as NSString).appendingPathComponent(name)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full),
+                attributes[.type] as? FileAttributeType == .typeRegular,
+                let modified = attributes[.modificationDate] as? Date
+            else { return nil }
+            return (name, modified)
+        }
+        guard let newest = candidates.max(by: { $0.1 < $1.1 })?.0,
+            let data = FileManager.default.contents(atPath: (path as NSString).appendingPathComponent(newest))
+        else { return nil }
+        used.insert(newest)
+        return (newest, [UInt8](data), mediaType(of: newest))
     }
 }

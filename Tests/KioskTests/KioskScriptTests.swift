@@ -9,7 +9,9 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
     .deletingLastPathComponent()
 
 /// A kiosk session on a fresh SQLite file, on Monday 2026-11-23.
-func makeSession() throws -> (KioskSession, CaseEngine, String) {
+func makeSession(
+    scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)? = nil
+) throws -> (KioskSession, CaseEngine, String) {
     let bundles = root.appendingPathComponent("Bundles").path
     let path = NSTemporaryDirectory() + "onego-kiosk-\(UUID().uuidString).db"
     let engine = CaseEngine(
@@ -23,7 +25,7 @@ func makeSession() throws -> (KioskSession, CaseEngine, String) {
             library: engine.library, calendar: engine.calendar,
             strings: try KioskStrings(contentsOf: bundles + "/kiosk/strings.json"), profile: profile,
             client: EngineKioskClient(engine: engine, kioskID: profile.id),
-            today: { CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0) }))
+            today: { CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0) }, scanner: scanner))
     return (session, engine, path)
 }
 
@@ -84,6 +86,23 @@ struct KioskScriptTests {
                 """)
         try query.run(on: session)
         #expect(try engine.caseSummary(receipt.caseNumber).status == .inProgress)
+    }
+
+    @Test("a material scanned at the kiosk is attached to the case, and its department sees the scan")
+    func scanning() throws {
+        var scans = [("id-card.pdf", Array("%PDF scan".utf8), "application/pdf")]
+        let (session, engine, path) = try makeSession(scanner: { scans.isEmpty ? nil : scans.removeFirst() })
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let text = try String(contentsOf: root.appendingPathComponent("KioskScripts/newborn.kiosk"), encoding: .utf8)
+        let scripted = text.replacingOccurrences(
+            of: "expect 材料 1/4:居民身份证\ntype 1\n",
+            with: "expect 材料 1/4:居民身份证\nexpect 4 放在扫描仪上,扫描上传\ntype 4\nexpect 材料 2/4\n")
+        #expect(scripted != text)
+        try KioskScript(path: "scan", text: scripted).run(on: session)
+        let view = try engine.departmentView("OG20261123-000001-01", department: "health")
+        let idCard = try #require(view.materials.first { $0.id == "id-card" })
+        #expect(idCard.attachments.map(\.mediaType) == ["application/pdf"])
+        #expect(idCard.attachments.first?.size == 9)
     }
 
     @Test("control bytes, escape sequences and very long lines neither crash nor leak into answers")
