@@ -9,6 +9,8 @@ public protocol KioskClient: Sendable {
     func progress(number: String, queryCode: String) throws(CaseEngineError) -> CaseSummary
     /// Marks materials an open correction asked for as provided.
     func supply(number: String, materials: [String]) throws(CaseEngineError)
+    /// Records the citizen's rating of a case, 1 (very satisfied) to 5 (very dissatisfied).
+    func rate(number: String, grade: Int) throws(CaseEngineError)
 }
 
 /// The kiosk talking to the engine in the same process (the embedded default).
@@ -33,5 +35,9 @@ public struct EngineKioskClient: KioskClient {
     public func supply(number: String, materials: [String]) throws(CaseEngineError) {
         _ = try engine.supply(
             caseNumber: number, materials: materials, values: [:], actor: Actor(id: kioskID, role: .kiosk))
+    }
+
+    public func rate(number: String, grade: Int) throws(CaseEngineError) {
+        try engine.rate(caseNumber: number, grade: grade, actor: Actor(id: kioskID, role: .kiosk))
     }
 }

@@ -264,6 +264,7 @@ public final class KioskSession {
             if line == "0" || line.isEmpty {
                 wipe()
             } else if let grade = Int(line), (1...5).contains(grade) {
+                if let receipt { try? context.client.rate(number: receipt.caseNumber, grade: grade) }
                 go(.thanks)
             } else {
                 say("field.chooseNumber")

@@ -60,6 +60,10 @@ struct SuperviseCommand: ParsableCommand {
                     print(fields.joined(separator: ","))
                 }
             case .text:
+                let ratings = try engineCall { () throws(CaseEngineError) in try engine.ratingCounts() }
+                let grades = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+                print(
+                    "ratings (好差评): " + (1...5).map { "\(grades[$0 - 1]) \(ratings[$0] ?? 0)" }.joined(separator: ", "))
                 if rows.isEmpty { print("no sub-cases yet") }
                 for row in rows {
                     let counts = states.compactMap { state in row.counts[state].map { "\(state.rawValue) \($0)" } }

@@ -88,6 +88,15 @@ struct KioskScriptTests {
         #expect(try engine.caseSummary(receipt.caseNumber).status == .inProgress)
     }
 
+    @Test("a rating given at the kiosk is stored with the case, without personal data")
+    func rating() throws {
+        let (session, engine, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/company-opening.kiosk").path)
+            .run(on: session)
+        #expect(try engine.ratingCounts() == [1: 1])
+    }
+
     @Test("a material scanned at the kiosk is attached to the case, and its department sees the scan")
     func scanning() throws {
         var scans = [("id-card.pdf", Array("%PDF scan".utf8), "application/pdf")]

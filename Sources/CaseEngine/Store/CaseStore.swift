@@ -250,6 +250,17 @@ public final class CaseStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2-ratings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ratings (
+                        case_number TEXT PRIMARY KEY REFERENCES cases(number),
+                        grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 5),
+                        channel_id TEXT NOT NULL,
+                        rated_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

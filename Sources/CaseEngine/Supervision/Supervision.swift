@@ -118,3 +118,38 @@ extension CaseEngine {
         }
     }
 }
+
+extension CaseEngine {
+    /// Records a citizen's rating (好差评, GB/T 39734: 1 非常满意 … 5 非常不满意) of a case. The rating
+    /// keeps no personal data; a second rating of the same case replaces the first.
+    public func rate(caseNumber: String, grade: Int, actor: Actor) throws(CaseEngineError) {
+        guard (1...5).contains(grade) else {
+            throw CaseEngineError.invalidStep(
+                case: caseNumber, subcase: "", step: "rate", problems: ["a grade is 1 to 5, not \(grade)"])
+        }
+        let timestamp = clock.timestamp()
+        try store.write { db in
+            guard try db.row("SELECT number FROM cases WHERE number = ?", [caseNumber]) != nil else {
+                throw CaseEngineError.unknownCase(caseNumber)
+            }
+            try db.run(
+                "INSERT OR REPLACE INTO ratings (case_number, grade, channel_id, rated_at) VALUES (?, ?, ?, ?)",
+                [caseNumber, grade, actor.id, timestamp])
+            try AuditLog.append(
+                AuditEvent(
+                    at: timestamp, actor: actor, action: "rate", caseNumber: caseNumber, subcaseID: "", before: "",
+                    after: "", detail: "grade=\(grade)"), in: db)
+        }
+    }
+
+    /// How many cases got each grade, 1 to 5.
+    public func ratingCounts() throws(CaseEngineError) -> [Int: Int] {
+        try store.read { db in
+            var counts: [Int: Int] = [:]
+            for row in try db.rows("SELECT grade, COUNT(*) FROM ratings GROUP BY grade") {
+                counts[row[0]] = row[1]
+            }
+            return counts
+        }
+    }
+}
