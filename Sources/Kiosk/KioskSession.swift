@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import Foundation
 import WorkCalendar
 
 /// One kiosk's conversation with the citizen in front of it, as a pure state machine: a line in,
@@ -54,7 +55,9 @@ public final class KioskSession {
     private var history: [Stage] = []
     private var message: String?
     private var idleSeconds = 0
-    private var sessionCounter = 0
+    /// The idempotency key of the application being filled in: new for each bundle chosen, the
+    /// same for every retry of its submission.
+    private var draftKey = ""
 
     // The citizen's data: all of it is dropped by `wipe()`.
     private var bundle: BundleDefinition?
@@ -180,6 +183,13 @@ public final class KioskSession {
         stage = next
     }
 
+    /// A validator's message from the kiosk's table.
+    private func validation(_ problem: ValidationProblem) -> String {
+        let key = "validation." + problem.code
+        guard context.strings.contains(key) else { return problem.message.text(in: language) }
+        return context.strings.text(key, language, arguments: problem.arguments)
+    }
+
     private func say(_ key: String, _ arguments: String...) {
         message = context.strings.text(key, language, arguments: arguments)
     }
@@ -195,7 +205,7 @@ public final class KioskSession {
             if let number = Int(line), (1...bundles.count).contains(number) {
                 wipe(newCitizen: false)
                 bundle = bundles[number - 1]
-                sessionCounter += 1
+                draftKey = context.profile.id + "-" + UUID().uuidString
                 compiled = BundleCompiler(catalog: context.library.catalog).compile(bundles[number - 1]).compiled
                 go(.notice)
             } else if line == "\(bundles.count + 1)" {
@@ -217,7 +227,7 @@ public final class KioskSession {
         case .idNumber:
             let entered = line.isEmpty ? idNumber : line
             if let problem = FieldValidator.validate(entered, type: .idNumber) {
-                message = problem.message.text(in: language)
+                message = validation(problem)
                 return
             }
             idNumber = entered.uppercased()
@@ -225,7 +235,7 @@ public final class KioskSession {
         case .phone:
             let entered = line.isEmpty ? phone : line
             if let problem = FieldValidator.validate(entered, type: .phone) {
-                message = problem.message.text(in: language)
+                message = validation(problem)
                 return
             }
             phone = entered
@@ -362,7 +372,7 @@ public final class KioskSession {
         if let problem = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
             problem.severity == .error
         {
-            message = problem.message.text(in: language)
+            message = validation(problem)
             return
         }
         values[element] = value
@@ -487,9 +497,7 @@ public final class KioskSession {
             attachments: neededMaterials.compactMap { scans[$0.material] },
             applicant: Applicant(name: name, idNumber: idNumber, phone: phone),
             channel: Channel(kind: .kiosk, id: context.profile.id),
-            idempotencyKey:
-                "\(context.profile.id)-\(context.today())-\(idNumber.suffix(4))-\(bundle.id)-\(answers.count)-\(values.count)-\(sessionCounter)"
-        )
+            idempotencyKey: draftKey)
         do {
             let receipt = try context.client.submit(application)
             self.receipt = receipt
@@ -650,10 +658,10 @@ public final class KioskSession {
             return [t("progress.code")]
         case .progressView:
             guard let progress else { return [] }
-            let status = language == .zh ? progress.status.label.zh : progress.status.label.en
+            let status = strings.text("status." + progress.status.rawValue, language)
             var lines = [strings.text("progress.heading", language, progress.number, status)]
             for subcase in progress.subcases {
-                let state = language == .zh ? subcase.state.label.zh : subcase.state.label.en
+                let state = strings.text("state." + subcase.state.rawValue, language)
                 var line = "  " + subcase.departmentName.text(in: language) + " — " + state
                 if let due = subcase.due { line += " · " + strings.text("progress.due", language, due.description) }
                 lines.append(line)

@@ -29,6 +29,9 @@ public struct KioskStrings: Sendable {
         self.table = table
     }
 
+    /// Whether the table has a key.
+    public func contains(_ key: String) -> Bool { table[key] != nil }
+
     /// The text for a key in a language with its placeholders filled; a missing key traps, since
     /// it is a programming error caught by the kiosk script tests.
     public func text(_ key: String, _ language: Language, _ arguments: String...) -> String {

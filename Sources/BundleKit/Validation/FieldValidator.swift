@@ -7,6 +7,8 @@ public struct ValidationProblem: Sendable, Equatable {
     public var severity: Severity
     /// What to do, in both languages.
     public var message: LocalizedText
+    /// The values the message names (a length, a limit), for front ends that word it themselves.
+    public var arguments: [String] = []
 }
 
 /// Checks one form value against its element type and merged constraints.
@@ -27,11 +29,9 @@ public enum FieldValidator {
     }
 
     private static func problem(
-        _ code: String, _ zh: String, _ en: String, _ severity: Severity = .error
-    )
-        -> ValidationProblem
-    {
-        ValidationProblem(code: code, severity: severity, message: LocalizedText(zh: zh, en: en))
+        _ code: String, _ zh: String, _ en: String, _ severity: Severity = .error, arguments: [String] = []
+    ) -> ValidationProblem {
+        ValidationProblem(code: code, severity: severity, message: LocalizedText(zh: zh, en: en), arguments: arguments)
     }
 
     private static func validateType(_ value: String, type: ElementType) -> ValidationProblem? {
@@ -124,19 +124,23 @@ public enum FieldValidator {
     {
         let length = value.count
         if let minimum = constraints.minLength, length < minimum {
-            return problem("min-length", "至少输入 \(minimum) 个字", "Enter at least \(minimum) characters.")
+            return problem(
+                "min-length", "至少输入 \(minimum) 个字", "Enter at least \(minimum) characters.",
+                arguments: [String(minimum)])
         }
         if let maximum = constraints.maxLength, length > maximum {
-            return problem("max-length", "最多输入 \(maximum) 个字", "Enter at most \(maximum) characters.")
+            return problem(
+                "max-length", "最多输入 \(maximum) 个字", "Enter at most \(maximum) characters.", arguments: [String(maximum)]
+            )
         }
         if type.isNumeric, let number = Double(value) {
             if let minimum = constraints.minimum, number < minimum {
                 let text = ConditionLiteral.number(minimum).source
-                return problem("minimum", "不能小于 \(text)", "Enter \(text) or more.")
+                return problem("minimum", "不能小于 \(text)", "Enter \(text) or more.", arguments: [text])
             }
             if let maximum = constraints.maximum, number > maximum {
                 let text = ConditionLiteral.number(maximum).source
-                return problem("maximum", "不能大于 \(text)", "Enter \(text) or less.")
+                return problem("maximum", "不能大于 \(text)", "Enter \(text) or less.", arguments: [text])
             }
         }
         if type == .choice, let choices = constraints.choices, !choices.contains(value) {
