@@ -83,12 +83,11 @@ public struct KioskCommand: ParsableCommand {
             pipe.fileHandleForWriting.write(Data((text + "\n").utf8))
             try? pipe.fileHandleForWriting.close()
             process.waitUntilExit()
-        } else if let handle = FileHandle(forWritingAtPath: printer)
-            ?? {
-                FileManager.default.createFile(atPath: printer, contents: nil)
-                return FileHandle(forWritingAtPath: printer)
-            }()
-        {
+        } else {
+            if !FileManager.default.fileExists(atPath: printer) {
+                _ = FileManager.default.createFile(atPath: printer, contents: nil)
+            }
+            guard let handle = FileHandle(forWritingAtPath: printer) else { return }
             handle.seekToEndOfFile()
             handle.write(Data((text + "\n\n").utf8))
             try? handle.close()

@@ -45,12 +45,11 @@ func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [St
             printError(failure.description.hasPrefix("error:") ? failure.description : "error: " + failure.description)
             Foundation.exit(1)
         }
-        if let failure = error as? CustomStringConvertible, !(error is any ParsableArguments) {
-            let text = failure.description
-            if type.exitCode(for: error) != .validationFailure {
-                printError(text.contains("error:") ? text : "error: " + text)
-                Foundation.exit(1)
-            }
+        if code != .validationFailure {
+            // Our own errors (a broken strings or calendar file…) carry their text.
+            let text = String(describing: error)
+            printError(text.contains("error:") ? text : "error: " + text)
+            Foundation.exit(1)
         }
         FileHandle.standardError.write(Data((type.fullMessage(for: error) + "\n").utf8))
         Foundation.exit(code == .validationFailure ? 2 : code.rawValue)

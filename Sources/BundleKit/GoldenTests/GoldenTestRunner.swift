@@ -73,14 +73,13 @@ public struct GoldenTestRunner: Sendable {
             let bundleID = reader.string(file, "bundle")
         else { return [] }
         if let only, only != bundleID { return [] }
-        guard let bundle = library.bundle(bundleID), let bundleMember = file["bundle"] else {
+        guard let bundle = library.bundle(bundleID) else {
             reader.error(
                 .unknownReference, "unknown bundle '\(bundleID)'",
                 at: reader.location(file["bundle"]?.node ?? document.root),
                 suggestion: Suggestion.closest(to: bundleID, among: library.bundles.map(\.id)))
             return []
         }
-        _ = bundleMember
         let compiler = BundleCompiler(catalog: library.catalog)
         var outcomes: [GoldenTestOutcome] = []
         for member in reader.table(file["cases"], in: file, what: "cases") {

@@ -184,7 +184,7 @@ final class DocumentReader {
             return []
         }
         var result: [(String, SourceLocation)] = []
-        for (index, element) in elements.enumerated() {
+        for element in elements {
             guard let text = element.value.stringValue else {
                 error(
                     .wrongType, "each entry of '\(key)' must be a string, not \(element.value.kindDescription)",

@@ -129,11 +129,9 @@ public final class CaseEngine: Sendable {
                 try Self.storeAttachment(attachment, caseNumber: number, at: timestamp, in: db)
             }
             for (index, subcase) in compiled.subcases.enumerated() {
-                let projection = compiled.projections.first { $0.department == subcase.department }
                 let item = catalog.items[subcase.item]
                 let fields = compiled.fields.filter { $0.items.contains(subcase.item) }.map(\.element)
                 let materials = compiled.materials.filter { $0.items.contains(subcase.item) }.map(\.material)
-                _ = projection
                 let ready = subcase.after.isEmpty
                 let due = ready ? calendar.deadline(acceptedOn: today, workingDays: subcase.promisedDays) : nil
                 let id = number + "-" + Self.padded(index + 1, to: 2)
