@@ -26,8 +26,10 @@ public struct ScreenLayout: Sendable {
         let top = "┌" + String(repeating: "─", count: inner + 2) + "┐"
         let bottom = "└" + String(repeating: "─", count: inner + 2) + "┘"
         var output = [top]
-        let room = max(1, rows - 5)
-        let shown = body.count > room ? Array(body.prefix(room - 1)) + ["…"] : body
+        let room = max(5, rows - 5)
+        // Too tall for the terminal: keep the title and heading, and the end of the screen where the
+        // choices are; the middle gives way to "…".
+        let shown = body.count > room ? Array(body.prefix(3)) + ["…"] + Array(body.suffix(room - 4)) : body
         for (index, line) in shown.enumerated() {
             var text = DisplayWidth.padded(line, to: inner)
             if index == 0 && color { text = "\u{1B}[1m" + text + "\u{1B}[0m" }
