@@ -70,6 +70,9 @@ public final class KioskSession {
     private var materialStatus: [String: MaterialStatus] = [:]
     private var scans: [String: Attachment] = [:]
     private var reviewing = false
+    private var reviewPage = 0
+    /// Review lines per page, so a page fits an 80×24 terminal.
+    private static let reviewPageSize = 12
     private var receipt: Receipt?
     private var caseNumber = ""
     private var progress: CaseSummary?
@@ -139,6 +142,7 @@ public final class KioskSession {
         materialStatus = [:]
         scans = [:]
         reviewing = false
+        reviewPage = 0
         receipt = nil
         caseNumber = ""
         progress = nil
@@ -474,6 +478,11 @@ public final class KioskSession {
     private func handleReview(_ line: String) {
         if line == "88" { return submit() }
         let entries = reviewEntries
+        let pages = max(1, (entries.count + Self.reviewPageSize - 1) / Self.reviewPageSize)
+        if line == "99" || line == "97" {
+            reviewPage = min(pages - 1, max(0, reviewPage + (line == "99" ? 1 : -1)))
+            return
+        }
         guard let number = Int(line), (1...entries.count).contains(number) else { return say("field.chooseNumber") }
         reviewing = true
         go(entries[number - 1].stage)
@@ -640,8 +649,17 @@ public final class KioskSession {
         case .bring:
             return bringListText().split(separator: "\n").map(String.init) + [t("bring.done")]
         case .review:
-            return [t("review.heading")] + reviewEntries.enumerated().map { "\($0.offset + 1) \($0.element.text)" }
-                + [t("review.submit")]
+            let entries = reviewEntries
+            let pages = max(1, (entries.count + Self.reviewPageSize - 1) / Self.reviewPageSize)
+            let page = min(reviewPage, pages - 1)
+            let start = page * Self.reviewPageSize
+            var lines = [t("review.heading")]
+            for index in start..<min(entries.count, start + Self.reviewPageSize) {
+                lines.append("\(index + 1) \(entries[index].text)")
+            }
+            if pages > 1 { lines.append(strings.text("review.page", language, String(page + 1), String(pages))) }
+            lines.append(t("review.submit"))
+            return lines
         case .receipt:
             guard let receipt else { return [] }
             return receiptText(receipt).split(separator: "\n").map(String.init) + [t("receipt.next")]
