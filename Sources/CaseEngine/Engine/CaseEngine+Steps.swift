@@ -9,19 +9,28 @@ extension CaseEngine {
     /// Accepts a sub-case (受理).
     @discardableResult
     public func accept(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
-        try stateStep(.accept, subcase, department: department, actor: actor, to: .accepted)
+        try step(.accept, subcase, department: department, actor: actor) { record, _, _ in
+            record.state = .accepted
+            return ""
+        }
     }
 
     /// Reviews a sub-case (审核).
     @discardableResult
     public func review(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
-        try stateStep(.review, subcase, department: department, actor: actor, to: .reviewed)
+        try step(.review, subcase, department: department, actor: actor) { record, _, _ in
+            record.state = .reviewed
+            return ""
+        }
     }
 
     /// Approves a sub-case (批准); only once its inputs have arrived.
     @discardableResult
     public func approve(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
-        try stateStep(.approve, subcase, department: department, actor: actor, to: .approved)
+        try step(.approve, subcase, department: department, actor: actor) { record, _, _ in
+            record.state = .approved
+            return ""
+        }
     }
 
     /// Issues a sub-case's result (发证/办结) with its item's outputs, validated; releases the
@@ -310,53 +319,6 @@ extension CaseEngine {
         var today: CalendarDate
         var timestamp: String
         var actor: Actor
-    }
-
-    /// Accept, review and approve: one `UPDATE … RETURNING` that checks department and state and
-    /// changes the state, then the audit event. When the update matches no row, the general path
-    /// runs and answers with the precise error.
-    func stateStep(
-        _ step: SubcaseStep,
-        _ id: String,
-        department: String,
-        actor: Actor,
-        to newState: SubcaseState
-    ) throws(CaseEngineError) -> SubcaseSummary {
-        let condition: String
-        let before: @Sendable (SubcaseSummary) -> SubcaseState
-        switch step {
-        case .accept:
-            condition = "(state = 'dispatched' OR (state = 'waiting' AND early_start = 1))"
-            before = { $0.released ? .dispatched : .waiting }
-        case .review:
-            condition = "state = 'accepted'"
-            before = { _ in .accepted }
-        default:
-            condition = "state = 'reviewed' AND released = 1"
-            before = { _ in .reviewed }
-        }
-        let timestamp = clock.timestamp()
-        let done: SubcaseSummary? = try store.write { db in
-            guard
-                let summary = try db.map(
-                    """
-                    UPDATE subcases SET state = ? WHERE id = ? AND department = ? AND \(condition)
-                    RETURNING \(SubcaseRecord.summaryColumns)
-                    """, [newState.rawValue, id, department], SubcaseRecord.summary(row:)
-                ).first
-            else { return nil }
-            try AuditLog.append(
-                AuditEvent(
-                    at: timestamp, actor: actor, action: step.rawValue, caseNumber: summary.caseNumber,
-                    subcaseID: id, before: before(summary.summary).rawValue, after: newState.rawValue, detail: ""),
-                in: db)
-            return summary.summary
-        }
-        if let done { return done }
-        return try self.step(step, id, department: department, actor: actor) { record, _, _ in
-            record.state = newState
-            return ""
-        }
     }
 
     /// Loads a sub-case, checks department and state, applies `change`, saves, refreshes the case

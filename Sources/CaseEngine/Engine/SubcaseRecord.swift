@@ -102,29 +102,6 @@ struct SubcaseRecord {
         set { outputsText = Self.encode(newValue) }
     }
 
-    /// The columns `summary(row:)` reads, by position.
-    static let summaryColumns =
-        "id, case_number, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind, "
-        + "state, released, early_start, due_date, due_provisional, promised_days, reason"
-
-    /// A summary straight from a row of `summaryColumns`, with the case number.
-    static func summary(row: Row) -> (caseNumber: String, summary: SubcaseSummary) {
-        let kind = ItemKind(rawValue: row[8]) ?? .committed
-        let state = SubcaseState(rawValue: row[9]) ?? .waiting
-        let released: Bool = row[10]
-        let earlyStart: Bool = row[11]
-        let due = (row[12] as String?).flatMap(CalendarDate.init).map { Deadline(date: $0, provisional: row[13]) }
-        return (
-            row[1],
-            SubcaseSummary(
-                id: row[0], item: row[2], itemName: LocalizedText(zh: row[3], en: row[4]), department: row[5],
-                departmentName: LocalizedText(zh: row[6], en: row[7]), kind: kind, state: state, released: released,
-                due: state == .correcting ? nil : due, promisedDays: row[14], reason: row[15],
-                allowedSteps: SubcaseStep.allowed(
-                    from: state, released: released, earlyStart: earlyStart, immediate: kind == .immediate))
-        )
-    }
-
     var allowedSteps: [SubcaseStep] {
         SubcaseStep.allowed(from: state, released: released, earlyStart: earlyStart, immediate: kind == .immediate)
     }
