@@ -32,10 +32,15 @@ public struct KioskProfile: Sendable {
 
     /// Reads a profile file.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path),
-            let document = try? JSONDocument(parsing: [UInt8](data), path: path),
-            let members = document.root.value.members
-        else { throw KioskSetupError("\(path): error: cannot read the kiosk profile") }
+        let document: JSONDocument
+        do throws(JSONFileError) {
+            document = try JSONDocument(contentsOf: path)
+        } catch {
+            throw KioskSetupError(error.description)
+        }
+        guard let members = document.root.value.members else {
+            throw KioskSetupError("\(path): error: a kiosk profile is a JSON object")
+        }
         func value(_ key: String) -> JSONValue? { members.first { $0.key == key }?.node.value }
         guard let id = value("id")?.stringValue,
             let bundles = value("bundles")?.elements?.compactMap(\.value.stringValue)

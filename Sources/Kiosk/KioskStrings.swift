@@ -8,15 +8,11 @@ public struct KioskStrings: Sendable {
 
     /// Reads the table; `{0}`, `{1}` … in a text are filled by `text(_:_:_:)`.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KioskSetupError("cannot read the kiosk strings at \(path)")
-        }
         let document: JSONDocument
-        do {
-            document = try JSONDocument(parsing: [UInt8](data), path: path)
+        do throws(JSONFileError) {
+            document = try JSONDocument(contentsOf: path)
         } catch {
-            let (line, column) = SourceFile(path: path, bytes: [UInt8](data)).lineAndColumn(of: error.offset)
-            throw KioskSetupError("\(path):\(line):\(column): error: \(error.message)")
+            throw KioskSetupError(error.description)
         }
         var table: [String: LocalizedText] = [:]
         for member in document.root.value.members ?? [] {

@@ -15,15 +15,11 @@ extension HolidaySchedule {
     /// Reads one yearly file (`Bundles/calendar/YYYY.json`): the year, its source, and holiday
     /// periods `from`–`to` with their make-up working days.
     public init(contentsOf path: String) throws(CalendarFileError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CalendarFileError(path: path, message: "cannot read the file")
-        }
         let document: JSONDocument
-        do throws(JSONSyntaxError) {
-            document = try JSONDocument(parsing: [UInt8](data), path: path)
+        do throws(JSONFileError) {
+            document = try JSONDocument(contentsOf: path)
         } catch {
-            let (line, column) = SourceFile(path: path, bytes: [UInt8](data)).lineAndColumn(of: error.offset)
-            throw CalendarFileError(path: "\(path):\(line):\(column)", message: error.message)
+            throw CalendarFileError(path: error.place, message: error.message)
         }
         func fail(_ message: String) -> CalendarFileError { CalendarFileError(path: path, message: message) }
         guard let members = document.root.value.members,

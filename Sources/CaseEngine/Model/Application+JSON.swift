@@ -16,20 +16,16 @@ extension Application {
     /// Reads an application file (docs/case-engine.md): bundle, idempotency key, channel,
     /// applicant, answers, values, materials and attachments (files relative to the application).
     public init(contentsOf path: String) throws(ApplicationFileError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ApplicationFileError(place: path, message: "cannot read the file")
+        let document: JSONDocument
+        do throws(JSONFileError) {
+            document = try JSONDocument(contentsOf: path)
+        } catch {
+            throw ApplicationFileError(place: error.place, message: error.message)
         }
-        let bytes = [UInt8](data)
-        let source = SourceFile(path: path, bytes: bytes)
+        let source = document.source
         func fail(_ node: JSONNode?, _ message: String) -> ApplicationFileError {
             let (line, column) = source.lineAndColumn(of: node?.offset ?? 0)
             return ApplicationFileError(place: "\(path):\(line):\(column)", message: message)
-        }
-        let document: JSONDocument
-        do throws(JSONSyntaxError) {
-            document = try JSONDocument(parsing: bytes, path: path)
-        } catch {
-            throw fail(JSONNode(.null, offset: error.offset), error.message)
         }
         let root = document.root
         guard let members = root.value.members else { throw fail(root, "an application is a JSON object") }
