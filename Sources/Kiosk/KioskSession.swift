@@ -317,12 +317,16 @@ public final class KioskSession {
         }
     }
 
-    /// Elements the identity gives: the applicant's and legal representative's name, ID and phone.
+    /// Fills the elements the catalog marks as coming from the applicant's identity (`"identity"`)
+    /// with the name, ID number and phone read at the start; the citizen keeps or changes each.
     private func prefill() {
-        for prefix in ["applicant.", "legalRep."] {
-            if values[prefix + "name"] == nil { values[prefix + "name"] = name }
-            if values[prefix + "idNumber"] == nil { values[prefix + "idNumber"] = idNumber }
-            if values[prefix + "phone"] == nil { values[prefix + "phone"] = phone }
+        for field in compiled?.fields ?? [] where values[field.element] == nil {
+            switch field.identity {
+            case .name: values[field.element] = name
+            case .idNumber: values[field.element] = idNumber
+            case .phone: values[field.element] = phone
+            case nil: break
+            }
         }
     }
 

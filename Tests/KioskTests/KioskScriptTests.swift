@@ -71,7 +71,7 @@ struct KioskScriptTests {
         let query = try KioskScript(
             path: "progress",
             text: """
-                type 3
+                type 14
                 type \(receipt.caseNumber)
                 type 000000
                 expect 案件编号或查询码不正确,请核对后重新输入

@@ -340,7 +340,7 @@ private struct CompilationRun {
                     minimum: draft.constraints.minimum, maximum: draft.constraints.maximum,
                     choices: draft.element.type == .choice ? draft.choices : nil),
                 choices: draft.element.choices.filter { draft.choices.contains($0.value) },
-                sensitive: draft.element.sensitive, items: draft.items, section: sectionOf[id])
+                sensitive: draft.element.sensitive, identity: draft.element.identity, items: draft.items, section: sectionOf[id])
         }
         return (fields, separately)
     }

@@ -56,6 +56,7 @@ extension CompiledField {
         if let value = constraints.maximum { pairs.append(("maximum", .double(value))) }
         if type == .choice { pairs.append(("choices", .strings(choices.map(\.value)))) }
         pairs.append(("sensitive", .bool(sensitive)))
+        if let identity { pairs.append(("identity", .string(identity.rawValue))) }
         pairs.append(("items", .strings(items)))
         if let section { pairs.append(("section", .string(section))) }
         return .orderedObject(pairs)

@@ -7,7 +7,7 @@ import JSONC
 /// is an error.
 struct CatalogReader {
     private static let elementKeys = [
-        "label", "hint", "type", "minLength", "maxLength", "minimum", "maximum", "choices", "sensitive",
+        "label", "hint", "type", "minLength", "maxLength", "minimum", "maximum", "choices", "sensitive", "identity",
     ]
     private static let itemKeys = [
         "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
@@ -115,6 +115,13 @@ struct CatalogReader {
                 .invalidValue, "'choices' is only for elements of type 'choice'",
                 at: reader.location(choicesMember.node))
         }
+        let identity = reader.word(fields, "identity", as: IdentityPart.self)
+        if let identity, let type, identity.elementType != type, let identityMember = fields["identity"] {
+            reader.error(
+                .invalidValue,
+                "an element filled from the identity's \(identity.rawValue) must have type '\(identity.elementType.rawValue)', not '\(type.rawValue)'",
+                at: reader.location(identityMember.node))
+        }
         guard let label, let type else { return nil }
         let constraints = FieldConstraints(
             minLength: reader.integer(fields, "minLength"),
@@ -124,7 +131,7 @@ struct CatalogReader {
             choices: nil)
         return Element(
             id: member.key, label: label, hint: hint, type: type, constraints: constraints, choices: choices,
-            sensitive: reader.bool(fields, "sensitive") ?? false, location: reader.keyLocation(member))
+            sensitive: reader.bool(fields, "sensitive") ?? false, identity: identity, location: reader.keyLocation(member))
     }
 
     private func readMaterial(_ member: JSONMember) -> Material? {

@@ -41,6 +41,21 @@ public struct OrderedTable<Value: Sendable>: Sendable {
 // MARK: - Elements
 
 /// The type of a canonical field, which decides its validator.
+/// A part of the applicant's identity that can fill in an element: the kiosk reads name, ID number
+/// and phone once and offers them for every element that declares it is filled from them.
+public enum IdentityPart: String, Sendable, CaseIterable {
+    case name, idNumber, phone
+
+    /// The element type a part fits.
+    public var elementType: ElementType {
+        switch self {
+        case .name: return .text
+        case .idNumber: return .idNumber
+        case .phone: return .phone
+        }
+    }
+}
+
 public enum ElementType: String, Sendable, CaseIterable {
     case text, integer, decimal, date, boolean, choice, idNumber, creditCode, phone, divisionCode
 
@@ -109,6 +124,8 @@ public struct Element: Sendable {
     public var choices: [Choice]
     /// Personal data that screens and logs mask.
     public var sensitive: Bool
+    /// The part of the applicant's identity (read at the kiosk or the window) that fills it in, if any.
+    public var identity: IdentityPart?
     /// Where it is defined.
     public var location: SourceLocation
 }

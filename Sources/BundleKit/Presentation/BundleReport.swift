@@ -1,10 +1,12 @@
 /// One bundle's savings for the citizen: what one application replaces.
-public struct BundleSavings: Sendable, Equatable {
+public struct BundleSavings: Sendable {
     /// The bundle id.
     public var bundle: String
     /// The bundle name.
     public var name: LocalizedText
-    /// Items, counted with every situation switched on.
+    /// The situation answers of the case the row shows (the largest a citizen can have).
+    public var answers: [(String, String)]
+    /// Items.
     public var items: Int
     /// Departments involved.
     public var departments: Int
@@ -25,37 +27,76 @@ public struct BundleSavings: Sendable, Equatable {
     /// The critical path in working days.
     public var criticalPathDays: Int
 
+    /// The answers as `situation=choice` pairs in question order.
+    public var answerText: String {
+        answers.map { situation, choice in situation + "=" + choice }.joined(separator: " ")
+    }
+
     /// 1 − promised/legal, or `nil` when the legal total is 0.
     public var compression: Double? { legalDays > 0 ? 1 - Double(promisedDays) / Double(legalDays) : nil }
 }
 
 /// `onego bundle report`: for every bundle, the numbers that show what it saves the citizen.
 ///
-/// Each bundle is compiled with no answers, so every item a situation can switch on is counted: the
-/// figures are the largest case the bundle serves.
+/// Each bundle is compiled for every combination of its situation answers, and the row shows the
+/// largest case a citizen can really have (most items, then most fields, materials and days):
+/// compiling with no answers would count alternatives that exclude each other (a natural and an
+/// unnatural death) as if one citizen needed both.
 public struct BundleReport: Sendable {
     /// One row per bundle that compiles, sorted by bundle id.
     public let rows: [BundleSavings]
+
+    /// More combinations than this, and the bundle is compiled with no answers instead.
+    static let combinationLimit = 4096
 
     /// Compiles every bundle of the library.
     public init(library: BundleLibrary) {
         let compiler = BundleCompiler(catalog: library.catalog)
         rows = library.bundles.compactMap { bundle in
-            guard let compiled = compiler.compile(bundle).compiled else { return nil }
-            return BundleSavings(
-                bundle: bundle.id, name: bundle.name, items: compiled.subcases.count,
-                departments: compiled.departments.count, fields: compiled.fields.count,
-                fieldsSeparately: compiled.fieldsAskedSeparately, materials: compiled.materials.count,
-                materialsSeparately: compiled.materialsNeededSeparately,
-                sharedMaterials: compiled.materials.filter(\.sharedData).count, promisedDays: compiled.promisedDays,
-                legalDays: compiled.legalDaysTotal, criticalPathDays: compiled.criticalPathDays)
+            Self.largestCase(of: bundle, compiler: compiler).map { answers, compiled in
+                BundleSavings(
+                    bundle: bundle.id, name: bundle.name, answers: answers, items: compiled.subcases.count,
+                    departments: compiled.departments.count, fields: compiled.fields.count,
+                    fieldsSeparately: compiled.fieldsAskedSeparately, materials: compiled.materials.count,
+                    materialsSeparately: compiled.materialsNeededSeparately,
+                    sharedMaterials: compiled.materials.filter(\.sharedData).count, promisedDays: compiled.promisedDays,
+                    legalDays: compiled.legalDaysTotal, criticalPathDays: compiled.criticalPathDays)
+            }
         }
+    }
+
+    /// The answers, in question order, whose compilation is largest, and that compilation.
+    static func largestCase(
+        of bundle: BundleDefinition, compiler: BundleCompiler
+    ) -> (answers: [(String, String)], compiled: CompiledBundle)? {
+        let count = bundle.situations.reduce(1) { $0 * max($1.choices.count, 1) }
+        guard !bundle.situations.isEmpty, count <= combinationLimit else {
+            return compiler.compile(bundle).compiled.map { ([], $0) }
+        }
+        var best: (answers: [(String, String)], compiled: CompiledBundle, size: [Int])?
+        for index in 0..<count {
+            var rest = index
+            var answers: [(String, String)] = []
+            for situation in bundle.situations.reversed() {
+                let choices = situation.choices.count
+                answers.insert((situation.id, situation.choices[rest % choices].value), at: 0)
+                rest /= choices
+            }
+            guard let compiled = compiler.compile(bundle, answers: Dictionary(uniqueKeysWithValues: answers)).compiled
+            else { continue }
+            let size = [
+                compiled.subcases.count, compiled.fields.count, compiled.materials.count, compiled.criticalPathDays,
+            ]
+            if let current = best, !current.size.lexicographicallyPrecedes(size) { continue }
+            best = (answers, compiled, size)
+        }
+        return best.map { ($0.answers, $0.compiled) }
     }
 
     /// The CSV header and one line per bundle.
     public var csv: String {
         var lines = [
-            "bundle,name,items,departments,fields,fields_separately,materials,materials_separately,shared_materials,promised_days,legal_days,compression,critical_path_days"
+            "bundle,name,items,departments,fields,fields_separately,materials,materials_separately,shared_materials,promised_days,legal_days,compression,critical_path_days,answers"
         ]
         for row in rows {
             lines.append(
@@ -64,7 +105,7 @@ public struct BundleReport: Sendable {
                     String(row.fieldsSeparately), String(row.materials), String(row.materialsSeparately),
                     String(row.sharedMaterials), String(row.promisedDays), String(row.legalDays),
                     row.compression.map { ConditionLiteral.number(($0 * 1000).rounded() / 1000).source } ?? "",
-                    String(row.criticalPathDays),
+                    String(row.criticalPathDays), row.answerText,
                 ].joined(separator: ","))
         }
         return lines.joined(separator: "\n")
