@@ -194,6 +194,14 @@ public final class KioskSession {
         return context.strings.text(key, language, arguments: problem.arguments)
     }
 
+    /// A deadline in the citizen's language; one in a year without a published calendar is marked
+    /// as provisional.
+    private func shown(_ deadline: Deadline) -> String {
+        deadline.provisional
+            ? deadline.date.description + context.strings.text("deadline.provisional", language)
+            : deadline.date.description
+    }
+
     private func say(_ key: String, _ arguments: String...) {
         message = context.strings.text(key, language, arguments: arguments)
     }
@@ -531,7 +539,7 @@ public final class KioskSession {
             context.strings.text("receipt.heading", language) + " · " + receipt.bundleName.text(in: language),
             context.strings.text("receipt.number", language, receipt.caseNumber),
             context.strings.text("receipt.code", language, receipt.queryCode),
-            context.strings.text("receipt.promised", language, receipt.promised.description),
+            context.strings.text("receipt.promised", language, shown(receipt.promised)),
         ]
         for subcase in receipt.subcases {
             lines.append("  " + subcase.department.text(in: language) + " — " + subcase.item.text(in: language))
@@ -580,7 +588,7 @@ public final class KioskSession {
             for subcase in compiled.subcases {
                 lines.append("  " + subcase.departmentName.text(in: language) + " — " + subcase.name.text(in: language))
             }
-            lines.append(strings.text("notice.promised", language, due.description, String(compiled.criticalPathDays)))
+            lines.append(strings.text("notice.promised", language, shown(due), String(compiled.criticalPathDays)))
             lines.append(t("notice.prepare"))
             for material in compiled.materials where !material.sharedData {
                 lines.append("  " + material.name.text(in: language))
@@ -685,7 +693,7 @@ public final class KioskSession {
             for subcase in progress.subcases {
                 let state = strings.text("state." + subcase.state.rawValue, language)
                 var line = "  " + subcase.departmentName.text(in: language) + " — " + state
-                if let due = subcase.due { line += " · " + strings.text("progress.due", language, due.description) }
+                if let due = subcase.due { line += " · " + strings.text("progress.due", language, shown(due)) }
                 lines.append(line)
             }
             for notice in progress.corrections {

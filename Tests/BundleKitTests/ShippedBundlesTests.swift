@@ -26,13 +26,85 @@ struct ShippedBundlesTests {
     }
 
     @Test(
-        "each bundle asks fewer fields and materials than its items would separately",
-        arguments: ["company-opening", "newborn"])
+        "each bundle asks fewer fields than its items would separately, and never more materials",
+        arguments: shippedLibrary.bundles.map(\.id))
     func savings(id: String) throws {
-        let bundle = try #require(shippedLibrary.bundle(id))
+        let row = try #require(BundleReport(library: shippedLibrary).rows.first { $0.bundle == id })
+        #expect(row.items >= 2)
+        #expect(row.fields < row.fieldsSeparately)
+        #expect(row.materials <= row.materialsSeparately)
+        #expect(row.criticalPathDays <= row.promisedDays)
+    }
+
+    @Test("the library covers the life and business events the service centre offers")
+    func coverage() {
+        let ids = Set(shippedLibrary.bundles.map(\.id))
+        for id in [
+            "company-opening", "newborn", "enterprise-deregistration", "enterprise-deregistration-simplified",
+            "restaurant-opening", "retirement", "employee-hiring", "resale-housing-transfer", "utility-connection",
+            "after-death", "disability-services", "school-enrolment", "social-security-card",
+        ] {
+            #expect(ids.contains(id), "\(id)")
+        }
+    }
+
+    @Test("one document is one material: the ID card, household register and licence serve many bundles")
+    func materialsAreShared() throws {
+        let compiler = BundleCompiler(catalog: shippedLibrary.catalog)
+        var bundlesUsing: [String: Set<String>] = [:]
+        for bundle in shippedLibrary.bundles {
+            let compiled = try #require(compiler.compile(bundle).compiled)
+            for material in compiled.materials { bundlesUsing[material.material, default: []].insert(bundle.id) }
+        }
+        #expect(bundlesUsing["id-card", default: []].count >= 10)
+        #expect(bundlesUsing["household-register", default: []].count >= 4)
+        #expect(bundlesUsing["business-licence", default: []].count >= 4)
+        let names = shippedLibrary.catalog.materials.all.map(\.name.zh)
+        #expect(Set(names).count == names.count)
+    }
+
+    @Test("the report counts a real case: exclusive alternatives are never added together")
+    func reportLargestCase() throws {
+        let rows = BundleReport(library: shippedLibrary).rows
+        let afterDeath = try #require(rows.first { $0.bundle == "after-death" })
+        #expect(afterDeath.items == 7)
+        #expect(afterDeath.answerText == "deathKind=natural hadDrivingLicence=yes hadPension=yes hadProvidentFund=yes")
+        let retirement = try #require(rows.first { $0.bundle == "retirement" })
+        #expect(retirement.items == 7)
+    }
+
+    @Test("retirement runs in three stages: eligibility, then pension and deemed years, then the rest")
+    func retirementStages() throws {
+        let bundle = try #require(shippedLibrary.bundle("retirement"))
+        let compiled = try #require(
+            BundleCompiler(catalog: shippedLibrary.catalog)
+                .compile(
+                    bundle,
+                    answers: [
+                        "retirementType": "illness", "recordsElsewhere": "yes", "hasProvidentFund": "yes",
+                        "onlyChildParent": "yes",
+                    ]
+                ).compiled)
+        func after(_ item: String) throws -> Set<String> {
+            Set(try #require(compiled.subcases.first { $0.item == item }).after)
+        }
+        #expect(try after("early-retirement-illness").isEmpty)
+        #expect(try after("household-record-check").isEmpty)
+        #expect(try after("pension-approval") == ["early-retirement-illness"])
+        #expect(try after("deemed-contribution-years") == ["early-retirement-illness"])
+        for item in ["retiree-medical-insurance", "provident-fund-retirement-withdrawal", "only-child-parent-award"] {
+            #expect(try after(item).isSuperset(of: ["pension-approval", "deemed-contribution-years"]), "\(item)")
+        }
+        #expect(compiled.criticalPathDays == 11)
+    }
+
+    @Test("deregistration hands in the licence originals: shared data cannot stand in")
+    func licenceSurrendered() throws {
+        let bundle = try #require(shippedLibrary.bundle("enterprise-deregistration"))
         let compiled = try #require(BundleCompiler(catalog: shippedLibrary.catalog).compile(bundle).compiled)
-        #expect(compiled.fields.count < compiled.fieldsAskedSeparately)
-        #expect(compiled.materials.count < compiled.materialsNeededSeparately)
+        let licence = try #require(compiled.materials.first { $0.material == "business-licence" })
+        #expect(!licence.sharedData)
+        #expect(licence.form == .original)
     }
 
     @Test("company opening: the credit code flows from the licence to tax, social insurance and the bank")

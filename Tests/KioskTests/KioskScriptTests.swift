@@ -47,12 +47,17 @@ struct KioskScriptTests {
         }
     }
 
-    @Test("the shipped bundles each have a script that reaches a receipt")
+    @Test("every shipped bundle is offered at the kiosk and has a script that reaches its receipt")
     func coverage() throws {
-        for bundle in ["company-opening", "newborn"] {
+        let bundles = root.appendingPathComponent("Bundles").path
+        let library = BundleLibrary.load(root: bundles)
+        let profile = try KioskProfile(contentsOf: bundles + "/kiosk/default-profile.json")
+        #expect(library.bundles.count >= 12)
+        #expect(Set(profile.bundles) == Set(library.bundles.map(\.id)))
+        for bundle in library.bundles {
             let text = try String(
-                contentsOf: root.appendingPathComponent("KioskScripts/\(bundle).kiosk"), encoding: .utf8)
-            #expect(text.contains("受理回执"))
+                contentsOf: root.appendingPathComponent("KioskScripts/\(bundle.id).kiosk"), encoding: .utf8)
+            #expect(text.contains("expect 受理回执 · " + bundle.name.zh), "\(bundle.id).kiosk")
         }
     }
 

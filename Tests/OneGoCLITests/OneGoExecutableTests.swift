@@ -35,7 +35,7 @@ struct OneGoExecutableTests {
     func lintClean() throws {
         let result = try runOneGo(["bundle", "lint", "--warnings-as-errors"])
         #expect(result.status == 0)
-        #expect(result.stdout == "2 bundles and 14 items: no problems\n")
+        #expect(result.stdout == "13 bundles and 76 items: no problems\n")
     }
 
     @Test("lint of a broken file exits 1 and points at the line")
@@ -111,7 +111,7 @@ struct OneGoExecutableTests {
     func golden() throws {
         let result = try runOneGo(["bundle", "test"])
         #expect(result.status == 0)
-        #expect(result.stdout.hasSuffix("4 passed, 0 failed\n"))
+        #expect(result.stdout.hasSuffix("30 passed, 0 failed\n"))
     }
 }
 
@@ -121,7 +121,14 @@ struct BundleReportCommandTests {
     func report() throws {
         let csv = try runOneGo(["bundle", "report", "--format", "csv"])
         #expect(csv.status == 0)
-        #expect(csv.stdout.contains("company-opening,企业开办,7,7,20,34,10,20,2,2,26,0.923,2\n"))
+        #expect(
+            csv.stdout.contains(
+                "company-opening,企业开办,7,7,20,34,9,19,2,2,26,0.923,2,applicantRole=agent premises=owned hiresStaff=yes needsBankAccount=yes\n"
+            ))
+        #expect(
+            csv.stdout.contains(
+                "after-death,身后一件事,7,7,13,40,8,19,4,7,15,0.533,7,deathKind=natural hadDrivingLicence=yes hadPension=yes hadProvidentFund=yes\n"
+            ))
         let text = try runOneGo(["bundle", "report"])
         #expect(text.stdout.contains("| newborn 新生儿出生 | 7 | 5 | 16 (33) | 8 (13) | 4 | 5 / 7 | 29% | 4 |"))
     }

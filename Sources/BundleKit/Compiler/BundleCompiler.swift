@@ -340,7 +340,8 @@ private struct CompilationRun {
                     minimum: draft.constraints.minimum, maximum: draft.constraints.maximum,
                     choices: draft.element.type == .choice ? draft.choices : nil),
                 choices: draft.element.choices.filter { draft.choices.contains($0.value) },
-                sensitive: draft.element.sensitive, identity: draft.element.identity, items: draft.items, section: sectionOf[id])
+                sensitive: draft.element.sensitive, identity: draft.element.identity, items: draft.items,
+                section: sectionOf[id])
         }
         return (fields, separately)
     }
@@ -434,6 +435,8 @@ private struct CompilationRun {
                 drafts[position].material.copies = max(drafts[position].material.copies, need.copies ?? material.copies)
                 drafts[position].material.acceptWithGaps =
                     drafts[position].material.acceptWithGaps && need.acceptWithGaps
+                drafts[position].material.sharedData =
+                    drafts[position].material.sharedData && (need.sharedData ?? true)
                 if !drafts[position].material.items.contains(entry.item.id) {
                     drafts[position].material.items.append(entry.item.id)
                 }

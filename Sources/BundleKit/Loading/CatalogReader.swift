@@ -13,7 +13,7 @@ struct CatalogReader {
         "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
     ]
     private static let itemFieldKeys = ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"]
-    private static let itemMaterialKeys = ["copies", "form", "when", "acceptWithGaps"]
+    private static let itemMaterialKeys = ["copies", "form", "when", "acceptWithGaps", "sharedData"]
     private static let materialKeys = ["name", "form", "copies", "sharedData"]
     private static let nameKey = ["name"]
 
@@ -131,7 +131,8 @@ struct CatalogReader {
             choices: nil)
         return Element(
             id: member.key, label: label, hint: hint, type: type, constraints: constraints, choices: choices,
-            sensitive: reader.bool(fields, "sensitive") ?? false, identity: identity, location: reader.keyLocation(member))
+            sensitive: reader.bool(fields, "sensitive") ?? false, identity: identity,
+            location: reader.keyLocation(member))
     }
 
     private func readMaterial(_ member: JSONMember) -> Material? {
@@ -189,6 +190,7 @@ struct CatalogReader {
                     material: material.key, copies: reader.integer(entry, "copies", minimum: 1),
                     form: reader.word(entry, "form", as: MaterialForm.self), condition: reader.condition(entry),
                     acceptWithGaps: reader.bool(entry, "acceptWithGaps") ?? false,
+                    sharedData: reader.bool(entry, "sharedData"),
                     location: SourceLocation(path: reader.path, offset: material.keyOffset)))
         }
         var referenceLocations: [String: SourceLocation] = [:]

@@ -215,6 +215,8 @@ public struct ItemMaterial: Sendable {
     public var condition: Condition?
     /// Whether 容缺受理 may accept the case without it against a promise to supply it.
     public var acceptWithGaps: Bool
+    /// `false` when shared data cannot stand in for it here (originals to surrender, for example).
+    public var sharedData: Bool?
     /// Where it is written.
     public var location: SourceLocation
 }
