@@ -34,7 +34,10 @@ let package = Package(
         .target(name: "WorkCalendar", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .target(
             name: "CaseEngine",
-            dependencies: ["BundleKit", "JSONC", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "BundleKit", "JSONC", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -22,11 +22,27 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses `YYYY-MM-DD`; `nil` for anything else or a day that does not exist.
     public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        // Byte by byte: dates are parsed for every sub-case row the engine reads.
+        guard
+            let (year, month, day) = text.utf8.withContiguousStorageIfAvailable(Self.parse)
+                ?? Array(text.utf8).withUnsafeBufferPointer(Self.parse)
         else { return nil }
         self.init(year: year, month: month, day: day)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int)? {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) &- 48
+                guard digit >= 0, digit <= 9 else { return nil }
+                value = value &* 10 &+ digit
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+        return (year, month, day)
     }
 
     /// Days since 1970-01-01 (negative before).
@@ -74,9 +90,25 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        let m = month < 10 ? "0\(month)" : "\(month)"
-        let d = day < 10 ? "0\(day)" : "\(day)"
-        return "\(year)-\(m)-\(d)"
+        guard (0...9999).contains(year) else {
+            let m = month < 10 ? "0\(month)" : "\(month)"
+            let d = day < 10 ? "0\(day)" : "\(day)"
+            return "\(year)-\(m)-\(d)"
+        }
+        // Ten ASCII bytes written in place: a small string, no allocation.
+        return String(unsafeUninitializedCapacity: 10) { bytes in
+            bytes[0] = UInt8(truncatingIfNeeded: 48 + year / 1000)
+            bytes[1] = UInt8(truncatingIfNeeded: 48 + year / 100 % 10)
+            bytes[2] = UInt8(truncatingIfNeeded: 48 + year / 10 % 10)
+            bytes[3] = UInt8(truncatingIfNeeded: 48 + year % 10)
+            bytes[4] = UInt8(ascii: "-")
+            bytes[5] = UInt8(truncatingIfNeeded: 48 + month / 10)
+            bytes[6] = UInt8(truncatingIfNeeded: 48 + month % 10)
+            bytes[7] = UInt8(ascii: "-")
+            bytes[8] = UInt8(truncatingIfNeeded: 48 + day / 10)
+            bytes[9] = UInt8(truncatingIfNeeded: 48 + day % 10)
+            return 10
+        }
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.dayNumber < rhs.dayNumber }

@@ -1,6 +1,7 @@
 import CaseEngine
 import GRDB
 import Testing
+import WorkCalendar
 
 @Suite("Audit chain")
 struct AuditTests {
@@ -54,6 +55,25 @@ struct AuditTests {
         defer { fixture.remove() }
         try fixture.database().write { db in try db.execute(sql: sql) }
         #expect(try fixture.engine().verifyAudit().description == verdict)
+    }
+
+    @Test("two stores on one file (a kiosk and a window) appending in turn keep one unbroken chain")
+    func twoWriters() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let window = fixture.engine()
+        let kiosk = CaseEngine(
+            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
+            codes: SeededQueryCodes(seed: 8))
+        let first = try window.submit(companyApplication(key: "w-1"))
+        let second = try kiosk.submit(companyApplication(key: "k-1"))
+        try window.accept(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try kiosk.accept(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try window.review(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try window.review(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try kiosk.approve(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        #expect(try window.verifyAudit().description == "audit chain intact: 7 events")
     }
 
     @Test("an event inserted with a valid hash of its own is found by the next event's link")

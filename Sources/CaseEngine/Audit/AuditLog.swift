@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One state change as the audit log records it: who, what, before and after. Never raw personal
@@ -45,21 +46,17 @@ struct AuditEvent {
 enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
 
-    /// Appends an event inside the caller's transaction.
-    static func append(_ event: AuditEvent, in db: Database) throws {
+    /// Appends an event inside the caller's transaction; `head` spares reading the last hash back
+    /// while no other connection has written.
+    static func append(_ event: AuditEvent, in db: Database, head: ChainHead) throws {
         let previous =
-            try String.fetchOne(
-                db.cachedStatement(sql: "SELECT hash FROM events ORDER BY seq DESC LIMIT 1")) ?? genesis
+            try head.previous(in: db) ?? db.fetchFirst(.lastEventHash, row: { $0.text(0) }) ?? genesis
         let hash = event.hash(after: previous)
-        try db.run(
-            """
-            INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                event.at, event.actor.id, event.actor.role.rawValue, event.action, event.caseNumber, event.subcaseID,
-                event.before, event.after, event.detail, previous, hash,
-            ])
+        try db.execute(
+            .insertEvent, .text(event.at), .text(event.actor.id), .text(event.actor.role.rawValue),
+            .text(event.action), .text(event.caseNumber), .text(event.subcaseID), .text(event.before),
+            .text(event.after), .text(event.detail), .text(previous), .text(hash))
+        head.appended(hash)
     }
 
     /// Checks the whole chain.
@@ -107,6 +104,48 @@ enum AuditLog {
             previousSeq = seq
         }
         return .intact(events: rows.count)
+    }
+}
+
+/// The chain's last hash as this store's writer committed it, with the database's data version
+/// after that commit. The version changes with any commit by any connection, so while it is
+/// unchanged the next event chains to the remembered hash without reading the table; otherwise
+/// (another process wrote, or a transaction rolled back) the hash is read again.
+final class ChainHead: @unchecked Sendable {
+    private let lock = NSLock()
+    private var committed: (version: UInt32, hash: String)?
+    private var pending: String?
+
+    /// The hash the next event chains to, if known without reading.
+    func previous(in db: Database) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let pending { return pending }
+        guard let committed, committed.version == db.dataVersion else { return nil }
+        return committed.hash
+    }
+
+    /// An event with this hash was appended in the open transaction.
+    func appended(_ hash: String) {
+        lock.lock()
+        pending = hash
+        lock.unlock()
+    }
+
+    /// The transaction committed; `version` is the data version after it.
+    func didCommit(version: UInt32) {
+        lock.lock()
+        if let pending { committed = (version, pending) }
+        pending = nil
+        lock.unlock()
+    }
+
+    /// The transaction rolled back: nothing is known any more.
+    func didRollBack() {
+        lock.lock()
+        pending = nil
+        committed = nil
+        lock.unlock()
     }
 }
 

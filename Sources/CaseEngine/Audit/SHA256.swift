@@ -31,10 +31,12 @@ public enum SHA256 {
         var schedule = [UInt32](repeating: 0, count: 64)
         message.withUnsafeBufferPointer { block in
             schedule.withUnsafeMutableBufferPointer { w in
-                var offset = 0
-                while offset < block.count {
-                    state.compress(block, at: offset, schedule: w)
-                    offset += 64
+                SHA256.k.withUnsafeBufferPointer { k in
+                    var offset = 0
+                    while offset < block.count {
+                        state.compress(block, at: offset, schedule: w, constants: k)
+                        offset += 64
+                    }
                 }
             }
         }
@@ -57,24 +59,25 @@ public enum SHA256 {
         /// Processes one 64-byte block.
         @inline(__always)
         mutating func compress(
-            _ block: UnsafeBufferPointer<UInt8>, at offset: Int, schedule w: UnsafeMutableBufferPointer<UInt32>
+            _ block: UnsafeBufferPointer<UInt8>, at offset: Int, schedule w: UnsafeMutableBufferPointer<UInt32>,
+            constants k: UnsafeBufferPointer<UInt32>
         ) {
             for i in 0..<16 {
                 let j = offset + i * 4
                 w[i] =
-                    UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8
+                    UInt32(block[j]) &<< 24 | UInt32(block[j + 1]) &<< 16 | UInt32(block[j + 2]) &<< 8
                     | UInt32(block[j + 3])
             }
             for i in 16..<64 {
-                let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] &>> 3)
+                let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] &>> 10)
                 w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
             }
             var a = self.a, b = self.b, c = self.c, d = self.d, e = self.e, f = self.f, g = self.g, h = self.h
             for i in 0..<64 {
                 let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
                 let choice = (e & f) ^ (~e & g)
-                let t1 = h &+ s1 &+ choice &+ SHA256.k[i] &+ w[i]
+                let t1 = h &+ s1 &+ choice &+ k[i] &+ w[i]
                 let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
                 let majority = (a & b) ^ (a & c) ^ (b & c)
                 h = g
@@ -112,13 +115,14 @@ public enum SHA256 {
     /// The digest of a string's UTF-8 in lowercase hexadecimal.
     public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
 
+    /// Masking shifts: the smart shifts `>>` and `<<` check for over-long counts on every call.
     @inline(__always)
     fileprivate static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
-        (value >> count) | (value << (32 - count))
+        (value &>> count) | (value &<< (32 &- count))
     }
 }
 
 @inline(__always)
 private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
-    (value >> count) | (value << (32 - count))
+    (value &>> count) | (value &<< (32 &- count))
 }

@@ -98,11 +98,7 @@ extension CaseEngine {
         guard let row = try db.row("SELECT * FROM cases WHERE number = ?", [number]) else {
             throw CaseEngineError.unknownCase(number)
         }
-        let subcases = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id",
-            [number, number]
-        )
-        .map(SubcaseRecord.init(row:))
+        let subcases = try SubcaseRecord.all(ofCase: number, in: db)
         let bundleName = LocalizedText(zh: row["bundle_name_zh"], en: row["bundle_name_en"])
         let materials = try db.rows(
             "SELECT material, name_zh, name_en, status, promised_by FROM case_materials WHERE case_number = ? ORDER BY position",
@@ -164,10 +160,7 @@ extension CaseEngine {
     }
 
     static func loadDepartmentView(_ id: String, in db: Database) throws -> DepartmentView {
-        guard let row = try db.row("SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [id]) else {
-            throw CaseEngineError.unknownSubcase(id)
-        }
-        let record = SubcaseRecord(row: row)
+        guard let record = try SubcaseRecord.find(id, in: db) else { throw CaseEngineError.unknownSubcase(id) }
         let values = try db.rows(
             "SELECT element, label_zh, label_en, value FROM form_values WHERE case_number = ?", [record.caseNumber])
         let fields = record.fields.compactMap { element -> (String, LocalizedText, String)? in

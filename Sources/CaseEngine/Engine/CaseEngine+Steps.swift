@@ -225,11 +225,7 @@ extension CaseEngine {
                         suppliedFields.sorted().joined(separator: ","),
                         complete ? today.description : nil, id,
                     ])
-                guard complete,
-                    let row = try db.row(
-                        "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [correction["subcase_id"]])
-                else { continue }
-                var record = SubcaseRecord(row: row)
+                guard complete, var record = try SubcaseRecord.find(correction["subcase_id"], in: db) else { continue }
                 let before = record.state
                 record.state = record.resumeState ?? .dispatched
                 record.resumeState = nil
@@ -248,7 +244,7 @@ extension CaseEngine {
                     AuditEvent(
                         at: timestamp, actor: actor, action: "resume", caseNumber: caseNumber, subcaseID: record.id,
                         before: before.rawValue, after: record.state.rawValue,
-                        detail: "due=\(record.due?.description ?? "")"), in: db)
+                        detail: "due=\(record.due?.description ?? "")"), in: db, head: store.chainHead)
             }
             let (before, after) = try Self.refreshStatus(of: caseNumber, on: today, in: db)
             try AuditLog.append(
@@ -257,7 +253,7 @@ extension CaseEngine {
                     before: before.rawValue, after: after.rawValue,
                     detail:
                         "materials=\(materials.sorted().joined(separator: ",")) fields=\(values.keys.sorted().joined(separator: ","))"
-                ), in: db)
+                ), in: db, head: store.chainHead)
         }
         return try caseSummary(caseNumber)
     }
@@ -269,11 +265,7 @@ extension CaseEngine {
         let today = clock.today()
         try store.write { db in
             let status = try Self.openCase(caseNumber, step: "withdraw", in: db)
-            let rows = try db.rows(
-                "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id",
-                [caseNumber, caseNumber])
-            for row in rows {
-                var record = SubcaseRecord(row: row)
+            for var record in try SubcaseRecord.all(ofCase: caseNumber, in: db) {
                 guard !record.state.isFinal else { continue }
                 record.state = .cancelled
                 record.reason = "withdrawn by the applicant"
@@ -287,7 +279,8 @@ extension CaseEngine {
             try AuditLog.append(
                 AuditEvent(
                     at: timestamp, actor: actor, action: "withdraw", caseNumber: caseNumber, subcaseID: "",
-                    before: status.rawValue, after: after.rawValue, detail: "reason given"), in: db)
+                    before: status.rawValue, after: after.rawValue, detail: "reason given"), in: db,
+                head: store.chainHead)
         }
         return try caseSummary(caseNumber)
     }
@@ -308,7 +301,7 @@ extension CaseEngine {
             try AuditLog.append(
                 AuditEvent(
                     at: timestamp, actor: actor, action: "handout", caseNumber: caseNumber, subcaseID: "",
-                    before: status.rawValue, after: status.rawValue, detail: ""), in: db)
+                    before: status.rawValue, after: status.rawValue, detail: ""), in: db, head: store.chainHead)
         }
         return try caseSummary(caseNumber)
     }
@@ -332,11 +325,10 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
         return try store.write { db in
-            guard
-                var record = try db.map(
-                    "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?", [id], SubcaseRecord.init(row:)
-                ).first
-            else { throw CaseEngineError.unknownSubcase(id) }
+            let movesStateOnly = step == .accept || step == .review || step == .approve
+            guard var record = try SubcaseRecord.find(id, in: db, lists: !movesStateOnly) else {
+                throw CaseEngineError.unknownSubcase(id)
+            }
             guard record.department == department else {
                 throw CaseEngineError.wrongDepartment(subcase: id, department: department, owner: record.department)
             }
@@ -350,11 +342,8 @@ extension CaseEngine {
             let detail = try change(&record, db, context)
             // Accept, review and approve change the state alone; the other steps save the whole
             // record themselves.
-            switch step {
-            case .accept, .review, .approve:
-                try db.run("UPDATE subcases SET state = ? WHERE id = ?", [record.state.rawValue, id])
-            case .issue, .correct, .reject:
-                break
+            if movesStateOnly {
+                try db.execute(.updateSubcaseState, .text(record.state.rawValue), .text(id))
             }
             if record.state.isFinal || record.state == .correcting || before == .correcting {
                 try Self.refreshStatus(of: record.caseNumber, on: context.today, in: db)
@@ -362,7 +351,8 @@ extension CaseEngine {
             try AuditLog.append(
                 AuditEvent(
                     at: context.timestamp, actor: actor, action: step.rawValue, caseNumber: record.caseNumber,
-                    subcaseID: id, before: before.rawValue, after: record.state.rawValue, detail: detail), in: db)
+                    subcaseID: id, before: before.rawValue, after: record.state.rawValue, detail: detail), in: db,
+                head: store.chainHead)
             return record.summary
         }
     }
@@ -386,16 +376,14 @@ extension CaseEngine {
             var inputFlows: String
             var outputs: String
         }
-        let siblings = try db.map(
-            """
-            SELECT id, item, department, state, released, promised_days, after_items, input_flows, outputs
-            FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id
-            """, [issued.caseNumber, issued.caseNumber]
+        let siblings = try db.fetch(
+            .siblingsForRelease, .text(issued.caseNumber), .text(issued.caseNumber)
         ) { row in
             Sibling(
-                id: row[0], item: row[1], department: row[2], state: SubcaseState(rawValue: row[3]) ?? .waiting,
-                released: row[4], promisedDays: row[5], after: SubcaseRecord.list(row[6]), inputFlows: row[7],
-                outputs: row[8])
+                id: row.text(0), item: row.text(1), department: row.text(2),
+                state: SubcaseState(rawValue: row.text(3)) ?? .waiting, released: row.bool(4),
+                promisedDays: row.int(5), after: SubcaseRecord.list(row.text(6)), inputFlows: row.text(7),
+                outputs: row.text(8))
         }
         let byItem = Dictionary(siblings.map { ($0.item, $0) }) { first, _ in first }
         let issuedOutputs = issued.outputs
@@ -410,17 +398,11 @@ extension CaseEngine {
                 for element in flow.elements { inputs[element] = outputs[element] ?? "" }
             }
             let deadline = calendar.deadline(acceptedOn: context.today, workingDays: sibling.promisedDays)
-            try db.run(
-                """
-                UPDATE subcases SET state = ?, released = 1, inputs = ?, dispatched_on = ?, due_date = ?,
-                    due_provisional = ?
-                WHERE id = ?
-                """,
-                [
-                    (sibling.state == .waiting ? SubcaseState.dispatched : sibling.state).rawValue,
-                    SubcaseRecord.encode(inputs), context.today.description, deadline.date.description,
-                    deadline.provisional, sibling.id,
-                ])
+            try db.execute(
+                .releaseSubcase,
+                .text((sibling.state == .waiting ? SubcaseState.dispatched : sibling.state).rawValue),
+                .text(SubcaseRecord.encode(inputs)), .text(context.today.description),
+                .text(deadline.date.description), .bool(deadline.provisional), .text(sibling.id))
             try enqueue(
                 department: sibling.department, subcase: sibling.id, kind: "dispatched", at: context.timestamp, in: db)
             released.append(sibling.item)
@@ -430,10 +412,7 @@ extension CaseEngine {
 
     /// Cancels, transitively, the open sub-cases that wait for a rejected one.
     static func cancelDependants(of rejected: SubcaseRecord, context: StepContext, in db: Database) throws -> [String] {
-        let rows = try db.rows(
-            "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id",
-            [rejected.caseNumber, rejected.caseNumber])
-        var records = rows.map(SubcaseRecord.init(row:))
+        var records = try SubcaseRecord.all(ofCase: rejected.caseNumber, in: db)
         var blocked: Set<String> = [rejected.item]
         var cancelled: [String] = []
         var changed = true
@@ -458,10 +437,11 @@ extension CaseEngine {
 
     /// The case's status, or an error if the case is unknown or has ended.
     static func openCase(_ number: String, step: String, in db: Database) throws -> CaseStatus {
-        guard let row = try db.row("SELECT status FROM cases WHERE number = ?", [number]) else {
-            throw CaseEngineError.unknownCase(number)
-        }
-        let status = CaseStatus(rawValue: row["status"]) ?? .inProgress
+        guard
+            let status = try db.fetchFirst(
+                .caseStatus, .text(number),
+                row: { CaseStatus(rawValue: $0.text(0)) ?? .inProgress })
+        else { throw CaseEngineError.unknownCase(number) }
         guard !status.isFinal else { throw CaseEngineError.caseNotOpen(case: number, step: step, status: status) }
         return status
     }

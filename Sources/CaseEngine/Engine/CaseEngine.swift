@@ -70,23 +70,19 @@ public final class CaseEngine: Sendable {
         let calendar = self.calendar
         let planStored = plans.isStored(planHash)
         let (number, isNew): (String, Bool) = try store.write { db in
-            if let row = try db.row(
-                "SELECT number, fingerprint FROM cases WHERE idempotency_key = ?", [application.idempotencyKey])
+            if let (existing, storedFingerprint) = try db.fetchFirst(
+                .caseByIdempotencyKey, .text(application.idempotencyKey),
+                row: { ($0.text(0), $0.text(1)) })
             {
-                let existing: String = row["number"]
-                guard row["fingerprint"] == fingerprint else {
+                guard storedFingerprint == fingerprint else {
                     throw CaseEngineError.idempotencyConflict(key: application.idempotencyKey, existingCase: existing)
                 }
                 return (existing, false)
             }
             let prefix = "OG" + today.description.replacingOccurrences(of: "-", with: "") + "-"
             let sequence =
-                try Int.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            INSERT INTO case_sequences (day, last) VALUES (?, 1)
-                            ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
-                            """), arguments: [today.description]) ?? 1
+                try db.fetchFirst(
+                    .nextCaseSequence, .text(today.description), row: { $0.int(0) }) ?? 1
             let number = prefix + Self.padded(sequence, to: 6)
             if !planStored {
                 try db.run(
@@ -96,34 +92,30 @@ public final class CaseEngine: Sendable {
             let answers = JSONValue.orderedObject(
                 application.answers.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
             ).serialized(pretty: false)
-            try db.run(
-                """
-                INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
-                    status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id, idempotency_key,
-                    fingerprint, answers, submitted_on, submitted_at, promised_date, promised_provisional)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    number, queryCode, bundle.id, bundle.version, bundle.name.zh, bundle.name.en, planHash,
-                    CaseStatus.inProgress.rawValue,
-                    application.applicant.name, application.applicant.idNumber, application.applicant.phone,
-                    application.channel.kind.rawValue, application.channel.id, application.idempotencyKey, fingerprint,
-                    answers, today.description, timestamp, promised.date.description, promised.provisional,
-                ])
+            try db.execute(
+                .insertCase,
+                .text(number), .text(queryCode), .text(bundle.id), .text(bundle.version), .text(bundle.name.zh),
+                .text(bundle.name.en), .text(planHash), .text(CaseStatus.inProgress.rawValue),
+                .text(application.applicant.name), .text(application.applicant.idNumber),
+                .text(application.applicant.phone), .text(application.channel.kind.rawValue),
+                .text(application.channel.id), .text(application.idempotencyKey), .text(fingerprint), .text(answers),
+                .text(today.description), .text(timestamp), .text(promised.date.description),
+                .bool(promised.provisional))
             for field in compiled.fields {
                 guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { continue }
-                try db.run(
-                    "INSERT INTO form_values VALUES (?, ?, ?, ?, ?, ?)",
-                    [number, field.element, field.label.zh, field.label.en, field.sensitive, value])
+                try db.execute(
+                    .insertFormValue, .text(number), .text(field.element),
+                    .text(field.label.zh), .text(field.label.en), .bool(field.sensitive), .text(value))
             }
             for (position, material) in compiled.materials.enumerated() {
                 let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
                 guard let status else { continue }
                 var promisedBy: String?
                 if case .missing(let date) = status { promisedBy = date.description }
-                try db.run(
-                    "INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [number, material.material, position, material.name.zh, material.name.en, status.word, promisedBy])
+                try db.execute(
+                    .insertCaseMaterial, .text(number),
+                    .text(material.material), .int(position), .text(material.name.zh), .text(material.name.en),
+                    .text(status.word), .text(promisedBy))
             }
             for attachment in application.attachments {
                 try Self.storeAttachment(attachment, caseNumber: number, at: timestamp, in: db)
@@ -135,28 +127,23 @@ public final class CaseEngine: Sendable {
                 let ready = subcase.after.isEmpty
                 let due = ready ? calendar.deadline(acceptedOn: today, workingDays: subcase.promisedDays) : nil
                 let id = number + "-" + Self.padded(index + 1, to: 2)
-                try db.run(
-                    """
-                    INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
-                        department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
-                        after_items, input_flows, output_elements, dependant_items, fields, materials, state, released,
-                        dispatched_on, due_date, due_provisional)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        id, number, index + 1, subcase.item, subcase.name.zh, subcase.name.en, subcase.department,
-                        subcase.departmentName.zh, subcase.departmentName.en, subcase.kind.rawValue,
-                        subcase.promisedDays, item?.legalDays, subcase.earlyStart,
-                        subcase.after.joined(separator: ","),
+                try db.execute(
+                    .insertSubcase,
+                    .text(id), .text(number), .int(index + 1), .text(subcase.item), .text(subcase.name.zh),
+                    .text(subcase.name.en), .text(subcase.department), .text(subcase.departmentName.zh),
+                    .text(subcase.departmentName.en), .text(subcase.kind.rawValue), .int(subcase.promisedDays),
+                    .int(item?.legalDays), .bool(subcase.earlyStart), .text(subcase.after.joined(separator: ",")),
+                    .text(
                         subcase.inputs.map { "\($0.from):\($0.elements.joined(separator: "|"))" }.joined(
-                            separator: ","),
-                        subcase.outputs.joined(separator: ","),
-                        compiled.subcases.filter { $0.after.contains(subcase.item) }.map(\.item).joined(separator: ","),
-                        fields.joined(separator: ","),
-                        materials.joined(separator: ","),
-                        (ready ? SubcaseState.dispatched : .waiting).rawValue, ready,
-                        ready ? today.description : nil, due?.date.description, due?.provisional ?? false,
-                    ])
+                            separator: ",")),
+                    .text(subcase.outputs.joined(separator: ",")),
+                    .text(
+                        compiled.subcases.filter { $0.after.contains(subcase.item) }.map(\.item).joined(
+                            separator: ",")),
+                    .text(fields.joined(separator: ",")), .text(materials.joined(separator: ",")),
+                    .text((ready ? SubcaseState.dispatched : .waiting).rawValue), .bool(ready),
+                    .text(ready ? today.description : nil), .text(due?.date.description),
+                    .bool(due?.provisional ?? false))
                 if ready {
                     try Self.enqueue(
                         department: subcase.department, subcase: id, kind: "dispatched", at: timestamp, in: db)
@@ -169,7 +156,7 @@ public final class CaseEngine: Sendable {
                     after: CaseStatus.inProgress.rawValue,
                     detail:
                         "bundle=\(bundle.id)@\(bundle.version) plan=\(planHash.prefix(16)) subcases=\(compiled.subcases.count)"
-                ), in: db)
+                ), in: db, head: store.chainHead)
             return (number, true)
         }
         plans.markStored(planHash)
@@ -204,9 +191,9 @@ public final class CaseEngine: Sendable {
 
     static func enqueue(department: String, subcase: String, kind: String, at timestamp: String, in db: Database) throws
     {
-        try db.run(
-            "INSERT INTO outbox (department, subcase_id, kind, created_at) VALUES (?, ?, ?, ?)",
-            [department, subcase, kind, timestamp])
+        try db.execute(
+            .insertOutbox, .text(department),
+            .text(subcase), .text(kind), .text(timestamp))
     }
 
     static func storeAttachment(
@@ -230,19 +217,20 @@ public final class CaseEngine: Sendable {
     static func refreshStatus(
         of number: String, on today: CalendarDate, in db: Database
     ) throws -> (CaseStatus, CaseStatus) {
-        guard let row = try db.row("SELECT status, withdrawn FROM cases WHERE number = ?", [number]) else {
-            throw CaseEngineError.unknownCase(number)
-        }
-        let before = CaseStatus(rawValue: row["status"]) ?? .inProgress
-        let states = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT state FROM subcases WHERE id > ? || '-' AND id < ? || '.'"),
-            arguments: [number, number]
-        ).compactMap(SubcaseState.init(rawValue:))
-        let after = CaseStatus.derive(from: states, withdrawn: row["withdrawn"])
+        guard
+            let (before, withdrawn) = try db.fetchFirst(
+                .caseStatusAndWithdrawal, .text(number),
+                row: { (CaseStatus(rawValue: $0.text(0)) ?? .inProgress, $0.bool(1)) })
+        else { throw CaseEngineError.unknownCase(number) }
+        let states = try db.fetch(
+            .subcaseStatesOfCase, .text(number), .text(number),
+            row: { SubcaseState(rawValue: $0.text(0)) }
+        ).compactMap { $0 }
+        let after = CaseStatus.derive(from: states, withdrawn: withdrawn)
         if after != before {
-            try db.run(
-                "UPDATE cases SET status = ?, closed_on = ? WHERE number = ?",
-                [after.rawValue, after.isFinal ? today.description : nil, number])
+            try db.execute(
+                .updateCaseStatus, .text(after.rawValue),
+                .text(after.isFinal ? today.description : nil), .text(number))
         }
         return (before, after)
     }

@@ -35,40 +35,69 @@ struct SubcaseRecord {
     var finishedOn: CalendarDate?
     var reason: String?
 
-    /// The columns `init(row:)` reads, by position (GRDB's lookup by name costs more than the rest).
+    /// Whether the lists were left out (see `find(_:in:lists:)`); such a record cannot be saved.
+    private(set) var partial = false
+
+    /// The columns `init(_:)` reads, by position.
     static let columns =
         "id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows, output_elements, fields, materials, state, resume_state, released, inputs, outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason, dependant_items"
 
-    init(row: Row) {
-        id = row[0]
-        caseNumber = row[1]
-        position = row[2]
-        item = row[3]
-        itemName = LocalizedText(zh: row[4], en: row[5])
-        department = row[6]
-        departmentName = LocalizedText(zh: row[7], en: row[8])
-        kind = ItemKind(rawValue: row[9]) ?? .committed
-        promisedDays = row[10]
-        legalDays = row[11]
-        earlyStart = row[12]
-        afterText = row[13]
-        inputFlowsText = row[14]
-        outputElementsText = row[15]
-        fieldsText = row[16]
-        materialsText = row[17]
-        state = SubcaseState(rawValue: row[18]) ?? .waiting
-        resumeState = (row[19] as String?).flatMap(SubcaseState.init(rawValue:))
-        released = row[20]
-        inputsText = row[21]
-        outputsText = row[22]
-        dispatchedOn = (row[23] as String?).flatMap(CalendarDate.init)
-        due = (row[24] as String?).flatMap(CalendarDate.init).map { Deadline(date: $0, provisional: row[25]) }
-        daysUsedBeforePause = row[26]
-        pausedDays = row[27]
-        pausedOn = (row[28] as String?).flatMap(CalendarDate.init)
-        finishedOn = (row[29] as String?).flatMap(CalendarDate.init)
-        reason = row[30]
-        dependantsText = row[31]
+    /// The same columns with the lists left out: the steps that only move the state (accept, review,
+    /// approve) need none of them, and they are most of a row's bytes.
+    static let columnsWithoutLists =
+        "id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind, promised_days, legal_days, early_start, '', '', '', '', '', state, resume_state, released, '', '', dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason, ''"
+
+    init(_ row: SQLRow) {
+        id = row.text(0)
+        caseNumber = row.text(1)
+        position = row.int(2)
+        item = row.text(3)
+        itemName = LocalizedText(zh: row.text(4), en: row.text(5))
+        department = row.text(6)
+        departmentName = LocalizedText(zh: row.text(7), en: row.text(8))
+        kind = ItemKind(rawValue: row.text(9)) ?? .committed
+        promisedDays = row.int(10)
+        legalDays = row.optionalInt(11)
+        earlyStart = row.bool(12)
+        afterText = row.text(13)
+        inputFlowsText = row.text(14)
+        outputElementsText = row.text(15)
+        fieldsText = row.text(16)
+        materialsText = row.text(17)
+        state = SubcaseState(rawValue: row.text(18)) ?? .waiting
+        resumeState = row.optionalText(19).flatMap(SubcaseState.init(rawValue:))
+        released = row.bool(20)
+        inputsText = row.text(21)
+        outputsText = row.text(22)
+        dispatchedOn = row.optionalText(23).flatMap(CalendarDate.init)
+        due = row.optionalText(24).flatMap(CalendarDate.init).map { Deadline(date: $0, provisional: row.bool(25)) }
+        daysUsedBeforePause = row.int(26)
+        pausedDays = row.int(27)
+        pausedOn = row.optionalText(28).flatMap(CalendarDate.init)
+        finishedOn = row.optionalText(29).flatMap(CalendarDate.init)
+        reason = row.optionalText(30)
+        dependantsText = row.text(31)
+    }
+
+    /// The sub-cases of one case, in order.
+    static func all(ofCase number: String, in db: Database) throws -> [SubcaseRecord] {
+        try db.fetch(
+            .subcasesOfCase, .text(number),
+            .text(number), row: SubcaseRecord.init)
+    }
+
+    /// One sub-case, if it exists; without its lists when `lists` is false.
+    static func find(_ id: String, in db: Database, lists: Bool = true) throws -> SubcaseRecord? {
+        guard lists else {
+            return try db.fetchFirst(
+                .subcaseWithoutLists, .text(id),
+                row: { row in
+                    var record = SubcaseRecord(row)
+                    record.partial = true
+                    return record
+                })
+        }
+        return try db.fetchFirst(.subcase, .text(id), row: SubcaseRecord.init)
     }
 
     /// Items that must be issued before this one.
@@ -115,18 +144,13 @@ struct SubcaseRecord {
 
     /// Writes the mutable columns back.
     func save(in db: Database) throws {
-        try db.run(
-            """
-            UPDATE subcases SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?, dispatched_on = ?,
-                due_date = ?, due_provisional = ?, days_used_before_pause = ?, paused_days = ?, paused_on = ?,
-                finished_on = ?, reason = ?
-            WHERE id = ?
-            """,
-            [
-                state.rawValue, resumeState?.rawValue, released, inputsText, outputsText,
-                dispatchedOn?.description, due?.date.description, due?.provisional ?? false, daysUsedBeforePause,
-                pausedDays, pausedOn?.description, finishedOn?.description, reason, id,
-            ])
+        precondition(!partial, "sub-case \(id) was loaded without its lists and cannot be saved")
+        try db.execute(
+            .saveSubcase,
+            .text(state.rawValue), .text(resumeState?.rawValue), .bool(released), .text(inputsText),
+            .text(outputsText), .text(dispatchedOn?.description), .text(due?.date.description),
+            .bool(due?.provisional ?? false), .int(daysUsedBeforePause), .int(pausedDays),
+            .text(pausedOn?.description), .text(finishedOn?.description), .text(reason), .text(id))
     }
 
     // MARK: - Encoding

@@ -58,13 +58,9 @@ extension CaseEngine {
         let today = clock.today()
         let nextWorkingDay = calendar.deadline(acceptedOn: today, workingDays: 1).date
         return try store.read { db in
-            try db.rows(
-                """
-                SELECT \(SubcaseRecord.columns) FROM subcases WHERE state IN ('dispatched', 'accepted', 'reviewed', 'approved')
-                AND due_date IS NOT NULL ORDER BY due_date, id
-                """
-            ).compactMap { row -> DeadlineAlert? in
-                let record = SubcaseRecord(row: row)
+            try db.fetch(
+                .subcasesWithDueDates, row: SubcaseRecord.init
+            ).compactMap { record -> DeadlineAlert? in
                 guard let due = record.due else { return nil }
                 let level: DeadlineAlert.Level
                 if due.date < today {
@@ -89,8 +85,9 @@ extension CaseEngine {
             var rows: [String: SupervisionRow] = [:]
             var days: [String: [Int]] = [:]
             var order: [String] = []
-            for row in try db.rows("SELECT \(SubcaseRecord.columns) FROM subcases ORDER BY department, item") {
-                let record = SubcaseRecord(row: row)
+            let records = try db.fetch(
+                .allSubcases, row: SubcaseRecord.init)
+            for record in records {
                 let key = record.department + "\u{0}" + record.item
                 if rows[key] == nil {
                     order.append(key)
@@ -138,7 +135,7 @@ extension CaseEngine {
             try AuditLog.append(
                 AuditEvent(
                     at: timestamp, actor: actor, action: "rate", caseNumber: caseNumber, subcaseID: "", before: "",
-                    after: "", detail: "grade=\(grade)"), in: db)
+                    after: "", detail: "grade=\(grade)"), in: db, head: store.chainHead)
         }
     }
 
