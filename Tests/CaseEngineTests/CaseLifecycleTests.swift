@@ -96,6 +96,27 @@ struct CaseLifecycleTests {
         }
     }
 
+    @Test("a corrected value with quotes, a backslash and a line break comes back to the department intact")
+    func correctedValueRoundTrip() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let market = officer("market")
+        let number = try engine.submit(
+            companyApplication { $0.values["company.businessScope"] = "软件开发 \"含\" 技术服务" }
+        ).caseNumber
+        try engine.accept(number + "-01", department: "market-regulation", actor: market)
+        try engine.requestCorrection(
+            number + "-01", department: "market-regulation", materials: [], fields: ["company.businessScope"],
+            note: "经营范围请写全", actor: market)
+        let corrected = "软件开发\n技术服务 \\ \"咨询\"\t"
+        try engine.supply(caseNumber: number, materials: [], values: ["company.businessScope": corrected], actor: clerk)
+        let view = try engine.departmentView(number + "-01", department: "market-regulation")
+        #expect(view.fields.first { $0.element == "company.businessScope" }?.value == corrected)
+        #expect(view.fields.first { $0.element == "company.businessScope" }?.label.zh == "经营范围")
+        #expect(view.fields.first { $0.element == "company.name" }?.value == "安阳市示例科技有限公司")
+    }
+
     @Test("steps out of order name the case, the step and the allowed next steps")
     func stepErrors() throws {
         let fixture = try EngineFixture()

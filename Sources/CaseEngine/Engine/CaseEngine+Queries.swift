@@ -136,12 +136,7 @@ extension CaseEngine {
                     "SELECT * FROM corrections WHERE subcase_id = ? AND resolved_on IS NULL ORDER BY id DESC LIMIT 1",
                     [record.id])
             else { continue }
-            let labels = try Dictionary(
-                db.rows(
-                    "SELECT element, label_zh, label_en FROM form_values WHERE case_number = ?", [record.caseNumber]
-                )
-                .map { ($0["element"] as String, LocalizedText(zh: $0["label_zh"], en: $0["label_en"])) }
-            ) { first, _ in first }
+            let form = try CaseForm.load(record.caseNumber, in: db)
             let supplied = Set(
                 SubcaseRecord.list(row["supplied_materials"]) + SubcaseRecord.list(row["supplied_fields"]))
             notices.append(
@@ -151,7 +146,7 @@ extension CaseEngine {
                         (id, materials.first { $0.id == id }?.name ?? LocalizedText(zh: id, en: id))
                     },
                     fields: SubcaseRecord.list(row["fields"]).filter { !supplied.contains($0) }.map { element in
-                        (element, labels[element] ?? LocalizedText(zh: element, en: element))
+                        (element, form[element]?.label ?? LocalizedText(zh: element, en: element))
                     },
                     note: row["note"],
                     requestedOn: CalendarDate(row["requested_on"] as String) ?? CalendarDate(dayNumber: 0)))
@@ -161,11 +156,9 @@ extension CaseEngine {
 
     static func loadDepartmentView(_ id: String, in db: Database) throws -> DepartmentView {
         guard let record = try SubcaseRecord.find(id, in: db) else { throw CaseEngineError.unknownSubcase(id) }
-        let values = try db.rows(
-            "SELECT element, label_zh, label_en, value FROM form_values WHERE case_number = ?", [record.caseNumber])
+        let form = try CaseForm.load(record.caseNumber, in: db)
         let fields = record.fields.compactMap { element -> (String, LocalizedText, String)? in
-            guard let value = values.first(where: { $0["element"] == element }) else { return nil }
-            return (element, LocalizedText(zh: value["label_zh"], en: value["label_en"]), value["value"])
+            form[element].map { (element, $0.label, $0.value) }
         }
         let materialRows = try db.rows(
             "SELECT material, name_zh, name_en, status FROM case_materials WHERE case_number = ?", [record.caseNumber])

@@ -198,15 +198,10 @@ extension CaseEngine {
             for attachment in attachments {
                 try Self.storeAttachment(attachment, caseNumber: caseNumber, at: timestamp, in: db)
             }
-            for (element, value) in values {
-                try db.run(
-                    "UPDATE form_values SET value = ? WHERE case_number = ? AND element = ?",
-                    [value, caseNumber, element])
-                if db.changesCount == 0 {
-                    try db.run(
-                        "INSERT INTO form_values VALUES (?, ?, ?, ?, 0, ?)",
-                        [caseNumber, element, element, element, value])
-                }
+            if !values.isEmpty {
+                var form = try CaseForm.load(caseNumber, in: db)
+                for (element, value) in values.sorted(by: { $0.key < $1.key }) { form.set(element, to: value) }
+                try form.save(caseNumber, in: db)
             }
             for correction in open {
                 let wantedMaterials = SubcaseRecord.list(correction["materials"])

@@ -61,12 +61,12 @@ public final class CaseEngine: Sendable {
             plans.compiled(bundle, answers: answers, catalog: library.catalog).result
         }
         let (bundle, compiled) = try validator.validate(application).get()
-        let (_, planJSON, planHash) = plans.compiled(bundle, answers: application.answers, catalog: library.catalog)
+        let plan = plans.compiled(bundle, answers: application.answers, catalog: library.catalog)
+        let (planJSON, planHash) = (plan.json, plan.hash)
         let promised = calendar.deadline(acceptedOn: today, workingDays: compiled.criticalPathDays)
         let timestamp = clock.timestamp()
         let queryCode = codes.nextQueryCode()
         let fingerprint = application.fingerprint
-        let catalog = library.catalog
         let calendar = self.calendar
         let planStored = plans.isStored(planHash)
         let (number, isNew): (String, Bool) = try store.write { db in
@@ -79,7 +79,7 @@ public final class CaseEngine: Sendable {
                 }
                 return (existing, false)
             }
-            let prefix = "OG" + today.description.replacingOccurrences(of: "-", with: "") + "-"
+            let prefix = "OG" + today.description.filter { $0 != "-" } + "-"
             let sequence =
                 try db.fetchFirst(
                     .nextCaseSequence, .text(today.description), row: { $0.int(0) }) ?? 1
@@ -101,12 +101,13 @@ public final class CaseEngine: Sendable {
                 .text(application.channel.id), .text(application.idempotencyKey), .text(fingerprint), .text(answers),
                 .text(today.description), .text(timestamp), .text(promised.date.description),
                 .bool(promised.provisional))
-            for field in compiled.fields {
-                guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { continue }
-                try db.execute(
-                    .insertFormValue, .text(number), .text(field.element),
-                    .text(field.label.zh), .text(field.label.en), .bool(field.sensitive), .text(value))
-            }
+            try CaseForm(
+                entries: compiled.fields.compactMap { field in
+                    guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { return nil }
+                    return CaseForm.Entry(
+                        element: field.element, label: field.label, sensitive: field.sensitive, value: value)
+                }
+            ).save(number, in: db)
             for (position, material) in compiled.materials.enumerated() {
                 let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
                 guard let status else { continue }
@@ -121,9 +122,7 @@ public final class CaseEngine: Sendable {
                 try Self.storeAttachment(attachment, caseNumber: number, at: timestamp, in: db)
             }
             for (index, subcase) in compiled.subcases.enumerated() {
-                let item = catalog.items[subcase.item]
-                let fields = compiled.fields.filter { $0.items.contains(subcase.item) }.map(\.element)
-                let materials = compiled.materials.filter { $0.items.contains(subcase.item) }.map(\.material)
+                let lists = plan.subcaseLists[index]
                 let ready = subcase.after.isEmpty
                 let due = ready ? calendar.deadline(acceptedOn: today, workingDays: subcase.promisedDays) : nil
                 let id = number + "-" + Self.padded(index + 1, to: 2)
@@ -132,15 +131,8 @@ public final class CaseEngine: Sendable {
                     .text(id), .text(number), .int(index + 1), .text(subcase.item), .text(subcase.name.zh),
                     .text(subcase.name.en), .text(subcase.department), .text(subcase.departmentName.zh),
                     .text(subcase.departmentName.en), .text(subcase.kind.rawValue), .int(subcase.promisedDays),
-                    .int(item?.legalDays), .bool(subcase.earlyStart), .text(subcase.after.joined(separator: ",")),
-                    .text(
-                        subcase.inputs.map { "\($0.from):\($0.elements.joined(separator: "|"))" }.joined(
-                            separator: ",")),
-                    .text(subcase.outputs.joined(separator: ",")),
-                    .text(
-                        compiled.subcases.filter { $0.after.contains(subcase.item) }.map(\.item).joined(
-                            separator: ",")),
-                    .text(fields.joined(separator: ",")), .text(materials.joined(separator: ",")),
+                    .int(lists.legalDays), .bool(subcase.earlyStart), .text(lists.after), .text(lists.inputFlows),
+                    .text(lists.outputs), .text(lists.dependants), .text(lists.fields), .text(lists.materials),
                     .text((ready ? SubcaseState.dispatched : .waiting).rawValue), .bool(ready),
                     .text(ready ? today.description : nil), .text(due?.date.description),
                     .bool(due?.provisional ?? false))
@@ -236,11 +228,55 @@ public final class CaseEngine: Sendable {
     }
 }
 
-/// Compiled bundles by bundle, version and answers, with their JSON and hash: compiling and
-/// hashing once per combination instead of once per submission.
+/// A compiled bundle as submissions use it: the compilation, its JSON and hash (stored once per
+/// plan), and each sub-case's lists as the `subcases` table stores them.
+struct CachedPlan {
+    /// What a sub-case row stores about its item's place in the plan, joined once per plan.
+    struct SubcaseLists {
+        var legalDays: Int?
+        var after: String
+        var inputFlows: String
+        var outputs: String
+        var dependants: String
+        var fields: String
+        var materials: String
+    }
+
+    var result: CompilationResult
+    var json: String
+    var hash: String
+    var subcaseLists: [SubcaseLists]
+
+    init(_ result: CompilationResult, catalog: Catalog) {
+        self.result = result
+        json = result.compiled?.jsonValue.serialized(pretty: false) ?? ""
+        hash = SHA256.hex(json)
+        guard let compiled = result.compiled else {
+            subcaseLists = []
+            return
+        }
+        subcaseLists = compiled.subcases.map { subcase in
+            SubcaseLists(
+                legalDays: catalog.items[subcase.item]?.legalDays,
+                after: subcase.after.joined(separator: ","),
+                inputFlows: subcase.inputs.map { $0.from + ":" + $0.elements.joined(separator: "|") }.joined(
+                    separator: ","),
+                outputs: subcase.outputs.joined(separator: ","),
+                dependants: compiled.subcases.filter { $0.after.contains(subcase.item) }.map(\.item).joined(
+                    separator: ","),
+                fields: compiled.fields.filter { $0.items.contains(subcase.item) }.map(\.element).joined(
+                    separator: ","),
+                materials: compiled.materials.filter { $0.items.contains(subcase.item) }.map(\.material).joined(
+                    separator: ","))
+        }
+    }
+}
+
+/// Compiled bundles by bundle, version and answers: compiling, hashing and laying out once per
+/// combination instead of once per submission.
 final class PlanCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var entries: [String: (CompilationResult, String, String)] = [:]
+    private var entries: [String: CachedPlan] = [:]
     private var stored: Set<String> = []
 
     /// Whether this process has already committed the plan with this hash.
@@ -257,11 +293,7 @@ final class PlanCache: @unchecked Sendable {
         lock.unlock()
     }
 
-    func compiled(
-        _ bundle: BundleDefinition, answers: [String: String], catalog: Catalog
-    )
-        -> (result: CompilationResult, json: String, hash: String)
-    {
+    func compiled(_ bundle: BundleDefinition, answers: [String: String], catalog: Catalog) -> CachedPlan {
         let key =
             bundle.id + "@" + bundle.version + "?"
             + answers.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
@@ -271,9 +303,7 @@ final class PlanCache: @unchecked Sendable {
             return entry
         }
         lock.unlock()
-        let result = BundleCompiler(catalog: catalog).compile(bundle, answers: answers)
-        let json = result.compiled?.jsonValue.serialized(pretty: false) ?? ""
-        let entry = (result, json, SHA256.hex(json))
+        let entry = CachedPlan(BundleCompiler(catalog: catalog).compile(bundle, answers: answers), catalog: catalog)
         lock.lock()
         if entries.count > 4096 { entries.removeAll() }
         entries[key] = entry

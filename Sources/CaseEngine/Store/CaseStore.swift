@@ -269,6 +269,21 @@ public final class CaseStore: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3-form-documents") { db in
+            // One form document per case instead of one row per field (see CaseForm).
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_forms (
+                        case_number TEXT PRIMARY KEY REFERENCES cases(number),
+                        fields TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO case_forms (case_number, fields)
+                        SELECT case_number, json_group_array(json_array(element, label_zh, label_en,
+                            json(CASE WHEN sensitive THEN 'true' ELSE 'false' END), value))
+                        FROM form_values GROUP BY case_number;
+                    DROP TABLE form_values;
+                    """)
+        }
         return migrator
     }
 }

@@ -17,7 +17,8 @@ extension SQL {
                 promised_provisional)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
-    static let insertFormValue = SQL("INSERT INTO form_values VALUES (?, ?, ?, ?, ?, ?)")
+    static let caseForm = SQL("SELECT fields FROM case_forms WHERE case_number = ?")
+    static let saveCaseForm = SQL("INSERT OR REPLACE INTO case_forms (case_number, fields) VALUES (?, ?)")
     static let insertCaseMaterial = SQL("INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?, ?)")
     static let insertSubcase = SQL(
         """

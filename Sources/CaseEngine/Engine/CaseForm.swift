@@ -1,0 +1,97 @@
+import BundleKit
+import GRDB
+import JSONC
+
+/// A case's form as stored: one JSON document per case in `case_forms`, an array of
+/// `[element, label_zh, label_en, sensitive, value]` in the combined form's order.
+///
+/// The form is written whole at submission and read whole by the views; a correction rewrites
+/// it. One row per case instead of one per field keeps submission to a handful of inserts.
+struct CaseForm {
+    struct Entry {
+        var element: String
+        var label: LocalizedText
+        var sensitive: Bool
+        var value: String
+    }
+
+    var entries: [Entry]
+
+    init(entries: [Entry]) { self.entries = entries }
+
+    /// The stored document, written byte by byte (it is built for every submission).
+    var json: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 * entries.count + 2)
+        bytes.append(UInt8(ascii: "["))
+        for (index, entry) in entries.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "["))
+            Self.appendString(entry.element, to: &bytes)
+            bytes.append(UInt8(ascii: ","))
+            Self.appendString(entry.label.zh, to: &bytes)
+            bytes.append(UInt8(ascii: ","))
+            Self.appendString(entry.label.en, to: &bytes)
+            bytes.append(contentsOf: entry.sensitive ? ",true,".utf8 : ",false,".utf8)
+            Self.appendString(entry.value, to: &bytes)
+            bytes.append(UInt8(ascii: "]"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    private static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
+            case 0..<0x20:
+                bytes.append(contentsOf: "\\u00".utf8)
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The value of an element, if the form has it.
+    subscript(element: String) -> Entry? { entries.first { $0.element == element } }
+
+    /// Sets a value, adding the element (labelled with its id) if the form lacked it.
+    mutating func set(_ element: String, to value: String) {
+        if let index = entries.firstIndex(where: { $0.element == element }) {
+            entries[index].value = value
+        } else {
+            entries.append(
+                Entry(element: element, label: LocalizedText(zh: element, en: element), sensitive: false, value: value))
+        }
+    }
+
+    /// The form of a case (empty if it has none).
+    static func load(_ caseNumber: String, in db: Database) throws -> CaseForm {
+        guard let text = try db.fetchFirst(.caseForm, .text(caseNumber), row: { $0.text(0) }) else {
+            return CaseForm(entries: [])
+        }
+        let document = try JSONDocument(parsing: text, path: "case_forms/\(caseNumber)")
+        let entries = (document.root.value.elements ?? []).compactMap { node -> Entry? in
+            guard let parts = node.value.elements, parts.count == 5, let element = parts[0].value.stringValue,
+                let zh = parts[1].value.stringValue, let en = parts[2].value.stringValue,
+                let sensitive = parts[3].value.boolValue, let value = parts[4].value.stringValue
+            else { return nil }
+            return Entry(element: element, label: LocalizedText(zh: zh, en: en), sensitive: sensitive, value: value)
+        }
+        return CaseForm(entries: entries)
+    }
+
+    /// Stores the form of a case, replacing what was there.
+    func save(_ caseNumber: String, in db: Database) throws {
+        try db.execute(.saveCaseForm, .text(caseNumber), .text(json))
+    }
+}
