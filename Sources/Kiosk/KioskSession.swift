@@ -357,8 +357,14 @@ public final class KioskSession {
         (compiled?.fields ?? []).filter { $0.condition?.evaluate(known) ?? true }
     }
 
+    /// The active fields the citizen is asked: not those that are the applicant's own identity
+    /// (the engine fills them from the name, ID number and phone given first).
+    private var askedFields: [CompiledField] {
+        activeFields.filter { $0.applicant == nil }
+    }
+
     private func goToFields(after element: String?) {
-        let fields = activeFields
+        let fields = askedFields
         let start = element.flatMap { current in fields.firstIndex { $0.element == current }.map { $0 + 1 } } ?? 0
         if start < fields.count { go(.field(fields[start].element)) } else { goToMaterials() }
     }
@@ -465,7 +471,7 @@ public final class KioskSession {
                     .situation(index)
                 ))
         }
-        for field in activeFields {
+        for field in askedFields {
             var value = values[field.element] ?? ""
             if field.type == .idNumber, !value.isEmpty { value = IDNumber.masked(value) }
             if field.type == .choice {
@@ -509,7 +515,7 @@ public final class KioskSession {
 
     private func submit() {
         guard let bundle else { return wipe() }
-        let active = Set(activeFields.map(\.element))
+        let active = Set(askedFields.map(\.element))
         var statuses: [String: MaterialStatus] = [:]
         for material in neededMaterials { statuses[material.material] = materialStatus[material.material] }
         let application = Application(
@@ -610,7 +616,7 @@ public final class KioskSession {
             }
             return lines
         case .field(let element):
-            let fields = activeFields
+            let fields = askedFields
             guard let position = fields.firstIndex(where: { $0.element == element }) else { return [] }
             let field = fields[position]
             var lines = [

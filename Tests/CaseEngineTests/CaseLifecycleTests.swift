@@ -117,6 +117,30 @@ struct CaseLifecycleTests {
         #expect(view.fields.first { $0.element == "company.name" }?.value == "安阳市示例科技有限公司")
     }
 
+    @Test("fields that are the applicant in person are filled from the applicant when left out")
+    func applicantFields() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let application = Application(
+            bundle: "retirement",
+            answers: [
+                "retirementType": "statutory", "recordsElsewhere": "no", "hasProvidentFund": "no",
+                "onlyChildParent": "no",
+            ],
+            values: ["retirement.employer": "安阳钢铁集团有限责任公司", "retirement.contributionYears": "35"],
+            materials: ["id-card": .provided, "social-security-card": .provided],
+            applicant: Applicant(name: "吴建国", idNumber: "11010519491231002X", phone: "13812345678"),
+            channel: Channel(kind: .window, id: "staff-023"), idempotencyKey: "retire-1")
+        let number = try engine.submit(application).caseNumber
+        let view = try engine.departmentView(number + "-01", department: "human-resources")
+        #expect(view.fields.first { $0.element == "person.name" }?.value == "吴建国")
+        #expect(view.fields.first { $0.element == "person.idNumber" }?.value == "11010519491231002X")
+        #expect(view.fields.first { $0.element == "person.phone" }?.value == "13812345678")
+        // The same request again is the same case: filling is part of reading the request.
+        #expect(try engine.submit(application).caseNumber == number)
+    }
+
     @Test("steps out of order name the case, the step and the allowed next steps")
     func stepErrors() throws {
         let fixture = try EngineFixture()

@@ -340,7 +340,8 @@ private struct CompilationRun {
                     minimum: draft.constraints.minimum, maximum: draft.constraints.maximum,
                     choices: draft.element.type == .choice ? draft.choices : nil),
                 choices: draft.element.choices.filter { draft.choices.contains($0.value) },
-                sensitive: draft.element.sensitive, identity: draft.element.identity, items: draft.items,
+                sensitive: draft.element.sensitive, identity: draft.element.identity,
+                applicant: draft.element.applicant, items: draft.items,
                 section: sectionOf[id])
         }
         return (fields, separately)

@@ -57,6 +57,7 @@ extension CompiledField {
         if type == .choice { pairs.append(("choices", .strings(choices.map(\.value)))) }
         pairs.append(("sensitive", .bool(sensitive)))
         if let identity { pairs.append(("identity", .string(identity.rawValue))) }
+        if let applicant { pairs.append(("applicant", .string(applicant.rawValue))) }
         pairs.append(("items", .strings(items)))
         if let section { pairs.append(("section", .string(section))) }
         return .orderedObject(pairs)

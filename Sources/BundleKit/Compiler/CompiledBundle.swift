@@ -74,8 +74,10 @@ public struct CompiledField: Sendable {
     public var choices: [Choice]
     /// Whether screens and logs mask it.
     public var sensitive: Bool
-    /// The part of the applicant's identity that fills it in, if any.
+    /// The part of the applicant's identity that fills it in (to confirm), if any.
     public var identity: IdentityPart?
+    /// The part of the applicant's identity it is (never asked), if any.
+    public var applicant: IdentityPart?
     /// The items that ask for it.
     public var items: [String]
     /// The section it belongs to, if the bundle has sections.

@@ -8,6 +8,7 @@ import JSONC
 struct CatalogReader {
     private static let elementKeys = [
         "label", "hint", "type", "minLength", "maxLength", "minimum", "maximum", "choices", "sensitive", "identity",
+        "applicant",
     ]
     private static let itemKeys = [
         "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
@@ -116,11 +117,20 @@ struct CatalogReader {
                 at: reader.location(choicesMember.node))
         }
         let identity = reader.word(fields, "identity", as: IdentityPart.self)
-        if let identity, let type, identity.elementType != type, let identityMember = fields["identity"] {
+        let applicant = reader.word(fields, "applicant", as: IdentityPart.self)
+        for (key, part) in [("identity", identity), ("applicant", applicant)] {
+            if let part, let type, part.elementType != type, let partMember = fields[key] {
+                reader.error(
+                    .invalidValue,
+                    "an element filled from the identity's \(part.rawValue) must have type '\(part.elementType.rawValue)', not '\(type.rawValue)'",
+                    at: reader.location(partMember.node))
+            }
+        }
+        if identity != nil, applicant != nil, let applicantMember = fields["applicant"] {
             reader.error(
                 .invalidValue,
-                "an element filled from the identity's \(identity.rawValue) must have type '\(identity.elementType.rawValue)', not '\(type.rawValue)'",
-                at: reader.location(identityMember.node))
+                "an element is either the applicant's own ('applicant') or prefilled ('identity'), not both",
+                at: reader.location(applicantMember.node))
         }
         guard let label, let type else { return nil }
         let constraints = FieldConstraints(
@@ -131,7 +141,7 @@ struct CatalogReader {
             choices: nil)
         return Element(
             id: member.key, label: label, hint: hint, type: type, constraints: constraints, choices: choices,
-            sensitive: reader.bool(fields, "sensitive") ?? false, identity: identity,
+            sensitive: reader.bool(fields, "sensitive") ?? false, identity: identity, applicant: applicant,
             location: reader.keyLocation(member))
     }
 

@@ -124,8 +124,12 @@ public struct Element: Sendable {
     public var choices: [Choice]
     /// Personal data that screens and logs mask.
     public var sensitive: Bool
-    /// The part of the applicant's identity (read at the kiosk or the window) that fills it in, if any.
+    /// The part of the applicant's identity (read at the kiosk or the window) that fills it in, if any;
+    /// the citizen confirms or changes it (a legal representative may be someone else).
     public var identity: IdentityPart?
+    /// The part of the applicant's identity this element *is* (the applicant in person): filled from
+    /// the identity wherever the applicant applies, never asked again.
+    public var applicant: IdentityPart?
     /// Where it is defined.
     public var location: SourceLocation
 }

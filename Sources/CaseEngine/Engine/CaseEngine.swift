@@ -53,10 +53,11 @@ public final class CaseEngine: Sendable {
     /// The same idempotency key again returns the first receipt; with a different application it
     /// is refused. An invalid application is answered with every problem at once and saves nothing.
     @discardableResult
-    public func submit(_ application: Application) throws(CaseEngineError) -> Receipt {
+    public func submit(_ submitted: Application) throws(CaseEngineError) -> Receipt {
         let today = clock.today()
         let plans = self.plans
         let library = self.library
+        let application = Self.filled(submitted, library: library, plans: plans)
         let validator = ApplicationValidator(library: library, today: today) { bundle, answers in
             plans.compiled(bundle, answers: answers, catalog: library.catalog).result
         }
@@ -172,6 +173,18 @@ public final class CaseEngine: Sendable {
             applicantName: summary.applicantName, applicantIDMasked: summary.applicantIDMasked,
             submittedOn: summary.submittedOn, promised: summary.promised,
             subcases: summary.subcases.map { ($0.departmentName, $0.itemName) })
+    }
+
+    /// The application with the fields that are the applicant's own filled from the applicant.
+    private static func filled(_ submitted: Application, library: BundleLibrary, plans: PlanCache) -> Application {
+        var application = submitted
+        if let bundle = library.bundle(application.bundle),
+            let compiled = plans.compiled(bundle, answers: application.answers, catalog: library.catalog).result
+                .compiled
+        {
+            application.fillApplicantFields(of: compiled)
+        }
+        return application
     }
 
     // MARK: - Shared pieces

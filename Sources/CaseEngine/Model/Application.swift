@@ -115,6 +115,20 @@ public struct Application: Sendable, Equatable {
         self.idempotencyKey = idempotencyKey
     }
 
+    /// Fills the fields that are the applicant's own (`"applicant"` in the catalog) from `applicant`
+    /// where the application leaves them out: a kiosk never asks them again, and a window need not
+    /// repeat them.
+    mutating func fillApplicantFields(of compiled: CompiledBundle) {
+        for field in compiled.fields where values[field.element] == nil {
+            switch field.applicant {
+            case .name: values[field.element] = applicant.name
+            case .idNumber: values[field.element] = applicant.idNumber
+            case .phone: values[field.element] = applicant.phone
+            case nil: break
+            }
+        }
+    }
+
     /// A fingerprint of everything but the key, to tell a retry from a different request.
     var fingerprint: String {
         var text = "bundle=\(bundle)\n"
