@@ -550,6 +550,13 @@ public final class KioskSession {
         for subcase in receipt.subcases {
             lines.append("  " + subcase.department.text(in: language) + " — " + subcase.item.text(in: language))
         }
+        // What was accepted under 容缺 goes on the receipt too: it is the citizen's reminder.
+        for material in neededMaterials {
+            guard case .missing(let date) = materialStatus[material.material] else { continue }
+            lines.append(
+                context.strings.text(
+                    "receipt.bringLater", language, material.name.text(in: language), date.description))
+        }
         return lines.joined(separator: "\n")
     }
 
