@@ -122,7 +122,7 @@ public enum FieldValidator {
     )
         -> ValidationProblem?
     {
-        let length = value.count
+        let length = value.characterCount
         if let minimum = constraints.minLength, length < minimum {
             return problem(
                 "min-length", "至少输入 \(minimum) 个字", "Enter at least \(minimum) characters.",
@@ -163,7 +163,20 @@ public enum FieldValidator {
 }
 
 extension String {
+    /// Whether the first and last bytes are visible ASCII: then there is nothing to trim (the common
+    /// case, checked without walking the text).
+    var hasNoOuterWhitespace: Bool {
+        guard let first = utf8.first, let last = utf8.last else { return false }
+        return first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F
+    }
+
+    /// The number of characters; ASCII text is counted by its bytes.
+    var characterCount: Int {
+        utf8.allSatisfy { $0 < 0x80 } ? utf8.count : count
+    }
+
     fileprivate var trimmingWhitespace: String {
+        if hasNoOuterWhitespace { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
