@@ -2,84 +2,84 @@ extension JSONValue {
     /// The value as JSON text: two-space indentation when `pretty`, members in their order,
     /// non-ASCII characters written as they are (UTF-8).
     public func serialized(pretty: Bool = true) -> String {
-        var output = ""
+        var output: [UInt8] = []
         write(to: &output, indent: 0, pretty: pretty)
-        if pretty { output.append("\n") }
-        return output
+        if pretty { output.append(UInt8(ascii: "\n")) }
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private func write(to output: inout String, indent: Int, pretty: Bool) {
+    // Written as UTF-8 bytes: appending to a `String` checks grapheme boundaries at every join.
+    private func write(to output: inout [UInt8], indent: Int, pretty: Bool) {
         switch self {
-        case .null: output.append("null")
-        case .bool(let value): output.append(value ? "true" : "false")
-        case .integer(let value): output.append(String(value))
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
         case .double(let value):
             if value.isFinite, value.rounded() == value, abs(value) < 1e15 {
-                output.append(String(Int64(value)))
+                output.append(contentsOf: String(Int64(value)).utf8)
             } else if value.isFinite {
-                output.append(String(value))
+                output.append(contentsOf: String(value).utf8)
             } else {
-                output.append("null")
+                output.append(contentsOf: "null".utf8)
             }
-        case .string(let value): Self.writeString(value, to: &output)
+        case .string(let value): Self.appendQuoted(value, to: &output)
         case .array(let elements):
             if elements.isEmpty {
-                output.append("[]")
+                output.append(contentsOf: "[]".utf8)
                 return
             }
-            output.append("[")
+            output.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
-                if position > 0 { output.append(",") }
+                if position > 0 { output.append(UInt8(ascii: ",")) }
                 Self.newline(&output, indent: indent + 1, pretty: pretty)
                 element.value.write(to: &output, indent: indent + 1, pretty: pretty)
             }
             Self.newline(&output, indent: indent, pretty: pretty)
-            output.append("]")
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
             if members.isEmpty {
-                output.append("{}")
+                output.append(contentsOf: "{}".utf8)
                 return
             }
-            output.append("{")
+            output.append(UInt8(ascii: "{"))
             for (position, member) in members.enumerated() {
-                if position > 0 { output.append(",") }
+                if position > 0 { output.append(UInt8(ascii: ",")) }
                 Self.newline(&output, indent: indent + 1, pretty: pretty)
-                Self.writeString(member.key, to: &output)
-                output.append(pretty ? ": " : ":")
+                Self.appendQuoted(member.key, to: &output)
+                output.append(contentsOf: (pretty ? ": " : ":").utf8)
                 member.node.value.write(to: &output, indent: indent + 1, pretty: pretty)
             }
             Self.newline(&output, indent: indent, pretty: pretty)
-            output.append("}")
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func newline(_ output: inout String, indent: Int, pretty: Bool) {
+    private static func newline(_ output: inout [UInt8], indent: Int, pretty: Bool) {
         guard pretty else { return }
-        output.append("\n")
-        output.append(String(repeating: "  ", count: indent))
+        output.append(UInt8(ascii: "\n"))
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
     }
 
-    private static func writeString(_ value: String, to output: inout String) {
-        output.append("\"")
-        // Most strings need no escape: append them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(value)
-            output.append("\"")
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output.append("\\\"")
-            case "\\": output.append("\\\\")
-            case "\n": output.append("\\n")
-            case "\r": output.append("\\r")
-            case "\t": output.append("\\t")
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: output.unicodeScalars.append(scalar)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `value` as a JSON string in UTF-8: quoted, with quotes, backslashes and control
+    /// characters escaped.
+    public static func appendQuoted(_ value: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\n"): output.append(contentsOf: "\\n".utf8)
+            case UInt8(ascii: "\r"): output.append(contentsOf: "\\r".utf8)
+            case UInt8(ascii: "\t"): output.append(contentsOf: "\\t".utf8)
+            case 0..<0x20:
+                output.append(contentsOf: "\\u00".utf8)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default: output.append(byte)
             }
         }
-        output.append("\"")
+        output.append(UInt8(ascii: "\""))
     }
 }

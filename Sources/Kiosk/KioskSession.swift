@@ -328,13 +328,9 @@ public final class KioskSession {
     /// Fills the elements the catalog marks as coming from the applicant's identity (`"identity"`)
     /// with the name, ID number and phone read at the start; the citizen keeps or changes each.
     private func prefill() {
+        let identity = Applicant(name: name, idNumber: idNumber, phone: phone)
         for field in compiled?.fields ?? [] where values[field.element] == nil {
-            switch field.identity {
-            case .name: values[field.element] = name
-            case .idNumber: values[field.element] = idNumber
-            case .phone: values[field.element] = phone
-            case nil: break
-            }
+            if let part = field.identity { values[field.element] = identity[part] }
         }
     }
 

@@ -175,7 +175,8 @@ extension String {
         utf8.allSatisfy { $0 < 0x80 } ? utf8.count : count
     }
 
-    fileprivate var trimmingWhitespace: String {
+    /// The text without leading and trailing white space (what validation checks and stores).
+    public var trimmingWhitespace: String {
         if hasNoOuterWhitespace { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),

@@ -118,15 +118,6 @@ struct ApplicationValidator {
 }
 
 extension String {
-    /// The text without leading and trailing white space.
-    var trimmed: String {
-        // Visible ASCII at both ends (the common case): nothing to trim, no walk over the text.
-        if let first = utf8.first, let last = utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) {
-            return self
-        }
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
-    }
+    /// The text without leading and trailing white space, as the validators see it.
+    var trimmed: String { trimmingWhitespace }
 }

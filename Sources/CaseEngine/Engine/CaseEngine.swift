@@ -57,12 +57,19 @@ public final class CaseEngine: Sendable {
         let today = clock.today()
         let plans = self.plans
         let library = self.library
-        let application = Self.filled(submitted, library: library, plans: plans)
+        // The plan for the bundle and answers asked for, looked up once: it completes the fields that
+        // are the applicant's own, then the validator checks against it.
+        let requested = library.bundle(submitted.bundle).map {
+            plans.compiled($0, answers: submitted.answers, catalog: library.catalog)
+        }
+        var completed = submitted
+        if let compiled = requested?.result.compiled { completed.fillApplicantFields(of: compiled) }
+        let application = completed
         let validator = ApplicationValidator(library: library, today: today) { bundle, answers in
-            plans.compiled(bundle, answers: answers, catalog: library.catalog).result
+            requested?.result ?? plans.compiled(bundle, answers: answers, catalog: library.catalog).result
         }
         let (bundle, compiled) = try validator.validate(application).get()
-        let plan = plans.compiled(bundle, answers: application.answers, catalog: library.catalog)
+        let plan = requested ?? plans.compiled(bundle, answers: application.answers, catalog: library.catalog)
         let (planJSON, planHash) = (plan.json, plan.hash)
         let promised = calendar.deadline(acceptedOn: today, workingDays: compiled.criticalPathDays)
         let timestamp = clock.timestamp()
@@ -173,18 +180,6 @@ public final class CaseEngine: Sendable {
             applicantName: summary.applicantName, applicantIDMasked: summary.applicantIDMasked,
             submittedOn: summary.submittedOn, promised: summary.promised,
             subcases: summary.subcases.map { ($0.departmentName, $0.itemName) })
-    }
-
-    /// The application with the fields that are the applicant's own filled from the applicant.
-    private static func filled(_ submitted: Application, library: BundleLibrary, plans: PlanCache) -> Application {
-        var application = submitted
-        if let bundle = library.bundle(application.bundle),
-            let compiled = plans.compiled(bundle, answers: application.answers, catalog: library.catalog).result
-                .compiled
-        {
-            application.fillApplicantFields(of: compiled)
-        }
-        return application
     }
 
     // MARK: - Shared pieces

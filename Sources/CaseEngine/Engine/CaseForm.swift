@@ -19,46 +19,23 @@ struct CaseForm {
 
     init(entries: [Entry]) { self.entries = entries }
 
-    /// The stored document, written byte by byte (it is built for every submission).
+    /// The stored document, written directly as UTF-8 (it is built for every submission).
     var json: String {
-        var bytes: [UInt8] = []
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
         bytes.reserveCapacity(64 * entries.count + 2)
-        bytes.append(UInt8(ascii: "["))
         for (index, entry) in entries.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(UInt8(ascii: "["))
-            Self.appendString(entry.element, to: &bytes)
+            bytes.append(contentsOf: (index > 0 ? ",[" : "[").utf8)
+            JSONValue.appendQuoted(entry.element, to: &bytes)
             bytes.append(UInt8(ascii: ","))
-            Self.appendString(entry.label.zh, to: &bytes)
+            JSONValue.appendQuoted(entry.label.zh, to: &bytes)
             bytes.append(UInt8(ascii: ","))
-            Self.appendString(entry.label.en, to: &bytes)
-            bytes.append(contentsOf: entry.sensitive ? ",true,".utf8 : ",false,".utf8)
-            Self.appendString(entry.value, to: &bytes)
+            JSONValue.appendQuoted(entry.label.en, to: &bytes)
+            bytes.append(contentsOf: (entry.sensitive ? ",true," : ",false,").utf8)
+            JSONValue.appendQuoted(entry.value, to: &bytes)
             bytes.append(UInt8(ascii: "]"))
         }
         bytes.append(UInt8(ascii: "]"))
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
-    private static let hex = Array("0123456789abcdef".utf8)
-
-    private static func appendString(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0..<0x20:
-                bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
-            default:
-                bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// The value of an element, if the form has it.

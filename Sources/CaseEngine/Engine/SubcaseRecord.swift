@@ -39,13 +39,23 @@ struct SubcaseRecord {
     private(set) var partial = false
 
     /// The columns `init(_:)` reads, by position.
-    static let columns =
-        "id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows, output_elements, fields, materials, state, resume_state, released, inputs, outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason, dependant_items"
+    private static let columnNames = [
+        "id", "case_number", "position", "item", "item_name_zh", "item_name_en", "department", "department_name_zh",
+        "department_name_en", "kind", "promised_days", "legal_days", "early_start", "after_items", "input_flows",
+        "output_elements", "fields", "materials", "state", "resume_state", "released", "inputs", "outputs",
+        "dispatched_on", "due_date", "due_provisional", "days_used_before_pause", "paused_days", "paused_on",
+        "finished_on", "reason", "dependant_items",
+    ]
+    /// The stored lists: most of a row's bytes.
+    private static let listColumns: Set = [
+        "after_items", "input_flows", "output_elements", "fields", "materials", "inputs", "outputs", "dependant_items",
+    ]
 
-    /// The same columns with the lists left out: the steps that only move the state (accept, review,
-    /// approve) need none of them, and they are most of a row's bytes.
-    static let columnsWithoutLists =
-        "id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind, promised_days, legal_days, early_start, '', '', '', '', '', state, resume_state, released, '', '', dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason, ''"
+    static let columns = columnNames.joined(separator: ", ")
+
+    /// The same columns with the lists read as empty text: the steps that only move the state
+    /// (accept, review, approve) need none of them.
+    static let columnsWithoutLists = columnNames.map { listColumns.contains($0) ? "''" : $0 }.joined(separator: ", ")
 
     init(_ row: SQLRow) {
         id = row.text(0)

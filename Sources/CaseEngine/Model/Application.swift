@@ -35,6 +35,15 @@ public struct Applicant: Sendable, Equatable {
         self.idNumber = idNumber
         self.phone = phone
     }
+
+    /// The part of the identity an element is filled from.
+    public subscript(part: IdentityPart) -> String {
+        switch part {
+        case .name: return name
+        case .idNumber: return idNumber
+        case .phone: return phone
+        }
+    }
 }
 
 /// How one material of the checklist is handed in.
@@ -120,12 +129,7 @@ public struct Application: Sendable, Equatable {
     /// repeat them.
     mutating func fillApplicantFields(of compiled: CompiledBundle) {
         for field in compiled.fields where values[field.element] == nil {
-            switch field.applicant {
-            case .name: values[field.element] = applicant.name
-            case .idNumber: values[field.element] = applicant.idNumber
-            case .phone: values[field.element] = applicant.phone
-            case nil: break
-            }
+            if let part = field.applicant { values[field.element] = applicant[part] }
         }
     }
 
