@@ -13,27 +13,18 @@ struct AuditEvent {
     var after: String
     var detail: String
 
-    /// The text the hash covers, fields separated by the unit separator.
-    var canonical: String {
-        var text = ""
-        text.reserveCapacity(160 + detail.utf8.count)
-        for (index, part) in [at, actor.id, actor.role.rawValue, action, caseNumber, subcaseID, before, after, detail]
-            .enumerated()
-        {
-            if index > 0 { text.append("\u{1F}") }
-            text.append(part)
-        }
-        return text
-    }
-
-    /// The chained hash: SHA-256 over the previous hash, a line feed and the canonical text.
+    /// The chained hash: SHA-256 over the previous hash, a line feed and the event's fields
+    /// separated by the unit separator (U+001F), written straight into one byte buffer.
     func hash(after previous: String) -> String {
+        let parts = [at, actor.id, actor.role.rawValue, action, caseNumber, subcaseID, before, after, detail]
         var bytes = [UInt8]()
-        let canonical = self.canonical
-        bytes.reserveCapacity(previous.utf8.count + 1 + canonical.utf8.count)
+        bytes.reserveCapacity(previous.utf8.count + 8 + parts.reduce(0) { $0 + $1.utf8.count })
         bytes.append(contentsOf: previous.utf8)
         bytes.append(0x0A)
-        bytes.append(contentsOf: canonical.utf8)
+        for (index, part) in parts.enumerated() {
+            if index > 0 { bytes.append(0x1F) }
+            bytes.append(contentsOf: part.utf8)
+        }
         return SHA256.hex(bytes)
     }
 }

@@ -1,6 +1,9 @@
 /// SHA-256 (FIPS 180-4), for the audit chain, attachment digests and request fingerprints.
 ///
-/// Small and dependency-free; checked against the standard's test vectors in the tests.
+/// Small and dependency-free; checked against the standard's test vectors in the tests. Every
+/// event of the audit chain is hashed inside its transaction, so the block function reads the
+/// message in place (no padded copy), keeps the schedule on the stack and runs the rounds eight
+/// at a time with the working variables renamed instead of moved.
 public enum SHA256 {
     fileprivate static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -15,40 +18,86 @@ public enum SHA256 {
 
     /// The digest of `bytes` as 32 bytes.
     public static func digest<C: Collection<UInt8>>(_ bytes: C) -> [UInt8] {
-        var message = [UInt8]()
-        let length = bytes.count
-        message.reserveCapacity((length + 72) / 64 * 64)
-        if bytes.withContiguousStorageIfAvailable({ message.append(contentsOf: $0) }) == nil {
-            message.append(contentsOf: bytes)
+        let state = withBytes(of: bytes, hashing)
+        var output = [UInt8]()
+        output.reserveCapacity(32)
+        state.forEachByte { output.append($0) }
+        return output
+    }
+
+    /// The digest of `bytes` in lowercase hexadecimal.
+    public static func hex<C: Collection<UInt8>>(_ bytes: C) -> String {
+        hex(of: withBytes(of: bytes, hashing))
+    }
+
+    /// The digest of a string's UTF-8 in lowercase hexadecimal.
+    public static func hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hex(of: hashing(UnsafeRawBufferPointer($0))) }
+    }
+
+    /// The digest of the bytes in `buffer` in lowercase hexadecimal.
+    static func hex(_ buffer: UnsafeRawBufferPointer) -> String { hex(of: hashing(buffer)) }
+
+    private static func withBytes<C: Collection<UInt8>>(
+        of bytes: C, _ body: (UnsafeRawBufferPointer) -> State
+    )
+        -> State
+    {
+        if let state = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+            return state
         }
-        let bitLength = UInt64(length) * 8
-        message.append(0x80)
-        while message.count % 64 != 56 { message.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) {
-            message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        return Array(bytes).withUnsafeBytes(body)
+    }
+
+    private static func hex(of state: State) -> String {
+        String(unsafeUninitializedCapacity: 64) { output in
+            var index = 0
+            state.forEachByte { byte in
+                output[index] = hexDigit(byte >> 4)
+                output[index + 1] = hexDigit(byte & 0x0f)
+                index += 2
+            }
+            return 64
         }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    }
+
+    /// Runs the block function over the whole message: full blocks in place, then the last one or
+    /// two blocks with the padding and the length in a stack buffer.
+    private static func hashing(_ message: UnsafeRawBufferPointer) -> State {
         var state = State()
-        var schedule = [UInt32](repeating: 0, count: 64)
-        message.withUnsafeBufferPointer { block in
-            schedule.withUnsafeMutableBufferPointer { w in
-                SHA256.k.withUnsafeBufferPointer { k in
-                    var offset = 0
-                    while offset < block.count {
-                        state.compress(block, at: offset, schedule: w, constants: k)
-                        offset += 64
+        let length = message.count
+        let fullBlocks = length / 64
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+            k.withUnsafeBufferPointer { k in
+                for block in 0..<fullBlocks {
+                    state.compress(message.baseAddress! + block * 64, schedule: schedule, constants: k)
+                }
+                withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { tail in
+                    let rest = length - fullBlocks * 64
+                    if rest > 0 {
+                        tail.baseAddress!.copyMemory(from: message.baseAddress! + fullBlocks * 64, byteCount: rest)
+                    }
+                    let blocks = rest < 56 ? 1 : 2
+                    tail[rest] = 0x80
+                    for index in (rest + 1)..<(blocks * 64 - 8) { tail[index] = 0 }
+                    let bitLength = UInt64(length) &* 8
+                    for index in 0..<8 {
+                        tail[blocks * 64 - 1 - index] = UInt8(truncatingIfNeeded: bitLength &>> UInt64(index * 8))
+                    }
+                    for block in 0..<blocks {
+                        state.compress(
+                            UnsafeRawPointer(tail.baseAddress!) + block * 64, schedule: schedule, constants: k)
                     }
                 }
             }
         }
-        var output = [UInt8]()
-        output.reserveCapacity(32)
-        for word in [state.a, state.b, state.c, state.d, state.e, state.f, state.g, state.h] {
-            output.append(UInt8(truncatingIfNeeded: word >> 24))
-            output.append(UInt8(truncatingIfNeeded: word >> 16))
-            output.append(UInt8(truncatingIfNeeded: word >> 8))
-            output.append(UInt8(truncatingIfNeeded: word))
-        }
-        return output
+        return state
     }
 
     /// The eight working words between blocks.
@@ -56,38 +105,44 @@ public enum SHA256 {
         var a: UInt32 = 0x6a09_e667, b: UInt32 = 0xbb67_ae85, c: UInt32 = 0x3c6e_f372, d: UInt32 = 0xa54f_f53a
         var e: UInt32 = 0x510e_527f, f: UInt32 = 0x9b05_688c, g: UInt32 = 0x1f83_d9ab, h: UInt32 = 0x5be0_cd19
 
+        /// The digest's bytes, big-endian word by word.
+        @inline(__always)
+        func forEachByte(_ body: (UInt8) -> Void) {
+            for word in [a, b, c, d, e, f, g, h] {
+                body(UInt8(truncatingIfNeeded: word &>> 24))
+                body(UInt8(truncatingIfNeeded: word &>> 16))
+                body(UInt8(truncatingIfNeeded: word &>> 8))
+                body(UInt8(truncatingIfNeeded: word))
+            }
+        }
+
         /// Processes one 64-byte block.
         @inline(__always)
         mutating func compress(
-            _ block: UnsafeBufferPointer<UInt8>, at offset: Int, schedule w: UnsafeMutableBufferPointer<UInt32>,
+            _ block: UnsafeRawPointer, schedule w: UnsafeMutableBufferPointer<UInt32>,
             constants k: UnsafeBufferPointer<UInt32>
         ) {
             for i in 0..<16 {
-                let j = offset + i * 4
-                w[i] =
-                    UInt32(block[j]) &<< 24 | UInt32(block[j + 1]) &<< 16 | UInt32(block[j + 2]) &<< 8
-                    | UInt32(block[j + 3])
+                w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
             }
             for i in 16..<64 {
-                let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] &>> 3)
-                let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] &>> 10)
+                let x = w[i - 15], y = w[i - 2]
+                let s0 = rotate(x, 7) ^ rotate(x, 18) ^ (x &>> 3)
+                let s1 = rotate(y, 17) ^ rotate(y, 19) ^ (y &>> 10)
                 w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
             }
             var a = self.a, b = self.b, c = self.c, d = self.d, e = self.e, f = self.f, g = self.g, h = self.h
-            for i in 0..<64 {
-                let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-                let choice = (e & f) ^ (~e & g)
-                let t1 = h &+ s1 &+ choice &+ k[i] &+ w[i]
-                let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-                let majority = (a & b) ^ (a & c) ^ (b & c)
-                h = g
-                g = f
-                f = e
-                e = d &+ t1
-                d = c
-                c = b
-                b = a
-                a = t1 &+ s0 &+ majority
+            var i = 0
+            while i < 64 {
+                round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
+                round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
+                round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
+                round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
+                round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
+                round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
+                round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
+                round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
+                i += 8
             }
             self.a &+= a
             self.b &+= b
@@ -98,30 +153,23 @@ public enum SHA256 {
             self.g &+= g
             self.h &+= h
         }
-    }
 
-    /// The digest of `bytes` in lowercase hexadecimal.
-    public static func hex<C: Collection<UInt8>>(_ bytes: C) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var output = [UInt8]()
-        output.reserveCapacity(64)
-        for byte in digest(bytes) {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0f)])
+        /// One round, with the roles of the working variables passed in rotated order: `d`
+        /// receives the new `e` and `h` the new `a`.
+        @inline(__always)
+        private func round(
+            _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32,
+            _ h: inout UInt32, _ kw: UInt32
+        ) {
+            let t1 = h &+ (rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
+            let t2 = (rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)) &+ ((a & b) | (c & (a | b)))
+            d &+= t1
+            h = t1 &+ t2
         }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    /// The digest of a string's UTF-8 in lowercase hexadecimal.
-    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
-
-    /// Masking shifts: the smart shifts `>>` and `<<` check for over-long counts on every call.
-    @inline(__always)
-    fileprivate static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
-        (value &>> count) | (value &<< (32 &- count))
     }
 }
 
+/// Masking shifts: the smart shifts `>>` and `<<` check for over-long counts on every call.
 @inline(__always)
 private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
     (value &>> count) | (value &<< (32 &- count))

@@ -9,28 +9,19 @@ extension CaseEngine {
     /// Accepts a sub-case (受理).
     @discardableResult
     public func accept(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
-        try step(.accept, subcase, department: department, actor: actor) { record, _, _ in
-            record.state = .accepted
-            return ""
-        }
+        try moveState(.accept, subcase, to: .accepted, department: department, actor: actor)
     }
 
     /// Reviews a sub-case (审核).
     @discardableResult
     public func review(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
-        try step(.review, subcase, department: department, actor: actor) { record, _, _ in
-            record.state = .reviewed
-            return ""
-        }
+        try moveState(.review, subcase, to: .reviewed, department: department, actor: actor)
     }
 
     /// Approves a sub-case (批准); only once its inputs have arrived.
     @discardableResult
     public func approve(_ subcase: String, department: String, actor: Actor) throws(CaseEngineError) -> SubcaseSummary {
-        try step(.approve, subcase, department: department, actor: actor) { record, _, _ in
-            record.state = .approved
-            return ""
-        }
+        try moveState(.approve, subcase, to: .approved, department: department, actor: actor)
     }
 
     /// Issues a sub-case's result (发证/办结) with its item's outputs, validated; releases the
@@ -309,8 +300,38 @@ extension CaseEngine {
         var actor: Actor
     }
 
-    /// Loads a sub-case, checks department and state, applies `change`, saves, refreshes the case
-    /// status and appends the audit event, all in one transaction.
+    /// Accept, review and approve: checks department and state on the sub-case's head, changes
+    /// the state and appends the audit event, in one transaction. The case status cannot change
+    /// (no final state, no correction), so it is not refreshed.
+    func moveState(
+        _ step: SubcaseStep,
+        _ id: String,
+        to state: SubcaseState,
+        department: String,
+        actor: Actor
+    ) throws(CaseEngineError) -> SubcaseSummary {
+        let timestamp = clock.timestamp()
+        return try store.write { db in
+            guard var head = try db.fetchFirst(.subcaseHead, .text(id), row: { SubcaseHead(id: id, $0) }) else {
+                throw CaseEngineError.unknownSubcase(id)
+            }
+            try Self.check(
+                step, on: id, caseNumber: head.caseNumber, item: head.item, owner: head.department,
+                state: head.state, allowed: head.allowedSteps, by: department)
+            let before = head.state
+            head.state = state
+            try db.execute(.updateSubcaseState, .text(state.rawValue), .text(id))
+            try AuditLog.append(
+                AuditEvent(
+                    at: timestamp, actor: actor, action: step.rawValue, caseNumber: head.caseNumber, subcaseID: id,
+                    before: before.rawValue, after: state.rawValue, detail: ""), in: db, head: store.chainHead)
+            return head.summary
+        }
+    }
+
+    /// Loads a sub-case, checks department and state, applies `change` (which saves the record),
+    /// refreshes the case status when it may have changed and appends the audit event, all in one
+    /// transaction.
     func step(
         _ step: SubcaseStep,
         _ id: String,
@@ -320,26 +341,14 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
         return try store.write { db in
-            let movesStateOnly = step == .accept || step == .review || step == .approve
-            guard var record = try SubcaseRecord.find(id, in: db, lists: !movesStateOnly) else {
+            guard var record = try SubcaseRecord.find(id, in: db) else {
                 throw CaseEngineError.unknownSubcase(id)
             }
-            guard record.department == department else {
-                throw CaseEngineError.wrongDepartment(subcase: id, department: department, owner: record.department)
-            }
-            let allowed = record.allowedSteps
-            guard allowed.contains(step) else {
-                throw CaseEngineError.stepNotAllowed(
-                    case: record.caseNumber, subcase: id, item: record.item, step: step.rawValue, state: record.state,
-                    allowed: allowed.map(\.rawValue))
-            }
+            try Self.check(
+                step, on: id, caseNumber: record.caseNumber, item: record.item, owner: record.department,
+                state: record.state, allowed: record.allowedSteps, by: department)
             let before = record.state
             let detail = try change(&record, db, context)
-            // Accept, review and approve change the state alone; the other steps save the whole
-            // record themselves.
-            if movesStateOnly {
-                try db.execute(.updateSubcaseState, .text(record.state.rawValue), .text(id))
-            }
             if record.state.isFinal || record.state == .correcting || before == .correcting {
                 try Self.refreshStatus(of: record.caseNumber, on: context.today, in: db)
             }
@@ -349,6 +358,21 @@ extension CaseEngine {
                     subcaseID: id, before: before.rawValue, after: record.state.rawValue, detail: detail), in: db,
                 head: store.chainHead)
             return record.summary
+        }
+    }
+
+    /// The department owns the sub-case and the step is allowed from its state.
+    private static func check(
+        _ step: SubcaseStep, on id: String, caseNumber: String, item: String, owner: String, state: SubcaseState,
+        allowed: [SubcaseStep], by department: String
+    ) throws {
+        guard owner == department else {
+            throw CaseEngineError.wrongDepartment(subcase: id, department: department, owner: owner)
+        }
+        guard allowed.contains(step) else {
+            throw CaseEngineError.stepNotAllowed(
+                case: caseNumber, subcase: id, item: item, step: step.rawValue, state: state,
+                allowed: allowed.map(\.rawValue))
         }
     }
 

@@ -35,9 +35,6 @@ struct SubcaseRecord {
     var finishedOn: CalendarDate?
     var reason: String?
 
-    /// Whether the lists were left out (see `find(_:in:lists:)`); such a record cannot be saved.
-    private(set) var partial = false
-
     /// The columns `init(_:)` reads, by position.
     private static let columnNames = [
         "id", "case_number", "position", "item", "item_name_zh", "item_name_en", "department", "department_name_zh",
@@ -46,16 +43,7 @@ struct SubcaseRecord {
         "dispatched_on", "due_date", "due_provisional", "days_used_before_pause", "paused_days", "paused_on",
         "finished_on", "reason", "dependant_items",
     ]
-    /// The stored lists: most of a row's bytes.
-    private static let listColumns: Set = [
-        "after_items", "input_flows", "output_elements", "fields", "materials", "inputs", "outputs", "dependant_items",
-    ]
-
     static let columns = columnNames.joined(separator: ", ")
-
-    /// The same columns with the lists read as empty text: the steps that only move the state
-    /// (accept, review, approve) need none of them.
-    static let columnsWithoutLists = columnNames.map { listColumns.contains($0) ? "''" : $0 }.joined(separator: ", ")
 
     init(_ row: SQLRow) {
         id = row.text(0)
@@ -96,18 +84,9 @@ struct SubcaseRecord {
             .text(number), row: SubcaseRecord.init)
     }
 
-    /// One sub-case, if it exists; without its lists when `lists` is false.
-    static func find(_ id: String, in db: Database, lists: Bool = true) throws -> SubcaseRecord? {
-        guard lists else {
-            return try db.fetchFirst(
-                .subcaseWithoutLists, .text(id),
-                row: { row in
-                    var record = SubcaseRecord(row)
-                    record.partial = true
-                    return record
-                })
-        }
-        return try db.fetchFirst(.subcase, .text(id), row: SubcaseRecord.init)
+    /// One sub-case, if it exists.
+    static func find(_ id: String, in db: Database) throws -> SubcaseRecord? {
+        try db.fetchFirst(.subcase, .text(id), row: SubcaseRecord.init)
     }
 
     /// Items that must be issued before this one.
@@ -154,7 +133,6 @@ struct SubcaseRecord {
 
     /// Writes the mutable columns back.
     func save(in db: Database) throws {
-        precondition(!partial, "sub-case \(id) was loaded without its lists and cannot be saved")
         try db.execute(
             .saveSubcase,
             .text(state.rawValue), .text(resumeState?.rawValue), .bool(released), .text(inputsText),
@@ -183,5 +161,56 @@ struct SubcaseRecord {
 
     static func encode(_ map: [String: String]) -> String {
         map.sorted { $0.key < $1.key }.map { $0.key + "\u{1F}" + $0.value }.joined(separator: "\u{1E}")
+    }
+}
+
+/// What accept, review and approve read of a sub-case: enough to check the step, write the event
+/// and answer with the summary. These steps change the state alone, so the row's lists and
+/// dates stay unread.
+struct SubcaseHead {
+    var id: String
+    var caseNumber: String
+    var item: String
+    var itemName: LocalizedText
+    var department: String
+    var departmentName: LocalizedText
+    var kind: ItemKind
+    var promisedDays: Int
+    var earlyStart: Bool
+    var state: SubcaseState
+    var released: Bool
+    var due: Deadline?
+    var reason: String?
+
+    static let columns = """
+        case_number, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind,
+        promised_days, early_start, state, released, due_date, due_provisional, reason
+        """
+
+    init(id: String, _ row: SQLRow) {
+        self.id = id
+        caseNumber = row.text(0)
+        item = row.text(1)
+        itemName = LocalizedText(zh: row.text(2), en: row.text(3))
+        department = row.text(4)
+        departmentName = LocalizedText(zh: row.text(5), en: row.text(6))
+        kind = ItemKind(rawValue: row.text(7)) ?? .committed
+        promisedDays = row.int(8)
+        earlyStart = row.bool(9)
+        state = SubcaseState(rawValue: row.text(10)) ?? .waiting
+        released = row.bool(11)
+        due = row.optionalText(12).flatMap(CalendarDate.init).map { Deadline(date: $0, provisional: row.bool(13)) }
+        reason = row.optionalText(14)
+    }
+
+    var allowedSteps: [SubcaseStep] {
+        SubcaseStep.allowed(from: state, released: released, earlyStart: earlyStart, immediate: kind == .immediate)
+    }
+
+    var summary: SubcaseSummary {
+        SubcaseSummary(
+            id: id, item: item, itemName: itemName, department: department, departmentName: departmentName,
+            kind: kind, state: state, released: released, due: state == .correcting ? nil : due,
+            promisedDays: promisedDays, reason: reason, allowedSteps: allowedSteps)
     }
 }

@@ -106,36 +106,55 @@ extension Database {
         }
     }
 
-    /// Binds `values` without copying them (`SQLITE_STATIC`): each text is bound inside its own
-    /// `withUTF8`, and `body` runs innermost, so every buffer outlives the statement's use of it;
-    /// the bindings are cleared before the buffers go.
+    /// Binds `values`: integers directly, texts from one scratch buffer that holds all of them
+    /// (`SQLITE_STATIC`: SQLite reads them in place while `body` steps the statement); the
+    /// bindings are cleared before the buffer goes.
     private func withBound<T>(_ sql: SQL, _ values: [SQLValue], _ body: (OpaquePointer) throws -> T) throws -> T {
         let handle = try sql.statement(in: self).sqliteStatement
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        func bind(from index: Int) throws -> T {
-            guard index < values.count else { return try body(handle) }
-            let position = Int32(index + 1)
-            switch values[index] {
-            case .text(var text):
-                return try text.withUTF8 { bytes in
-                    let code = sqlite3_bind_text(handle, position, bytes.baseAddress, Int32(bytes.count), nil)
-                    if code != SQLITE_OK { throw failure(code, sql) }
-                    return try bind(from: index + 1)
-                }
-            case .integer(let number):
-                let code = sqlite3_bind_int64(handle, position, number)
-                if code != SQLITE_OK { throw failure(code, sql) }
-                return try bind(from: index + 1)
-            case .null:
-                let code = sqlite3_bind_null(handle, position)
-                if code != SQLITE_OK { throw failure(code, sql) }
-                return try bind(from: index + 1)
-            }
+        var textBytes = 0
+        for value in values {
+            if case .text(let text) = value { textBytes += text.utf8.count }
         }
-        return try bind(from: 0)
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(textBytes, 1)) { scratch in
+            var offset = 0
+            for (index, value) in values.enumerated() {
+                let position = Int32(index + 1)
+                let code: Int32
+                switch value {
+                case .text(let text):
+                    let start = scratch.baseAddress! + offset
+                    let count = Self.copyUTF8(of: text, to: start)
+                    offset += count
+                    code = sqlite3_bind_text(handle, position, start, Int32(count), nil)
+                case .integer(let number):
+                    code = sqlite3_bind_int64(handle, position, number)
+                case .null:
+                    code = sqlite3_bind_null(handle, position)
+                }
+                if code != SQLITE_OK { throw failure(code, sql) }
+            }
+            return try body(handle)
+        }
+    }
+
+    /// Copies a string's UTF-8 to `destination` and returns the byte count.
+    private static func copyUTF8(of text: String, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+        if let count = text.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
+            if let base = bytes.baseAddress { destination.update(from: base, count: bytes.count) }
+            return bytes.count
+        }) {
+            return count
+        }
+        var count = 0
+        for byte in text.utf8 {
+            destination[count] = byte
+            count += 1
+        }
+        return count
     }
 
     private func failure(_ code: Int32, _ sql: SQL) -> DatabaseError {

@@ -47,7 +47,7 @@ extension SQL {
     static let caseStatus = SQL("SELECT status FROM cases WHERE number = ?")
     static let subcasesOfCase = SQL(
         "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id")
-    static let subcaseWithoutLists = SQL("SELECT \(SubcaseRecord.columnsWithoutLists) FROM subcases WHERE id = ?")
+    static let subcaseHead = SQL("SELECT \(SubcaseHead.columns) FROM subcases WHERE id = ?")
     static let subcase = SQL("SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?")
     static let saveSubcase = SQL(
         """
