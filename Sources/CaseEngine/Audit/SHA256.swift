@@ -75,14 +75,14 @@ public enum SHA256 {
         let fullBlocks = length / 64
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
             k.withUnsafeBufferPointer { k in
-                for block in 0..<fullBlocks {
-                    state.compress(message.baseAddress! + block * 64, schedule: schedule, constants: k)
+                if let start = message.baseAddress {
+                    for block in 0..<fullBlocks {
+                        state.compress(start + block * 64, schedule: schedule, constants: k)
+                    }
                 }
                 withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { tail in
                     let rest = length - fullBlocks * 64
-                    if rest > 0 {
-                        tail.baseAddress!.copyMemory(from: message.baseAddress! + fullBlocks * 64, byteCount: rest)
-                    }
+                    tail.copyMemory(from: UnsafeRawBufferPointer(rebasing: message[(fullBlocks * 64)...]))
                     let blocks = rest < 56 ? 1 : 2
                     tail[rest] = 0x80
                     for index in (rest + 1)..<(blocks * 64 - 8) { tail[index] = 0 }
@@ -90,9 +90,9 @@ public enum SHA256 {
                     for index in 0..<8 {
                         tail[blocks * 64 - 1 - index] = UInt8(truncatingIfNeeded: bitLength &>> UInt64(index * 8))
                     }
+                    guard let start = tail.baseAddress else { return }
                     for block in 0..<blocks {
-                        state.compress(
-                            UnsafeRawPointer(tail.baseAddress!) + block * 64, schedule: schedule, constants: k)
+                        state.compress(UnsafeRawPointer(start) + block * 64, schedule: schedule, constants: k)
                     }
                 }
             }

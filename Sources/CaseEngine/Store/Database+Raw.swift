@@ -126,8 +126,8 @@ extension Database {
                 let code: Int32
                 switch value {
                 case .text(let text):
-                    let start = scratch.baseAddress! + offset
-                    let count = Self.copyUTF8(of: text, to: start)
+                    let start = scratch.baseAddress.map { $0 + offset }
+                    let count = start.map { Self.copyUTF8(of: text, to: $0) } ?? 0
                     offset += count
                     code = sqlite3_bind_text(handle, position, start, Int32(count), nil)
                 case .integer(let number):
