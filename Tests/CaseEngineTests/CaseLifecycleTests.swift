@@ -348,4 +348,35 @@ struct StoreTests {
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         #expect(try CaseStore(path: path, synchronous: level).synchronousLevel() == expected)
     }
+
+    @Test("migration v4 moves each form document from case_forms into its case's row")
+    func formMovesIntoCase() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let number = try fixture.engine().submit(companyApplication()).caseNumber
+        // Put the file back as v3 left it: the form in its own table, none in the case row.
+        try fixture.database().write { db in
+            let form = try String.fetchOne(db, sql: "SELECT form FROM cases WHERE number = ?", arguments: [number])
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_forms (
+                        case_number TEXT PRIMARY KEY REFERENCES cases(number),
+                        fields TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            try db.execute(
+                sql: "INSERT INTO case_forms (case_number, fields) VALUES (?, ?)", arguments: [number, form])
+            try db.execute(sql: "ALTER TABLE cases DROP COLUMN form")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4-form-in-case'")
+        }
+        let engine = CaseEngine(
+            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+        let view = try engine.departmentView(number + "-01", department: "market-regulation")
+        #expect(view.fields.first { $0.element == "company.name" }?.value == "安阳市示例科技有限公司")
+        let formTables = try fixture.database().read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'case_forms'")
+        }
+        #expect(formTables == 0)
+    }
 }

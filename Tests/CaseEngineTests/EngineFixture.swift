@@ -47,7 +47,7 @@ struct EngineFixture {
         try database().read { db in
             var counts: [String: Int] = [:]
             for table in [
-                "case_sequences", "plans", "cases", "case_forms", "case_materials", "attachments", "subcases",
+                "case_sequences", "plans", "cases", "case_materials", "attachments", "subcases",
                 "corrections", "outbox",
                 "events",
             ] {

@@ -77,6 +77,13 @@ public final class CaseEngine: Sendable {
         let fingerprint = application.fingerprint
         let calendar = self.calendar
         let planStored = plans.isStored(planHash)
+        let form = CaseForm(
+            entries: compiled.fields.compactMap { field in
+                guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { return nil }
+                return CaseForm.Entry(
+                    element: field.element, label: field.label, sensitive: field.sensitive, value: value)
+            }
+        ).json
         let (number, isNew): (String, Bool) = try store.write { db in
             if let (existing, storedFingerprint) = try db.fetchFirst(
                 .caseByIdempotencyKey, .text(application.idempotencyKey),
@@ -108,14 +115,7 @@ public final class CaseEngine: Sendable {
                 .text(application.applicant.phone), .text(application.channel.kind.rawValue),
                 .text(application.channel.id), .text(application.idempotencyKey), .text(fingerprint), .text(answers),
                 .text(today.description), .text(timestamp), .text(promised.date.description),
-                .bool(promised.provisional))
-            try CaseForm(
-                entries: compiled.fields.compactMap { field in
-                    guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { return nil }
-                    return CaseForm.Entry(
-                        element: field.element, label: field.label, sensitive: field.sensitive, value: value)
-                }
-            ).save(number, in: db)
+                .bool(promised.provisional), .text(form))
             for (position, material) in compiled.materials.enumerated() {
                 let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
                 guard let status else { continue }

@@ -2,11 +2,12 @@ import BundleKit
 import GRDB
 import JSONC
 
-/// A case's form as stored: one JSON document per case in `case_forms`, an array of
+/// A case's form as stored: one JSON document in the case's row (`cases.form`), an array of
 /// `[element, label_zh, label_en, sensitive, value]` in the combined form's order.
 ///
-/// The form is written whole at submission and read whole by the views; a correction rewrites
-/// it. One row per case instead of one per field keeps submission to a handful of inserts.
+/// The form is written whole with the case at submission and read whole by the views; a
+/// correction rewrites it. One document instead of one row per field keeps submission to a
+/// handful of inserts.
 struct CaseForm {
     struct Entry {
         var element: String
@@ -56,7 +57,7 @@ struct CaseForm {
         guard let text = try db.fetchFirst(.caseForm, .text(caseNumber), row: { $0.text(0) }) else {
             return CaseForm(entries: [])
         }
-        let document = try JSONDocument(parsing: text, path: "case_forms/\(caseNumber)")
+        let document = try JSONDocument(parsing: text, path: "cases/\(caseNumber)/form")
         let entries = (document.root.value.elements ?? []).compactMap { node -> Entry? in
             guard let parts = node.value.elements, parts.count == 5, let element = parts[0].value.stringValue,
                 let zh = parts[1].value.stringValue, let en = parts[2].value.stringValue,
@@ -67,8 +68,8 @@ struct CaseForm {
         return CaseForm(entries: entries)
     }
 
-    /// Stores the form of a case, replacing what was there.
+    /// Stores the form of a case that exists, replacing what was there.
     func save(_ caseNumber: String, in db: Database) throws {
-        try db.execute(.saveCaseForm, .text(caseNumber), .text(json))
+        try db.execute(.saveCaseForm, .text(json), .text(caseNumber))
     }
 }

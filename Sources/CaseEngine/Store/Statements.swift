@@ -3,6 +3,8 @@ import Foundation
 /// The statements of the engine's hot path (submit and the department steps), prepared once per
 /// connection; see `SQL`.
 extension SQL {
+    static let begin = SQL("BEGIN IMMEDIATE")
+    static let commit = SQL("COMMIT")
     static let caseByIdempotencyKey = SQL("SELECT number, fingerprint FROM cases WHERE idempotency_key = ?")
     static let nextCaseSequence = SQL(
         """
@@ -14,11 +16,11 @@ extension SQL {
             INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
                 status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
                 idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
-                promised_provisional)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                promised_provisional, form)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
-    static let caseForm = SQL("SELECT fields FROM case_forms WHERE case_number = ?")
-    static let saveCaseForm = SQL("INSERT OR REPLACE INTO case_forms (case_number, fields) VALUES (?, ?)")
+    static let caseForm = SQL("SELECT form FROM cases WHERE number = ?")
+    static let saveCaseForm = SQL("UPDATE cases SET form = ? WHERE number = ?")
     static let insertCaseMaterial = SQL("INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?, ?)")
     static let insertSubcase = SQL(
         """
