@@ -349,6 +349,21 @@ struct StoreTests {
         #expect(try CaseStore(path: path, synchronous: level).synchronousLevel() == expected)
     }
 
+    @Test("a request's fingerprint keeps its text, so retries of cases already stored still match")
+    func fingerprintIsStable() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let application = try Application(
+            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        let number = try fixture.engine().submit(application).caseNumber
+        let stored = try fixture.database().read { db in
+            try String.fetchOne(db, sql: "SELECT fingerprint FROM cases WHERE number = ?", arguments: [number])
+        }
+        // As the first engine stored it (string interpolation, before fingerprints were built as bytes).
+        #expect(stored == "4a582d7892111146336eef6f47ce7917a3bf3fee547714706490535efe1a58e4")
+        #expect(try fixture.engine().submit(application).caseNumber == number)
+    }
+
     @Test("migration v4 moves each form document from case_forms into its case's row")
     func formMovesIntoCase() throws {
         let fixture = try EngineFixture()

@@ -133,23 +133,32 @@ public struct Application: Sendable, Equatable {
         }
     }
 
-    /// A fingerprint of everything but the key, to tell a retry from a different request.
+    /// A fingerprint of everything but the key, to tell a retry from a different request: the
+    /// SHA-256 of lines `bundle=…`, `a:answer=…`, `v:field=…`, `m:material=status`,
+    /// `f:material=sha256:type`, `p:name|id|phone` and `c:kind|id`, written as UTF-8 bytes (the
+    /// stored fingerprints of earlier cases depend on this exact text).
     var fingerprint: String {
-        var text = "bundle=\(bundle)\n"
-        for (key, value) in answers.sorted(by: { $0.key < $1.key }) { text += "a:\(key)=\(value)\n" }
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) { text += "v:\(key)=\(value)\n" }
+        var text = [UInt8]()
+        text.reserveCapacity(1024)
+        func line(_ parts: String...) {
+            for part in parts { text.append(contentsOf: part.utf8) }
+            text.append(0x0A)
+        }
+        line("bundle=", bundle)
+        for (key, value) in answers.sorted(by: { $0.key < $1.key }) { line("a:", key, "=", value) }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { line("v:", key, "=", value) }
         for (key, value) in materials.sorted(by: { $0.key < $1.key }) {
             if case .missing(let date) = value {
-                text += "m:\(key)=missing:\(date)\n"
+                line("m:", key, "=missing:", date.description)
             } else {
-                text += "m:\(key)=\(value.word)\n"
+                line("m:", key, "=", value.word)
             }
         }
         for attachment in attachments {
-            text += "f:\(attachment.material)=\(SHA256.hex(attachment.content)):\(attachment.mediaType)\n"
+            line("f:", attachment.material, "=", SHA256.hex(attachment.content), ":", attachment.mediaType)
         }
-        text +=
-            "p:\(applicant.name)|\(applicant.idNumber)|\(applicant.phone)\nc:\(channel.kind.rawValue)|\(channel.id)\n"
+        line("p:", applicant.name, "|", applicant.idNumber, "|", applicant.phone)
+        line("c:", channel.kind.rawValue, "|", channel.id)
         return SHA256.hex(text)
     }
 }
