@@ -39,9 +39,18 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let catalog = library.catalog
         let calendar = self.calendar
-        return try step(.issue, subcase, department: department, actor: actor) { record, db, context in
+        let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
+        return try store.write { db in
+            guard var head = try db.fetchFirst(.subcaseHead, .text(subcase), row: { SubcaseHead(id: subcase, $0) })
+            else {
+                throw CaseEngineError.unknownSubcase(subcase)
+            }
+            try Self.check(
+                .issue, on: subcase, caseNumber: head.caseNumber, item: head.item, owner: head.department,
+                state: head.state, allowed: head.allowedSteps, by: department)
+            let outputElements = head.outputElements
             var problems: [String] = []
-            for element in record.outputElements {
+            for element in outputElements {
                 guard let value = outputs[element]?.trimmed, !value.isEmpty else {
                     problems.append("output '\(element)' is missing")
                     continue
@@ -52,22 +61,39 @@ extension CaseEngine {
                     }
                 }
             }
-            for element in outputs.keys.sorted() where !record.outputElements.contains(element) {
-                problems.append("'\(element)' is not an output of \(record.item)")
+            for element in outputs.keys.sorted() where !outputElements.contains(element) {
+                problems.append("'\(element)' is not an output of \(head.item)")
             }
             guard problems.isEmpty else {
                 throw CaseEngineError.invalidStep(
-                    case: record.caseNumber, subcase: record.id, step: "issue", problems: problems)
+                    case: head.caseNumber, subcase: subcase, step: "issue", problems: problems)
             }
-            record.outputs = outputs
-            record.state = .issued
-            record.finishedOn = context.today
-            try record.save(in: db)
+            let before = head.state
+            head.state = .issued
+            try db.execute(
+                .issueSubcase, .text(SubcaseState.issued.rawValue), .text(SubcaseRecord.encode(outputs)),
+                .text(context.today.description), .text(subcase))
             let released =
-                record.hasDependants
-                ? try Self.releaseDependants(of: record, calendar: calendar, context: context, in: db) : []
-            return "outputs=" + record.outputElements.joined(separator: ",")
-                + (released.isEmpty ? "" : " released=" + released.joined(separator: ","))
+                head.hasDependants
+                ? try Self.releaseDependants(
+                    ofCase: head.caseNumber, item: head.item, outputs: outputs, calendar: calendar, context: context,
+                    in: db) : []
+            // Issuing ends the case only when it was the last open sub-case; otherwise the status
+            // (in progress, or awaiting another item's correction) stands.
+            let open = try db.fetchFirst(
+                .openSubcaseCount, .text(head.caseNumber), .text(head.caseNumber), row: { $0.int(0) })
+            if open == 0 {
+                try Self.refreshStatus(of: head.caseNumber, on: context.today, in: db)
+            }
+            try AuditLog.append(
+                AuditEvent(
+                    at: context.timestamp, actor: actor, action: SubcaseStep.issue.rawValue,
+                    caseNumber: head.caseNumber, subcaseID: subcase, before: before.rawValue,
+                    after: head.state.rawValue,
+                    detail: "outputs=" + outputElements.joined(separator: ",")
+                        + (released.isEmpty ? "" : " released=" + released.joined(separator: ","))),
+                in: db, head: store.chainHead)
+            return head.summary
         }
     }
 
@@ -378,7 +404,9 @@ extension CaseEngine {
 
     /// Dependants whose every predecessor is now issued receive their inputs and are dispatched.
     static func releaseDependants(
-        of issued: SubcaseRecord,
+        ofCase caseNumber: String,
+        item issuedItem: String,
+        outputs issuedOutputs: [String: String],
         calendar: WorkCalendar,
         context: StepContext,
         in db: Database
@@ -396,7 +424,7 @@ extension CaseEngine {
             var outputs: String
         }
         let siblings = try db.fetch(
-            .siblingsForRelease, .text(issued.caseNumber), .text(issued.caseNumber)
+            .siblingsForRelease, .text(caseNumber), .text(caseNumber)
         ) { row in
             Sibling(
                 id: row.text(0), item: row.text(1), department: row.text(2),
@@ -405,15 +433,14 @@ extension CaseEngine {
                 outputs: row.text(8))
         }
         let byItem = Dictionary(siblings.map { ($0.item, $0) }) { first, _ in first }
-        let issuedOutputs = issued.outputs
         var released: [String] = []
-        for sibling in siblings where sibling.after.contains(issued.item) && !sibling.released {
+        for sibling in siblings where sibling.after.contains(issuedItem) && !sibling.released {
             guard !sibling.state.isFinal else { continue }
-            guard sibling.after.allSatisfy({ byItem[$0]?.state == .issued || $0 == issued.item }) else { continue }
+            guard sibling.after.allSatisfy({ byItem[$0]?.state == .issued || $0 == issuedItem }) else { continue }
             var inputs: [String: String] = [:]
             for flow in SubcaseRecord.flows(sibling.inputFlows) {
                 let outputs =
-                    flow.from == issued.item ? issuedOutputs : SubcaseRecord.map(byItem[flow.from]?.outputs ?? "")
+                    flow.from == issuedItem ? issuedOutputs : SubcaseRecord.map(byItem[flow.from]?.outputs ?? "")
                 for element in flow.elements { inputs[element] = outputs[element] ?? "" }
             }
             let deadline = calendar.deadline(acceptedOn: context.today, workingDays: sibling.promisedDays)

@@ -164,9 +164,9 @@ struct SubcaseRecord {
     }
 }
 
-/// What accept, review and approve read of a sub-case: enough to check the step, write the event
-/// and answer with the summary. These steps change the state alone, so the row's lists and
-/// dates stay unread.
+/// What accept, review, approve and issue read of a sub-case: enough to check the step, write
+/// the event and answer with the summary, and for an issue its outputs and whether anything waits
+/// for it. These steps change a few columns, so the rest of the row stays unread.
 struct SubcaseHead {
     var id: String
     var caseNumber: String
@@ -181,10 +181,13 @@ struct SubcaseHead {
     var released: Bool
     var due: Deadline?
     var reason: String?
+    private var outputElementsText: String
+    private var dependantsText: String
 
     static let columns = """
         case_number, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind,
-        promised_days, early_start, state, released, due_date, due_provisional, reason
+        promised_days, early_start, state, released, due_date, due_provisional, reason, output_elements,
+        dependant_items
         """
 
     init(id: String, _ row: SQLRow) {
@@ -201,7 +204,14 @@ struct SubcaseHead {
         released = row.bool(11)
         due = row.optionalText(12).flatMap(CalendarDate.init).map { Deadline(date: $0, provisional: row.bool(13)) }
         reason = row.optionalText(14)
+        outputElementsText = row.text(15)
+        dependantsText = row.text(16)
     }
+
+    /// Elements the item issues.
+    var outputElements: [String] { SubcaseRecord.list(outputElementsText) }
+    /// Whether some item of the case waits for this one.
+    var hasDependants: Bool { !dependantsText.isEmpty }
 
     var allowedSteps: [SubcaseStep] {
         SubcaseStep.allowed(from: state, released: released, earlyStart: earlyStart, immediate: kind == .immediate)

@@ -35,6 +35,13 @@ extension SQL {
     static let subcaseStatesOfCase = SQL("SELECT state FROM subcases WHERE id > ? || '-' AND id < ? || '.'")
     static let updateCaseStatus = SQL("UPDATE cases SET status = ?, closed_on = ? WHERE number = ?")
     static let updateSubcaseState = SQL("UPDATE subcases SET state = ? WHERE id = ?")
+    static let issueSubcase = SQL("UPDATE subcases SET state = ?, outputs = ?, finished_on = ? WHERE id = ?")
+    /// (Comparisons rather than `NOT IN (…)`, for which SQLite builds a temporary index on every run.)
+    static let openSubcaseCount = SQL(
+        """
+            SELECT count(*) FROM subcases
+            WHERE id > ? || '-' AND id < ? || '.' AND state <> 'issued' AND state <> 'rejected' AND state <> 'cancelled'
+        """)
     static let siblingsForRelease = SQL(
         """
             SELECT id, item, department, state, released, promised_days, after_items, input_flows, outputs
