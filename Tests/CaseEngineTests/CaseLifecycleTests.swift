@@ -364,6 +364,45 @@ struct StoreTests {
         #expect(try fixture.engine().submit(application).caseNumber == number)
     }
 
+    @Test("migration v5 moves each sub-case's progress into subcase_progress, keeping every step taken")
+    func progressMovesOut() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try engine.submit(companyApplication()).caseNumber
+        try engine.issueRegistration(number)
+        try engine.accept(number + "-03", department: "tax", actor: officer("tax"))
+        let before = try fixture.snapshot()
+        let states = try engine.caseSummary(number).subcases.map(\.state)
+        // Put the file back as v4 left it: progress in the sub-case rows themselves.
+        let progress = [
+            ("state", "TEXT NOT NULL DEFAULT ''"), ("resume_state", "TEXT"), ("released", "INTEGER NOT NULL DEFAULT 0"),
+            ("inputs", "TEXT NOT NULL DEFAULT ''"), ("outputs", "TEXT NOT NULL DEFAULT ''"), ("dispatched_on", "TEXT"),
+            ("due_date", "TEXT"), ("due_provisional", "INTEGER NOT NULL DEFAULT 0"),
+            ("days_used_before_pause", "INTEGER NOT NULL DEFAULT 0"), ("paused_days", "INTEGER NOT NULL DEFAULT 0"),
+            ("paused_on", "TEXT"), ("finished_on", "TEXT"), ("reason", "TEXT"),
+        ]
+        try fixture.database().write { db in
+            for (column, type) in progress {
+                try db.execute(sql: "ALTER TABLE subcases ADD COLUMN \(column) \(type)")
+                try db.execute(
+                    sql: """
+                        UPDATE subcases SET \(column) = (SELECT \(column) FROM subcase_progress p WHERE p.id = subcases.id)
+                        """)
+            }
+            try db.execute(sql: "DROP VIEW subcase_view; DROP TABLE subcase_progress")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5-subcase-progress'")
+        }
+        let reopened = CaseEngine(
+            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+        #expect(try fixture.snapshot() == before)
+        #expect(try reopened.caseSummary(number).subcases.map(\.state) == states)
+        #expect(states.filter { $0 == .issued }.count == 1 && states.contains(.accepted))
+        try reopened.review(number + "-03", department: "tax", actor: officer("tax"))
+        #expect(try reopened.verifyAudit() == .intact(events: 7))
+    }
+
     @Test("migration v4 moves each form document from case_forms into its case's row")
     func formMovesIntoCase() throws {
         let fixture = try EngineFixture()

@@ -47,14 +47,14 @@ struct EngineFixture {
         try database().read { db in
             var counts: [String: Int] = [:]
             for table in [
-                "case_sequences", "plans", "cases", "case_materials", "attachments", "subcases",
+                "case_sequences", "plans", "cases", "case_materials", "attachments", "subcases", "subcase_progress",
                 "corrections", "outbox",
                 "events",
             ] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
             }
             counts["digest"] = try String.fetchAll(
-                db, sql: "SELECT id || state || released || ifnull(due_date, '') FROM subcases ORDER BY id"
+                db, sql: "SELECT id || state || released || ifnull(due_date, '') FROM subcase_view ORDER BY id"
             ).joined().hashValue
             return counts
         }

@@ -47,7 +47,7 @@ extension CaseEngine {
             let ids = try String.fetchAll(
                 db,
                 sql: """
-                    SELECT id FROM subcases WHERE department = ? AND state NOT IN ('issued', 'rejected', 'cancelled')
+                    SELECT id FROM subcase_view WHERE department = ? AND state NOT IN ('issued', 'rejected', 'cancelled')
                     ORDER BY case_number, position
                     """, arguments: [department])
             try db.run(

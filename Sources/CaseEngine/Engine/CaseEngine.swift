@@ -140,9 +140,10 @@ public final class CaseEngine: Sendable {
                     .text(subcase.name.en), .text(subcase.department), .text(subcase.departmentName.zh),
                     .text(subcase.departmentName.en), .text(subcase.kind.rawValue), .int(subcase.promisedDays),
                     .int(lists.legalDays), .bool(subcase.earlyStart), .text(lists.after), .text(lists.inputFlows),
-                    .text(lists.outputs), .text(lists.dependants), .text(lists.fields), .text(lists.materials),
-                    .text((ready ? SubcaseState.dispatched : .waiting).rawValue), .bool(ready),
-                    .text(ready ? today.description : nil), .text(due?.date.description),
+                    .text(lists.outputs), .text(lists.dependants), .text(lists.fields), .text(lists.materials))
+                try db.execute(
+                    .insertSubcaseProgress, .text(id), .text((ready ? SubcaseState.dispatched : .waiting).rawValue),
+                    .bool(ready), .text(ready ? today.description : nil), .text(due?.date.description),
                     .bool(due?.provisional ?? false))
                 if ready {
                     try Self.enqueue(

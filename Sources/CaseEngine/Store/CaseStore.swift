@@ -116,6 +116,19 @@ public final class CaseStore: Sendable {
 
     // MARK: - Schema
 
+    /// The columns of `subcase_progress`.
+    static let progressColumns = """
+        id, state, resume_state, released, inputs, outputs, dispatched_on, due_date, due_provisional,
+        days_used_before_pause, paused_days, paused_on, finished_on, reason
+        """
+
+    /// The columns left in `subcases` by migration v5: what the plan says of the sub-case.
+    static let planColumns = """
+        id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh,
+        department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows,
+        output_elements, dependant_items, fields, materials
+        """
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -296,6 +309,95 @@ public final class CaseStore: Sendable {
                     DROP TABLE case_forms;
                     """)
         }
+        migrator.registerMigration("v5-subcase-progress") { db in
+            // A sub-case's plan data (names, limits, dependencies, lists) is written once; its
+            // progress changes at every step. Progress moves to a narrow table of its own, so a step
+            // rewrites a row of 14 columns instead of 32 (SQLite rebuilds the whole row on UPDATE).
+            // `subcase_view` joins the two for reading. The sub-case table is rebuilt without the
+            // progress columns (SQLite's create, copy, drop, rename; foreign keys are checked after
+            // the migration, and `corrections` and `subcase_progress` refer to the new table by name).
+            try db.execute(
+                sql: """
+                    CREATE TABLE subcase_progress (
+                        id TEXT PRIMARY KEY REFERENCES subcases(id),
+                        state TEXT NOT NULL,
+                        resume_state TEXT,
+                        released INTEGER NOT NULL,
+                        inputs TEXT NOT NULL DEFAULT '',
+                        outputs TEXT NOT NULL DEFAULT '',
+                        dispatched_on TEXT,
+                        due_date TEXT,
+                        due_provisional INTEGER NOT NULL DEFAULT 0,
+                        days_used_before_pause INTEGER NOT NULL DEFAULT 0,
+                        paused_days INTEGER NOT NULL DEFAULT 0,
+                        paused_on TEXT,
+                        finished_on TEXT,
+                        reason TEXT
+                    ) WITHOUT ROWID;
+                    INSERT INTO subcase_progress (\(Self.progressColumns))
+                        SELECT \(Self.progressColumns) FROM subcases;
+                    CREATE TABLE subcases_plan (
+                        id TEXT PRIMARY KEY,
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        position INTEGER NOT NULL,
+                        item TEXT NOT NULL,
+                        item_name_zh TEXT NOT NULL,
+                        item_name_en TEXT NOT NULL,
+                        department TEXT NOT NULL,
+                        department_name_zh TEXT NOT NULL,
+                        department_name_en TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        promised_days INTEGER NOT NULL,
+                        legal_days INTEGER,
+                        early_start INTEGER NOT NULL,
+                        after_items TEXT NOT NULL,
+                        input_flows TEXT NOT NULL,
+                        output_elements TEXT NOT NULL,
+                        dependant_items TEXT NOT NULL,
+                        fields TEXT NOT NULL,
+                        materials TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO subcases_plan SELECT \(Self.planColumns) FROM subcases;
+                    DROP TABLE subcases;
+                    ALTER TABLE subcases_plan RENAME TO subcases;
+                    CREATE INDEX subcases_by_department ON subcases(department);
+                    CREATE VIEW subcase_view AS
+                        SELECT
+                            s.id,
+                            s.case_number,
+                            s.position,
+                            s.item,
+                            s.item_name_zh,
+                            s.item_name_en,
+                            s.department,
+                            s.department_name_zh,
+                            s.department_name_en,
+                            s.kind,
+                            s.promised_days,
+                            s.legal_days,
+                            s.early_start,
+                            s.after_items,
+                            s.input_flows,
+                            s.output_elements,
+                            s.dependant_items,
+                            s.fields,
+                            s.materials,
+                            p.state,
+                            p.resume_state,
+                            p.released,
+                            p.inputs,
+                            p.outputs,
+                            p.dispatched_on,
+                            p.due_date,
+                            p.due_provisional,
+                            p.days_used_before_pause,
+                            p.paused_days,
+                            p.paused_on,
+                            p.finished_on,
+                            p.reason
+                        FROM subcases s JOIN subcase_progress p ON p.id = s.id;
+                    """)
+        }
         return migrator
     }
 }
@@ -313,7 +415,8 @@ extension CaseStore {
         }
     }
 
-    /// The number of cases and the number of cases whose sub-cases do not match their plan's count.
+    /// The number of cases and the number of cases whose sub-cases do not match their plan's count
+    /// (or lack their progress rows).
     public func consistencyReport() throws(CaseEngineError) -> (cases: Int, partial: Int) {
         try read { db in
             let cases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0
@@ -325,6 +428,8 @@ extension CaseStore {
                         WHERE (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number) = 0
                            OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
                               <> (SELECT MAX(position) FROM subcases s WHERE s.case_number = c.number)
+                           OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
+                              <> (SELECT COUNT(*) FROM subcase_view v WHERE v.case_number = c.number)
                         """) ?? 0
             return (cases, partial)
         }

@@ -26,41 +26,46 @@ extension SQL {
         """
             INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
                 department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
-                after_items, input_flows, output_elements, dependant_items, fields, materials, state,
-                released, dispatched_on, due_date, due_provisional)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                after_items, input_flows, output_elements, dependant_items, fields, materials)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let insertSubcaseProgress = SQL(
+        """
+            INSERT INTO subcase_progress (id, state, released, dispatched_on, due_date, due_provisional)
+            VALUES (?, ?, ?, ?, ?, ?)
         """)
     static let insertOutbox = SQL("INSERT INTO outbox (department, subcase_id, kind, created_at) VALUES (?, ?, ?, ?)")
     static let caseStatusAndWithdrawal = SQL("SELECT status, withdrawn FROM cases WHERE number = ?")
-    static let subcaseStatesOfCase = SQL("SELECT state FROM subcases WHERE id > ? || '-' AND id < ? || '.'")
+    static let subcaseStatesOfCase = SQL("SELECT state FROM subcase_progress WHERE id > ? || '-' AND id < ? || '.'")
     static let updateCaseStatus = SQL("UPDATE cases SET status = ?, closed_on = ? WHERE number = ?")
-    static let updateSubcaseState = SQL("UPDATE subcases SET state = ? WHERE id = ?")
-    static let issueSubcase = SQL("UPDATE subcases SET state = ?, outputs = ?, finished_on = ? WHERE id = ?")
+    static let updateSubcaseState = SQL("UPDATE subcase_progress SET state = ? WHERE id = ?")
+    static let issueSubcase = SQL(
+        "UPDATE subcase_progress SET state = ?, outputs = ?, finished_on = ? WHERE id = ?")
     /// (Comparisons rather than `NOT IN (…)`, for which SQLite builds a temporary index on every run.)
     static let openSubcaseCount = SQL(
         """
-            SELECT count(*) FROM subcases
+            SELECT count(*) FROM subcase_progress
             WHERE id > ? || '-' AND id < ? || '.' AND state <> 'issued' AND state <> 'rejected' AND state <> 'cancelled'
         """)
     static let siblingsForRelease = SQL(
         """
             SELECT id, item, department, state, released, promised_days, after_items, input_flows, outputs
-            FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id
+            FROM subcase_view WHERE id > ? || '-' AND id < ? || '.' ORDER BY id
         """)
     static let releaseSubcase = SQL(
         """
-            UPDATE subcases SET state = ?, released = 1, inputs = ?, dispatched_on = ?, due_date = ?,
+            UPDATE subcase_progress SET state = ?, released = 1, inputs = ?, dispatched_on = ?, due_date = ?,
                 due_provisional = ?
             WHERE id = ?
         """)
     static let caseStatus = SQL("SELECT status FROM cases WHERE number = ?")
     static let subcasesOfCase = SQL(
-        "SELECT \(SubcaseRecord.columns) FROM subcases WHERE id > ? || '-' AND id < ? || '.' ORDER BY id")
-    static let subcaseHead = SQL("SELECT \(SubcaseHead.columns) FROM subcases WHERE id = ?")
-    static let subcase = SQL("SELECT \(SubcaseRecord.columns) FROM subcases WHERE id = ?")
+        "SELECT \(SubcaseRecord.columns) FROM subcase_view WHERE id > ? || '-' AND id < ? || '.' ORDER BY id")
+    static let subcaseHead = SQL("SELECT \(SubcaseHead.columns) FROM subcase_view WHERE id = ?")
+    static let subcase = SQL("SELECT \(SubcaseRecord.columns) FROM subcase_view WHERE id = ?")
     static let saveSubcase = SQL(
         """
-            UPDATE subcases SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?, dispatched_on = ?,
+            UPDATE subcase_progress SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?, dispatched_on = ?,
                 due_date = ?, due_provisional = ?, days_used_before_pause = ?, paused_days = ?, paused_on = ?,
                 finished_on = ?, reason = ?
             WHERE id = ?
@@ -73,9 +78,9 @@ extension SQL {
         """)
     static let subcasesWithDueDates = SQL(
         """
-            SELECT \(SubcaseRecord.columns) FROM subcases
+            SELECT \(SubcaseRecord.columns) FROM subcase_view
             WHERE state IN ('dispatched', 'accepted', 'reviewed', 'approved') AND due_date IS NOT NULL
             ORDER BY due_date, id
         """)
-    static let allSubcases = SQL("SELECT \(SubcaseRecord.columns) FROM subcases ORDER BY department, item")
+    static let allSubcases = SQL("SELECT \(SubcaseRecord.columns) FROM subcase_view ORDER BY department, item")
 }
