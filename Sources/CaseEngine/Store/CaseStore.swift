@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
 
@@ -27,8 +28,13 @@ public final class CaseStore: Sendable {
     /// The audit chain's last hash as this store last committed it.
     let chainHead = ChainHead()
 
+    /// SQLite's process-wide settings, made once before the first connection opens (see
+    /// `onego_sqlite_configure`).
+    private static let sqliteConfigured: Int32 = onego_sqlite_configure()
+
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, synchronous: Synchronous = .normal) throws(CaseEngineError) {
+        _ = Self.sqliteConfigured
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
