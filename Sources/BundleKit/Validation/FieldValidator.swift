@@ -56,10 +56,10 @@ public enum FieldValidator {
         case .creditCode:
             return validateCreditCode(value)
         case .phone:
-            let digits = Array(value)
+            let digits = Array(value.utf8)
             let valid =
-                digits.count == 11 && digits.allSatisfy { $0.isASCII && $0.isNumber } && digits[0] == "1"
-                && ("3"..."9").contains(digits[1])
+                digits.count == 11 && digits.allSatisfy(isDigit) && digits[0] == UInt8(ascii: "1")
+                && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(digits[1])
             return valid
                 ? nil
                 : problem(
@@ -75,6 +75,7 @@ public enum FieldValidator {
     }
 
     private static func validateIDNumber(_ value: String) -> ValidationProblem? {
+        if let ascii = asciiBytes(value) { return validateIDNumber(ascii: ascii) }
         let characters = Array(value.uppercased())
         guard characters.count == 18,
             characters.prefix(17).allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -99,7 +100,69 @@ public enum FieldValidator {
         return nil
     }
 
+    /// The ID number checks on ASCII bytes (what a keyboard or card reader gives): the same answers
+    /// as on characters, without building them; submissions check an ID number every time.
+    private static func validateIDNumber(ascii bytes: [UInt8]) -> ValidationProblem? {
+        let last = bytes.last.map(uppercased)
+        guard bytes.count == 18, bytes.prefix(17).allSatisfy(isDigit), let last, isDigit(last) || last == 0x58
+        else {
+            return problem(
+                "id-number-format", "身份证号应为 18 位,最后一位可以是 X,请核对后重新输入",
+                "An ID number has 18 characters, the last may be X; check it and enter it again.")
+        }
+        func number(_ range: Range<Int>) -> Int { bytes[range].reduce(0) { $0 * 10 + Int($1 - 0x30) } }
+        let year = number(6..<10)
+        let month = number(10..<12)
+        let day = number(12..<14)
+        guard (1800...2100).contains(year), (1...12).contains(month), (1...daysIn(month, of: year)).contains(day)
+        else {
+            return problem(
+                "id-number-birth-date", "身份证号中的出生日期不正确,请核对后重新输入",
+                "The birth date inside the ID number is not a real date; check it and enter it again.")
+        }
+        guard IDNumber.checkByte(for: bytes.prefix(17)) == last else {
+            return problem(
+                "id-number-check-digit", "身份证号校验位不正确,请核对后重新输入",
+                "The ID number's check digit is wrong; check it and enter it again.")
+        }
+        return nil
+    }
+
+    /// The credit code checks on ASCII bytes; the same answers as on characters.
+    private static func validateCreditCode(ascii bytes: [UInt8]) -> ValidationProblem? {
+        let code = bytes.map(uppercased)
+        guard code.count == 18, code.prefix(17).allSatisfy({ CreditCode.value(of: $0) != nil }),
+            isDigit(code[17]) || (0x41...0x5A).contains(code[17])
+        else {
+            return problem(
+                "credit-code-format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、Z、S、V)",
+                "A unified social credit code has 18 digits or capital letters (no I, O, Z, S or V).")
+        }
+        guard CreditCode.checkByte(for: code.prefix(17)) == code[17] else {
+            return problem(
+                "credit-code-check", "统一社会信用代码校验位不符,请核对;确属有效代码的由工作人员确认",
+                "The credit code's check character does not match; check it, or have staff confirm a genuine code.",
+                .warning)
+        }
+        return nil
+    }
+
+    /// The string's bytes if it is all ASCII.
+    private static func asciiBytes(_ value: String) -> [UInt8]? {
+        value.utf8.allSatisfy { $0 < 0x80 } ? Array(value.utf8) : nil
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+
+    private static func uppercased(_ byte: UInt8) -> UInt8 { (0x61...0x7A).contains(byte) ? byte - 0x20 : byte }
+
+    private static func daysIn(_ month: Int, of year: Int) -> Int {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
     private static func validateCreditCode(_ value: String) -> ValidationProblem? {
+        if let ascii = asciiBytes(value) { return validateCreditCode(ascii: ascii) }
         let characters = Array(value.uppercased())
         guard characters.count == 18, characters.prefix(17).allSatisfy({ CreditCode.alphabet.contains($0) }),
             characters[17].isASCII, characters[17].isLetter || characters[17].isNumber

@@ -12,6 +12,14 @@ public enum IDNumber {
         return checkCharacters[sum % 11]
     }
 
+    /// The check character, as an ASCII byte, for 17 ASCII digits.
+    static func checkByte(for body: ArraySlice<UInt8>) -> UInt8 {
+        var sum = 0
+        for (byte, weight) in zip(body, weights) { sum += Int(byte - 0x30) * weight }
+        return checkBytes[sum % 11]
+    }
+    private static let checkBytes = Array("10X98765432".utf8)
+
     /// The number masked for screens, receipts and logs: first 6, eight `*`, last 4.
     public static func masked(_ number: String) -> String {
         let characters = Array(number)
@@ -25,6 +33,22 @@ public enum CreditCode {
     /// The 31 characters codes are written in (no I, O, Z, S, V).
     public static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
     private static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// The value of an ASCII byte in the alphabet, if it is one of its characters.
+    static func value(of byte: UInt8) -> Int? {
+        byte < 0x80 ? values[Int(byte)] : nil
+    }
+    private static let values: [Int?] = (0..<128).map { byte in
+        alphabetBytes.firstIndex(of: UInt8(byte))
+    }
+    private static let alphabetBytes = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
+
+    /// The check character, as an ASCII byte, for 17 bytes of the alphabet.
+    static func checkByte(for body: ArraySlice<UInt8>) -> UInt8 {
+        var sum = 0
+        for (byte, weight) in zip(body, weights) { sum += (value(of: byte) ?? 0) * weight }
+        return alphabetBytes[(31 - sum % 31) % 31]
+    }
 
     /// The check character for the first 17 characters, or `nil` if they are not in the alphabet.
     public static func checkCharacter(for body: String) -> Character? {

@@ -16,15 +16,23 @@ struct AuditEvent {
     /// The chained hash: SHA-256 over the previous hash, a line feed and the event's fields
     /// separated by the unit separator (U+001F), written straight into one byte buffer.
     func hash(after previous: String) -> String {
-        let parts = [at, actor.id, actor.role.rawValue, action, caseNumber, subcaseID, before, after, detail]
         var bytes = [UInt8]()
-        bytes.reserveCapacity(previous.utf8.count + 8 + parts.reduce(0) { $0 + $1.utf8.count })
+        bytes.reserveCapacity(previous.utf8.count + 192 + detail.utf8.count)
         bytes.append(contentsOf: previous.utf8)
         bytes.append(0x0A)
-        for (index, part) in parts.enumerated() {
-            if index > 0 { bytes.append(0x1F) }
+        bytes.append(contentsOf: at.utf8)
+        func field(_ part: String) {
+            bytes.append(0x1F)
             bytes.append(contentsOf: part.utf8)
         }
+        field(actor.id)
+        field(actor.role.rawValue)
+        field(action)
+        field(caseNumber)
+        field(subcaseID)
+        field(before)
+        field(after)
+        field(detail)
         return SHA256.hex(bytes)
     }
 }

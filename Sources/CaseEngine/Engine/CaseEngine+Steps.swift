@@ -41,7 +41,7 @@ extension CaseEngine {
         let calendar = self.calendar
         let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
         return try store.write { db in
-            guard var head = try db.fetchFirst(.subcaseHead, .text(subcase), row: { SubcaseHead(id: subcase, $0) })
+            guard let head = try db.fetchFirst(.subcaseHead, .text(subcase), row: { SubcaseHead(id: subcase, $0) })
             else {
                 throw CaseEngineError.unknownSubcase(subcase)
             }
@@ -338,7 +338,7 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let timestamp = clock.timestamp()
         return try store.write { db in
-            guard var head = try db.fetchFirst(.subcaseHead, .text(id), row: { SubcaseHead(id: id, $0) }) else {
+            guard let head = try db.fetchFirst(.subcaseHead, .text(id), row: { SubcaseHead(id: id, $0) }) else {
                 throw CaseEngineError.unknownSubcase(id)
             }
             try Self.check(

@@ -166,8 +166,10 @@ struct SubcaseRecord {
 
 /// What accept, review, approve and issue read of a sub-case: enough to check the step, write
 /// the event and answer with the summary, and for an issue its outputs and whether anything waits
-/// for it. These steps change a few columns, so the rest of the row stays unread.
-struct SubcaseHead {
+/// for it. These steps change a few columns, so the rest of the row stays unread. A class: it is
+/// read, handed through the generic fetch and the step, and summarised, and copying a dozen strings
+/// at each hand-over cost more than one reference.
+final class SubcaseHead {
     var id: String
     var caseNumber: String
     var item: String
