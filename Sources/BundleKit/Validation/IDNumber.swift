@@ -22,6 +22,12 @@ public enum IDNumber {
 
     /// The number masked for screens, receipts and logs: first 6, eight `*`, last 4.
     public static func masked(_ number: String) -> String {
+        let bytes = number.utf8
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            guard bytes.count > 10 else { return String(repeating: "*", count: bytes.count) }
+            return String(decoding: bytes.prefix(6), as: UTF8.self) + "********"
+                + String(decoding: bytes.suffix(4), as: UTF8.self)
+        }
         let characters = Array(number)
         guard characters.count > 10 else { return String(repeating: "*", count: characters.count) }
         return String(characters.prefix(6)) + "********" + String(characters.suffix(4))

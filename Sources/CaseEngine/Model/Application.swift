@@ -139,12 +139,15 @@ public struct Application: Sendable, Equatable {
     /// stored fingerprints of earlier cases depend on this exact text).
     var fingerprint: String {
         var text = [UInt8]()
-        text.reserveCapacity(1024)
-        func line(_ parts: String...) {
-            for part in parts { text.append(contentsOf: part.utf8) }
+        text.reserveCapacity(1536)
+        func line(_ tag: String, _ key: String, _ separator: String, _ value: String) {
+            text.append(contentsOf: tag.utf8)
+            text.append(contentsOf: key.utf8)
+            text.append(contentsOf: separator.utf8)
+            text.append(contentsOf: value.utf8)
             text.append(0x0A)
         }
-        line("bundle=", bundle)
+        line("bundle=", bundle, "", "")
         for (key, value) in answers.sorted(by: { $0.key < $1.key }) { line("a:", key, "=", value) }
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { line("v:", key, "=", value) }
         for (key, value) in materials.sorted(by: { $0.key < $1.key }) {
@@ -155,9 +158,9 @@ public struct Application: Sendable, Equatable {
             }
         }
         for attachment in attachments {
-            line("f:", attachment.material, "=", SHA256.hex(attachment.content), ":", attachment.mediaType)
+            line("f:", attachment.material, "=", SHA256.hex(attachment.content) + ":" + attachment.mediaType)
         }
-        line("p:", applicant.name, "|", applicant.idNumber, "|", applicant.phone)
+        line("p:", applicant.name, "|", applicant.idNumber + "|" + applicant.phone)
         line("c:", channel.kind.rawValue, "|", channel.id)
         return SHA256.hex(text)
     }
