@@ -31,7 +31,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(
-            name: "CSQLiteTuning",
+            name: "CNative",
             // DWARF 4: valgrind 3.19, which the benchmarks use, gives up on clang's default DWARF 5.
             cSettings: [.unsafeFlags(["-gdwarf-4"])],
             linkerSettings: [.linkedLibrary("sqlite3")]
@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "CaseEngine",
             dependencies: [
-                "BundleKit", "CSQLiteTuning", "JSONC", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift"),
+                "BundleKit", "CNative", "JSONC", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

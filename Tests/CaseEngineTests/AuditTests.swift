@@ -15,8 +15,16 @@ struct AuditTests {
         return fixture
     }
 
-    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    @Test("SHA-256 matches the FIPS 180-4 test vectors, on the SHA extensions and in Swift alike")
     func sha256() {
+        for portable in [false, true] {
+            #expect(
+                SHA256.hex(Array("abc".utf8), portable: portable)
+                    == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(
+                SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1000), portable: portable)
+                    == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        }
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(
@@ -43,6 +51,7 @@ struct AuditTests {
         // Python's hashlib: sha256(bytes((i * 7) % 256 for i in range(length))).
         let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         #expect(SHA256.hex(message) == expected)
+        #expect(SHA256.hex(message, portable: true) == expected)
         #expect(SHA256.hex(message[...]) == expected)
         #expect(SHA256.digest(message).count == 32)
     }

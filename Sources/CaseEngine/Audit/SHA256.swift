@@ -1,10 +1,16 @@
+import CNative
+
 /// SHA-256 (FIPS 180-4), for the audit chain, attachment digests and request fingerprints.
 ///
 /// Small and dependency-free; checked against the standard's test vectors in the tests. Every
-/// event of the audit chain is hashed inside its transaction, so the block function reads the
-/// message in place (no padded copy), keeps the schedule on the stack and runs the rounds eight
-/// at a time with the working variables renamed instead of moved.
+/// event of the audit chain is hashed inside its transaction, so the message is read in place (no
+/// padded copy). The block function runs on the x86 SHA extensions where the processor has them
+/// (`Sources/CNative`), else here in Swift: the schedule on the stack, the rounds eight at a time
+/// with the working variables renamed instead of moved. The tests run both.
 public enum SHA256 {
+    /// Whether the block function runs on the processor's SHA extensions.
+    public static let isAccelerated = onego_sha256_accelerated() != 0
+
     fileprivate static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -18,16 +24,17 @@ public enum SHA256 {
 
     /// The digest of `bytes` as 32 bytes.
     public static func digest<C: Collection<UInt8>>(_ bytes: C) -> [UInt8] {
-        let state = withBytes(of: bytes, hashing)
+        let state = withBytes(of: bytes) { hashing($0) }
         var output = [UInt8]()
         output.reserveCapacity(32)
         state.forEachByte { output.append($0) }
         return output
     }
 
-    /// The digest of `bytes` in lowercase hexadecimal.
-    public static func hex<C: Collection<UInt8>>(_ bytes: C) -> String {
-        hex(of: withBytes(of: bytes, hashing))
+    /// The digest of `bytes` in lowercase hexadecimal; `portable` keeps to the Swift block
+    /// function even where the processor has SHA extensions (for the tests).
+    public static func hex<C: Collection<UInt8>>(_ bytes: C, portable: Bool = false) -> String {
+        hex(of: withBytes(of: bytes) { hashing($0, portable: portable) })
     }
 
     /// The digest of a string's UTF-8 in lowercase hexadecimal.
@@ -69,16 +76,26 @@ public enum SHA256 {
 
     /// Runs the block function over the whole message: full blocks in place, then the last one or
     /// two blocks with the padding and the length in a stack buffer.
-    private static func hashing(_ message: UnsafeRawBufferPointer) -> State {
+    private static func hashing(_ message: UnsafeRawBufferPointer, portable: Bool = false) -> State {
         var state = State()
         let length = message.count
         let fullBlocks = length / 64
+        let accelerated = isAccelerated && !portable
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
             k.withUnsafeBufferPointer { k in
-                if let start = message.baseAddress {
-                    for block in 0..<fullBlocks {
-                        state.compress(start + block * 64, schedule: schedule, constants: k)
+                func compress(_ start: UnsafeRawPointer, blocks: Int) {
+                    guard accelerated else {
+                        for block in 0..<blocks { state.compress(start + block * 64, schedule: schedule, constants: k) }
+                        return
                     }
+                    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 8) { words in
+                        state.store(to: words)
+                        onego_sha256_blocks(words.baseAddress, start.assumingMemoryBound(to: UInt8.self), blocks)
+                        state = State(words)
+                    }
+                }
+                if let start = message.baseAddress, fullBlocks > 0 {
+                    compress(start, blocks: fullBlocks)
                 }
                 withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { tail in
                     let rest = length - fullBlocks * 64
@@ -91,9 +108,7 @@ public enum SHA256 {
                         tail[blocks * 64 - 1 - index] = UInt8(truncatingIfNeeded: bitLength &>> UInt64(index * 8))
                     }
                     guard let start = tail.baseAddress else { return }
-                    for block in 0..<blocks {
-                        state.compress(UnsafeRawPointer(start) + block * 64, schedule: schedule, constants: k)
-                    }
+                    compress(UnsafeRawPointer(start), blocks: blocks)
                 }
             }
         }
@@ -104,6 +119,20 @@ public enum SHA256 {
     private struct State {
         var a: UInt32 = 0x6a09_e667, b: UInt32 = 0xbb67_ae85, c: UInt32 = 0x3c6e_f372, d: UInt32 = 0xa54f_f53a
         var e: UInt32 = 0x510e_527f, f: UInt32 = 0x9b05_688c, g: UInt32 = 0x1f83_d9ab, h: UInt32 = 0x5be0_cd19
+
+        init() {}
+
+        /// The state from eight words a…h.
+        init(_ words: UnsafeMutableBufferPointer<UInt32>) {
+            (a, b, c, d) = (words[0], words[1], words[2], words[3])
+            (e, f, g, h) = (words[4], words[5], words[6], words[7])
+        }
+
+        /// Writes the eight words a…h.
+        func store(to words: UnsafeMutableBufferPointer<UInt32>) {
+            (words[0], words[1], words[2], words[3]) = (a, b, c, d)
+            (words[4], words[5], words[6], words[7]) = (e, f, g, h)
+        }
 
         /// The digest's bytes, big-endian word by word.
         @inline(__always)

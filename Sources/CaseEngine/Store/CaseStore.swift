@@ -1,4 +1,4 @@
-import CSQLiteTuning
+import CNative
 import Foundation
 import GRDB
 

@@ -1,4 +1,4 @@
-#include "CSQLiteTuning.h"
+#include "CNative.h"
 
 #include <sqlite3.h>
 
