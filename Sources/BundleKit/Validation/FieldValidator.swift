@@ -235,7 +235,11 @@ extension String {
 
     /// The number of characters; ASCII text is counted by its bytes.
     var characterCount: Int {
-        utf8.allSatisfy { $0 < 0x80 } ? utf8.count : count
+        let asciiCount = utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            for byte in bytes where byte >= 0x80 { return nil }
+            return bytes.count
+        }
+        return (asciiCount ?? nil) ?? count
     }
 
     /// The text without leading and trailing white space (what validation checks and stores).
