@@ -372,6 +372,9 @@ struct StoreTests {
         let number = try engine.submit(companyApplication()).caseNumber
         try engine.issueRegistration(number)
         try engine.accept(number + "-03", department: "tax", actor: officer("tax"))
+        try engine.requestCorrection(
+            number + "-03", department: "tax", materials: ["id-card"], fields: [], note: "复印件不清晰",
+            actor: officer("tax"))
         let before = try fixture.snapshot()
         let states = try engine.caseSummary(number).subcases.map(\.state)
         // Put the file back as v4 left it: progress in the sub-case rows themselves.
@@ -398,9 +401,12 @@ struct StoreTests {
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
         #expect(try fixture.snapshot() == before)
         #expect(try reopened.caseSummary(number).subcases.map(\.state) == states)
-        #expect(states.filter { $0 == .issued }.count == 1 && states.contains(.accepted))
+        #expect(states.filter { $0 == .issued }.count == 1 && states.contains(.correcting))
+        // The correction, which refers to the rebuilt sub-case table, resumes the sub-case.
+        try reopened.supply(caseNumber: number, materials: ["id-card"], values: [:], actor: clerk)
         try reopened.review(number + "-03", department: "tax", actor: officer("tax"))
-        #expect(try reopened.verifyAudit() == .intact(events: 7))
+        #expect(try reopened.caseSummary(number).subcases.map(\.state)[2] == .reviewed)
+        #expect(try reopened.verifyAudit() == .intact(events: 10))
     }
 
     @Test("migration v4 moves each form document from case_forms into its case's row")
