@@ -73,7 +73,10 @@ let package = Package(
         .testTarget(name: "WorkCalendarTests", dependencies: ["WorkCalendar"], swiftSettings: strictSettings),
         .testTarget(
             name: "CaseEngineTests",
-            dependencies: ["CaseEngine", "BundleKit", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CaseEngine", "BundleKit", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import BundleKit
 import CaseEngine
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 import WorkCalendar
 
@@ -347,6 +348,15 @@ struct StoreTests {
         let path = NSTemporaryDirectory() + "onego-sync-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         #expect(try CaseStore(path: path, synchronous: level).synchronousLevel() == expected)
+    }
+
+    @Test("opening a store turns SQLite's memory statistics off: no counters kept on any allocation")
+    func memoryStatisticsOff() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        _ = try fixture.engine().submit(companyApplication())
+        // With the statistics on, SQLite counts every byte it holds; off, the count stays 0.
+        #expect(sqlite3_memory_used() == 0)
     }
 
     @Test("a request's fingerprint keeps its text, so retries of cases already stored still match")
