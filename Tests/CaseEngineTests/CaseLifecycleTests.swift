@@ -419,6 +419,47 @@ struct StoreTests {
         #expect(try reopened.verifyAudit() == .intact(events: 10))
     }
 
+    @Test("migration v6 moves each material checklist from case_materials into its case's row")
+    func materialsMoveIntoCase() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let promised = CalendarDate("2026-12-01") ?? CalendarDate(dayNumber: 0)
+        let number = try fixture.engine().submit(
+            companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
+        ).caseNumber
+        let before = try fixture.engine().caseSummary(number).materials
+        #expect(before.contains { $0.id == "employee-list" && $0.status == "missing" && $0.promisedBy == "2026-12-01" })
+        // Put the file back as v5 left it: one row per material.
+        try fixture.database().write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_materials (
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        material TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        name_zh TEXT NOT NULL,
+                        name_en TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        promised_by TEXT,
+                        PRIMARY KEY (case_number, material)
+                    ) WITHOUT ROWID;
+                    INSERT INTO case_materials
+                        SELECT c.number, e.value ->> 0, e.key, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4
+                        FROM cases c, json_each(c.materials) e;
+                    ALTER TABLE cases DROP COLUMN materials;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v6-materials-in-case';
+                    """)
+        }
+        let reopened = CaseEngine(
+            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+        let after = try reopened.caseSummary(number).materials
+        #expect(after.map(\.id) == before.map(\.id))
+        #expect(after.map(\.status) == before.map(\.status))
+        #expect(after.map(\.promisedBy) == before.map(\.promisedBy))
+        #expect(after.map(\.name.zh) == before.map(\.name.zh))
+    }
+
     @Test("migration v4 moves each form document from case_forms into its case's row")
     func formMovesIntoCase() throws {
         let fixture = try EngineFixture()

@@ -47,7 +47,7 @@ struct EngineFixture {
         try database().read { db in
             var counts: [String: Int] = [:]
             for table in [
-                "case_sequences", "plans", "cases", "case_materials", "attachments", "subcases", "subcase_progress",
+                "case_sequences", "plans", "cases", "attachments", "subcases", "subcase_progress",
                 "corrections", "outbox",
                 "events",
             ] {

@@ -11,7 +11,7 @@ struct ReliabilityTests {
         try fixture.database().write { db in
             try db.execute(sql: "CREATE TABLE fault_budget (n INTEGER NOT NULL); INSERT INTO fault_budget VALUES (-1)")
             for table in [
-                "case_sequences", "plans", "cases", "case_materials", "attachments", "subcases", "subcase_progress",
+                "case_sequences", "plans", "cases", "attachments", "subcases", "subcase_progress",
                 "corrections", "outbox",
                 "events",
             ] {
@@ -61,9 +61,10 @@ struct ReliabilityTests {
         try installFaults(in: fixture)
         let engine = fixture.engine()
         let failures = try injectAtEveryWrite(fixture) { try engine.submit(companyApplication()) }
-        // Each of the 28 writes of this submission failed once: the sequence, the plan, the case (with
-        // its form), its materials, 7 sub-cases and their 7 progress rows, the outbox and the event.
-        #expect(failures == 28)
+        // Each of the 20 writes of this submission failed once: the sequence, the plan, the case (with
+        // its form and materials), its attachment, 7 sub-cases and their 7 progress rows, the outbox
+        // and the event.
+        #expect(failures == 20)
         #expect(try engine.caseSummary("OG20261123-000001").subcases.count == 7)
         #expect(try engine.verifyAudit() == .intact(events: 1))
     }

@@ -100,15 +100,8 @@ extension CaseEngine {
         }
         let subcases = try SubcaseRecord.all(ofCase: number, in: db)
         let bundleName = LocalizedText(zh: row["bundle_name_zh"], en: row["bundle_name_en"])
-        let materials = try db.rows(
-            "SELECT material, name_zh, name_en, status, promised_by FROM case_materials WHERE case_number = ? ORDER BY position",
-            [number]
-        ).map { material in
-            (
-                id: material["material"] as String,
-                name: LocalizedText(zh: material["name_zh"], en: material["name_en"]),
-                status: material["status"] as String, promisedBy: material["promised_by"] as String?
-            )
+        let materials = try CaseMaterials.load(number, in: db).entries.map { entry in
+            (id: entry.material, name: entry.name, status: entry.status, promisedBy: entry.promisedBy)
         }
         return CaseSummary(
             number: number, bundle: row["bundle"], version: row["version"], bundleName: bundleName,
@@ -160,16 +153,15 @@ extension CaseEngine {
         let fields = record.fields.compactMap { element -> (String, LocalizedText, String)? in
             form[element].map { (element, $0.label, $0.value) }
         }
-        let materialRows = try db.rows(
-            "SELECT material, name_zh, name_en, status FROM case_materials WHERE case_number = ?", [record.caseNumber])
+        let checklist = try CaseMaterials.load(record.caseNumber, in: db)
         let materials = try record.materials.compactMap {
             material -> (String, LocalizedText, String, [AttachmentInfo])? in
-            guard let row = materialRows.first(where: { $0["material"] == material }) else { return nil }
+            guard let entry = checklist[material] else { return nil }
             let attachments = try db.rows(
                 "SELECT sha256, size, media_type FROM attachments WHERE case_number = ? AND material = ? ORDER BY id",
                 [record.caseNumber, material]
             ).map { AttachmentInfo(sha256: $0["sha256"], size: $0["size"], mediaType: $0["media_type"]) }
-            return (material, LocalizedText(zh: row["name_zh"], en: row["name_en"]), row["status"], attachments)
+            return (material, entry.name, entry.status, attachments)
         }
         let inputs = record.inputFlows.flatMap { flow in
             flow.elements.map { (element: $0, value: record.inputs[$0] ?? "", from: flow.from) }

@@ -207,10 +207,10 @@ extension CaseEngine {
             guard problems.isEmpty else {
                 throw CaseEngineError.invalidStep(case: caseNumber, subcase: "", step: "supply", problems: problems)
             }
-            for material in materials {
-                try db.run(
-                    "UPDATE case_materials SET status = 'provided', promised_by = NULL WHERE case_number = ? AND material = ?",
-                    [caseNumber, material])
+            if !materials.isEmpty {
+                var checklist = try CaseMaterials.load(caseNumber, in: db)
+                for material in materials { checklist.markProvided(material) }
+                try checklist.save(caseNumber, in: db)
             }
             for attachment in attachments {
                 try Self.storeAttachment(attachment, caseNumber: caseNumber, at: timestamp, in: db)

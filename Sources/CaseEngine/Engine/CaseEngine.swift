@@ -84,6 +84,18 @@ public final class CaseEngine: Sendable {
                     element: field.element, label: field.label, sensitive: field.sensitive, value: value)
             }
         ).json
+        let materials = CaseMaterials(
+            entries: compiled.materials.compactMap { material in
+                guard
+                    let status = application.materials[material.material]
+                        ?? (material.sharedData ? .sharedData : nil)
+                else { return nil }
+                var promisedBy: String?
+                if case .missing(let date) = status { promisedBy = date.description }
+                return CaseMaterials.Entry(
+                    material: material.material, name: material.name, status: status.word, promisedBy: promisedBy)
+            }
+        ).json
         let (number, isNew): (String, Bool) = try store.write { db in
             if let (existing, storedFingerprint) = try db.fetchFirst(
                 .caseByIdempotencyKey, .text(application.idempotencyKey),
@@ -115,17 +127,7 @@ public final class CaseEngine: Sendable {
                 .text(application.applicant.phone), .text(application.channel.kind.rawValue),
                 .text(application.channel.id), .text(application.idempotencyKey), .text(fingerprint), .text(answers),
                 .text(today.description), .text(timestamp), .text(promised.date.description),
-                .bool(promised.provisional), .text(form))
-            for (position, material) in compiled.materials.enumerated() {
-                let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
-                guard let status else { continue }
-                var promisedBy: String?
-                if case .missing(let date) = status { promisedBy = date.description }
-                try db.execute(
-                    .insertCaseMaterial, .text(number),
-                    .text(material.material), .int(position), .text(material.name.zh), .text(material.name.en),
-                    .text(status.word), .text(promisedBy))
-            }
+                .bool(promised.provisional), .text(form), .text(materials))
             for attachment in application.attachments {
                 try Self.storeAttachment(attachment, caseNumber: number, at: timestamp, in: db)
             }

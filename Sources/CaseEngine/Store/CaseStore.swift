@@ -404,6 +404,19 @@ public final class CaseStore: Sendable {
                         FROM subcases s JOIN subcase_progress p ON p.id = s.id;
                     """)
         }
+        migrator.registerMigration("v6-materials-in-case") { db in
+            // The material checklist moves into its case's row, like the form (see CaseMaterials):
+            // a submission writes one row for the case instead of one more per material.
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN materials TEXT NOT NULL DEFAULT '[]';
+                    UPDATE cases SET materials = (
+                        SELECT json_group_array(json_array(material, name_zh, name_en, status, promised_by))
+                        FROM (SELECT * FROM case_materials m WHERE m.case_number = cases.number ORDER BY position))
+                    WHERE number IN (SELECT case_number FROM case_materials);
+                    DROP TABLE case_materials;
+                    """)
+        }
         return migrator
     }
 }

@@ -16,12 +16,13 @@ extension SQL {
             INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
                 status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
                 idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
-                promised_provisional, form)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                promised_provisional, form, materials)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let caseForm = SQL("SELECT form FROM cases WHERE number = ?")
     static let saveCaseForm = SQL("UPDATE cases SET form = ? WHERE number = ?")
-    static let insertCaseMaterial = SQL("INSERT INTO case_materials VALUES (?, ?, ?, ?, ?, ?, ?)")
+    static let caseMaterials = SQL("SELECT materials FROM cases WHERE number = ?")
+    static let saveCaseMaterials = SQL("UPDATE cases SET materials = ? WHERE number = ?")
     static let insertSubcase = SQL(
         """
             INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
