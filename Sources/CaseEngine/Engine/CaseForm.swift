@@ -20,23 +20,19 @@ struct CaseForm {
 
     init(entries: [Entry]) { self.entries = entries }
 
-    /// The stored document, written directly as UTF-8 (it is built for every submission).
+    /// The stored document (see `CaseDocument`).
     var json: String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        bytes.reserveCapacity(64 * entries.count + 2)
-        for (index, entry) in entries.enumerated() {
-            bytes.append(contentsOf: (index > 0 ? ",[" : "[").utf8)
-            JSONValue.appendQuoted(entry.element, to: &bytes)
-            bytes.append(UInt8(ascii: ","))
-            JSONValue.appendQuoted(entry.label.zh, to: &bytes)
-            bytes.append(UInt8(ascii: ","))
-            JSONValue.appendQuoted(entry.label.en, to: &bytes)
-            bytes.append(contentsOf: (entry.sensitive ? ",true," : ",false,").utf8)
-            JSONValue.appendQuoted(entry.value, to: &bytes)
-            bytes.append(UInt8(ascii: "]"))
+        var writer = CaseDocument.Writer(capacity: 64 * entries.count + 2)
+        for entry in entries {
+            writer.entry {
+                $0.text(entry.element)
+                $0.text(entry.label.zh)
+                $0.text(entry.label.en)
+                $0.bool(entry.sensitive)
+                $0.text(entry.value)
+            }
         }
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+        return writer.finish()
     }
 
     /// The value of an element, if the form has it.
@@ -54,14 +50,10 @@ struct CaseForm {
 
     /// The form of a case (empty if it has none).
     static func load(_ caseNumber: String, in db: Database) throws -> CaseForm {
-        guard let text = try db.fetchFirst(.caseForm, .text(caseNumber), row: { $0.text(0) }) else {
-            return CaseForm(entries: [])
-        }
-        let document = try JSONDocument(parsing: text, path: "cases/\(caseNumber)/form")
-        let entries = (document.root.value.elements ?? []).compactMap { node -> Entry? in
-            guard let parts = node.value.elements, parts.count == 5, let element = parts[0].value.stringValue,
-                let zh = parts[1].value.stringValue, let en = parts[2].value.stringValue,
-                let sensitive = parts[3].value.boolValue, let value = parts[4].value.stringValue
+        let entries = try CaseDocument.entries(.caseForm, of: caseNumber, name: "form", in: db).compactMap {
+            parts -> Entry? in
+            guard parts.count == 5, let element = parts[0].stringValue, let zh = parts[1].stringValue,
+                let en = parts[2].stringValue, let sensitive = parts[3].boolValue, let value = parts[4].stringValue
             else { return nil }
             return Entry(element: element, label: LocalizedText(zh: zh, en: en), sensitive: sensitive, value: value)
         }

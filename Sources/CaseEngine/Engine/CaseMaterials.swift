@@ -23,29 +23,19 @@ struct CaseMaterials {
 
     init(entries: [Entry]) { self.entries = entries }
 
-    /// The stored document, written directly as UTF-8.
+    /// The stored document (see `CaseDocument`).
     var json: String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        bytes.reserveCapacity(96 * entries.count + 2)
-        for (index, entry) in entries.enumerated() {
-            bytes.append(contentsOf: (index > 0 ? ",[" : "[").utf8)
-            JSONValue.appendQuoted(entry.material, to: &bytes)
-            bytes.append(UInt8(ascii: ","))
-            JSONValue.appendQuoted(entry.name.zh, to: &bytes)
-            bytes.append(UInt8(ascii: ","))
-            JSONValue.appendQuoted(entry.name.en, to: &bytes)
-            bytes.append(UInt8(ascii: ","))
-            JSONValue.appendQuoted(entry.status, to: &bytes)
-            bytes.append(UInt8(ascii: ","))
-            if let promisedBy = entry.promisedBy {
-                JSONValue.appendQuoted(promisedBy, to: &bytes)
-            } else {
-                bytes.append(contentsOf: "null".utf8)
+        var writer = CaseDocument.Writer(capacity: 96 * entries.count + 2)
+        for entry in entries {
+            writer.entry {
+                $0.text(entry.material)
+                $0.text(entry.name.zh)
+                $0.text(entry.name.en)
+                $0.text(entry.status)
+                $0.optionalText(entry.promisedBy)
             }
-            bytes.append(UInt8(ascii: "]"))
         }
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+        return writer.finish()
     }
 
     /// The entry of a material, if the checklist has it.
@@ -61,18 +51,14 @@ struct CaseMaterials {
 
     /// The checklist of a case (empty if it has none).
     static func load(_ caseNumber: String, in db: Database) throws -> CaseMaterials {
-        guard let text = try db.fetchFirst(.caseMaterials, .text(caseNumber), row: { $0.text(0) }) else {
-            return CaseMaterials(entries: [])
-        }
-        let document = try JSONDocument(parsing: text, path: "cases/\(caseNumber)/materials")
-        let entries = (document.root.value.elements ?? []).compactMap { node -> Entry? in
-            guard let parts = node.value.elements, parts.count == 5, let material = parts[0].value.stringValue,
-                let zh = parts[1].value.stringValue, let en = parts[2].value.stringValue,
-                let status = parts[3].value.stringValue
+        let entries = try CaseDocument.entries(.caseMaterials, of: caseNumber, name: "materials", in: db).compactMap {
+            parts -> Entry? in
+            guard parts.count == 5, let material = parts[0].stringValue, let zh = parts[1].stringValue,
+                let en = parts[2].stringValue, let status = parts[3].stringValue
             else { return nil }
             return Entry(
                 material: material, name: LocalizedText(zh: zh, en: en), status: status,
-                promisedBy: parts[4].value.stringValue)
+                promisedBy: parts[4].stringValue)
         }
         return CaseMaterials(entries: entries)
     }
