@@ -2,14 +2,12 @@
 /// ISO 7064 MOD 11-2 check character.
 public enum IDNumber {
     private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    private static let checkCharacters: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
 
     /// The check character for the first 17 digits, or `nil` if they are not 17 digits.
     public static func checkCharacter(for body: String) -> Character? {
-        let digits = body.compactMap(\.wholeNumberValue)
-        guard body.count == 17, digits.count == 17, body.allSatisfy(\.isASCII) else { return nil }
-        let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
-        return checkCharacters[sum % 11]
+        let bytes = Array(body.utf8)
+        guard bytes.count == 17, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Character(Unicode.Scalar(checkByte(for: bytes[...])))
     }
 
     /// The check character, as an ASCII byte, for 17 ASCII digits.
@@ -58,10 +56,8 @@ public enum CreditCode {
 
     /// The check character for the first 17 characters, or `nil` if they are not in the alphabet.
     public static func checkCharacter(for body: String) -> Character? {
-        let values = body.compactMap { alphabet.firstIndex(of: $0) }
-        guard body.count == 17, values.count == 17 else { return nil }
-        let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
-        let check = (31 - sum % 31) % 31
-        return alphabet[check]
+        let bytes = Array(body.utf8)
+        guard bytes.count == 17, bytes.allSatisfy({ value(of: $0) != nil }) else { return nil }
+        return Character(Unicode.Scalar(checkByte(for: bytes[...])))
     }
 }

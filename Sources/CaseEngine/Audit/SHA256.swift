@@ -43,9 +43,6 @@ public enum SHA256 {
         return text.withUTF8 { hex(of: hashing(UnsafeRawBufferPointer($0))) }
     }
 
-    /// The digest of the bytes in `buffer` in lowercase hexadecimal.
-    static func hex(_ buffer: UnsafeRawBufferPointer) -> String { hex(of: hashing(buffer)) }
-
     private static func withBytes<C: Collection<UInt8>>(
         of bytes: C, _ body: (UnsafeRawBufferPointer) -> State
     )

@@ -41,13 +41,7 @@ extension CaseEngine {
         let calendar = self.calendar
         let context = StepContext(today: clock.today(), timestamp: clock.timestamp(), actor: actor)
         return try store.write { db in
-            guard let head = try db.fetchFirst(.subcaseHead, .text(subcase), row: { SubcaseHead(id: subcase, $0) })
-            else {
-                throw CaseEngineError.unknownSubcase(subcase)
-            }
-            try Self.check(
-                .issue, on: subcase, caseNumber: head.caseNumber, item: head.item, owner: head.department,
-                state: head.state, allowed: head.allowedSteps, by: department)
+            let head = try Self.head(of: subcase, for: .issue, by: department, in: db)
             let outputElements = head.outputElements
             var problems: [String] = []
             for element in outputElements {
@@ -338,12 +332,7 @@ extension CaseEngine {
     ) throws(CaseEngineError) -> SubcaseSummary {
         let timestamp = clock.timestamp()
         return try store.write { db in
-            guard let head = try db.fetchFirst(.subcaseHead, .text(id), row: { SubcaseHead(id: id, $0) }) else {
-                throw CaseEngineError.unknownSubcase(id)
-            }
-            try Self.check(
-                step, on: id, caseNumber: head.caseNumber, item: head.item, owner: head.department,
-                state: head.state, allowed: head.allowedSteps, by: department)
+            let head = try Self.head(of: id, for: step, by: department, in: db)
             let before = head.state
             head.state = state
             try db.execute(.updateSubcaseState, .text(state.rawValue), .text(id))
@@ -385,6 +374,19 @@ extension CaseEngine {
                 head: store.chainHead)
             return record.summary
         }
+    }
+
+    /// A sub-case's head, once the department is known to own it and the step to be allowed.
+    private static func head(
+        of id: String, for step: SubcaseStep, by department: String, in db: Database
+    ) throws -> SubcaseHead {
+        guard let head = try db.fetchFirst(.subcaseHead, .text(id), row: { SubcaseHead(id: id, $0) }) else {
+            throw CaseEngineError.unknownSubcase(id)
+        }
+        try check(
+            step, on: id, caseNumber: head.caseNumber, item: head.item, owner: head.department, state: head.state,
+            allowed: head.allowedSteps, by: department)
+        return head
     }
 
     /// The department owns the sub-case and the step is allowed from its state.

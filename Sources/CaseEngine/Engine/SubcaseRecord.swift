@@ -127,8 +127,8 @@ struct SubcaseRecord {
     var summary: SubcaseSummary {
         SubcaseSummary(
             id: id, item: item, itemName: itemName, department: department, departmentName: departmentName,
-            kind: kind, state: state, released: released, due: state == .correcting ? nil : due,
-            promisedDays: promisedDays, reason: reason, allowedSteps: allowedSteps)
+            kind: kind, state: state, released: released, earlyStart: earlyStart, due: due, promisedDays: promisedDays,
+            reason: reason)
     }
 
     /// Writes the mutable columns back.
@@ -222,7 +222,31 @@ final class SubcaseHead {
     var summary: SubcaseSummary {
         SubcaseSummary(
             id: id, item: item, itemName: itemName, department: department, departmentName: departmentName,
-            kind: kind, state: state, released: released, due: state == .correcting ? nil : due,
-            promisedDays: promisedDays, reason: reason, allowedSteps: allowedSteps)
+            kind: kind, state: state, released: released, earlyStart: earlyStart, due: due, promisedDays: promisedDays,
+            reason: reason)
+    }
+}
+
+extension SubcaseSummary {
+    /// A summary as the engine answers it: no due date while a correction stops the clock, and the
+    /// steps allowed from the state.
+    init(
+        id: String, item: String, itemName: LocalizedText, department: String, departmentName: LocalizedText,
+        kind: ItemKind, state: SubcaseState, released: Bool, earlyStart: Bool, due: Deadline?, promisedDays: Int,
+        reason: String?
+    ) {
+        self.id = id
+        self.item = item
+        self.itemName = itemName
+        self.department = department
+        self.departmentName = departmentName
+        self.kind = kind
+        self.state = state
+        self.released = released
+        self.due = state == .correcting ? nil : due
+        self.promisedDays = promisedDays
+        self.reason = reason
+        self.allowedSteps = SubcaseStep.allowed(
+            from: state, released: released, earlyStart: earlyStart, immediate: kind == .immediate)
     }
 }

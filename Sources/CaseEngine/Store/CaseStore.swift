@@ -122,19 +122,6 @@ public final class CaseStore: Sendable {
 
     // MARK: - Schema
 
-    /// The columns of `subcase_progress`.
-    static let progressColumns = """
-        id, state, resume_state, released, inputs, outputs, dispatched_on, due_date, due_provisional,
-        days_used_before_pause, paused_days, paused_on, finished_on, reason
-        """
-
-    /// The columns left in `subcases` by migration v5: what the plan says of the sub-case.
-    static let planColumns = """
-        id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh,
-        department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows,
-        output_elements, dependant_items, fields, materials
-        """
-
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -340,8 +327,10 @@ public final class CaseStore: Sendable {
                         finished_on TEXT,
                         reason TEXT
                     ) WITHOUT ROWID;
-                    INSERT INTO subcase_progress (\(Self.progressColumns))
-                        SELECT \(Self.progressColumns) FROM subcases;
+                    INSERT INTO subcase_progress
+                        SELECT id, state, resume_state, released, inputs, outputs, dispatched_on, due_date,
+                            due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason
+                        FROM subcases;
                     CREATE TABLE subcases_plan (
                         id TEXT PRIMARY KEY,
                         case_number TEXT NOT NULL REFERENCES cases(number),
@@ -363,7 +352,11 @@ public final class CaseStore: Sendable {
                         fields TEXT NOT NULL,
                         materials TEXT NOT NULL
                     ) WITHOUT ROWID;
-                    INSERT INTO subcases_plan SELECT \(Self.planColumns) FROM subcases;
+                    INSERT INTO subcases_plan
+                        SELECT id, case_number, position, item, item_name_zh, item_name_en, department,
+                            department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
+                            after_items, input_flows, output_elements, dependant_items, fields, materials
+                        FROM subcases;
                     DROP TABLE subcases;
                     ALTER TABLE subcases_plan RENAME TO subcases;
                     CREATE INDEX subcases_by_department ON subcases(department);
