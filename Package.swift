@@ -40,9 +40,14 @@ let package = Package(
         .target(name: "WorkCalendar", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .target(
             name: "CaseEngine",
+            dependencies: ["BundleKit", "CNative", "JSONC", "WorkCalendar"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "CaseStoreSQLite",
             dependencies: [
-                "BundleKit", "CNative", "JSONC", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "CaseEngine", "BundleKit", "CNative", "JSONC", "WorkCalendar",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -56,6 +61,7 @@ let package = Package(
             dependencies: [
                 "BundleKit",
                 "CaseEngine",
+                "CaseStoreSQLite",
                 "JSONC",
                 "Kiosk",
                 "WorkCalendar",
@@ -74,19 +80,20 @@ let package = Package(
         .testTarget(
             name: "CaseEngineTests",
             dependencies: [
-                "CaseEngine", "BundleKit", "WorkCalendar", .product(name: "GRDB", package: "GRDB.swift"),
+                "CaseEngine", "CaseStoreSQLite", "BundleKit", "WorkCalendar",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "KioskTests",
-            dependencies: ["Kiosk", "CaseEngine", "BundleKit", "WorkCalendar"],
+            dependencies: ["Kiosk", "CaseEngine", "CaseStoreSQLite", "BundleKit", "WorkCalendar"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "OneGoCLITests",
-            dependencies: ["OneGoCLI", "BundleKit", "CaseEngine"],
+            dependencies: ["OneGoCLI", "BundleKit", "CaseEngine", "CaseStoreSQLite"],
             swiftSettings: strictSettings
         ),
     ],

@@ -4,13 +4,13 @@ import CaseEngine
 /// later without touching the kiosk.
 public protocol KioskClient: Sendable {
     /// Submits an application; the same idempotency key again returns the same receipt.
-    func submit(_ application: Application) throws(CaseEngineError) -> Receipt
+    func submit(_ application: Application) async throws(CaseEngineError) -> Receipt
     /// A case for a citizen who knows its number and query code.
-    func progress(number: String, queryCode: String) throws(CaseEngineError) -> CaseSummary
+    func progress(number: String, queryCode: String) async throws(CaseEngineError) -> CaseSummary
     /// Marks materials an open correction asked for as provided.
-    func supply(number: String, materials: [String]) throws(CaseEngineError)
+    func supply(number: String, materials: [String]) async throws(CaseEngineError)
     /// Records the citizen's rating of a case, 1 (very satisfied) to 5 (very dissatisfied).
-    func rate(number: String, grade: Int) throws(CaseEngineError)
+    func rate(number: String, grade: Int) async throws(CaseEngineError)
 }
 
 /// The kiosk talking to the engine in the same process (the embedded default).
@@ -24,20 +24,20 @@ public struct EngineKioskClient: KioskClient {
         self.kioskID = kioskID
     }
 
-    public func submit(_ application: Application) throws(CaseEngineError) -> Receipt {
-        try engine.submit(application)
+    public func submit(_ application: Application) async throws(CaseEngineError) -> Receipt {
+        try await engine.submit(application)
     }
 
-    public func progress(number: String, queryCode: String) throws(CaseEngineError) -> CaseSummary {
-        try engine.caseSummary(number: number, queryCode: queryCode)
+    public func progress(number: String, queryCode: String) async throws(CaseEngineError) -> CaseSummary {
+        try await engine.caseSummary(number: number, queryCode: queryCode)
     }
 
-    public func supply(number: String, materials: [String]) throws(CaseEngineError) {
-        _ = try engine.supply(
-            caseNumber: number, materials: materials, values: [:], actor: Actor(id: kioskID, role: .kiosk))
+    public func supply(number: String, materials: [String]) async throws(CaseEngineError) {
+        _ = try await engine.supply(
+            caseNumber: number, materials: materials, values: [:], actor: Principal(id: kioskID, role: .kiosk))
     }
 
-    public func rate(number: String, grade: Int) throws(CaseEngineError) {
-        try engine.rate(caseNumber: number, grade: grade, actor: Actor(id: kioskID, role: .kiosk))
+    public func rate(number: String, grade: Int) async throws(CaseEngineError) {
+        try await engine.rate(caseNumber: number, grade: grade, actor: Principal(id: kioskID, role: .kiosk))
     }
 }

@@ -29,7 +29,7 @@ public struct KioskScript: Sendable {
 
     /// Carries out a `staff` line (department steps between kiosk visits); throws a message when
     /// the step fails.
-    public typealias StaffHandler = (String) throws -> Void
+    public typealias StaffHandler = (String) async throws -> Void
 
     /// The file's path.
     public var path: String
@@ -91,7 +91,7 @@ public struct KioskScript: Sendable {
     /// Runs the script against a session; returns the number of steps run, or throws at the first
     /// expectation that fails.
     @discardableResult
-    public func run(on session: KioskSession, staff: StaffHandler? = nil) throws(Failure) -> Int {
+    public func run(on session: KioskSession, staff: StaffHandler? = nil) async throws(Failure) -> Int {
         for (line, rawStep) in steps {
             let step = substitute(rawStep, session.lastReceipt)
             switch step {
@@ -100,13 +100,13 @@ public struct KioskScript: Sendable {
                     throw Failure(path: path, line: line, message: "this runner takes no staff steps", screen: [])
                 }
                 do {
-                    try staff(command)
+                    try await staff(command)
                 } catch {
                     throw Failure(
                         path: path, line: line, message: "staff step failed: \(error)", screen: session.screen)
                 }
             case .type(let text):
-                session.enter(text)
+                await session.enter(text)
             case .idle(let seconds):
                 session.idle(seconds: seconds)
             case .expect(let text):
@@ -161,18 +161,18 @@ public struct EngineStaff {
     }
 
     /// Carries out one staff line.
-    public func perform(_ command: String) throws {
+    public func perform(_ command: String) async throws {
         let words = command.split(separator: " ", maxSplits: 4).map(String.init)
         guard let receipt = session.lastReceipt, words.count >= 3 else {
             throw KioskSetupError("a staff step needs a receipt and 'STEP SUFFIX DEPARTMENT …'")
         }
         let id = receipt.caseNumber + "-" + words[1]
-        let actor = Actor(id: words[2], role: .department)
+        let actor = Principal(id: words[2], role: .department)
         do {
             switch words[0] {
-            case "accept": _ = try engine.accept(id, department: words[2], actor: actor)
+            case "accept": _ = try await engine.accept(id, department: words[2], actor: actor)
             case "correct" where words.count >= 4:
-                _ = try engine.requestCorrection(
+                _ = try await engine.requestCorrection(
                     id, department: words[2], materials: [words[3]], fields: [],
                     note: words.count > 4 ? words[4] : "", actor: actor)
             default: throw KioskSetupError("unknown staff step '\(command)'")

@@ -98,7 +98,7 @@ public final class KioskSession {
     // MARK: - Input
 
     /// The citizen typed a line and pressed Enter.
-    public func enter(_ raw: String) {
+    public func enter(_ raw: String) async {
         let line = Self.clean(raw)
         let wasWarned = idleSeconds >= context.profile.idleWarning && stage != .home
         idleSeconds = 0
@@ -119,7 +119,7 @@ public final class KioskSession {
         default:
             break
         }
-        handle(line)
+        await handle(line)
     }
 
     /// Time passed without a keystroke: a countdown after the warning, a full wipe at the timeout.
@@ -210,7 +210,7 @@ public final class KioskSession {
         context.profile.bundles.compactMap { context.library.bundle($0) }
     }
 
-    private func handle(_ line: String) {
+    private func handle(_ line: String) async {
         switch stage {
         case .home:
             let bundles = offered
@@ -279,14 +279,14 @@ public final class KioskSession {
         case .bring:
             wipe()
         case .review:
-            handleReview(line)
+            await handleReview(line)
         case .receipt:
             go(.rating)
         case .rating:
             if line == "0" || line.isEmpty {
                 wipe()
             } else if let grade = Int(line), (1...5).contains(grade) {
-                if let receipt { try? context.client.rate(number: receipt.caseNumber, grade: grade) }
+                if let receipt { try? await context.client.rate(number: receipt.caseNumber, grade: grade) }
                 go(.thanks)
             } else {
                 say("field.chooseNumber")
@@ -298,7 +298,7 @@ public final class KioskSession {
             go(.progressCode)
         case .progressCode:
             do {
-                progress = try context.client.progress(number: caseNumber, queryCode: line)
+                progress = try await context.client.progress(number: caseNumber, queryCode: line)
                 go(.progressView)
             } catch {
                 say("progress.notFound")
@@ -307,7 +307,7 @@ public final class KioskSession {
         case .progressView:
             guard line == "1", let progress, let notice = progress.corrections.first else { return wipe() }
             do {
-                try context.client.supply(number: progress.number, materials: notice.materials.map(\.id))
+                try await context.client.supply(number: progress.number, materials: notice.materials.map(\.id))
                 go(.supplied)
             } catch {
                 say("error.submit")
@@ -489,8 +489,8 @@ public final class KioskSession {
         return entries
     }
 
-    private func handleReview(_ line: String) {
-        if line == "88" { return submit() }
+    private func handleReview(_ line: String) async {
+        if line == "88" { return await submit() }
         let entries = reviewEntries
         let pages = max(1, (entries.count + Self.reviewPageSize - 1) / Self.reviewPageSize)
         if line == "99" || line == "97" {
@@ -509,7 +509,7 @@ public final class KioskSession {
         reviewing = true
     }
 
-    private func submit() {
+    private func submit() async {
         guard let bundle else { return wipe() }
         let active = Set(askedFields.map(\.element))
         var statuses: [String: MaterialStatus] = [:]
@@ -522,7 +522,7 @@ public final class KioskSession {
             channel: Channel(kind: .kiosk, id: context.profile.id),
             idempotencyKey: draftKey)
         do {
-            let receipt = try context.client.submit(application)
+            let receipt = try await context.client.submit(application)
             self.receipt = receipt
             lastReceipt = (receipt.caseNumber, receipt.queryCode)
             printed.append(receiptText(receipt))

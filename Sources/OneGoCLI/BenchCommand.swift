@@ -1,18 +1,19 @@
 import ArgumentParser
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import WorkCalendar
 
 /// `onego bench …`: benchmarks through the engine's public calls (see BENCHMARKS.md).
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks through the engine's public calls.",
         subcommands: [W1.self, Submissions.self])
 
     /// Workload W1 (../shared/bench/WORKLOAD.md): 7-item company opening, 29 transactions a case,
     /// breadth first, through the same engine calls the kiosk and `onego dept` use.
-    struct W1: ParsableCommand {
+    struct W1: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run workload W1 and print one line like ../shared/bench/raw-c/w1.",
             discussion: """
@@ -20,18 +21,18 @@ struct BenchCommand: ParsableCommand {
                 and prints the median wall-time ratio.
                 """)
         @Option(help: "Number of cases.") var cases: Int = 2000
-        @Option(help: "normal or full.") var sync: CaseStore.Synchronous = .normal
+        @Option(help: "normal or full.") var sync: SQLiteCaseStore.Synchronous = .normal
         @Option(help: "The database file (deleted first).") var db: String = "/tmp/onego-w1.db"
         @Option(help: "The floor program to compare with, e.g. ../shared/bench/raw-c/w1.") var against: String?
         @Option(help: "Alternating runs with --against.") var runs: Int = 5
 
-        func run() throws {
+        func run() async throws {
             guard cases > 0 else { throw UsageError(description: "error: --cases must be positive") }
             if let against {
                 try compare(floor: against)
                 return
             }
-            let result = try W1Workload(cases: cases, sync: sync, path: db).run()
+            let result = try await W1Workload(cases: cases, sync: sync, path: db).run()
             print(result.line)
             if !result.verified { throw RuntimeError("W1 verification failed: \(result.line)") }
         }
@@ -67,23 +68,25 @@ struct BenchCommand: ParsableCommand {
 
     /// Submits many applications with keys `PREFIX-0` … and prints `ack KEY CASE` after each one the
     /// engine acknowledged: the child process of the crash test.
-    struct Submissions: ParsableCommand {
+    struct Submissions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Submit N company-opening applications with fixed idempotency keys (crash tests).")
         @Option(help: "Number of applications.") var count: Int = 1000
         @Option(help: "The database file.") var db: String
         @Option(help: "The bundles directory.") var bundles: String = "Bundles"
 
-        func run() throws {
+        func run() async throws {
             let library = BundleLibrary.load(root: bundles)
             let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
-            let store = try engineCall { () throws(CaseEngineError) in try CaseStore(path: db) }
+            let store = try await engineCall { () async throws(CaseEngineError) in try SQLiteCaseStore(path: db) }
             let engine = CaseEngine(
-                store: store, library: library, calendar: calendar,
+                repository: store, library: library, calendar: calendar,
                 clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
             for index in 0..<count {
                 let application = W1Workload.companyApplication(key: "crash-\(index)")
-                let receipt = try engineCall { () throws(CaseEngineError) in try engine.submit(application) }
+                let receipt = try await engineCall { () async throws(CaseEngineError) in
+                    try await engine.submit(application)
+                }
                 print("ack crash-\(index) \(receipt.caseNumber)")
                 fflush(nil)
             }
@@ -91,7 +94,7 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-extension CaseStore.Synchronous: ExpressibleByArgument {}
+extension SQLiteCaseStore.Synchronous: ExpressibleByArgument {}
 
 /// Runs a program and returns its standard output's last line.
 func runProcess(_ path: String, _ arguments: [String]) throws -> String {

@@ -5,18 +5,18 @@ import Foundation
 import WorkCalendar
 
 /// `onego window …`: the comprehensive window (综合窗口).
-struct WindowCommand: ParsableCommand {
+struct WindowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "window", abstract: "Accept applications at the comprehensive window.",
         subcommands: [Submit.self])
 
-    struct Submit: ParsableCommand {
+    struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Submit an application file (docs/case-engine.md) and print the receipt.")
         @OptionGroup var options: EngineOptions
         @Option(name: .long, help: "The application file (JSON).") var application: String
 
-        func run() throws {
+        func run() async throws {
             let parsed: Application
             do {
                 parsed = try Application(contentsOf: application)
@@ -26,7 +26,7 @@ struct WindowCommand: ParsableCommand {
             }
             let engine = try options.engine()
             do {
-                print(CaseText.receipt(try engine.submit(parsed)))
+                print(CaseText.receipt(try await engine.submit(parsed)))
             } catch .invalidApplication(let problems) {
                 printError("error: the application was not saved; fix these and submit again:")
                 for problem in problems {
@@ -41,17 +41,17 @@ struct WindowCommand: ParsableCommand {
 }
 
 /// `onego case …`: follow and finish cases.
-struct CaseCommand: ParsableCommand {
+struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case", abstract: "List, show, supply, withdraw and hand out cases.",
         subcommands: [List.self, Show.self, Supply.self, Withdraw.self, Handout.self])
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List cases, newest first (ID numbers masked).")
         @OptionGroup var options: EngineOptions
         @Option(help: "Only cases with this status.") var status: String?
 
-        func run() throws {
+        func run() async throws {
             var filter: CaseStatus?
             if let status {
                 guard let parsed = CaseStatus(rawValue: status) else {
@@ -62,25 +62,29 @@ struct CaseCommand: ParsableCommand {
                 filter = parsed
             }
             let engine = try options.engine()
-            let cases = try engineCall { () throws(CaseEngineError) in try engine.listCases(status: filter) }
+            let cases = try await engineCall { () async throws(CaseEngineError) in
+                try await engine.listCases(status: filter)
+            }
             if cases.isEmpty { print("no cases") }
             for summary in cases { print(CaseText.listLine(summary)) }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a case with each department's state and due date.")
         @OptionGroup var options: EngineOptions
         @Argument(help: "The case number.") var number: String
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
-            print(CaseText.summary(try engineCall { () throws(CaseEngineError) in try engine.caseSummary(number) }))
+            print(
+                CaseText.summary(
+                    try await engineCall { () async throws(CaseEngineError) in try await engine.caseSummary(number) }))
         }
     }
 
-    struct Supply: ParsableCommand {
+    struct Supply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Supply what an open correction asks for.")
         @OptionGroup var options: EngineOptions
         @Argument(help: "The case number.") var number: String
@@ -92,7 +96,7 @@ struct CaseCommand: ParsableCommand {
         var attachments: [String] = []
         @Option(help: "The window staff member's id.") var staff: String = "window"
 
-        func run() throws {
+        func run() async throws {
             let values = try keyValues(fields, option: "--field")
             var files: [Attachment] = []
             for (material, file) in try keyValues(attachments, option: "--attach") {
@@ -103,44 +107,45 @@ struct CaseCommand: ParsableCommand {
             }
             let provided = Array(Set(materials + files.map(\.material))).sorted()
             let engine = try options.engine()
-            let summary = try engineCall { () throws(CaseEngineError) in
-                try engine.supply(
+            let summary = try await engineCall { () async throws(CaseEngineError) in
+                try await engine.supply(
                     caseNumber: number, materials: provided, values: values, attachments: files,
-                    actor: Actor(id: staff, role: .window))
+                    actor: Principal(id: staff, role: .window))
             }
             print(CaseText.summary(summary))
         }
     }
 
-    struct Withdraw: ParsableCommand {
+    struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Withdraw a case at the applicant's request.")
         @OptionGroup var options: EngineOptions
         @Argument(help: "The case number.") var number: String
         @Option(help: "Why (kept in the audit log as given).") var reason: String
         @Option(help: "The window staff member's id.") var staff: String = "window"
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try engineCall { () throws(CaseEngineError) in
-                        try engine.withdraw(caseNumber: number, reason: reason, actor: Actor(id: staff, role: .window))
+                    try await engineCall { () async throws(CaseEngineError) in
+                        try await engine.withdraw(
+                            caseNumber: number, reason: reason, actor: Principal(id: staff, role: .window))
                     }))
         }
     }
 
-    struct Handout: ParsableCommand {
+    struct Handout: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record that the results were handed out (统一出件).")
         @OptionGroup var options: EngineOptions
         @Argument(help: "The case number.") var number: String
         @Option(help: "The window staff member's id.") var staff: String = "window"
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try engineCall { () throws(CaseEngineError) in
-                        try engine.handout(caseNumber: number, actor: Actor(id: staff, role: .window))
+                    try await engineCall { () async throws(CaseEngineError) in
+                        try await engine.handout(caseNumber: number, actor: Principal(id: staff, role: .window))
                     }))
         }
     }

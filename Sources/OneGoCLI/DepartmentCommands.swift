@@ -4,20 +4,20 @@ import CaseEngine
 import Foundation
 
 /// `onego dept …`: what a department's back office does with its sub-cases.
-struct DepartmentCommand: ParsableCommand {
+struct DepartmentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dept", abstract: "Work a department's sub-cases.",
         subcommands: [
             Inbox.self, Show.self, Accept.self, Review.self, Approve.self, Issue.self, Correct.self, Reject.self,
         ])
 
-    struct Inbox: ParsableCommand {
+    struct Inbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A department's open sub-cases, each with only its item's fields, materials and inputs.")
         @OptionGroup var options: EngineOptions
         @Argument(help: "The department id.") var department: String
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
             guard engine.library.catalog.departments[department] != nil else {
                 let suggestion = Suggestion.closest(to: department, among: engine.library.catalog.departments.ids)
@@ -25,56 +25,58 @@ struct DepartmentCommand: ParsableCommand {
                     description: "error: unknown department '\(department)'"
                         + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
             }
-            let views = try engineCall { () throws(CaseEngineError) in try engine.inbox(department: department) }
+            let views = try await engineCall { () async throws(CaseEngineError) in
+                try await engine.inbox(department: department)
+            }
             if views.isEmpty { print("no open sub-cases for \(department)") }
             print(views.map(CaseText.departmentView).joined(separator: "\n\n"))
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One sub-case as its department sees it.")
         @OptionGroup var step: StepOptions
 
-        func run() throws {
+        func run() async throws {
             let engine = try step.options.engine()
-            let view = try engineCall { () throws(CaseEngineError) in
-                try engine.departmentView(step.subcase, department: step.dept)
+            let view = try await engineCall { () async throws(CaseEngineError) in
+                try await engine.departmentView(step.subcase, department: step.dept)
             }
             print(CaseText.departmentView(view))
         }
     }
 
-    struct Accept: ParsableCommand {
+    struct Accept: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Accept a sub-case (受理).")
         @OptionGroup var step: StepOptions
-        func run() throws {
-            try step.run { engine, actor throws(CaseEngineError) in
-                try engine.accept(step.subcase, department: step.dept, actor: actor)
+        func run() async throws {
+            try await step.run { engine, actor throws(CaseEngineError) in
+                try await engine.accept(step.subcase, department: step.dept, actor: actor)
             }
         }
     }
 
-    struct Review: ParsableCommand {
+    struct Review: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Review a sub-case (审核).")
         @OptionGroup var step: StepOptions
-        func run() throws {
-            try step.run { engine, actor throws(CaseEngineError) in
-                try engine.review(step.subcase, department: step.dept, actor: actor)
+        func run() async throws {
+            try await step.run { engine, actor throws(CaseEngineError) in
+                try await engine.review(step.subcase, department: step.dept, actor: actor)
             }
         }
     }
 
-    struct Approve: ParsableCommand {
+    struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a sub-case (批准).")
         @OptionGroup var step: StepOptions
-        func run() throws {
-            try step.run { engine, actor throws(CaseEngineError) in
-                try engine.approve(step.subcase, department: step.dept, actor: actor)
+        func run() async throws {
+            try await step.run { engine, actor throws(CaseEngineError) in
+                try await engine.approve(step.subcase, department: step.dept, actor: actor)
             }
         }
     }
 
-    struct Issue: ParsableCommand {
+    struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue the result (发证/办结) with the item's outputs; releases the items waiting for them.")
         @OptionGroup var step: StepOptions
@@ -83,17 +85,17 @@ struct DepartmentCommand: ParsableCommand {
         @Flag(help: "Accept outputs that only fail a warning check (a genuine credit code that fails GB 32100).")
         var overrideWarnings = false
 
-        func run() throws {
+        func run() async throws {
             let values = try keyValues(outputs, option: "--output")
-            try step.run { engine, actor throws(CaseEngineError) in
-                try engine.issue(
+            try await step.run { engine, actor throws(CaseEngineError) in
+                try await engine.issue(
                     step.subcase, department: step.dept, outputs: values, overrideWarnings: overrideWarnings,
                     actor: actor)
             }
         }
     }
 
-    struct Correct: ParsableCommand {
+    struct Correct: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ask for a correction (补正): every material and field to fix, in one notice.")
         @OptionGroup var step: StepOptions
@@ -103,23 +105,23 @@ struct DepartmentCommand: ParsableCommand {
             []
         @Option(help: "What is wrong, for the applicant.") var note: String = ""
 
-        func run() throws {
-            try step.run { engine, actor throws(CaseEngineError) in
-                try engine.requestCorrection(
+        func run() async throws {
+            try await step.run { engine, actor throws(CaseEngineError) in
+                try await engine.requestCorrection(
                     step.subcase, department: step.dept, materials: materials, fields: fields, note: note, actor: actor)
             }
         }
     }
 
-    struct Reject: ParsableCommand {
+    struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reject a sub-case; items that depend on it are cancelled.")
         @OptionGroup var step: StepOptions
         @Option(help: "The reason, for the applicant.") var reason: String
 
-        func run() throws {
-            try step.run { engine, actor throws(CaseEngineError) in
-                try engine.reject(step.subcase, department: step.dept, reason: reason, actor: actor)
+        func run() async throws {
+            try await step.run { engine, actor throws(CaseEngineError) in
+                try await engine.reject(step.subcase, department: step.dept, reason: reason, actor: actor)
             }
         }
     }
@@ -132,10 +134,10 @@ struct StepOptions: ParsableArguments {
     @Option(help: "The department acting (must own the sub-case).") var dept: String
     @Option(help: "The staff member's id (default: the department).") var staff: String?
 
-    func run(_ work: (CaseEngine, Actor) throws(CaseEngineError) -> SubcaseSummary) throws {
+    func run(_ work: (CaseEngine, Principal) async throws(CaseEngineError) -> SubcaseSummary) async throws {
         let engine = try options.engine()
-        let actor = Actor(id: staff ?? dept, role: .department)
-        let summary = try engineCall { () throws(CaseEngineError) in try work(engine, actor) }
+        let actor = Principal(id: staff ?? dept, role: .department)
+        let summary = try await engineCall { () async throws(CaseEngineError) in try await work(engine, actor) }
         print(
             "\(summary.id)  \(summary.item)  \(summary.state.rawValue)  due \(CaseText.dueText(summary.due))  next: "
                 + (summary.allowedSteps.isEmpty ? "—" : summary.allowedSteps.map(\.rawValue).joined(separator: ", ")))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import WorkCalendar
 
@@ -14,7 +15,7 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Pretend today is this day, YYYY-MM-DD (default: $ONEGO_TODAY or the real date).")
     var today: String?
 
-    var databasePath: String { db ?? CaseStore.defaultPath }
+    var databasePath: String { db ?? SQLiteCaseStore.defaultPath }
 
     func clock() throws -> any EngineClock {
         guard let text = today ?? ProcessInfo.processInfo.environment["ONEGO_TODAY"] else { return SystemClock() }
@@ -41,8 +42,8 @@ struct EngineOptions: ParsableArguments {
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
         do {
-            let store = try CaseStore(path: databasePath)
-            return CaseEngine(store: store, library: loaded, calendar: try calendar(), clock: try clock())
+            let store = try SQLiteCaseStore(path: databasePath)
+            return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
         } catch let error as CaseEngineError {
             throw RuntimeError(error.description)
         }
@@ -56,9 +57,9 @@ struct RuntimeError: Error, CustomStringConvertible {
 }
 
 /// Runs an engine call, turning engine errors into one clear message and exit status 1.
-func engineCall<T>(_ work: () throws(CaseEngineError) -> T) throws -> T {
+func engineCall<T>(_ work: () async throws(CaseEngineError) -> T) async throws -> T {
     do {
-        return try work()
+        return try await work()
     } catch {
         throw RuntimeError(error.description)
     }

@@ -10,7 +10,7 @@ import WorkCalendar
 /// This version reads whole lines (a pipe, or a terminal in its normal line mode); the raw-mode
 /// terminal layer with the idle countdown, resize handling and display-width boxes is the next step
 /// of the kiosk issue (see docs/kiosk.md).
-public struct KioskCommand: ParsableCommand {
+public struct KioskCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "onego-kiosk", abstract: "The OneGo self-service kiosk.")
 
@@ -25,11 +25,11 @@ public struct KioskCommand: ParsableCommand {
     public init() {}
 
     /// Runs the kiosk and exits: 0 when the input ends, 1 on a failure, 2 on a usage mistake.
-    public static func runMain() -> Never {
-        runCommand(Self.self, nil)
+    public static func runMain() async -> Never {
+        await runCommand(Self.self, nil)
     }
 
-    public func run() throws {
+    public func run() async throws {
         let root = options.library.root
         let strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
         let profile = try KioskProfile(
@@ -45,7 +45,7 @@ public struct KioskCommand: ParsableCommand {
             let parsed = try KioskScript(contentsOf: script)
             do {
                 let staff = EngineStaff(engine: engine, session: session)
-                let steps = try parsed.run(on: session, staff: staff.perform)
+                let steps = try await parsed.run(on: session, staff: staff.perform)
                 print(session.screen.joined(separator: "\n"))
                 print("\(script): \(steps) steps passed")
             } catch {
@@ -56,7 +56,7 @@ public struct KioskCommand: ParsableCommand {
         }
         if TerminalKiosk.isInteractive {
             let color = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            TerminalKiosk(session: session, color: color) { deliver($0) }.run()
+            await TerminalKiosk(session: session, color: color) { deliver($0) }.run()
             return
         }
         var printedCount = 0
@@ -64,7 +64,7 @@ public struct KioskCommand: ParsableCommand {
             print(session.screen.joined(separator: "\n"))
             print("> ", terminator: "")
             guard let line = readLine(strippingNewline: true) else { break }
-            session.enter(line)
+            await session.enter(line)
             while session.printed.count > printedCount {
                 deliver(session.printed[printedCount])
                 printedCount += 1

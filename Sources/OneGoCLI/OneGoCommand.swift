@@ -1,9 +1,10 @@
 import ArgumentParser
 import BundleKit
+import CaseEngine
 import Foundation
 
 /// The `onego` command for window staff, departments, supervisors and bundle authors.
-public struct OneGoCommand: ParsableCommand {
+public struct OneGoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "onego",
         abstract: "OneGo: one thing, one go (一件事一次办).",
@@ -16,17 +17,21 @@ public struct OneGoCommand: ParsableCommand {
     public init() {}
 
     /// Runs the command line and exits: 0 success, 1 problems found, 2 usage errors.
-    public static func runMain(_ arguments: [String]? = nil) -> Never {
-        runCommand(Self.self, arguments)
+    public static func runMain(_ arguments: [String]? = nil) async -> Never {
+        await runCommand(Self.self, arguments)
     }
 }
 
 /// Parses and runs a command, then exits: 0 success, 1 a failure reported as `error: …`, 2 a usage
 /// mistake. Shared by `onego` and `onego-kiosk`.
-func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]?) -> Never {
+func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]?) async -> Never {
     do {
         var command = try type.parseAsRoot(arguments)
-        try command.run()
+        if var asynchronous = command as? any AsyncParsableCommand {
+            try await asynchronous.run()
+        } else {
+            try command.run()
+        }
         Foundation.exit(0)
     } catch {
         let code = type.exitCode(for: error)
@@ -43,6 +48,10 @@ func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [St
         }
         if let failure = error as? RuntimeError {
             printError(failure.description.hasPrefix("error:") ? failure.description : "error: " + failure.description)
+            Foundation.exit(1)
+        }
+        if let failure = error as? CaseEngineError {
+            printError("error: " + failure.description)
             Foundation.exit(1)
         }
         if code != .validationFailure {

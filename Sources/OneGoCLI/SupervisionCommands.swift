@@ -5,19 +5,19 @@ import Foundation
 import WorkCalendar
 
 /// `onego supervise …`: electronic supervision (电子监察).
-struct SuperviseCommand: ParsableCommand {
+struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervise", abstract: "Watch deadlines and on-time rates.",
         subcommands: [Overdue.self, Report.self])
 
-    struct Overdue: ParsableCommand {
+    struct Overdue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sub-cases due within one working day (warning) or past due (overdue).")
         @OptionGroup var options: EngineOptions
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
-            let alerts = try engineCall { () throws(CaseEngineError) in try engine.deadlineAlerts() }
+            let alerts = try await engineCall { () async throws(CaseEngineError) in try await engine.deadlineAlerts() }
             if alerts.isEmpty { print("no sub-case is due within one working day or overdue") }
             for alert in alerts {
                 print(
@@ -27,15 +27,15 @@ struct SuperviseCommand: ParsableCommand {
         }
     }
 
-    struct Report: ParsableCommand {
+    struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per department and item: counts by state, on-time rate, working days taken, compression.")
         @OptionGroup var options: EngineOptions
         @Option(help: "Output format: text or csv.") var format: OutputFormatCSV = .text
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
-            let rows = try engineCall { () throws(CaseEngineError) in try engine.supervisionReport() }
+            let rows = try await engineCall { () async throws(CaseEngineError) in try await engine.supervisionReport() }
             let states = SubcaseState.allCases
             func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
             func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
@@ -60,7 +60,8 @@ struct SuperviseCommand: ParsableCommand {
                     print(fields.joined(separator: ","))
                 }
             case .text:
-                let ratings = try engineCall { () throws(CaseEngineError) in try engine.ratingCounts() }
+                let ratings = try await engineCall { () async throws(CaseEngineError) in try await engine.ratingCounts()
+                }
                 let grades = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
                 print(
                     "ratings (好差评): " + (1...5).map { "\(grades[$0 - 1]) \(ratings[$0] ?? 0)" }.joined(separator: ", "))
@@ -81,19 +82,19 @@ enum OutputFormatCSV: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `onego audit verify`.
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Check the tamper-evident audit log.", subcommands: [Verify.self])
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the whole hash chain; name the first event edited, deleted, inserted or reordered.",
             discussion: "Exit status 0 when intact, 1 when broken.")
         @OptionGroup var options: EngineOptions
 
-        func run() throws {
+        func run() async throws {
             let engine = try options.engine()
-            let result = try engineCall { () throws(CaseEngineError) in try engine.verifyAudit() }
+            let result = try await engineCall { () async throws(CaseEngineError) in try await engine.verifyAudit() }
             print(result.description)
             if case .broken = result { throw ExitCode(1) }
         }
@@ -101,19 +102,19 @@ struct AuditCommand: ParsableCommand {
 }
 
 /// `onego calendar …`: working days.
-struct CalendarCommand: ParsableCommand {
+struct CalendarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar", abstract: "Working days from Bundles/calendar/.",
         subcommands: [Check.self, AddDays.self])
 
-    struct Check: ParsableCommand {
+    struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Say which years have holiday data; warn about dates and years without it.",
             discussion: "Exit status 0 when every year asked about has data, 1 otherwise.")
         @OptionGroup var options: EngineOptions
         @Argument(help: "Dates to check, YYYY-MM-DD (default: today and the next 60 days).") var dates: [String] = []
 
-        func run() throws {
+        func run() async throws {
             let calendar = try options.calendar()
             let today = try options.clock().today()
             print(
@@ -145,14 +146,14 @@ struct CalendarCommand: ParsableCommand {
         }
     }
 
-    struct AddDays: ParsableCommand {
+    struct AddDays: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-days", abstract: "The deadline N working days after DATE (counting from the day after).")
         @OptionGroup var options: EngineOptions
         @Argument(help: "The day of acceptance, YYYY-MM-DD.") var date: String
         @Argument(help: "Working days.") var days: Int
 
-        func run() throws {
+        func run() async throws {
             guard let start = CalendarDate(date) else {
                 throw UsageError(description: "error: '\(date)' is not a date written YYYY-MM-DD")
             }

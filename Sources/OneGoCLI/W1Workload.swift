@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import WorkCalendar
 
@@ -8,7 +9,7 @@ import WorkCalendar
 /// then B–G's, breadth first. Every engine call is one durable transaction: 29 a case.
 struct W1Workload {
     let cases: Int
-    let sync: CaseStore.Synchronous
+    let sync: SQLiteCaseStore.Synchronous
     let path: String
 
     struct Result {
@@ -21,7 +22,7 @@ struct W1Workload {
     ]
     static let items = ["A", "B", "C", "D", "E", "F", "G"]
 
-    func run() throws -> Result {
+    func run() async throws -> Result {
         let root = NSTemporaryDirectory() + "onego-w1-library-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Self.writeLibrary(at: root)
@@ -31,39 +32,43 @@ struct W1Workload {
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let start = DispatchTime.now().uptimeNanoseconds
-        let store = try engineCall { () throws(CaseEngineError) in try CaseStore(path: path, synchronous: sync) }
+        let store = try await engineCall { () async throws(CaseEngineError) in
+            try SQLiteCaseStore(path: path, synchronous: sync)
+        }
         let engine = CaseEngine(
-            store: store, library: library, calendar: WorkCalendar(schedules: []),
+            repository: store, library: library, calendar: WorkCalendar(schedules: []),
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
             codes: SeededQueryCodes(seed: 1))
         var numbers: [String] = []
         numbers.reserveCapacity(cases)
         var transactions = 0
         for index in 1...cases {
-            let receipt = try engineCall { () throws(CaseEngineError) in try engine.submit(Self.application(index)) }
+            let receipt = try await engineCall { () async throws(CaseEngineError) in
+                try await engine.submit(Self.application(index))
+            }
             numbers.append(receipt.caseNumber)
             transactions += 1
         }
-        func act(_ item: Int, _ step: Int, _ number: String) throws {
+        func act(_ item: Int, _ step: Int, _ number: String) async throws {
             let id = number + "-0\(item + 1)"
             let department = Self.departments[item]
-            let actor = Actor(id: department, role: .department)
-            _ = try engineCall { () throws(CaseEngineError) -> SubcaseSummary in
+            let actor = Principal(id: department, role: .department)
+            _ = try await engineCall { () async throws(CaseEngineError) -> SubcaseSummary in
                 switch step {
-                case 0: return try engine.accept(id, department: department, actor: actor)
-                case 1: return try engine.review(id, department: department, actor: actor)
-                case 2: return try engine.approve(id, department: department, actor: actor)
+                case 0: return try await engine.accept(id, department: department, actor: actor)
+                case 1: return try await engine.review(id, department: department, actor: actor)
+                case 2: return try await engine.approve(id, department: department, actor: actor)
                 default:
                     let outputs = item == 0 ? ["w1.creditCode": Self.creditCode(number)] : [:]
-                    return try engine.issue(id, department: department, outputs: outputs, actor: actor)
+                    return try await engine.issue(id, department: department, outputs: outputs, actor: actor)
                 }
             }
             transactions += 1
         }
-        for step in 0..<4 { for number in numbers { try act(0, step, number) } }
-        for step in 0..<4 { for number in numbers { for item in 1..<7 { try act(item, step, number) } } }
+        for step in 0..<4 { for number in numbers { try await act(0, step, number) } }
+        for step in 0..<4 { for number in numbers { for item in 1..<7 { try await act(item, step, number) } } }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (complete, events) = try engineCall { () throws(CaseEngineError) in
+        let (complete, events) = try await engineCall { () async throws(CaseEngineError) in
             (
                 try store.caseCount(status: .completed),
                 try store.eventCount()

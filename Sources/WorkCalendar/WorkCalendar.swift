@@ -21,7 +21,7 @@ public struct HolidaySchedule: Sendable, Equatable {
 }
 
 /// A deadline in working days, flagged when it passes through a year without holiday data.
-public struct Deadline: Sendable, Equatable, CustomStringConvertible {
+public struct Deadline: Sendable, Equatable, Codable, CustomStringConvertible {
     /// The last day to finish on.
     public var date: CalendarDate
     /// Whether some day counted lies in a year with no published schedule: the date assumes

@@ -1,3 +1,3 @@
 import OneGoCLI
 
-KioskCommand.runMain()
+await KioskCommand.runMain()

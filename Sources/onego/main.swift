@@ -1,3 +1,3 @@
 import OneGoCLI
 
-OneGoCommand.runMain()
+await OneGoCommand.runMain()

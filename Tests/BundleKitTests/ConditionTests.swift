@@ -4,7 +4,7 @@ import Testing
 @Suite("Condition language")
 struct ConditionTests {
     @Test("and binds tighter than or; not and parentheses work")
-    func precedence() throws {
+    func precedence() async throws {
         let expression = try ConditionParser.parse("a == 'x' or b == 'y' and not (c in ['1', '2'])")
         let values: [String: ConditionLiteral] = ["a": .string("z"), "b": .string("y"), "c": .string("3")]
         #expect(expression.evaluate { values[$0] } == true)
@@ -12,7 +12,7 @@ struct ConditionTests {
     }
 
     @Test("unknown names make the result unknown, unless the rest decides it")
-    func threeValued() throws {
+    func threeValued() async throws {
         let expression = try ConditionParser.parse("a == 'x' and b == 1")
         #expect(expression.evaluate { $0 == "a" ? .string("x") : nil } == nil)
         #expect(expression.evaluate { $0 == "a" ? .string("y") : nil } == false)

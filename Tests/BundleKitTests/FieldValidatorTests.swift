@@ -34,7 +34,7 @@ struct FieldValidatorTests {
     }
 
     @Test("the check character of the standard's worked example is 3")
-    func creditCodeCheckCharacter() {
+    func creditCodeCheckCharacter() async {
         #expect(CreditCode.checkCharacter(for: "91350100M000100Y4") == "3")
     }
 
@@ -58,7 +58,7 @@ struct FieldValidatorTests {
     }
 
     @Test("merged limits are enforced with a message in both languages")
-    func constraints() throws {
+    func constraints() async throws {
         let problem = try #require(
             FieldValidator.validate("3", type: .decimal, constraints: FieldConstraints(minimum: 5, maximum: 12)))
         #expect(problem.message == LocalizedText(zh: "不能小于 5", en: "Enter 5 or more."))
@@ -66,7 +66,7 @@ struct FieldValidatorTests {
     }
 
     @Test("ID numbers are masked as first 6, eight stars, last 4")
-    func masking() {
+    func masking() async {
         #expect(IDNumber.masked("11010519491231002X") == "110105********002X")
     }
 }

@@ -4,14 +4,14 @@ import Testing
 @Suite("Lint diagnostics: one planted mistake each")
 struct LinterTests {
     @Test("the fixture itself is clean")
-    func clean() throws {
+    func clean() async throws {
         let fixture = try LibraryFixture()
         defer { fixture.remove() }
         #expect(fixture.headlines() == [])
     }
 
     @Test("a misspelt item gets its line, column and a did-you-mean")
-    func unknownReference() throws {
+    func unknownReference() async throws {
         let fixture = try LibraryFixture(bundle: [("\"tax-setup\": {", "\"tax-setpu\": {")])
         defer { fixture.remove() }
         #expect(
@@ -23,7 +23,7 @@ struct LinterTests {
     }
 
     @Test("the full report shows the source line, a caret and the JSON pointer")
-    func fullReport() throws {
+    func fullReport() async throws {
         let fixture = try LibraryFixture(bundle: [("\"register\": {}", "\"register\": { \"aftr\": [] }")])
         defer { fixture.remove() }
         #expect(
@@ -37,7 +37,7 @@ struct LinterTests {
     }
 
     @Test("a misspelt key is an unknown key")
-    func unknownKey() throws {
+    func unknownKey() async throws {
         let fixture = try LibraryFixture(catalog: [("\"legalDays\": 3", "\"legalDay\": 3")])
         defer { fixture.remove() }
         #expect(
@@ -47,7 +47,7 @@ struct LinterTests {
     }
 
     @Test("a required key that is missing is named")
-    func missingKey() throws {
+    func missingKey() async throws {
         let fixture = try LibraryFixture(catalog: [("\"department\": \"tax\",", "")])
         defer { fixture.remove() }
         #expect(
@@ -56,7 +56,7 @@ struct LinterTests {
     }
 
     @Test("a value of the wrong JSON type")
-    func wrongType() throws {
+    func wrongType() async throws {
         let fixture = try LibraryFixture(bundle: [("\"promisedDays\": 2", "\"promisedDays\": \"2\"")])
         defer { fixture.remove() }
         #expect(
@@ -66,7 +66,7 @@ struct LinterTests {
     }
 
     @Test("a word outside its set gets a did-you-mean")
-    func invalidValue() throws {
+    func invalidValue() async throws {
         let fixture = try LibraryFixture(catalog: [
             ("\"kind\": \"committed\",\n      \"legalDays\"", "\"kind\": \"comitted\",\n      \"legalDays\"")
         ])
@@ -78,7 +78,7 @@ struct LinterTests {
     }
 
     @Test("a duplicate key in a file is a syntax error at the second key")
-    func duplicateKey() throws {
+    func duplicateKey() async throws {
         let fixture = try LibraryFixture(bundle: [("\"version\": \"1\",", "\"version\": \"1\",\n  \"version\": \"2\",")]
         )
         defer { fixture.remove() }
@@ -88,7 +88,7 @@ struct LinterTests {
     }
 
     @Test("an id defined in two catalog files")
-    func duplicateDefinition() throws {
+    func duplicateDefinition() async throws {
         let extra = """
             { "departments": { "tax": { "name": { "zh": "税务", "en": "Tax" } } } }
             """
@@ -101,7 +101,7 @@ struct LinterTests {
     }
 
     @Test("the same element with two types")
-    func conflictingElementType() throws {
+    func conflictingElementType() async throws {
         let extra = """
             { "elements": { "staff.count": { "label": { "zh": "人数", "en": "Staff" }, "type": "text" } } }
             """
@@ -114,7 +114,7 @@ struct LinterTests {
     }
 
     @Test("a dependency cycle prints the cycle")
-    func dependencyCycle() throws {
+    func dependencyCycle() async throws {
         let fixture = try LibraryFixture(bundle: [("\"register\": {}", "\"register\": { \"after\": [\"tax-setup\"] }")])
         defer { fixture.remove() }
         #expect(
@@ -124,7 +124,7 @@ struct LinterTests {
     }
 
     @Test("merged constraints no value can meet name both items")
-    func unsatisfiableConstraints() throws {
+    func unsatisfiableConstraints() async throws {
         let fixture = try LibraryFixture(catalog: [
             (
                 "\"fields\": { \"company.name\": {}, \"company.size\": {} }",
@@ -143,14 +143,14 @@ struct LinterTests {
     }
 
     @Test("a condition with a syntax error points inside the string")
-    func conditionSyntax() throws {
+    func conditionSyntax() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires = 'yes'")])
         defer { fixture.remove() }
         #expect(fixture.headlines() == ["demo.json:11:35: error: use '==' to compare [condition-syntax]"])
     }
 
     @Test("a condition over an unknown name")
-    func conditionUnknownName() throws {
+    func conditionUnknownName() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hire == 'yes'")])
         defer { fixture.remove() }
         #expect(
@@ -160,7 +160,7 @@ struct LinterTests {
     }
 
     @Test("a condition over a choice the situation does not have")
-    func conditionUnknownChoice() throws {
+    func conditionUnknownChoice() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires == 'yess'")])
         defer { fixture.remove() }
         #expect(
@@ -170,7 +170,7 @@ struct LinterTests {
     }
 
     @Test("a condition of the wrong type")
-    func conditionType() throws {
+    func conditionType() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "staff.count == 'many'")])
         defer { fixture.remove() }
         #expect(
@@ -180,7 +180,7 @@ struct LinterTests {
     }
 
     @Test("an item no answer can switch on")
-    func itemNeverActive() throws {
+    func itemNeverActive() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires == 'yes' and hires == 'no'")])
         defer { fixture.remove() }
         #expect(
@@ -190,7 +190,7 @@ struct LinterTests {
     }
 
     @Test("an input no active item produces names the answers")
-    func inputNotProduced() throws {
+    func inputNotProduced() async throws {
         let fixture = try LibraryFixture(bundle: [("\"register\": {}", "\"register\": { \"when\": \"hires == 'no'\" }")]
         )
         defer { fixture.remove() }
@@ -201,7 +201,7 @@ struct LinterTests {
     }
 
     @Test("a promise shorter than the critical path")
-    func promiseBelowCriticalPath() throws {
+    func promiseBelowCriticalPath() async throws {
         let fixture = try LibraryFixture(bundle: [("\"promisedDays\": 2", "\"promisedDays\": 1")])
         defer { fixture.remove() }
         #expect(
@@ -211,7 +211,7 @@ struct LinterTests {
     }
 
     @Test("an item promising more than its legal limit")
-    func promisedAboveLegal() throws {
+    func promisedAboveLegal() async throws {
         let fixture = try LibraryFixture(
             catalog: [("\"legalDays\": 3,\n      \"promisedDays\": 1", "\"legalDays\": 3,\n      \"promisedDays\": 4")],
             bundle: [("\"promisedDays\": 2", "\"promisedDays\": 5")])
@@ -223,7 +223,7 @@ struct LinterTests {
     }
 
     @Test("an unused catalog entry is a warning")
-    func unusedCatalogEntry() throws {
+    func unusedCatalogEntry() async throws {
         let fixture = try LibraryFixture(catalog: [
             (
                 "\"licence\": { \"name\"",
@@ -238,7 +238,7 @@ struct LinterTests {
     }
 
     @Test("an item naming an unknown department")
-    func unknownDepartment() throws {
+    func unknownDepartment() async throws {
         let fixture = try LibraryFixture(catalog: [("\"department\": \"tax\"", "\"department\": \"taxes\"")])
         defer { fixture.remove() }
         #expect(

@@ -12,13 +12,13 @@ let shippedLibrary: BundleLibrary = {
 @Suite("Shipped bundles")
 struct ShippedBundlesTests {
     @Test("the shipped library lints clean, warnings included")
-    func lintClean() {
+    func lintClean() async {
         let renderer = DiagnosticRenderer(sources: shippedLibrary.sources)
         #expect(Linter(library: shippedLibrary).lint().map(renderer.headline) == [])
     }
 
     @Test("every golden case passes")
-    func golden() {
+    func golden() async {
         let (outcomes, diagnostics, _) = GoldenTestRunner(library: shippedLibrary).run()
         #expect(diagnostics.isEmpty)
         #expect(outcomes.count >= 4)
@@ -37,7 +37,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("the library covers the life and business events the service centre offers")
-    func coverage() {
+    func coverage() async {
         let ids = Set(shippedLibrary.bundles.map(\.id))
         for id in [
             "company-opening", "newborn", "enterprise-deregistration", "enterprise-deregistration-simplified",
@@ -49,7 +49,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("one document is one material: the ID card, household register and licence serve many bundles")
-    func materialsAreShared() throws {
+    func materialsAreShared() async throws {
         let compiler = BundleCompiler(catalog: shippedLibrary.catalog)
         var bundlesUsing: [String: Set<String>] = [:]
         for bundle in shippedLibrary.bundles {
@@ -64,7 +64,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("the report counts a real case: exclusive alternatives are never added together")
-    func reportLargestCase() throws {
+    func reportLargestCase() async throws {
         let rows = BundleReport(library: shippedLibrary).rows
         let afterDeath = try #require(rows.first { $0.bundle == "after-death" })
         #expect(afterDeath.items == 7)
@@ -74,7 +74,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("retirement runs in three stages: eligibility, then pension and deemed years, then the rest")
-    func retirementStages() throws {
+    func retirementStages() async throws {
         let bundle = try #require(shippedLibrary.bundle("retirement"))
         let compiled = try #require(
             BundleCompiler(catalog: shippedLibrary.catalog)
@@ -99,7 +99,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("deregistration hands in the licence originals: shared data cannot stand in")
-    func licenceSurrendered() throws {
+    func licenceSurrendered() async throws {
         let bundle = try #require(shippedLibrary.bundle("enterprise-deregistration"))
         let compiled = try #require(BundleCompiler(catalog: shippedLibrary.catalog).compile(bundle).compiled)
         let licence = try #require(compiled.materials.first { $0.material == "business-licence" })
@@ -108,7 +108,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("company opening: the credit code flows from the licence to tax, social insurance and the bank")
-    func creditCodeFlows() throws {
+    func creditCodeFlows() async throws {
         let bundle = try #require(shippedLibrary.bundle("company-opening"))
         let compiled = try #require(
             BundleCompiler(catalog: shippedLibrary.catalog)
@@ -124,7 +124,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("a department sees only its own item's fields and materials")
-    func projection() throws {
+    func projection() async throws {
         let bundle = try #require(shippedLibrary.bundle("company-opening"))
         let compiled = try #require(
             BundleCompiler(catalog: shippedLibrary.catalog).compile(bundle, answers: ["hiresStaff": "no"]).compiled)
@@ -138,7 +138,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("merged fields take the strictest limits of the items asking them")
-    func mergedConstraints() throws {
+    func mergedConstraints() async throws {
         let bundle = try #require(shippedLibrary.bundle("company-opening"))
         let compiled = try #require(BundleCompiler(catalog: shippedLibrary.catalog).compile(bundle).compiled)
         let quantity = try #require(compiled.fields.first { $0.element == "invoice.monthlyQuantity" })
@@ -150,7 +150,7 @@ struct ShippedBundlesTests {
     }
 
     @Test("unanswered situations stay as conditions in the compiled form")
-    func openConditions() throws {
+    func openConditions() async throws {
         let bundle = try #require(shippedLibrary.bundle("company-opening"))
         let compiled = try #require(BundleCompiler(catalog: shippedLibrary.catalog).compile(bundle).compiled)
         let agent = try #require(compiled.fields.first { $0.element == "applicant.name" })

@@ -1,4 +1,5 @@
 import CaseEngine
+import CaseStoreSQLite
 import GRDB
 import Testing
 import WorkCalendar
@@ -6,17 +7,17 @@ import WorkCalendar
 @Suite("Audit chain")
 struct AuditTests {
     /// A store with one case taken through a few steps: 6 events.
-    func populated() throws -> EngineFixture {
+    func populated() async throws -> EngineFixture {
         let fixture = try EngineFixture()
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
-        try engine.issueRegistration(number)
-        try engine.accept(number + "-03", department: "tax", actor: officer("tax"))
+        let number = try await engine.submit(companyApplication()).caseNumber
+        try await engine.issueRegistration(number)
+        try await engine.accept(number + "-03", department: "tax", actor: officer("tax"))
         return fixture
     }
 
     @Test("SHA-256 matches the FIPS 180-4 test vectors, on the SHA extensions and in Swift alike")
-    func sha256() {
+    func sha256() async {
         for portable in [false, true] {
             #expect(
                 SHA256.hex(Array("abc".utf8), portable: portable)
@@ -57,11 +58,11 @@ struct AuditTests {
     }
 
     @Test("an untouched chain verifies")
-    func intact() throws {
-        let fixture = try populated()
+    func intact() async throws {
+        let fixture = try await populated()
         defer { fixture.remove() }
-        #expect(try fixture.engine().verifyAudit() == .intact(events: 6))
-        #expect(try fixture.engine().verifyAudit().description == "audit chain intact: 6 events")
+        #expect(try await fixture.engine().verifyAudit() == .intact(events: 6))
+        #expect(try await fixture.engine().verifyAudit().description == "audit chain intact: 6 events")
     }
 
     @Test(
@@ -79,37 +80,37 @@ struct AuditTests {
                 "audit chain broken: event 3 was reordered"
             ),
         ])
-    func tampering(sql: String, verdict: String) throws {
-        let fixture = try populated()
+    func tampering(sql: String, verdict: String) async throws {
+        let fixture = try await populated()
         defer { fixture.remove() }
-        try fixture.database().write { db in try db.execute(sql: sql) }
-        #expect(try fixture.engine().verifyAudit().description == verdict)
+        try await fixture.database().write { db in try db.execute(sql: sql) }
+        #expect(try await fixture.engine().verifyAudit().description == verdict)
     }
 
     @Test("two stores on one file (a kiosk and a window) appending in turn keep one unbroken chain")
-    func twoWriters() throws {
+    func twoWriters() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let window = fixture.engine()
         let kiosk = CaseEngine(
-            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
             codes: SeededQueryCodes(seed: 8))
-        let first = try window.submit(companyApplication(key: "w-1"))
-        let second = try kiosk.submit(companyApplication(key: "k-1"))
-        try window.accept(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
-        try kiosk.accept(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
-        try window.review(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
-        try window.review(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
-        try kiosk.approve(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
-        #expect(try window.verifyAudit().description == "audit chain intact: 7 events")
+        let first = try await window.submit(companyApplication(key: "w-1"))
+        let second = try await kiosk.submit(companyApplication(key: "k-1"))
+        try await window.accept(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try await kiosk.accept(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try await window.review(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try await window.review(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try await kiosk.approve(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        await #expect(try window.verifyAudit().description == "audit chain intact: 7 events")
     }
 
     @Test("an event inserted with a valid hash of its own is found by the next event's link")
-    func insertion() throws {
-        let fixture = try populated()
+    func insertion() async throws {
+        let fixture = try await populated()
         defer { fixture.remove() }
-        try fixture.database().write { db in
+        try await fixture.database().write { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM events WHERE seq = 3"))
             let previous: String = row["hash"]
             let fields: [String] = [
@@ -128,14 +129,14 @@ struct AuditTests {
                     fields[0], fields[2], fields[4], fields[5], fields[6], fields[7], fields[8], previous, hash,
                 ])
         }
-        #expect(try fixture.engine().verifyAudit().description == "audit chain broken: event 4 was inserted")
+        #expect(try await fixture.engine().verifyAudit().description == "audit chain broken: event 4 was inserted")
     }
 
     @Test("events carry no personal data")
-    func noPersonalData() throws {
-        let fixture = try populated()
+    func noPersonalData() async throws {
+        let fixture = try await populated()
         defer { fixture.remove() }
-        let text = try fixture.database().read { db in
+        let text = try await fixture.database().read { db in
             try String.fetchAll(db, sql: "SELECT actor || before || after || detail || case_number FROM events")
                 .joined()
         }

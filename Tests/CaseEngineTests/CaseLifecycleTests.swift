@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -9,47 +10,47 @@ import WorkCalendar
 @Suite("Life of a case")
 struct CaseLifecycleTests {
     @Test("a company-opening case goes through all seven departments, with a correction, to handout")
-    func companyOpening() throws {
+    func companyOpening() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let monday = fixture.engine()
-        let receipt = try monday.submit(companyApplication())
+        let receipt = try await monday.submit(companyApplication())
         #expect(receipt.caseNumber == "OG20261123-000001")
         #expect(receipt.promised.description == "2026-11-25")
         #expect(receipt.applicantIDMasked == "110105********002X")
         let number = receipt.caseNumber
         let ids = (1...7).map { number + "-0\($0)" }
-        #expect(
+        await #expect(
             try monday.caseSummary(number).subcases.map(\.state) == [.dispatched] + Array(repeating: .waiting, count: 6)
         )
 
-        try monday.accept(ids[0], department: "market-regulation", actor: officer("market"))
-        try monday.review(ids[0], department: "market-regulation", actor: officer("market"))
-        try monday.approve(ids[0], department: "market-regulation", actor: officer("market"))
-        try monday.issue(
+        try await monday.accept(ids[0], department: "market-regulation", actor: officer("market"))
+        try await monday.review(ids[0], department: "market-regulation", actor: officer("market"))
+        try await monday.approve(ids[0], department: "market-regulation", actor: officer("market"))
+        try await monday.issue(
             ids[0], department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
             actor: officer("market"))
 
-        let states = try monday.caseSummary(number).subcases.map(\.state)
+        let states = try await monday.caseSummary(number).subcases.map(\.state)
         #expect(states == [.issued, .dispatched, .dispatched, .dispatched, .dispatched, .dispatched, .waiting])
         for (id, department) in [(ids[2], "tax"), (ids[3], "human-resources"), (ids[1], "public-security")] {
-            let view = try monday.departmentView(id, department: department)
+            let view = try await monday.departmentView(id, department: department)
             #expect(view.inputs.map(\.value) == ["91512081MA62K0260E"])
         }
 
         // Tax asks for a correction on Monday; the window supplies it on Tuesday.
-        try monday.accept(ids[2], department: "tax", actor: officer("tax"))
-        try monday.requestCorrection(
+        try await monday.accept(ids[2], department: "tax", actor: officer("tax"))
+        try await monday.requestCorrection(
             ids[2], department: "tax", materials: ["id-card"], fields: ["taxOfficer.phone"], note: "复印件不清晰",
             actor: officer("tax"))
-        let waiting = try monday.caseSummary(number)
+        let waiting = try await monday.caseSummary(number)
         #expect(waiting.status == .awaitingCorrection)
         #expect(waiting.corrections.first?.materials.map(\.id) == ["id-card"])
         #expect(waiting.corrections.first?.fields.map(\.element) == ["taxOfficer.phone"])
         let tuesday = fixture.engine(on: "2026-11-24")
-        try tuesday.supply(
+        try await tuesday.supply(
             caseNumber: number, materials: ["id-card"], values: ["taxOfficer.phone": "13912345670"], actor: clerk)
-        let resumed = try tuesday.caseSummary(number)
+        let resumed = try await tuesday.caseSummary(number)
         #expect(resumed.status == .inProgress)
         #expect(resumed.subcases[2].state == .accepted)
         #expect(resumed.subcases[2].due?.description == "2026-11-25")
@@ -57,69 +58,70 @@ struct CaseLifecycleTests {
         for (index, department) in [
             (1, "public-security"), (2, "tax"), (3, "human-resources"), (4, "medical-security"), (5, "provident-fund"),
         ] {
-            if index != 2 { try tuesday.accept(ids[index], department: department, actor: officer(department)) }
-            try tuesday.review(ids[index], department: department, actor: officer(department))
-            try tuesday.approve(ids[index], department: department, actor: officer(department))
+            if index != 2 { try await tuesday.accept(ids[index], department: department, actor: officer(department)) }
+            try await tuesday.review(ids[index], department: department, actor: officer(department))
+            try await tuesday.approve(ids[index], department: department, actor: officer(department))
             let outputs = index == 1 ? ["company.sealFilingNumber": "AY-2026-001"] : [:]
-            try tuesday.issue(ids[index], department: department, outputs: outputs, actor: officer(department))
+            try await tuesday.issue(ids[index], department: department, outputs: outputs, actor: officer(department))
         }
-        let bank = try tuesday.departmentView(ids[6], department: "bank")
+        let bank = try await tuesday.departmentView(ids[6], department: "bank")
         #expect(bank.subcase.state == .dispatched)
         #expect(Set(bank.inputs.map(\.value)) == ["91512081MA62K0260E", "AY-2026-001"])
-        try tuesday.issue(ids[6], department: "bank", outputs: [:], actor: officer("bank"))
+        try await tuesday.issue(ids[6], department: "bank", outputs: [:], actor: officer("bank"))
 
-        #expect(try tuesday.caseSummary(number).status == .completed)
-        let handedOut = try tuesday.handout(caseNumber: number, actor: clerk)
+        await #expect(try tuesday.caseSummary(number).status == .completed)
+        let handedOut = try await tuesday.handout(caseNumber: number, actor: clerk)
         #expect(handedOut.handedOutAt != nil)
-        #expect(try tuesday.verifyAudit() == .intact(events: 30))
-        let report = try tuesday.supervisionReport()
+        await #expect(try tuesday.verifyAudit() == .intact(events: 30))
+        let report = try await tuesday.supervisionReport()
         #expect(report.first { $0.item == "tax-invoice-setup" }?.onTimeRate == 1)
     }
 
     @Test("a department sees only its own item's fields and materials, and its own attachments")
-    func projection() throws {
+    func projection() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
-        let market = try engine.departmentView(number + "-01", department: "market-regulation")
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let market = try await engine.departmentView(number + "-01", department: "market-regulation")
         #expect(market.fields.map(\.element).contains("legalRep.idNumber"))
         #expect(market.fields.first { $0.element == "legalRep.idNumber" }?.value == "11010519491231002X")
         #expect(market.materials.first { $0.id == "lease-contract" }?.attachments.count == 1)
-        let hr = try engine.departmentView(number + "-04", department: "human-resources")
+        let hr = try await engine.departmentView(number + "-04", department: "human-resources")
         #expect(hr.fields.map(\.element) == ["company.name", "legalRep.name", "company.employeeCount"])
         #expect(hr.materials.map(\.id) == ["business-licence", "employee-list"])
-        #expect(
+        await #expect(
             throws: CaseEngineError.wrongDepartment(
                 subcase: number + "-04", department: "tax", owner: "human-resources")
         ) {
-            try engine.departmentView(number + "-04", department: "tax")
+            try await engine.departmentView(number + "-04", department: "tax")
         }
     }
 
     @Test("a corrected value with quotes, a backslash and a line break comes back to the department intact")
-    func correctedValueRoundTrip() throws {
+    func correctedValueRoundTrip() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
         let market = officer("market")
-        let number = try engine.submit(
+        let number = try await engine.submit(
             companyApplication { $0.values["company.businessScope"] = "软件开发 \"含\" 技术服务" }
         ).caseNumber
-        try engine.accept(number + "-01", department: "market-regulation", actor: market)
-        try engine.requestCorrection(
+        try await engine.accept(number + "-01", department: "market-regulation", actor: market)
+        try await engine.requestCorrection(
             number + "-01", department: "market-regulation", materials: [], fields: ["company.businessScope"],
             note: "经营范围请写全", actor: market)
         let corrected = "软件开发\n技术服务 \\ \"咨询\"\t"
-        try engine.supply(caseNumber: number, materials: [], values: ["company.businessScope": corrected], actor: clerk)
-        let view = try engine.departmentView(number + "-01", department: "market-regulation")
+        try await engine.supply(
+            caseNumber: number, materials: [], values: ["company.businessScope": corrected], actor: clerk)
+        let view = try await engine.departmentView(number + "-01", department: "market-regulation")
         #expect(view.fields.first { $0.element == "company.businessScope" }?.value == corrected)
         #expect(view.fields.first { $0.element == "company.businessScope" }?.label.zh == "经营范围")
         #expect(view.fields.first { $0.element == "company.name" }?.value == "安阳市示例科技有限公司")
     }
 
     @Test("fields that are the applicant in person are filled from the applicant when left out")
-    func applicantFields() throws {
+    func applicantFields() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
@@ -133,23 +135,23 @@ struct CaseLifecycleTests {
             materials: ["id-card": .provided, "social-security-card": .provided],
             applicant: Applicant(name: "吴建国", idNumber: "11010519491231002X", phone: "13812345678"),
             channel: Channel(kind: .window, id: "staff-023"), idempotencyKey: "retire-1")
-        let number = try engine.submit(application).caseNumber
-        let view = try engine.departmentView(number + "-01", department: "human-resources")
+        let number = try await engine.submit(application).caseNumber
+        let view = try await engine.departmentView(number + "-01", department: "human-resources")
         #expect(view.fields.first { $0.element == "person.name" }?.value == "吴建国")
         #expect(view.fields.first { $0.element == "person.idNumber" }?.value == "11010519491231002X")
         #expect(view.fields.first { $0.element == "person.phone" }?.value == "13812345678")
         // The same request again is the same case: filling is part of reading the request.
-        #expect(try engine.submit(application).caseNumber == number)
+        #expect(try await engine.submit(application).caseNumber == number)
     }
 
     @Test("steps out of order name the case, the step and the allowed next steps")
-    func stepErrors() throws {
+    func stepErrors() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
+        let number = try await engine.submit(companyApplication()).caseNumber
         do {
-            try engine.approve(number + "-01", department: "market-regulation", actor: officer("market"))
+            try await engine.approve(number + "-01", department: "market-regulation", actor: officer("market"))
             Issue.record("approve from dispatched was allowed")
         } catch {
             #expect(
@@ -158,7 +160,7 @@ struct CaseLifecycleTests {
             )
         }
         do {
-            try engine.accept(number + "-02", department: "public-security", actor: officer("police"))
+            try await engine.accept(number + "-02", department: "public-security", actor: officer("police"))
             Issue.record("accept while waiting was allowed")
         } catch {
             #expect(
@@ -168,77 +170,78 @@ struct CaseLifecycleTests {
     }
 
     @Test("a credit code failing its check is refused unless staff override it")
-    func creditCodeWarning() throws {
+    func creditCodeWarning() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let id = try engine.submit(companyApplication()).caseNumber + "-01"
+        let id = try await engine.submit(companyApplication()).caseNumber + "-01"
         for step in [engine.accept, engine.review, engine.approve] {
-            try step(id, "market-regulation", officer("market"))
+            try await step(id, "market-regulation", officer("market"))
         }
-        #expect(throws: CaseEngineError.self) {
-            try engine.issue(
+        await #expect(throws: CaseEngineError.self) {
+            try await engine.issue(
                 id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
                 actor: officer("market"))
         }
-        let issued = try engine.issue(
+        let issued = try await engine.issue(
             id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
             overrideWarnings: true, actor: officer("market"))
         #expect(issued.state == .issued)
     }
 
     @Test("a rejection cancels what depends on it; independent items go on to a partial completion")
-    func rejection() throws {
+    func rejection() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
-        try engine.issueRegistration(number)
-        try engine.accept(number + "-02", department: "public-security", actor: officer("police"))
-        try engine.reject(number + "-02", department: "public-security", reason: "印章样式不合规", actor: officer("police"))
-        var summary = try engine.caseSummary(number)
+        let number = try await engine.submit(companyApplication()).caseNumber
+        try await engine.issueRegistration(number)
+        try await engine.accept(number + "-02", department: "public-security", actor: officer("police"))
+        try await engine.reject(
+            number + "-02", department: "public-security", reason: "印章样式不合规", actor: officer("police"))
+        var summary = try await engine.caseSummary(number)
         #expect(summary.subcases[1].state == .rejected)
         #expect(summary.subcases[6].state == .cancelled)
         #expect(summary.subcases[6].reason == "cannot proceed: seal-engraving was rejected")
         #expect(summary.status == .inProgress)
         for (index, department) in [(2, "tax"), (3, "human-resources"), (4, "medical-security"), (5, "provident-fund")]
         {
-            try engine.complete(number + "-0\(index + 1)", department: department)
+            try await engine.complete(number + "-0\(index + 1)", department: department)
         }
-        summary = try engine.caseSummary(number)
+        summary = try await engine.caseSummary(number)
         #expect(summary.status == .partiallyCompleted)
     }
 
     @Test("the applicant may withdraw before the end; nothing can be done after")
-    func withdrawal() throws {
+    func withdrawal() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
-        let summary = try engine.withdraw(caseNumber: number, reason: "不再开办", actor: clerk)
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let summary = try await engine.withdraw(caseNumber: number, reason: "不再开办", actor: clerk)
         #expect(summary.status == .withdrawn)
         #expect(summary.subcases.allSatisfy { $0.state == .cancelled })
-        #expect(throws: CaseEngineError.caseNotOpen(case: number, step: "withdraw", status: .withdrawn)) {
-            try engine.withdraw(caseNumber: number, reason: "again", actor: clerk)
+        await #expect(throws: CaseEngineError.caseNotOpen(case: number, step: "withdraw", status: .withdrawn)) {
+            try await engine.withdraw(caseNumber: number, reason: "again", actor: clerk)
         }
     }
 
     @Test("the same idempotency key returns the same case; with a different body it is refused")
-    func idempotency() throws {
+    func idempotency() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let first = try engine.submit(companyApplication(key: "k"))
-        let again = try engine.submit(companyApplication(key: "k"))
+        let first = try await engine.submit(companyApplication(key: "k"))
+        let again = try await engine.submit(companyApplication(key: "k"))
         #expect(first == again)
         #expect(try fixture.snapshot()["cases"] == 1)
-        #expect(throws: CaseEngineError.idempotencyConflict(key: "k", existingCase: first.caseNumber)) {
-            try engine.submit(companyApplication(key: "k") { $0.values["company.employeeCount"] = "6" })
+        await #expect(throws: CaseEngineError.idempotencyConflict(key: "k", existingCase: first.caseNumber)) {
+            try await engine.submit(companyApplication(key: "k") { $0.values["company.employeeCount"] = "6" })
         }
     }
 
     @Test("an invalid application is answered with every problem at once and saves nothing")
-    func invalidApplication() throws {
+    func invalidApplication() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
@@ -250,7 +253,7 @@ struct CaseLifecycleTests {
             $0.materials["lease-contract"] = nil
         }
         do {
-            try engine.submit(application)
+            try await engine.submit(application)
             Issue.record("an invalid application was saved")
         } catch .invalidApplication(let problems) {
             #expect(
@@ -268,48 +271,48 @@ struct CaseLifecycleTests {
     }
 
     @Test("a case pins its plan: it can be worked after its bundle is gone from the library")
-    func pinnedPlan() throws {
+    func pinnedPlan() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        let number = try fixture.engine().submit(companyApplication()).caseNumber
+        let number = try await fixture.engine().submit(companyApplication()).caseNumber
         var emptied = shippedLibrary
         emptied.bundles = []
         let later = fixture.engine(library: emptied)
-        try later.accept(number + "-01", department: "market-regulation", actor: officer("market"))
-        #expect(try later.caseSummary(number).bundleName.zh == "企业开办")
+        try await later.accept(number + "-01", department: "market-regulation", actor: officer("market"))
+        await #expect(try later.caseSummary(number).bundleName.zh == "企业开办")
     }
 
     @Test("a citizen sees progress only with the right query code")
-    func queryCode() throws {
+    func queryCode() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let receipt = try engine.submit(companyApplication())
+        let receipt = try await engine.submit(companyApplication())
         #expect(
-            try engine.caseSummary(number: receipt.caseNumber, queryCode: receipt.queryCode).number
+            try await engine.caseSummary(number: receipt.caseNumber, queryCode: receipt.queryCode).number
                 == receipt.caseNumber)
-        #expect(throws: CaseEngineError.unknownCase(receipt.caseNumber)) {
-            try engine.caseSummary(number: receipt.caseNumber, queryCode: "000000")
+        await #expect(throws: CaseEngineError.unknownCase(receipt.caseNumber)) {
+            try await engine.caseSummary(number: receipt.caseNumber, queryCode: "000000")
         }
     }
 }
 
 extension CaseEngine {
     /// Takes a sub-case without outputs from dispatched to issued.
-    func complete(_ id: String, department: String) throws {
-        try accept(id, department: department, actor: officer(department))
-        try review(id, department: department, actor: officer(department))
-        try approve(id, department: department, actor: officer(department))
-        try issue(id, department: department, outputs: [:], actor: officer(department))
+    func complete(_ id: String, department: String) async throws {
+        try await accept(id, department: department, actor: officer(department))
+        try await review(id, department: department, actor: officer(department))
+        try await approve(id, department: department, actor: officer(department))
+        try await issue(id, department: department, outputs: [:], actor: officer(department))
     }
 
     /// Takes the registration sub-case of a company-opening case to issued.
-    func issueRegistration(_ number: String) throws {
+    func issueRegistration(_ number: String) async throws {
         let id = number + "-01"
-        try accept(id, department: "market-regulation", actor: officer("market"))
-        try review(id, department: "market-regulation", actor: officer("market"))
-        try approve(id, department: "market-regulation", actor: officer("market"))
-        try issue(
+        try await accept(id, department: "market-regulation", actor: officer("market"))
+        try await review(id, department: "market-regulation", actor: officer("market"))
+        try await approve(id, department: "market-regulation", actor: officer("market"))
+        try await issue(
             id, department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
             actor: officer("market"))
     }
@@ -318,7 +321,7 @@ extension CaseEngine {
 @Suite("Early start (提前介入)")
 struct EarlyStartTests {
     @Test("an item allowed to start early accepts and reviews before its input, and approves only after")
-    func earlyStart() throws {
+    func earlyStart() async throws {
         var library = shippedLibrary
         let bundleIndex = try #require(library.bundles.firstIndex { $0.id == "company-opening" })
         let itemIndex = try #require(library.bundles[bundleIndex].items.firstIndex { $0.item == "seal-engraving" })
@@ -326,67 +329,70 @@ struct EarlyStartTests {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine(library: library)
-        let number = try engine.submit(companyApplication()).caseNumber
+        let number = try await engine.submit(companyApplication()).caseNumber
         let seal = number + "-02"
         let police = officer("public-security")
-        #expect(try engine.accept(seal, department: "public-security", actor: police).state == .accepted)
-        let reviewed = try engine.review(seal, department: "public-security", actor: police)
+        #expect(try await engine.accept(seal, department: "public-security", actor: police).state == .accepted)
+        let reviewed = try await engine.review(seal, department: "public-security", actor: police)
         #expect(reviewed.allowedSteps == [.correct, .reject])
-        #expect(throws: CaseEngineError.self) { try engine.approve(seal, department: "public-security", actor: police) }
-        try engine.issueRegistration(number)
-        let released = try engine.departmentView(seal, department: "public-security")
+        await #expect(throws: CaseEngineError.self) {
+            try await engine.approve(seal, department: "public-security", actor: police)
+        }
+        try await engine.issueRegistration(number)
+        let released = try await engine.departmentView(seal, department: "public-security")
         #expect(released.subcase.state == .reviewed)
         #expect(released.inputs.map(\.value) == ["91512081MA62K0260E"])
-        #expect(try engine.approve(seal, department: "public-security", actor: police).state == .approved)
+        #expect(try await engine.approve(seal, department: "public-security", actor: police).state == .approved)
     }
 }
 
 @Suite("Store")
 struct StoreTests {
-    @Test("the writer runs at the durability asked for", arguments: [(CaseStore.Synchronous.normal, 1), (.full, 2)])
-    func synchronous(level: CaseStore.Synchronous, expected: Int) throws {
+    @Test(
+        "the writer runs at the durability asked for", arguments: [(SQLiteCaseStore.Synchronous.normal, 1), (.full, 2)])
+    func synchronous(level: SQLiteCaseStore.Synchronous, expected: Int) async throws {
         let path = NSTemporaryDirectory() + "onego-sync-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        #expect(try CaseStore(path: path, synchronous: level).synchronousLevel() == expected)
+        #expect(try SQLiteCaseStore(path: path, synchronous: level).synchronousLevel() == expected)
     }
 
     @Test("opening a store turns SQLite's memory statistics off: no counters kept on any allocation")
-    func memoryStatisticsOff() throws {
+    func memoryStatisticsOff() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        _ = try fixture.engine().submit(companyApplication())
+        _ = try await fixture.engine().submit(companyApplication())
         // With the statistics on, SQLite counts every byte it holds; off, the count stays 0.
         #expect(sqlite3_memory_used() == 0)
     }
 
     @Test("a request's fingerprint keeps its text, so retries of cases already stored still match")
-    func fingerprintIsStable() throws {
+    func fingerprintIsStable() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let application = try Application(
             contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
-        let number = try fixture.engine().submit(application).caseNumber
-        let stored = try fixture.database().read { db in
+        let number = try await fixture.engine().submit(application).caseNumber
+        let stored = try await fixture.database().read { db in
             try String.fetchOne(db, sql: "SELECT fingerprint FROM cases WHERE number = ?", arguments: [number])
         }
         // As the first engine stored it (string interpolation, before fingerprints were built as bytes).
         #expect(stored == "4a582d7892111146336eef6f47ce7917a3bf3fee547714706490535efe1a58e4")
-        #expect(try fixture.engine().submit(application).caseNumber == number)
+        #expect(try await fixture.engine().submit(application).caseNumber == number)
     }
 
     @Test("migration v5 moves each sub-case's progress into subcase_progress, keeping every step taken")
-    func progressMovesOut() throws {
+    func progressMovesOut() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
-        try engine.issueRegistration(number)
-        try engine.accept(number + "-03", department: "tax", actor: officer("tax"))
-        try engine.requestCorrection(
+        let number = try await engine.submit(companyApplication()).caseNumber
+        try await engine.issueRegistration(number)
+        try await engine.accept(number + "-03", department: "tax", actor: officer("tax"))
+        try await engine.requestCorrection(
             number + "-03", department: "tax", materials: ["id-card"], fields: [], note: "复印件不清晰",
             actor: officer("tax"))
         let before = try fixture.snapshot()
-        let states = try engine.caseSummary(number).subcases.map(\.state)
+        let states = try await engine.caseSummary(number).subcases.map(\.state)
         // Put the file back as v4 left it: progress in the sub-case rows themselves.
         let progress = [
             ("state", "TEXT NOT NULL DEFAULT ''"), ("resume_state", "TEXT"), ("released", "INTEGER NOT NULL DEFAULT 0"),
@@ -395,7 +401,7 @@ struct StoreTests {
             ("days_used_before_pause", "INTEGER NOT NULL DEFAULT 0"), ("paused_days", "INTEGER NOT NULL DEFAULT 0"),
             ("paused_on", "TEXT"), ("finished_on", "TEXT"), ("reason", "TEXT"),
         ]
-        try fixture.database().write { db in
+        try await fixture.database().write { db in
             for (column, type) in progress {
                 try db.execute(sql: "ALTER TABLE subcases ADD COLUMN \(column) \(type)")
                 try db.execute(
@@ -407,30 +413,30 @@ struct StoreTests {
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5-subcase-progress'")
         }
         let reopened = CaseEngine(
-            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
         #expect(try fixture.snapshot() == before)
-        #expect(try reopened.caseSummary(number).subcases.map(\.state) == states)
+        await #expect(try reopened.caseSummary(number).subcases.map(\.state) == states)
         #expect(states.filter { $0 == .issued }.count == 1 && states.contains(.correcting))
         // The correction, which refers to the rebuilt sub-case table, resumes the sub-case.
-        try reopened.supply(caseNumber: number, materials: ["id-card"], values: [:], actor: clerk)
-        try reopened.review(number + "-03", department: "tax", actor: officer("tax"))
-        #expect(try reopened.caseSummary(number).subcases.map(\.state)[2] == .reviewed)
-        #expect(try reopened.verifyAudit() == .intact(events: 10))
+        try await reopened.supply(caseNumber: number, materials: ["id-card"], values: [:], actor: clerk)
+        try await reopened.review(number + "-03", department: "tax", actor: officer("tax"))
+        await #expect(try reopened.caseSummary(number).subcases.map(\.state)[2] == .reviewed)
+        await #expect(try reopened.verifyAudit() == .intact(events: 10))
     }
 
     @Test("migration v6 moves each material checklist from case_materials into its case's row")
-    func materialsMoveIntoCase() throws {
+    func materialsMoveIntoCase() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let promised = CalendarDate("2026-12-01") ?? CalendarDate(dayNumber: 0)
-        let number = try fixture.engine().submit(
+        let number = try await fixture.engine().submit(
             companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
         ).caseNumber
-        let before = try fixture.engine().caseSummary(number).materials
+        let before = try await fixture.engine().caseSummary(number).materials
         #expect(before.contains { $0.id == "employee-list" && $0.status == "missing" && $0.promisedBy == "2026-12-01" })
         // Put the file back as v5 left it: one row per material.
-        try fixture.database().write { db in
+        try await fixture.database().write { db in
             try db.execute(
                 sql: """
                     CREATE TABLE case_materials (
@@ -451,9 +457,9 @@ struct StoreTests {
                     """)
         }
         let reopened = CaseEngine(
-            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
-        let after = try reopened.caseSummary(number).materials
+        let after = try await reopened.caseSummary(number).materials
         #expect(after.map(\.id) == before.map(\.id))
         #expect(after.map(\.status) == before.map(\.status))
         #expect(after.map(\.promisedBy) == before.map(\.promisedBy))
@@ -461,12 +467,12 @@ struct StoreTests {
     }
 
     @Test("migration v4 moves each form document from case_forms into its case's row")
-    func formMovesIntoCase() throws {
+    func formMovesIntoCase() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        let number = try fixture.engine().submit(companyApplication()).caseNumber
+        let number = try await fixture.engine().submit(companyApplication()).caseNumber
         // Put the file back as v3 left it: the form in its own table, none in the case row.
-        try fixture.database().write { db in
+        try await fixture.database().write { db in
             let form = try String.fetchOne(db, sql: "SELECT form FROM cases WHERE number = ?", arguments: [number])
             try db.execute(
                 sql: """
@@ -481,11 +487,11 @@ struct StoreTests {
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4-form-in-case'")
         }
         let engine = CaseEngine(
-            store: try CaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
+            repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
-        let view = try engine.departmentView(number + "-01", department: "market-regulation")
+        let view = try await engine.departmentView(number + "-01", department: "market-regulation")
         #expect(view.fields.first { $0.element == "company.name" }?.value == "安阳市示例科技有限公司")
-        let formTables = try fixture.database().read { db in
+        let formTables = try await fixture.database().read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'case_forms'")
         }
         #expect(formTables == 0)

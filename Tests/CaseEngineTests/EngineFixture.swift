@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import GRDB
 import WorkCalendar
@@ -21,17 +22,17 @@ let shippedCalendar: WorkCalendar = {
 /// A real SQLite file in a temporary directory with an engine on a fixed day.
 struct EngineFixture {
     let path: String
-    let store: CaseStore
+    let store: SQLiteCaseStore
 
     init() throws {
         path = NSTemporaryDirectory() + "onego-test-\(UUID().uuidString).db"
-        store = try CaseStore(path: path)
+        store = try SQLiteCaseStore(path: path)
     }
 
     /// An engine on `day` (default 2026-11-23, a Monday) with seeded query codes.
     func engine(on day: String = "2026-11-23", library: BundleLibrary = shippedLibrary) -> CaseEngine {
         CaseEngine(
-            store: store, library: library, calendar: shippedCalendar,
+            repository: store, library: library, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate(day) ?? CalendarDate(dayNumber: 0)), codes: SeededQueryCodes(seed: 7))
     }
 
@@ -61,9 +62,9 @@ struct EngineFixture {
     }
 }
 
-let clerk = Actor(id: "staff-023", role: .window)
+let clerk = Principal(id: "staff-023", role: .window)
 
-func officer(_ department: String) -> Actor { Actor(id: "\(department)-officer", role: .department) }
+func officer(_ department: String) -> Principal { Principal(id: "\(department)-officer", role: .department) }
 
 /// A valid company-opening application; `change` adjusts it.
 func companyApplication(key: String = "key-1", _ change: (inout Application) -> Void = { _ in }) -> Application {

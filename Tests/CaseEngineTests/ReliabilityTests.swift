@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import GRDB
 import Testing
 import WorkCalendar
@@ -35,13 +36,13 @@ struct ReliabilityTests {
 
     /// Makes the 1st, 2nd, 3rd … write of `operation` fail until it succeeds; after every failure
     /// the database must be exactly as before.
-    func injectAtEveryWrite(_ fixture: EngineFixture, _ operation: () throws -> Void) throws -> Int {
+    func injectAtEveryWrite(_ fixture: EngineFixture, _ operation: () async throws -> Void) async throws -> Int {
         var failures = 0
         for n in 1...500 {
             try failAtWrite(n, in: fixture)
             let before = try fixture.snapshot()
             do {
-                try operation()
+                try await operation()
                 try failAtWrite(-1, in: fixture)
                 return failures
             } catch {
@@ -55,47 +56,49 @@ struct ReliabilityTests {
     }
 
     @Test("a fault at any write of submit leaves nothing behind")
-    func submitFaults() throws {
+    func submitFaults() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         try installFaults(in: fixture)
         let engine = fixture.engine()
-        let failures = try injectAtEveryWrite(fixture) { try engine.submit(companyApplication()) }
+        let failures = try await injectAtEveryWrite(fixture) { try await engine.submit(companyApplication()) }
         // Each of the 20 writes of this submission failed once: the sequence, the plan, the case (with
         // its form and materials), its attachment, 7 sub-cases and their 7 progress rows, the outbox
         // and the event.
         #expect(failures == 20)
-        #expect(try engine.caseSummary("OG20261123-000001").subcases.count == 7)
-        #expect(try engine.verifyAudit() == .intact(events: 1))
+        #expect(try await engine.caseSummary("OG20261123-000001").subcases.count == 7)
+        #expect(try await engine.verifyAudit() == .intact(events: 1))
     }
 
     @Test("a fault at any write of issue leaves the sub-case and its dependants as they were")
-    func issueFaults() throws {
+    func issueFaults() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let number = try engine.submit(companyApplication()).caseNumber
+        let number = try await engine.submit(companyApplication()).caseNumber
         let id = number + "-01"
-        for step in [engine.accept, engine.review, engine.approve] { try step(id, "market-regulation", officer("m")) }
+        for step in [engine.accept, engine.review, engine.approve] {
+            try await step(id, "market-regulation", officer("m"))
+        }
         try installFaults(in: fixture)
-        let failures = try injectAtEveryWrite(fixture) {
-            try engine.issue(
+        let failures = try await injectAtEveryWrite(fixture) {
+            try await engine.issue(
                 id, department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
                 actor: officer("m"))
         }
         #expect(failures >= 12)
-        #expect(try engine.caseSummary(number).subcases.filter { $0.state == .dispatched }.count == 5)
-        #expect(try engine.verifyAudit() == .intact(events: 5))
+        #expect(try await engine.caseSummary(number).subcases.filter { $0.state == .dispatched }.count == 5)
+        #expect(try await engine.verifyAudit() == .intact(events: 5))
     }
 
     @Test("random step sequences keep the invariants", arguments: 1...25)
-    func randomSteps(seed: UInt64) throws {
+    func randomSteps(seed: UInt64) async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         var random = SeededRandom(seed: seed)
         var day = CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)
         var engine = fixture.engine(on: day.description)
-        let number = try engine.submit(
+        let number = try await engine.submit(
             companyApplication {
                 if random.next(2) == 0 {
                     $0.answers["hiresStaff"] = "no"
@@ -108,7 +111,7 @@ struct ReliabilityTests {
                 }
             }
         ).caseNumber
-        var previous = try engine.caseSummary(number)
+        var previous = try await engine.caseSummary(number)
         for action in 0..<80 {
             if random.next(10) == 0 {
                 day = day.adding(days: 1)
@@ -118,9 +121,9 @@ struct ReliabilityTests {
             let department = subcase.department
             let actor = officer(department)
             switch random.next(9) {
-            case 0: _ = try? engine.accept(subcase.id, department: department, actor: actor)
-            case 1: _ = try? engine.review(subcase.id, department: department, actor: actor)
-            case 2: _ = try? engine.approve(subcase.id, department: department, actor: actor)
+            case 0: _ = try? await engine.accept(subcase.id, department: department, actor: actor)
+            case 1: _ = try? await engine.review(subcase.id, department: department, actor: actor)
+            case 2: _ = try? await engine.approve(subcase.id, department: department, actor: actor)
             case 3, 4:
                 let outputs: [String: String] =
                     switch subcase.item {
@@ -128,24 +131,26 @@ struct ReliabilityTests {
                     case "seal-engraving": ["company.sealFilingNumber": "AY-1"]
                     default: [:]
                     }
-                _ = try? engine.issue(subcase.id, department: department, outputs: outputs, actor: actor)
+                _ = try? await engine.issue(subcase.id, department: department, outputs: outputs, actor: actor)
             case 5:
-                _ = try? engine.requestCorrection(
+                _ = try? await engine.requestCorrection(
                     subcase.id, department: department, materials: ["business-licence"], fields: [], note: "",
                     actor: actor)
-                _ = try? engine.requestCorrection(
+                _ = try? await engine.requestCorrection(
                     subcase.id, department: department, materials: ["id-card"], fields: [], note: "", actor: actor)
             case 6:
-                _ = try? engine.supply(
+                _ = try? await engine.supply(
                     caseNumber: number, materials: ["id-card", "business-licence"], values: [:], actor: clerk)
             case 7:
                 if random.next(8) == 0 {
-                    _ = try? engine.reject(subcase.id, department: department, reason: "r", actor: actor)
+                    _ = try? await engine.reject(subcase.id, department: department, reason: "r", actor: actor)
                 }
             default:
-                if random.next(30) == 0 { _ = try? engine.withdraw(caseNumber: number, reason: "r", actor: clerk) }
+                if random.next(30) == 0 {
+                    _ = try? await engine.withdraw(caseNumber: number, reason: "r", actor: clerk)
+                }
             }
-            let current = try engine.caseSummary(number)
+            let current = try await engine.caseSummary(number)
             let context = "seed \(seed), action \(action)"
             for (before, after) in zip(previous.subcases, current.subcases) {
                 if before.state.isFinal { #expect(after.state == before.state, "\(context): left a final state") }
@@ -158,8 +163,8 @@ struct ReliabilityTests {
             #expect(current.status == derived, "\(context): status \(current.status) but sub-cases say \(derived)")
             previous = current
         }
-        #expect(try engine.verifyAudit() != .intact(events: 0))
-        if case .broken = try engine.verifyAudit() { Issue.record("seed \(seed): audit chain broken") }
+        #expect(try await engine.verifyAudit() != .intact(events: 0))
+        if case .broken = try await engine.verifyAudit() { Issue.record("seed \(seed): audit chain broken") }
     }
 }
 

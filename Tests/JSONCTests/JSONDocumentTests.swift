@@ -4,7 +4,7 @@ import Testing
 @Suite("JSON dialect")
 struct JSONDocumentTests {
     @Test("comments are accepted and object members keep their source order")
-    func commentsAndOrder() throws {
+    func commentsAndOrder() async throws {
         let text = """
             // a comment
             { "zeta": 1, /* inline */ "alpha": [true, null, 2.5], "mid": "中文" }
@@ -17,7 +17,7 @@ struct JSONDocumentTests {
     }
 
     @Test("every value knows its line and column")
-    func positions() throws {
+    func positions() async throws {
         let text = "{\n  \"名称\": \"x\",\n  \"b\": [1,\n    {\"c\": false}]\n}"
         let document = try JSONDocument(parsing: text, path: "x.json")
         let members = try #require(document.root.value.members)
@@ -57,7 +57,7 @@ struct JSONDocumentTests {
     }
 
     @Test("invalid UTF-8 is an error, not a replacement character")
-    func invalidUTF8() {
+    func invalidUTF8() async {
         let bytes: [UInt8] = Array("{\"a\": \"".utf8) + [0xFF, 0xFE] + Array("\"}".utf8)
         do {
             _ = try JSONDocument(parsing: bytes, path: "x.json")
@@ -69,7 +69,7 @@ struct JSONDocumentTests {
     }
 
     @Test("escapes decode, and duplicate keys are found through escapes")
-    func escapes() throws {
+    func escapes() async throws {
         let document = try JSONDocument(parsing: "{\"a\\u0062\": \"\\u4e2d\\n\"}", path: "x.json")
         #expect(document.root.value.members?[0].key == "ab")
         #expect(document.root.value.members?[0].node.value == .string("中\n"))
@@ -79,7 +79,7 @@ struct JSONDocumentTests {
     }
 
     @Test("serialisation keeps order and writes Chinese as is")
-    func serialisation() {
+    func serialisation() async {
         let value = JSONValue.object(["b": .integer(1), "a": .list([.string("中\"文"), .bool(false), .null])])
         #expect(value.serialized(pretty: false) == "{\"b\":1,\"a\":[\"中\\\"文\",false,null]}")
     }

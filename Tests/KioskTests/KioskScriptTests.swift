@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import Kiosk
 import Testing
@@ -15,7 +16,7 @@ func makeSession(
     let bundles = root.appendingPathComponent("Bundles").path
     let path = NSTemporaryDirectory() + "onego-kiosk-\(UUID().uuidString).db"
     let engine = CaseEngine(
-        store: try CaseStore(path: path), library: BundleLibrary.load(root: bundles),
+        repository: try SQLiteCaseStore(path: path), library: BundleLibrary.load(root: bundles),
         calendar: try WorkCalendar(directory: bundles + "/calendar"),
         clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
         codes: SeededQueryCodes(seed: 3))
@@ -36,19 +37,19 @@ let scripts =
 @Suite("KioskScripts")
 struct KioskScriptTests {
     @Test("every kiosk script passes", arguments: scripts)
-    func script(name: String) throws {
+    func script(name: String) async throws {
         let (session, engine, path) = try makeSession()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let script = try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/" + name).path)
         do {
-            try script.run(on: session, staff: EngineStaff(engine: engine, session: session).perform)
+            try await script.run(on: session, staff: EngineStaff(engine: engine, session: session).perform)
         } catch {
             Issue.record("\(error.description)")
         }
     }
 
     @Test("every shipped bundle is offered at the kiosk and has a script that reaches its receipt")
-    func coverage() throws {
+    func coverage() async throws {
         let bundles = root.appendingPathComponent("Bundles").path
         let library = BundleLibrary.load(root: bundles)
         let profile = try KioskProfile(contentsOf: bundles + "/kiosk/default-profile.json")
@@ -62,15 +63,15 @@ struct KioskScriptTests {
     }
 
     @Test("a progress query shows the correction a department asked for, and supplying it resumes the case")
-    func progressWithCorrection() throws {
+    func progressWithCorrection() async throws {
         let (session, engine, path) = try makeSession()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let walk = try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/company-opening.kiosk").path)
-        try walk.run(on: session)
-        let receipt = try engine.receipt(for: "OG20261123-000001")
-        let officer = Actor(id: "market", role: .department)
-        try engine.accept(receipt.caseNumber + "-01", department: "market-regulation", actor: officer)
-        try engine.requestCorrection(
+        try await walk.run(on: session)
+        let receipt = try await engine.receipt(for: "OG20261123-000001")
+        let officer = Principal(id: "market", role: .department)
+        try await engine.accept(receipt.caseNumber + "-01", department: "market-regulation", actor: officer)
+        try await engine.requestCorrection(
             receipt.caseNumber + "-01", department: "market-regulation", materials: ["articles-of-association"],
             fields: [], note: "章程缺少股东签字", actor: officer)
         let query = try KioskScript(
@@ -89,21 +90,21 @@ struct KioskScriptTests {
                 type 1
                 expect 已补交,办理继续
                 """)
-        try query.run(on: session)
-        #expect(try engine.caseSummary(receipt.caseNumber).status == .inProgress)
+        try await query.run(on: session)
+        #expect(try await engine.caseSummary(receipt.caseNumber).status == .inProgress)
     }
 
     @Test("a rating given at the kiosk is stored with the case, without personal data")
-    func rating() throws {
+    func rating() async throws {
         let (session, engine, path) = try makeSession()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        try KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/company-opening.kiosk").path)
+        try await KioskScript(contentsOf: root.appendingPathComponent("KioskScripts/company-opening.kiosk").path)
             .run(on: session)
-        #expect(try engine.ratingCounts() == [1: 1])
+        #expect(try await engine.ratingCounts() == [1: 1])
     }
 
     @Test("a material scanned at the kiosk is attached to the case, and its department sees the scan")
-    func scanning() throws {
+    func scanning() async throws {
         var scans = [("id-card.pdf", Array("%PDF scan".utf8), "application/pdf")]
         let (session, engine, path) = try makeSession(scanner: { scans.isEmpty ? nil : scans.removeFirst() })
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
@@ -112,22 +113,22 @@ struct KioskScriptTests {
             of: "expect 材料 1/4:居民身份证\ntype 1\n",
             with: "expect 材料 1/4:居民身份证\nexpect 4 放在扫描仪上,扫描上传\ntype 4\nexpect 材料 2/4\n")
         #expect(scripted != text)
-        try KioskScript(path: "scan", text: scripted).run(on: session)
-        let view = try engine.departmentView("OG20261123-000001-01", department: "health")
+        try await KioskScript(path: "scan", text: scripted).run(on: session)
+        let view = try await engine.departmentView("OG20261123-000001-01", department: "health")
         let idCard = try #require(view.materials.first { $0.id == "id-card" })
         #expect(idCard.attachments.map(\.mediaType) == ["application/pdf"])
         #expect(idCard.attachments.first?.size == 9)
     }
 
     @Test("control bytes, escape sequences and very long lines neither crash nor leak into answers")
-    func hostileInput() throws {
+    func hostileInput() async throws {
         let (session, _, path) = try makeSession()
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        session.enter("\u{1B}[A\u{1B}[B1")
-        session.enter("1")
-        session.enter(String(repeating: "张", count: 5000) + "\u{07}\u{00}")
+        await session.enter("\u{1B}[A\u{1B}[B1")
+        await session.enter("1")
+        await session.enter(String(repeating: "张", count: 5000) + "\u{07}\u{00}")
         #expect(session.screen.joined().contains("请输入您的 18 位身份证号"))
-        session.enter("\u{FFFD}\u{1B}]0;title\u{07}")
+        await session.enter("\u{FFFD}\u{1B}]0;title\u{07}")
         #expect(session.screen.joined().contains("身份证号应为 18 位"))
     }
 }

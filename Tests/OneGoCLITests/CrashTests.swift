@@ -1,11 +1,12 @@
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import Testing
 
 @Suite("Crash safety", .serialized)
 struct CrashTests {
     @Test("SIGKILL at random points during 1,000 submissions loses and duplicates nothing")
-    func killDuringSubmissions() throws {
+    func killDuringSubmissions() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let binary = root.appendingPathComponent(".build/debug/onego").path
@@ -54,7 +55,7 @@ struct CrashTests {
         #expect(kills > 0, "the process was never killed")
         #expect(caseOfKey.count == 1000)
         #expect(Set(caseOfKey.values).count == 1000, "seed \(recordedSeed): a case was acknowledged for two keys")
-        let store = try CaseStore(path: db)
+        let store = try SQLiteCaseStore(path: db)
         let report = try store.consistencyReport()
         #expect(report.cases == 1000, "seed \(recordedSeed): duplicated or lost cases")
         #expect(report.partial == 0, "seed \(recordedSeed): a case has a partial set of sub-cases")

@@ -32,14 +32,14 @@ func runOneGo(
 @Suite("The onego executable", .serialized)
 struct OneGoExecutableTests {
     @Test("lint of the shipped bundles exits 0")
-    func lintClean() throws {
+    func lintClean() async throws {
         let result = try runOneGo(["bundle", "lint", "--warnings-as-errors"])
         #expect(result.status == 0)
         #expect(result.stdout == "13 bundles and 76 items: no problems\n")
     }
 
     @Test("lint of a broken file exits 1 and points at the line")
-    func lintErrors() throws {
+    func lintErrors() async throws {
         let path = NSTemporaryDirectory() + "onego-broken-\(UUID().uuidString).json"
         let text = """
             {
@@ -73,14 +73,14 @@ struct OneGoExecutableTests {
     }
 
     @Test("an unknown bundle gets a did-you-mean")
-    func unknownBundle() throws {
+    func unknownBundle() async throws {
         let result = try runOneGo(["bundle", "show", "new-born"])
         #expect(
             result.stderr == "error: unknown bundle 'new-born'; did you mean 'newborn'?\n(see 'onego bundle list')\n")
     }
 
     @Test("show prints the one-time notice with the savings")
-    func show() throws {
+    func show() async throws {
         let result = try runOneGo(["bundle", "show", "company-opening", "--answer", "hiresStaff=yes"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("承诺办结:2 个工作日(各事项法定时限合计 26 个工作日,压缩 92%)"))
@@ -88,7 +88,7 @@ struct OneGoExecutableTests {
     }
 
     @Test("compile --format json has the documented keys")
-    func compileJSON() throws {
+    func compileJSON() async throws {
         let result = try runOneGo(["bundle", "compile", "newborn", "--format", "json"])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -100,7 +100,7 @@ struct OneGoExecutableTests {
     }
 
     @Test("graph draws DOT with the flowing outputs")
-    func graph() throws {
+    func graph() async throws {
         let result = try runOneGo(["bundle", "graph", "newborn", "--format", "dot"])
         #expect(
             result.stdout.contains(
@@ -108,7 +108,7 @@ struct OneGoExecutableTests {
     }
 
     @Test("bundle test runs the golden cases")
-    func golden() throws {
+    func golden() async throws {
         let result = try runOneGo(["bundle", "test"])
         #expect(result.status == 0)
         #expect(result.stdout.hasSuffix("30 passed, 0 failed\n"))
@@ -118,7 +118,7 @@ struct OneGoExecutableTests {
 @Suite("Bundle report")
 struct BundleReportCommandTests {
     @Test("the report shows each bundle's saving, in text and CSV")
-    func report() throws {
+    func report() async throws {
         let csv = try runOneGo(["bundle", "report", "--format", "csv"])
         #expect(csv.status == 0)
         #expect(
@@ -134,7 +134,7 @@ struct BundleReportCommandTests {
     }
 
     @Test("docs/bundles.md carries the current table")
-    func documented() throws {
+    func documented() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("docs/bundles.md"), encoding: .utf8)

@@ -34,7 +34,7 @@ struct TerminalKioskTests {
     }
 
     @Test("a citizen types in a real terminal; resize redraws; idle wipes; the terminal is restored")
-    func terminal() throws {
+    func terminal() async throws {
         let db = NSTemporaryDirectory() + "onego-tmux-\(UUID().uuidString).db"
         let profile = NSTemporaryDirectory() + "onego-tmux-profile-\(UUID().uuidString).json"
         let stty = NSTemporaryDirectory() + "onego-tmux-stty-\(UUID().uuidString).txt"

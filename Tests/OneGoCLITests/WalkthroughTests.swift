@@ -4,7 +4,7 @@ import Testing
 @Suite("Window, departments and supervisors at the command line", .serialized)
 struct WalkthroughTests {
     @Test("a company-opening case goes from submit through seven departments, a correction and handout")
-    func companyOpening() throws {
+    func companyOpening() async throws {
         let db = NSTemporaryDirectory() + "onego-walk-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         var today = "2026-11-23"
@@ -74,7 +74,7 @@ struct WalkthroughTests {
     }
 
     @Test("supervision lists warnings and overdue sub-cases")
-    func overdue() throws {
+    func overdue() async throws {
         let db = NSTemporaryDirectory() + "onego-overdue-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         _ = try runOneGo(
@@ -92,7 +92,7 @@ struct WalkthroughTests {
     }
 
     @Test("calendar commands answer from the yearly files")
-    func calendar() throws {
+    func calendar() async throws {
         #expect(try runOneGo(["calendar", "add-days", "2026-02-12", "3"]).stdout == "2026-02-24\n")
         #expect(try runOneGo(["calendar", "add-days", "2026-12-30", "3"]).stdout == "2027-01-04 (provisional)\n")
         let check = try runOneGo(["calendar", "check", "2027-03-01"])
@@ -101,7 +101,7 @@ struct WalkthroughTests {
     }
 
     @Test("an invalid application file is answered at its line, and saves nothing")
-    func invalidApplication() throws {
+    func invalidApplication() async throws {
         let db = NSTemporaryDirectory() + "onego-invalid-\(UUID().uuidString).db"
         let file = NSTemporaryDirectory() + "onego-app-\(UUID().uuidString).json"
         defer {
@@ -143,7 +143,7 @@ struct KioskExecutableTests {
     }
 
     @Test("a script runs against the real build; a failing expectation names its line")
-    func script() throws {
+    func script() async throws {
         let db = NSTemporaryDirectory() + "onego-kiosk-cli-\(UUID().uuidString).db"
         let bad = NSTemporaryDirectory() + "onego-kiosk-bad-\(UUID().uuidString).kiosk"
         defer {
@@ -160,7 +160,7 @@ struct KioskExecutableTests {
     }
 
     @Test("a kiosk on a pipe reads lines and ends cleanly at end of input; the case reaches the window")
-    func pipe() throws {
+    func pipe() async throws {
         let db = NSTemporaryDirectory() + "onego-kiosk-pipe-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let script = try String(contentsOfFile: "KioskScripts/newborn.kiosk", encoding: .utf8)

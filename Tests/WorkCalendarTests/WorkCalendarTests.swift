@@ -15,7 +15,7 @@ let shippedCalendar: WorkCalendar = {
 @Suite("Working-day calendar")
 struct WorkCalendarTests {
     @Test("2026 has 248 working days")
-    func workingDaysIn2026() {
+    func workingDaysIn2026() async {
         #expect(shippedCalendar.workingDays(inYear: 2026) == 248)
     }
 
@@ -48,14 +48,14 @@ struct WorkCalendarTests {
     }
 
     @Test("a deadline reaching into a year without data is provisional, never a silent guess")
-    func provisional() throws {
+    func provisional() async throws {
         let deadline = shippedCalendar.deadline(acceptedOn: try #require(CalendarDate("2026-12-30")), workingDays: 3)
         #expect(deadline.provisional)
         #expect(deadline.description == "2027-01-04 (provisional)")
     }
 
     @Test("day numbers round-trip and weekdays are right")
-    func dates() throws {
+    func dates() async throws {
         let date = try #require(CalendarDate("2026-11-22"))
         #expect(date.weekday == 7)
         #expect(CalendarDate(dayNumber: date.dayNumber) == date)

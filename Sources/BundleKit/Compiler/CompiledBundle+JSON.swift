@@ -112,3 +112,51 @@ extension DepartmentProjection {
         ])
     }
 }
+
+// MARK: - Reading back
+
+/// A field of a compiled form as read back from the JSON form: what validating a later value
+/// needs.
+public struct CompiledFieldType: Sendable, Equatable {
+    /// The element id.
+    public var element: String
+    /// The element's type.
+    public var type: ElementType
+    /// The merged constraints.
+    public var constraints: FieldConstraints
+}
+
+extension CompiledBundle {
+    /// The form fields' types and constraints of a compiled bundle stored as JSON (a case's pinned
+    /// plan): the plan is read back, not recompiled, so a later catalog change cannot alter it.
+    ///
+    /// Throws the JSON syntax error of a document that does not parse; fields without an element
+    /// or a known type are reported as ``JSONSyntaxError`` too, never skipped.
+    public static func formFields(fromJSON json: String) throws(JSONSyntaxError) -> [CompiledFieldType] {
+        let document = try JSONDocument(parsing: json, path: "plan")
+        func member(_ value: JSONValue, _ key: String) -> JSONValue? {
+            value.members?.first { $0.key == key }?.node.value
+        }
+        guard let form = member(document.root.value, "form"), let fields = member(form, "fields")?.elements else {
+            return []
+        }
+        var result: [CompiledFieldType] = []
+        for field in fields {
+            let value = field.value
+            guard let element = member(value, "element")?.stringValue,
+                let type = member(value, "type")?.stringValue.flatMap(ElementType.init(rawValue:))
+            else {
+                throw JSONSyntaxError(offset: 0, message: "a form field without element or type")
+            }
+            result.append(
+                CompiledFieldType(
+                    element: element, type: type,
+                    constraints: FieldConstraints(
+                        minLength: member(value, "minLength")?.integerValue.map(Int.init),
+                        maxLength: member(value, "maxLength")?.integerValue.map(Int.init),
+                        minimum: member(value, "minimum")?.doubleValue, maximum: member(value, "maximum")?.doubleValue,
+                        choices: member(value, "choices")?.elements?.compactMap(\.value.stringValue))))
+        }
+        return result
+    }
+}

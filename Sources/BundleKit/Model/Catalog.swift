@@ -189,7 +189,7 @@ public struct Department: Sendable {
 // MARK: - Items
 
 /// Whether an item is decided on the spot (即办件) or within a promised limit (承诺件).
-public enum ItemKind: String, Sendable, CaseIterable {
+public enum ItemKind: String, Sendable, CaseIterable, Codable {
     case immediate, committed
 }
 

@@ -1,5 +1,5 @@
 /// A text in Chinese and English; Chinese is the kiosk's and the notice's default.
-public struct LocalizedText: Sendable, Equatable, Hashable {
+public struct LocalizedText: Sendable, Equatable, Hashable, Codable {
     /// The Chinese text.
     public var zh: String
     /// The English text.

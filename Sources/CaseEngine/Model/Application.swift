@@ -3,9 +3,9 @@ import WorkCalendar
 
 /// Where an application came from: a kiosk, or a window where staff help or act for the
 /// applicant (帮办代办).
-public struct Channel: Sendable, Equatable {
+public struct Channel: Sendable, Equatable, Codable {
     /// How it was submitted.
-    public enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable, CaseIterable, Codable {
         case kiosk, window
     }
     /// Kiosk or window.
@@ -21,7 +21,7 @@ public struct Channel: Sendable, Equatable {
 }
 
 /// The person who applies (the declaring party, also when staff act for them).
-public struct Applicant: Sendable, Equatable {
+public struct Applicant: Sendable, Equatable, Codable {
     /// Full name.
     public var name: String
     /// 18-digit ID number (GB 11643); stored, masked everywhere it is shown.
@@ -66,7 +66,7 @@ public enum MaterialStatus: Sendable, Equatable {
 }
 
 /// A scanned file attached to a material.
-public struct Attachment: Sendable, Equatable {
+public struct Attachment: Sendable, Equatable, Codable {
     /// The material it belongs to.
     public var material: String
     /// The file's bytes.

@@ -1,7 +1,7 @@
 import BundleKit
 
 /// One problem with a submitted application, by field or material (one-time notice: all at once).
-public struct ApplicationProblem: Sendable, Equatable {
+public struct ApplicationProblem: Sendable, Equatable, Codable {
     /// The element, material or part (`applicant`, `answers`) it concerns.
     public var subject: String
     /// What to do, in Chinese and English. Never contains an ID number.
@@ -15,6 +15,16 @@ public struct ApplicationProblem: Sendable, Equatable {
 }
 
 /// An error from the case engine: each names the case and step, and what may be done instead.
+///
+/// Every case has a stable ``code`` (like `DiagnosticCode` for authors) and a ``message`` in
+/// Chinese and English, so the kiosk, the CLI and an HTTP API render the same error; ``retryable``
+/// says whether the same request may succeed later unchanged. No message contains an ID number or
+/// a form value.
+///
+/// ```swift
+/// do { try await engine.accept(id, department: "tax", by: clerk) }
+/// catch { print("\(error.code): \(error.message.en)") }   // wrong-department: sub-case …
+/// ```
 public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The application has problems; nothing was saved.
     case invalidApplication([ApplicationProblem])
@@ -33,37 +43,85 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     case caseNotOpen(case: String, step: String, status: CaseStatus)
     /// Outputs or corrections that do not fit.
     case invalidStep(case: String, subcase: String, step: String, problems: [String])
-    /// The database could not be read or written; nothing was half-written.
-    case storage(String)
-    /// The bundle the case was submitted under is not loadable.
-    case bundleUnavailable(String)
+    /// The database could not be read or written; nothing was half-written. `retryable` when the
+    /// cause is passing (busy, locked).
+    case storage(String, retryable: Bool = false)
+    /// A stored row does not decode: the database was changed outside OneGo or is damaged.
+    case corruptRecord(String)
 
-    public var description: String {
+    /// The stable code, for programs and logs (`unknown-case`, `step-not-allowed`, …).
+    public var code: String {
         switch self {
-        case .invalidApplication(let problems):
-            return "the application was not saved; fix these and submit again:\n"
-                + problems.map { "  \($0.subject): \($0.message.en)" }.joined(separator: "\n")
-        case .idempotencyConflict(let key, let existing):
-            return "idempotency key '\(key)' was already used for case \(existing) with a different application"
-        case .unknownCase(let number):
-            return "no case \(number)"
-        case .unknownSubcase(let id):
-            return "no sub-case \(id)"
-        case .wrongDepartment(let subcase, let department, let owner):
-            return "sub-case \(subcase) belongs to \(owner), not \(department)"
-        case .stepNotAllowed(let number, let subcase, let item, let step, let state, let allowed):
-            let next = allowed.isEmpty ? "none (the sub-case is \(state.rawValue))" : allowed.joined(separator: ", ")
-            return
-                "case \(number), sub-case \(subcase) (\(item)): cannot \(step) while \(state.rawValue); allowed next steps: \(next)"
-        case .caseNotOpen(let number, let step, let status):
-            return "case \(number): cannot \(step) while the case is \(status.rawValue)"
-        case .invalidStep(let number, let subcase, let step, let problems):
-            let place = subcase.isEmpty ? "case \(number)" : "case \(number), sub-case \(subcase)"
-            return "\(place): cannot \(step): " + problems.joined(separator: "; ")
-        case .storage(let message):
-            return "storage error: \(message)"
-        case .bundleUnavailable(let message):
-            return message
+        case .invalidApplication: return "invalid-application"
+        case .idempotencyConflict: return "idempotency-conflict"
+        case .unknownCase: return "unknown-case"
+        case .unknownSubcase: return "unknown-subcase"
+        case .wrongDepartment: return "wrong-department"
+        case .stepNotAllowed: return "step-not-allowed"
+        case .caseNotOpen: return "case-not-open"
+        case .invalidStep: return "invalid-step"
+        case .storage(_, let retryable): return retryable ? "storage-busy" : "storage"
+        case .corruptRecord: return "corrupt-record"
         }
     }
+
+    /// Whether sending the same request again later may succeed.
+    public var retryable: Bool {
+        if case .storage(_, let retryable) = self { return retryable }
+        return false
+    }
+
+    /// The message in Chinese and English.
+    public var message: LocalizedText {
+        switch self {
+        case .invalidApplication(let problems):
+            return LocalizedText(
+                zh: "申请未保存，请修改以下内容后重新提交:\n"
+                    + problems.map { "  \($0.subject): \($0.message.zh)" }.joined(separator: "\n"),
+                en: "the application was not saved; fix these and submit again:\n"
+                    + problems.map { "  \($0.subject): \($0.message.en)" }.joined(separator: "\n"))
+        case .idempotencyConflict(let key, let existing):
+            return LocalizedText(
+                zh: "幂等键“\(key)”已用于办件 \(existing)，但申请内容不同；请使用新的键",
+                en: "idempotency key '\(key)' was already used for case \(existing) with a different application")
+        case .unknownCase(let number):
+            return LocalizedText(zh: "没有办件 \(number)", en: "no case \(number)")
+        case .unknownSubcase(let id):
+            return LocalizedText(zh: "没有子办件 \(id)", en: "no sub-case \(id)")
+        case .wrongDepartment(let subcase, let department, let owner):
+            return LocalizedText(
+                zh: "子办件 \(subcase) 属于 \(owner)，不属于 \(department)",
+                en: "sub-case \(subcase) belongs to \(owner), not \(department)")
+        case .stepNotAllowed(let number, let subcase, let item, let step, let state, let allowed):
+            let nextZH = allowed.isEmpty ? "无(子办件\(state.label.zh))" : allowed.joined(separator: ", ")
+            let nextEN = allowed.isEmpty ? "none (the sub-case is \(state.rawValue))" : allowed.joined(separator: ", ")
+            return LocalizedText(
+                zh: "办件 \(number)，子办件 \(subcase)(\(item)):\(state.label.zh)时不能\(step);可进行的下一步:\(nextZH)",
+                en:
+                    "case \(number), sub-case \(subcase) (\(item)): cannot \(step) while \(state.rawValue); allowed next steps: \(nextEN)"
+            )
+        case .caseNotOpen(let number, let step, let status):
+            return LocalizedText(
+                zh: "办件 \(number):\(status.label.zh)时不能\(step)",
+                en: "case \(number): cannot \(step) while the case is \(status.rawValue)")
+        case .invalidStep(let number, let subcase, let step, let problems):
+            let placeZH = subcase.isEmpty ? "办件 \(number)" : "办件 \(number)，子办件 \(subcase)"
+            let placeEN = subcase.isEmpty ? "case \(number)" : "case \(number), sub-case \(subcase)"
+            return LocalizedText(
+                zh: "\(placeZH):不能\(step):" + problems.joined(separator: "; "),
+                en: "\(placeEN): cannot \(step): " + problems.joined(separator: "; "))
+        case .storage(let detail, let retryable):
+            return LocalizedText(
+                zh: "数据库错误:\(detail)" + (retryable ? "(稍后重试即可)" : ""),
+                en: "storage error: \(detail)" + (retryable ? " (try again shortly)" : ""))
+        case .corruptRecord(let detail):
+            return LocalizedText(
+                zh: "数据库中的记录无法读取(\(detail)):数据库可能已损坏或被改动，请联系管理员",
+                en: "a stored record cannot be read (\(detail)): the database may be damaged or was changed"
+                    + " outside OneGo; tell the administrator")
+        }
+    }
+
+    /// The English message (what the CLI prints after `error:`).
+    public var description: String { message.en }
 }

@@ -1,3 +1,5 @@
+import BundleKit
+
 /// A case's status, derived from its sub-cases (never set by hand).
 ///
 /// | status | when |
@@ -8,7 +10,7 @@
 /// | `partiallyCompleted` | all final, some issued, some rejected or cancelled |
 /// | `rejected` | all final, none issued |
 /// | `withdrawn` | the applicant withdrew before the end |
-public enum CaseStatus: String, Sendable, CaseIterable {
+public enum CaseStatus: String, Sendable, CaseIterable, Codable {
     case inProgress = "in-progress"
     case awaitingCorrection = "awaiting-correction"
     case completed
@@ -35,14 +37,14 @@ public enum CaseStatus: String, Sendable, CaseIterable {
     }
 
     /// The status as the window and kiosk show it.
-    public var label: (zh: String, en: String) {
+    public var label: LocalizedText {
         switch self {
-        case .inProgress: return ("办理中", "in progress")
-        case .awaitingCorrection: return ("待补正", "awaiting correction")
-        case .completed: return ("已办结", "completed")
-        case .partiallyCompleted: return ("部分办结", "partially completed")
-        case .rejected: return ("不予办理", "rejected")
-        case .withdrawn: return ("已撤回", "withdrawn")
+        case .inProgress: return LocalizedText(zh: "办理中", en: "in progress")
+        case .awaitingCorrection: return LocalizedText(zh: "待补正", en: "awaiting correction")
+        case .completed: return LocalizedText(zh: "已办结", en: "completed")
+        case .partiallyCompleted: return LocalizedText(zh: "部分办结", en: "partially completed")
+        case .rejected: return LocalizedText(zh: "不予办理", en: "rejected")
+        case .withdrawn: return LocalizedText(zh: "已撤回", en: "withdrawn")
         }
     }
 }

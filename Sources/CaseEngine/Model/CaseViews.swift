@@ -1,9 +1,23 @@
 import BundleKit
 import WorkCalendar
 
+/// A department and the item it carries out, as a receipt lists them.
+public struct ReceiptLine: Sendable, Equatable, Codable {
+    /// The department name.
+    public var department: LocalizedText
+    /// The item name.
+    public var item: LocalizedText
+
+    /// Creates a line.
+    public init(department: LocalizedText, item: LocalizedText) {
+        self.department = department
+        self.item = item
+    }
+}
+
 /// The receipt (受理回执) a citizen takes home: case number, query code, promised completion and
 /// each department with its item.
-public struct Receipt: Sendable, Equatable {
+public struct Receipt: Sendable, Equatable, Codable {
     /// The case number, e.g. `OG20261123-000001`.
     public var caseNumber: String
     /// The 6-digit code the citizen uses with the case number to check progress.
@@ -21,37 +35,46 @@ public struct Receipt: Sendable, Equatable {
     /// The promised completion date from the plan's critical path.
     public var promised: Deadline
     /// Each department with its item, in plan order.
-    public var subcases: [(department: LocalizedText, item: LocalizedText)]
+    public var subcases: [ReceiptLine]
+}
 
-    public static func == (lhs: Receipt, rhs: Receipt) -> Bool {
-        lhs.caseNumber == rhs.caseNumber && lhs.queryCode == rhs.queryCode && lhs.promised == rhs.promised
-            && lhs.subcases.map(\.item) == rhs.subcases.map(\.item)
+/// A material or field named in a correction notice.
+public struct NamedEntry: Sendable, Equatable, Codable {
+    /// The material id or element id.
+    public var id: String
+    /// Its name or label.
+    public var name: LocalizedText
+
+    /// Creates an entry.
+    public init(id: String, name: LocalizedText) {
+        self.id = id
+        self.name = name
     }
+
+    /// The element id, for a field.
+    public var element: String { id }
+    /// The label, for a field.
+    public var label: LocalizedText { name }
 }
 
 /// What a correction notice (一次性补正通知) asks for.
-public struct CorrectionNotice: Sendable, Equatable {
+public struct CorrectionNotice: Sendable, Equatable, Codable {
     /// The sub-case that asked.
     public var subcaseID: String
     /// The department that asked.
     public var department: LocalizedText
-    /// Materials to bring again: id and name.
-    public var materials: [(id: String, name: LocalizedText)]
-    /// Fields to fill in again: element and label.
-    public var fields: [(element: String, label: LocalizedText)]
+    /// Materials to bring again.
+    public var materials: [NamedEntry]
+    /// Fields to fill in again.
+    public var fields: [NamedEntry]
     /// The department's note.
     public var note: String
     /// When it was asked.
     public var requestedOn: CalendarDate
-
-    public static func == (lhs: CorrectionNotice, rhs: CorrectionNotice) -> Bool {
-        lhs.subcaseID == rhs.subcaseID && lhs.materials.map(\.id) == rhs.materials.map(\.id)
-            && lhs.fields.map(\.element) == rhs.fields.map(\.element) && lhs.note == rhs.note
-    }
 }
 
 /// One sub-case as the window, the kiosk and supervisors see it.
-public struct SubcaseSummary: Sendable {
+public struct SubcaseSummary: Sendable, Equatable, Codable {
     /// The sub-case id, e.g. `OG20261123-000001-03`.
     public var id: String
     /// The item id.
@@ -78,8 +101,48 @@ public struct SubcaseSummary: Sendable {
     public var allowedSteps: [SubcaseStep]
 }
 
+/// A material of a case's checklist with its status.
+public struct CaseMaterial: Sendable, Equatable, Codable {
+    /// The material id.
+    public var id: String
+    /// The material name.
+    public var name: LocalizedText
+    /// `provided`, `shared` or `missing` (``MaterialStatus/word``).
+    public var status: String
+    /// The promised date of a material missing under 容缺 (`YYYY-MM-DD`).
+    public var promisedBy: String?
+
+    /// Creates an entry.
+    public init(id: String, name: LocalizedText, status: String, promisedBy: String?) {
+        self.id = id
+        self.name = name
+        self.status = status
+        self.promisedBy = promisedBy
+    }
+}
+
+/// A value of a case's combined form.
+public struct FormEntry: Sendable, Equatable, Codable {
+    /// The element id.
+    public var element: String
+    /// The field label.
+    public var label: LocalizedText
+    /// Whether the value is personal data to mask on screens.
+    public var sensitive: Bool
+    /// The value.
+    public var value: String
+
+    /// Creates an entry.
+    public init(element: String, label: LocalizedText, sensitive: Bool, value: String) {
+        self.element = element
+        self.label = label
+        self.sensitive = sensitive
+        self.value = value
+    }
+}
+
 /// A case as the window and supervisors see it (ID numbers masked).
-public struct CaseSummary: Sendable {
+public struct CaseSummary: Sendable, Equatable, Codable {
     /// The case number.
     public var number: String
     /// The bundle id and version it was submitted under.
@@ -104,34 +167,73 @@ public struct CaseSummary: Sendable {
     public var subcases: [SubcaseSummary]
     /// Open correction notices.
     public var corrections: [CorrectionNotice]
-    /// Materials with their status: id, name, status word, promised date under 容缺.
-    public var materials: [(id: String, name: LocalizedText, status: String, promisedBy: String?)]
+    /// Materials with their status.
+    public var materials: [CaseMaterial]
     /// When the results were handed out (统一出件).
     public var handedOutAt: String?
 }
 
+/// A form value a department sees.
+public struct DepartmentField: Sendable, Equatable, Codable {
+    /// The element id.
+    public var element: String
+    /// The label.
+    public var label: LocalizedText
+    /// The value (unmasked: this is the department's own work).
+    public var value: String
+}
+
+/// A material a department sees, with its scans.
+public struct DepartmentMaterial: Sendable, Equatable, Codable {
+    /// The material id.
+    public var id: String
+    /// The name.
+    public var name: LocalizedText
+    /// `provided`, `shared` or `missing`.
+    public var status: String
+    /// Stored scans.
+    public var attachments: [AttachmentInfo]
+}
+
+/// An output of another item a sub-case received.
+public struct ReceivedInput: Sendable, Equatable, Codable {
+    /// The element.
+    public var element: String
+    /// The value.
+    public var value: String
+    /// The producing item.
+    public var from: String
+}
+
 /// What one department sees of one sub-case: its item's fields, materials and inputs only.
-public struct DepartmentView: Sendable {
+public struct DepartmentView: Sendable, Equatable, Codable {
     /// The case number.
     public var caseNumber: String
     /// The sub-case.
     public var subcase: SubcaseSummary
-    /// Its item's fields with values (unmasked: this is the department's own work).
-    public var fields: [(element: String, label: LocalizedText, value: String)]
+    /// Its item's fields with values.
+    public var fields: [DepartmentField]
     /// Its item's materials with status and attachments.
-    public var materials: [(id: String, name: LocalizedText, status: String, attachments: [AttachmentInfo])]
+    public var materials: [DepartmentMaterial]
     /// Outputs received from the items it depends on.
-    public var inputs: [(element: String, value: String, from: String)]
+    public var inputs: [ReceivedInput]
     /// The open correction, if any.
     public var correction: CorrectionNotice?
 }
 
 /// A stored attachment's evidence: digest, size and type.
-public struct AttachmentInfo: Sendable, Equatable {
+public struct AttachmentInfo: Sendable, Equatable, Codable {
     /// SHA-256 of the content, hexadecimal.
     public var sha256: String
     /// Size in bytes.
     public var size: Int
     /// Media type.
     public var mediaType: String
+
+    /// Creates the evidence.
+    public init(sha256: String, size: Int, mediaType: String) {
+        self.sha256 = sha256
+        self.size = size
+        self.mediaType = mediaType
+    }
 }

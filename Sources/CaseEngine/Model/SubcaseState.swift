@@ -1,3 +1,5 @@
+import BundleKit
+
 /// Where a sub-case (子办件) stands in its department.
 ///
 /// ```text
@@ -6,30 +8,30 @@
 ///    └────────────── reject / cancel ──────────────────────┴──────────────────────────┘
 /// ```
 /// `issued`, `rejected` and `cancelled` are final.
-public enum SubcaseState: String, Sendable, CaseIterable {
+public enum SubcaseState: String, Sendable, CaseIterable, Codable {
     case waiting, dispatched, accepted, reviewed, approved, correcting, issued, rejected, cancelled
 
     /// Whether no step leads out of it.
     public var isFinal: Bool { self == .issued || self == .rejected || self == .cancelled }
 
     /// The state name as the window and kiosk show it.
-    public var label: (zh: String, en: String) {
+    public var label: LocalizedText {
         switch self {
-        case .waiting: return ("等待前置事项", "waiting for inputs")
-        case .dispatched: return ("已分发", "dispatched")
-        case .accepted: return ("已受理", "accepted")
-        case .reviewed: return ("已审核", "reviewed")
-        case .approved: return ("已批准", "approved")
-        case .correcting: return ("待补正", "awaiting correction")
-        case .issued: return ("已办结", "issued")
-        case .rejected: return ("不予批准", "rejected")
-        case .cancelled: return ("已取消", "cancelled")
+        case .waiting: return LocalizedText(zh: "等待前置事项", en: "waiting for inputs")
+        case .dispatched: return LocalizedText(zh: "已分发", en: "dispatched")
+        case .accepted: return LocalizedText(zh: "已受理", en: "accepted")
+        case .reviewed: return LocalizedText(zh: "已审核", en: "reviewed")
+        case .approved: return LocalizedText(zh: "已批准", en: "approved")
+        case .correcting: return LocalizedText(zh: "待补正", en: "awaiting correction")
+        case .issued: return LocalizedText(zh: "已办结", en: "issued")
+        case .rejected: return LocalizedText(zh: "不予批准", en: "rejected")
+        case .cancelled: return LocalizedText(zh: "已取消", en: "cancelled")
         }
     }
 }
 
 /// A step a department takes on a sub-case.
-public enum SubcaseStep: String, Sendable, CaseIterable {
+public enum SubcaseStep: String, Sendable, CaseIterable, Codable {
     case accept, review, approve, issue, correct, reject
 
     /// The steps allowed from a state. `released` tells whether the inputs have arrived;

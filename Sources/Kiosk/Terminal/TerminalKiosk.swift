@@ -29,7 +29,7 @@ public final class TerminalKiosk {
     public static var isInteractive: Bool { isatty(0) == 1 && isatty(1) == 1 }
 
     /// Runs until input ends (the terminal closes); restores the terminal whatever happens.
-    public func run() {
+    public func run() async {
         tcgetattr(input, &saved)
         var raw = saved
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
@@ -74,7 +74,7 @@ public final class TerminalKiosk {
             if count <= 0 { return }
             idleMilliseconds = 0
             let before = session.screen
-            for byte in bytes.prefix(count) { handle(byte) }
+            for byte in bytes.prefix(count) { await handle(byte) }
             if isWiped(before) { wipeTerminal() }
             deliverPrints()
             draw()
@@ -85,7 +85,7 @@ public final class TerminalKiosk {
 
     private var inEscape = 0
 
-    private func handle(_ byte: UInt8) {
+    private func handle(_ byte: UInt8) async {
         if inEscape > 0 {
             // Drop CSI and other escape sequences up to their final byte.
             if inEscape == 1 { inEscape = (byte == UInt8(ascii: "[") || byte == UInt8(ascii: "O")) ? 2 : 0; return }
@@ -99,7 +99,7 @@ public final class TerminalKiosk {
             let line = String(decoding: buffer, as: UTF8.self)
             buffer = []
             pending = []
-            session.enter(line)
+            await session.enter(line)
         case 0x7F, 0x08:
             removeLastCharacter()
         case 0x03, 0x1A, 0x04, 0x1C:

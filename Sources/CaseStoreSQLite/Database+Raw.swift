@@ -1,3 +1,4 @@
+import CaseEngine
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -74,6 +75,11 @@ struct SQLRow {
 extension Database {
     /// Runs a cached statement to its end.
     func execute(_ sql: SQL, _ values: SQLValue...) throws {
+        try execute(sql, values: values)
+    }
+
+    /// Runs a cached statement to its end.
+    func execute(_ sql: SQL, values: [SQLValue]) throws {
         try withBound(sql, values) { handle in
             while true {
                 let code = sqlite3_step(handle)

@@ -1,127 +1,10 @@
-import CNative
+import CaseEngine
 import Foundation
 import GRDB
 
-/// Where cases live: one SQLite file in WAL mode, opened through GRDB.
-///
-/// The schema is created and upgraded by migrations (docs/case-engine.md lists it). Every state
-/// change of the engine is one `write` transaction together with its audit event, its outbox rows
-/// and the sub-cases it releases.
-public final class CaseStore: Sendable {
-    /// How durable a commit is.
-    public enum Synchronous: String, Sendable, CaseIterable {
-        /// WAL with synchronous=NORMAL: a committed case survives a process crash.
-        case normal
-        /// synchronous=FULL: a committed case also survives a power cut.
-        case full
-    }
-
-    /// The default database file: `$ONEGO_DB`, else `onego.db` in the working directory.
-    public static var defaultPath: String {
-        ProcessInfo.processInfo.environment["ONEGO_DB"] ?? "onego.db"
-    }
-
-    /// The database.
-    let pool: DatabasePool
-    /// The file.
-    public let path: String
-    /// The audit chain's last hash as this store last committed it.
-    let chainHead = ChainHead()
-
-    /// SQLite's process-wide settings, made once before the first connection opens (see
-    /// `onego_sqlite_configure`).
-    private static let sqliteConfigured: Int32 = onego_sqlite_configure()
-
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, synchronous: Synchronous = .normal) throws(CaseEngineError) {
-        _ = Self.sqliteConfigured
-        self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        let pragma = synchronous == .full ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(pragma)")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // 16 MiB of page cache (SQLite's default is 2 MiB): the pages a step touches (the
-            // sub-case, the case, the ends of the event and outbox tables) stay in memory as the
-            // file grows, instead of being read back from the OS on every transaction.
-            try db.execute(sql: "PRAGMA cache_size = -16384")
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
-            // WAL, so the wanted level is set again on the (only) writing connection.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw CaseEngineError.storage("cannot open the case database at \(path): \(Self.describe(error))")
-        }
-    }
-
-    /// A database error in words, without SQL arguments (which may hold personal data).
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? DatabaseError {
-            return "\(error.resultCode): \(error.message ?? "")"
-        }
-        if let error = error as? CaseEngineError { return error.description }
-        return String(describing: type(of: error))
-    }
-
-    /// Runs `work` in one write transaction: all or nothing.
-    func write<T>(_ work: @Sendable (Database) throws -> T) throws(CaseEngineError) -> T {
-        do {
-            // BEGIN IMMEDIATE … COMMIT on the writer, stepped directly like the statements of the
-            // hot path: the same guarantees as `pool.write`, with less machinery per transaction.
-            return try pool.writeWithoutTransaction { db in
-                try db.execute(.begin)
-                do {
-                    let result = try work(db)
-                    try db.execute(.commit)
-                    chainHead.didCommit(version: db.dataVersion)
-                    return result
-                } catch {
-                    chainHead.didRollBack()
-                    if !db.isInsideTransaction {
-                        throw error
-                    }
-                    try? db.execute(sql: "ROLLBACK")
-                    throw error
-                }
-            }
-        } catch let error as CaseEngineError {
-            throw error
-        } catch {
-            throw CaseEngineError.storage(Self.describe(error))
-        }
-    }
-
-    /// Runs `work` on a read-only snapshot.
-    func read<T>(_ work: @Sendable (Database) throws -> T) throws(CaseEngineError) -> T {
-        do {
-            return try pool.read(work)
-        } catch let error as CaseEngineError {
-            throw error
-        } catch {
-            throw CaseEngineError.storage(Self.describe(error))
-        }
-    }
-
-    /// The writer's `PRAGMA synchronous` level: 1 NORMAL, 2 FULL.
-    public func synchronousLevel() throws(CaseEngineError) -> Int {
-        do {
-            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
-        } catch {
-            throw CaseEngineError.storage(Self.describe(error))
-        }
-    }
-
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
-    public func integrityCheck() throws(CaseEngineError) -> String {
-        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
-    }
-
-    // MARK: - Schema
-
+extension SQLiteCaseStore {
+    /// The schema's migrations, in order. A migration is a snapshot of its time: it spells out
+    /// its tables instead of reading constants that could drift.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -410,40 +293,85 @@ public final class CaseStore: Sendable {
                     DROP TABLE case_materials;
                     """)
         }
+        migrator.registerMigration("v7-json-lists") { db in
+            try LegacyEncoding.migrateToJSON(db)
+        }
         return migrator
     }
 }
 
-extension CaseStore {
-    /// The number of audit events.
-    public func eventCount() throws(CaseEngineError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+/// The home-made encodings of schema v1–v6 (commas, `from:a|b`, U+001E/U+001F), read once by
+/// migration v7 to rewrite them as JSON (see `StoredJSON`); nothing else reads them.
+enum LegacyEncoding {
+    static func list(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: ",").map(String.init)
     }
 
-    /// The number of cases with a status.
-    public func caseCount(status: CaseStatus) throws(CaseEngineError) -> Int {
-        try read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE status = ?", arguments: [status.rawValue]) ?? 0
+    static func flows(_ text: String) -> [InputFlow] {
+        list(text).map { flow in
+            let parts = flow.split(separator: ":", maxSplits: 1)
+            return InputFlow(
+                from: String(parts[0]), elements: parts.count > 1 ? parts[1].split(separator: "|").map(String.init) : []
+            )
         }
     }
 
-    /// The number of cases and the number of cases whose sub-cases do not match their plan's count
-    /// (or lack their progress rows).
-    public func consistencyReport() throws(CaseEngineError) -> (cases: Int, partial: Int) {
-        try read { db in
-            let cases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0
-            let partial =
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COUNT(*) FROM cases c
-                        WHERE (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number) = 0
-                           OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
-                              <> (SELECT MAX(position) FROM subcases s WHERE s.case_number = c.number)
-                           OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
-                              <> (SELECT COUNT(*) FROM subcase_view v WHERE v.case_number = c.number)
-                        """) ?? 0
-            return (cases, partial)
+    static func map(_ text: String) -> [String: String] {
+        guard !text.isEmpty else { return [:] }
+        var result: [String: String] = [:]
+        for entry in text.split(separator: "\u{1E}") {
+            let parts = entry.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        return result
+    }
+
+    /// Rewrites every list, map and flow column as JSON, and indexes sub-cases by their case (a
+    /// case's sub-cases were found by an id range that assumed byte-order collation).
+    static func migrateToJSON(_ db: Database) throws {
+        for row in try Row.fetchAll(
+            db,
+            sql:
+                "SELECT id, after_items, input_flows, output_elements, dependant_items, fields, materials FROM subcases"
+        ) {
+            try db.execute(
+                sql: """
+                    UPDATE subcases SET after_items = ?, input_flows = ?, output_elements = ?, dependant_items = ?,
+                        fields = ?, materials = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    StoredJSON.encode(list(row["after_items"])), StoredJSON.encode(flows(row["input_flows"])),
+                    StoredJSON.encode(list(row["output_elements"])), StoredJSON.encode(list(row["dependant_items"])),
+                    StoredJSON.encode(list(row["fields"])), StoredJSON.encode(list(row["materials"])),
+                    row["id"] as String,
+                ])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, inputs, outputs FROM subcase_progress") {
+            try db.execute(
+                sql: "UPDATE subcase_progress SET inputs = ?, outputs = ? WHERE id = ?",
+                arguments: [
+                    StoredJSON.encode(map(row["inputs"])), StoredJSON.encode(map(row["outputs"])), row["id"] as String,
+                ])
+        }
+        for row in try Row.fetchAll(
+            db, sql: "SELECT id, materials, fields, supplied_materials, supplied_fields FROM corrections")
+        {
+            try db.execute(
+                sql: """
+                    UPDATE corrections SET materials = ?, fields = ?, supplied_materials = ?, supplied_fields = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    StoredJSON.encode(list(row["materials"])), StoredJSON.encode(list(row["fields"])),
+                    StoredJSON.encode(list(row["supplied_materials"])), StoredJSON.encode(list(row["supplied_fields"])),
+                    row["id"] as Int64,
+                ])
+        }
+        try db.execute(
+            sql: """
+                CREATE INDEX subcases_by_case ON subcases(case_number, position);
+                CREATE INDEX corrections_by_subcase_open ON corrections(subcase_id) WHERE resolved_on IS NULL;
+                """)
     }
 }

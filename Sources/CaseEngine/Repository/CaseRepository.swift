@@ -1,0 +1,126 @@
+import BundleKit
+import WorkCalendar
+
+/// The storage seam: the domain operations the engine needs, each one transaction.
+///
+/// The engine decides, a repository persists. A state change goes through ``transact(_:_:)``:
+/// the repository reads a ``CaseSnapshot`` inside its transaction (with row locks where the
+/// database has them), hands it to the engine's pure decision, writes the ``Transition`` it
+/// returns — progress, corrections, the case's row, attachments, dispatches for the outbox and
+/// audit events — and commits; if the decision throws, nothing is written. Submissions go through
+/// ``insert(_:)``, which numbers the case inside the same transaction that checks the idempotency
+/// key.
+///
+/// Every method is `async`, so a store on a network database (PostgreSQL through postgres-nio)
+/// implements the same protocol as the embedded SQLite store; the engine's test suite runs
+/// against each store through this protocol only.
+public protocol CaseRepository: Sendable {
+    // MARK: - Changes
+
+    /// Stores a new case unless its idempotency key is known: then returns the existing case's
+    /// number and fingerprint and writes nothing.
+    func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion
+
+    /// Reads what `scope` names, lets `decide` turn it into a transition, and writes the
+    /// transition, all in one transaction.
+    func transact(
+        _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
+    ) async throws(CaseEngineError) -> Transition
+
+    /// Marks a department's undelivered dispatches delivered (the department read its inbox).
+    func markDispatchesDelivered(department: String, at timestamp: String) async throws(CaseEngineError)
+
+    // MARK: - Reads
+
+    /// A case's stored record, if it exists.
+    func caseRecord(_ number: String) async throws(CaseEngineError) -> CaseRecord?
+    /// The sub-cases of a case in plan order.
+    func subcases(ofCase number: String) async throws(CaseEngineError) -> [Subcase]
+    /// One sub-case, if it exists.
+    func subcase(_ id: String) async throws(CaseEngineError) -> Subcase?
+    /// The open (unresolved) corrections of a case, oldest first.
+    func openCorrections(ofCase number: String) async throws(CaseEngineError) -> [Correction]
+    /// Case numbers, newest first, optionally only those with a status.
+    func caseNumbers(status: CaseStatus?, limit: Int) async throws(CaseEngineError) -> [String]
+    /// A department's open sub-cases, by case and position.
+    func openSubcases(department: String) async throws(CaseEngineError) -> [Subcase]
+    /// Open sub-cases that have a due date, by due date.
+    func subcasesWithDueDates() async throws(CaseEngineError) -> [Subcase]
+    /// Every sub-case, by department and item.
+    func allSubcases() async throws(CaseEngineError) -> [Subcase]
+    /// The scans stored for a material of a case.
+    func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo]
+    /// The compiled plan (JSON, as ``NewCase/planJSON``) with this hash.
+    func plan(hash: String) async throws(CaseEngineError) -> String?
+    /// Every audit event in chain order.
+    func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
+    /// How many cases got each grade, 1 to 5.
+    func ratingCounts() async throws(CaseEngineError) -> [Int: Int]
+}
+
+/// What a transaction reads before the engine decides.
+public enum SnapshotScope: Sendable, Equatable {
+    /// One sub-case only (accept, review, approve: nothing else can change).
+    case subcase(String)
+    /// A sub-case, every sub-case of its case and the case's status (issue, correct, reject).
+    case subcaseInCase(String)
+    /// A whole case: its record, sub-cases and open corrections (supply, withdraw, hand out, rate).
+    case wholeCase(String)
+}
+
+/// What a repository read for a decision.
+public struct CaseSnapshot: Sendable {
+    /// The sub-case acted on (sub-case scopes).
+    public var subcase: Subcase?
+    /// Every sub-case of the case, in plan order (empty for ``SnapshotScope/subcase(_:)``).
+    public var subcases: [Subcase]
+    /// The case's status and whether it was withdrawn (not for ``SnapshotScope/subcase(_:)``).
+    public var status: CaseStatus?
+    /// Whether the applicant withdrew the case.
+    public var withdrawn: Bool
+    /// The case's record (``SnapshotScope/wholeCase(_:)`` only).
+    public var record: CaseRecord?
+    /// The open corrections (``SnapshotScope/wholeCase(_:)`` only).
+    public var openCorrections: [Correction]
+
+    /// Creates a snapshot.
+    public init(
+        subcase: Subcase? = nil, subcases: [Subcase] = [], status: CaseStatus? = nil, withdrawn: Bool = false,
+        record: CaseRecord? = nil, openCorrections: [Correction] = []
+    ) {
+        self.subcase = subcase
+        self.subcases = subcases
+        self.status = status
+        self.withdrawn = withdrawn
+        self.record = record
+        self.openCorrections = openCorrections
+    }
+}
+
+/// The outcome of ``CaseRepository/insert(_:)``.
+public enum Insertion: Sendable, Equatable {
+    /// The case was stored under this number.
+    case inserted(number: String)
+    /// A case with the same idempotency key exists.
+    case existing(number: String, fingerprint: String)
+}
+
+/// An audit event as stored: its place in the chain and the hashes that chain it.
+public struct StoredAuditEvent: Sendable, Equatable {
+    /// The sequence number.
+    public var seq: Int64
+    /// The event.
+    public var event: AuditEvent
+    /// The hash stored as the previous event's.
+    public var previousHash: String
+    /// The hash stored as this event's.
+    public var hash: String
+
+    /// Creates a stored event.
+    public init(seq: Int64, event: AuditEvent, previousHash: String, hash: String) {
+        self.seq = seq
+        self.event = event
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}

@@ -1,0 +1,108 @@
+import BundleKit
+import CaseEngine
+import WorkCalendar
+
+/// A row of `subcase_view` read into a `Subcase`: the column list and its decoder side by side.
+enum SubcaseRow {
+    static let columns = """
+        id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh,
+        department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows, output_elements,
+        dependant_items, fields, materials, state, resume_state, released, inputs, outputs, dispatched_on, due_date,
+        due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason
+        """
+
+    static func decode(_ row: SQLRow) throws(CaseEngineError) -> Subcase {
+        let id = row.text(0)
+        let what = "sub-case \(id)"
+        guard let kind = ItemKind(rawValue: row.text(9)), let state = SubcaseState(rawValue: row.text(19)) else {
+            throw CaseEngineError.corruptRecord(what)
+        }
+        let plan = SubcasePlan(
+            id: id, caseNumber: row.text(1), position: row.int(2), item: row.text(3),
+            itemName: LocalizedText(zh: row.text(4), en: row.text(5)), department: row.text(6),
+            departmentName: LocalizedText(zh: row.text(7), en: row.text(8)), kind: kind, promisedDays: row.int(10),
+            legalDays: row.optionalInt(11), earlyStart: row.bool(12), after: try StoredJSON.list(row.text(13), what),
+            inputFlows: try StoredJSON.flows(row.text(14), what),
+            outputElements: try StoredJSON.list(row.text(15), what),
+            dependants: try StoredJSON.list(row.text(16), what), fields: try StoredJSON.list(row.text(17), what),
+            materials: try StoredJSON.list(row.text(18), what))
+        let progress = SubcaseProgress(
+            state: state, resumeState: try optionalState(row.optionalText(20), what), released: row.bool(21),
+            inputs: try StoredJSON.map(row.text(22), what), outputs: try StoredJSON.map(row.text(23), what),
+            dispatchedOn: try date(row.optionalText(24), what),
+            due: try date(row.optionalText(25), what).map { Deadline(date: $0, provisional: row.bool(26)) },
+            daysUsedBeforePause: row.int(27), pausedDays: row.int(28), pausedOn: try date(row.optionalText(29), what),
+            finishedOn: try date(row.optionalText(30), what), reason: row.optionalText(31))
+        return Subcase(plan: plan, progress: progress)
+    }
+
+    /// The progress columns' values, in `saveSubcaseProgress` order (the id last).
+    static func progressValues(_ subcase: Subcase) -> [SQLValue] {
+        let progress = subcase.progress
+        return [
+            .text(progress.state.rawValue), .text(progress.resumeState?.rawValue), .bool(progress.released),
+            .text(StoredJSON.encode(progress.inputs)), .text(StoredJSON.encode(progress.outputs)),
+            .text(progress.dispatchedOn?.description), .text(progress.due?.date.description),
+            .bool(progress.due?.provisional ?? false), .int(progress.daysUsedBeforePause), .int(progress.pausedDays),
+            .text(progress.pausedOn?.description), .text(progress.finishedOn?.description), .text(progress.reason),
+            .text(subcase.id),
+        ]
+    }
+
+    static func date(_ text: String?, _ what: @autoclosure () -> String) throws(CaseEngineError) -> CalendarDate? {
+        guard let text else { return nil }
+        guard let date = CalendarDate(text) else { throw CaseEngineError.corruptRecord(what()) }
+        return date
+    }
+
+    private static func optionalState(
+        _ text: String?, _ what: @autoclosure () -> String
+    ) throws(CaseEngineError) -> SubcaseState? {
+        guard let text else { return nil }
+        guard let state = SubcaseState(rawValue: text) else { throw CaseEngineError.corruptRecord(what()) }
+        return state
+    }
+}
+
+/// A row of `cases` read into a `CaseRecord`.
+enum CaseRow {
+    static let columns = """
+        number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash, status, withdrawn,
+        applicant_name, applicant_id_number, applicant_phone, channel, channel_id, idempotency_key, fingerprint,
+        answers, submitted_on, submitted_at, promised_date, promised_provisional, handed_out_at, closed_on, form,
+        materials
+        """
+
+    static func decode(_ row: SQLRow) throws(CaseEngineError) -> CaseRecord {
+        let number = row.text(0)
+        let what = "case \(number)"
+        guard let status = CaseStatus(rawValue: row.text(7)), let channel = Channel.Kind(rawValue: row.text(12)),
+            let submittedOn = try SubcaseRow.date(row.text(17), what),
+            let promised = try SubcaseRow.date(row.text(19), what)
+        else { throw CaseEngineError.corruptRecord(what) }
+        return CaseRecord(
+            number: number, queryCode: row.text(1), bundle: row.text(2), version: row.text(3),
+            bundleName: LocalizedText(zh: row.text(4), en: row.text(5)), planHash: row.text(6), status: status,
+            withdrawn: row.bool(8),
+            applicant: Applicant(name: row.text(9), idNumber: row.text(10), phone: row.text(11)),
+            channel: Channel(kind: channel, id: row.text(13)), idempotencyKey: row.text(14), fingerprint: row.text(15),
+            answers: try StoredJSON.map(row.text(16), what), submittedOn: submittedOn, submittedAt: row.text(18),
+            promised: Deadline(date: promised, provisional: row.bool(20)), handedOutAt: row.optionalText(21),
+            closedOn: try SubcaseRow.date(row.optionalText(22), what), form: try StoredJSON.form(row.text(23), what),
+            materials: try StoredJSON.materials(row.text(24), what))
+    }
+}
+
+/// A row of `corrections` read into a `Correction`.
+enum CorrectionRow {
+    static func decode(_ row: SQLRow) throws(CaseEngineError) -> Correction {
+        let what = "correction \(row.int(0))"
+        guard let requested = try SubcaseRow.date(row.text(2), what) else { throw CaseEngineError.corruptRecord(what) }
+        return Correction(
+            id: Int64(row.int(0)), subcaseID: row.text(1), requestedOn: requested,
+            materials: try StoredJSON.list(row.text(3), what), fields: try StoredJSON.list(row.text(4), what),
+            note: row.text(5), suppliedMaterials: try StoredJSON.list(row.text(6), what),
+            suppliedFields: try StoredJSON.list(row.text(7), what),
+            resolvedOn: try SubcaseRow.date(row.optionalText(8), what))
+    }
+}

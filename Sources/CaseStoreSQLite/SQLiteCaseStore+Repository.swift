@@ -1,0 +1,289 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import GRDB
+import WorkCalendar
+
+extension SQLiteCaseStore: CaseRepository {
+    // The protocol's methods are `async` for stores on a network database; this store runs each
+    // on the calling task without suspending (an SQLite transaction of the engine takes
+    // microseconds), through the synchronous helpers below.
+
+    // MARK: - Changes
+
+    public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
+        try insertNow(newCase)
+    }
+
+    public func transact(
+        _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
+    ) async throws(CaseEngineError) -> Transition {
+        try transactNow(scope, decide)
+    }
+
+    public func markDispatchesDelivered(department: String, at timestamp: String) async throws(CaseEngineError) {
+        try write { db in try db.execute(.markDelivered, .text(timestamp), .text(department)) }
+    }
+
+    // MARK: - Reads
+
+    public func caseRecord(_ number: String) async throws(CaseEngineError) -> CaseRecord? {
+        try read { db in try Self.caseRecord(number, in: db) }
+    }
+
+    public func subcases(ofCase number: String) async throws(CaseEngineError) -> [Subcase] {
+        try read { db in try Self.subcases(ofCase: number, in: db) }
+    }
+
+    public func subcase(_ id: String) async throws(CaseEngineError) -> Subcase? {
+        try read { db in try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode) }
+    }
+
+    public func openCorrections(ofCase number: String) async throws(CaseEngineError) -> [Correction] {
+        try read { db in try Self.openCorrections(ofCase: number, in: db) }
+    }
+
+    public func caseNumbers(status: CaseStatus?, limit: Int) async throws(CaseEngineError) -> [String] {
+        try read { db in
+            if let status {
+                return try String.fetchAll(
+                    db,
+                    sql: "SELECT number FROM cases WHERE status = ? ORDER BY submitted_at DESC, number DESC LIMIT ?",
+                    arguments: [status.rawValue, limit])
+            }
+            return try String.fetchAll(
+                db, sql: "SELECT number FROM cases ORDER BY submitted_at DESC, number DESC LIMIT ?", arguments: [limit])
+        }
+    }
+
+    public func openSubcases(department: String) async throws(CaseEngineError) -> [Subcase] {
+        try read { db in try db.fetch(.openSubcasesOfDepartment, .text(department), row: SubcaseRow.decode) }
+    }
+
+    public func subcasesWithDueDates() async throws(CaseEngineError) -> [Subcase] {
+        try read { db in try db.fetch(.subcasesWithDueDates, row: SubcaseRow.decode) }
+    }
+
+    public func allSubcases() async throws(CaseEngineError) -> [Subcase] {
+        try read { db in try db.fetch(.allSubcases, row: SubcaseRow.decode) }
+    }
+
+    public func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo] {
+        try read { db in
+            try db.rows(
+                "SELECT sha256, size, media_type FROM attachments WHERE case_number = ? AND material = ? ORDER BY id",
+                [caseNumber, material]
+            ).map { AttachmentInfo(sha256: $0["sha256"], size: $0["size"], mediaType: $0["media_type"]) }
+        }
+    }
+
+    public func plan(hash: String) async throws(CaseEngineError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT compiled FROM plans WHERE hash = ?", arguments: [hash]) }
+    }
+
+    public func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent] {
+        try read { db in
+            try db.fetch(.allEvents) { row throws(CaseEngineError) in
+                guard let role = Principal.Role(rawValue: row.text(3)) else {
+                    throw CaseEngineError.corruptRecord("audit event \(row.int(0))")
+                }
+                return StoredAuditEvent(
+                    seq: Int64(row.int(0)),
+                    event: AuditEvent(
+                        at: row.text(1), principal: Principal(id: row.text(2), role: role), action: row.text(4),
+                        caseNumber: row.text(5), subcaseID: row.text(6), before: row.text(7), after: row.text(8),
+                        detail: row.text(9)),
+                    previousHash: row.text(10), hash: row.text(11))
+            }
+        }
+    }
+
+    public func ratingCounts() async throws(CaseEngineError) -> [Int: Int] {
+        try read { db in
+            var counts: [Int: Int] = [:]
+            for row in try db.rows("SELECT grade, COUNT(*) FROM ratings GROUP BY grade") { counts[row[0]] = row[1] }
+            return counts
+        }
+    }
+
+    // MARK: - Writing
+
+    private func insertNow(_ newCase: NewCase) throws(CaseEngineError) -> Insertion {
+        let planStored = storedPlans.contains(newCase.planHash)
+        let insertion: Insertion = try write { db in
+            if let (existing, fingerprint) = try db.fetchFirst(
+                .caseByIdempotencyKey, .text(newCase.idempotencyKey), row: { ($0.text(0), $0.text(1)) })
+            {
+                return .existing(number: existing, fingerprint: fingerprint)
+            }
+            let sequence = try db.fetchFirst(.nextCaseSequence, .text(newCase.day.description), row: { $0.int(0) }) ?? 1
+            let numbered = newCase.numbered(sequence)
+            let record = numbered.record
+            if !planStored {
+                try db.execute(
+                    .insertPlan, .text(newCase.planHash), .text(record.bundle), .text(record.version),
+                    .text(newCase.planJSON))
+            }
+            try db.execute(
+                .insertCase,
+                .text(record.number), .text(record.queryCode), .text(record.bundle), .text(record.version),
+                .text(record.bundleName.zh), .text(record.bundleName.en), .text(record.planHash),
+                .text(record.status.rawValue), .text(record.applicant.name), .text(record.applicant.idNumber),
+                .text(record.applicant.phone), .text(record.channel.kind.rawValue), .text(record.channel.id),
+                .text(record.idempotencyKey), .text(record.fingerprint), .text(StoredJSON.encode(record.answers)),
+                .text(record.submittedOn.description), .text(record.submittedAt),
+                .text(record.promised.date.description),
+                .bool(record.promised.provisional), .text(StoredJSON.encode(record.form)),
+                .text(StoredJSON.encode(record.materials)))
+            for attachment in numbered.attachments {
+                try Self.store(attachment, caseNumber: record.number, at: record.submittedAt, in: db)
+            }
+            for subcase in numbered.subcases {
+                let plan = subcase.plan
+                try db.execute(
+                    .insertSubcase,
+                    .text(plan.id), .text(plan.caseNumber), .int(plan.position), .text(plan.item),
+                    .text(plan.itemName.zh), .text(plan.itemName.en), .text(plan.department),
+                    .text(plan.departmentName.zh), .text(plan.departmentName.en), .text(plan.kind.rawValue),
+                    .int(plan.promisedDays), .int(plan.legalDays), .bool(plan.earlyStart),
+                    .text(StoredJSON.encode(plan.after)), .text(StoredJSON.encode(plan.inputFlows)),
+                    .text(StoredJSON.encode(plan.outputElements)), .text(StoredJSON.encode(plan.dependants)),
+                    .text(StoredJSON.encode(plan.fields)), .text(StoredJSON.encode(plan.materials)))
+                var values = SubcaseRow.progressValues(subcase)
+                values.insert(values.removeLast(), at: 0)
+                try db.execute(.insertSubcaseProgress, values: values)
+            }
+            for dispatch in numbered.dispatches { try Self.enqueue(dispatch, in: db) }
+            try append(numbered.event, in: db)
+            return .inserted(number: record.number)
+        }
+        if !planStored { storedPlans.insert(newCase.planHash) }
+        return insertion
+    }
+
+    private func transactNow(
+        _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
+    ) throws(CaseEngineError) -> Transition {
+        try write { db in
+            let snapshot = try Self.snapshot(scope, in: db)
+            let transition = try decide(snapshot)
+            try persist(transition, in: db)
+            return transition
+        }
+    }
+
+    private func persist(_ transition: Transition, in db: Database) throws {
+        let number = transition.caseNumber
+        for subcase in transition.subcases {
+            try db.execute(.saveSubcaseProgress, values: SubcaseRow.progressValues(subcase))
+        }
+        let update = transition.caseUpdate
+        if let status = update.status {
+            try db.execute(
+                .updateCaseStatus, .text(status.rawValue), .text(update.closedOn?.description), .text(number))
+        }
+        if update.withdrawn { try db.execute(.withdrawCase, .text(number)) }
+        if let handedOutAt = update.handedOutAt { try db.execute(.handOutCase, .text(handedOutAt), .text(number)) }
+        if let form = update.form { try db.execute(.saveCaseForm, .text(StoredJSON.encode(form)), .text(number)) }
+        if let materials = update.materials {
+            try db.execute(.saveCaseMaterials, .text(StoredJSON.encode(materials)), .text(number))
+        }
+        for correction in transition.corrections {
+            if let id = correction.id {
+                try db.execute(
+                    .saveCorrection, .text(StoredJSON.encode(correction.suppliedMaterials)),
+                    .text(StoredJSON.encode(correction.suppliedFields)), .text(correction.resolvedOn?.description),
+                    .integer(id))
+            } else {
+                try db.execute(
+                    .insertCorrection, .text(correction.subcaseID), .text(correction.requestedOn.description),
+                    .text(StoredJSON.encode(correction.materials)), .text(StoredJSON.encode(correction.fields)),
+                    .text(correction.note), .text(StoredJSON.encode(correction.suppliedMaterials)),
+                    .text(StoredJSON.encode(correction.suppliedFields)), .text(correction.resolvedOn?.description))
+            }
+        }
+        let timestamp = transition.events.first?.at ?? ""
+        for attachment in transition.attachments {
+            try Self.store(attachment, caseNumber: number, at: timestamp, in: db)
+        }
+        for dispatch in transition.dispatches { try Self.enqueue(dispatch, in: db) }
+        if let rating = transition.rating {
+            try db.execute(
+                .saveRating, .text(rating.caseNumber), .int(rating.grade), .text(rating.channelID), .text(rating.at))
+        }
+        for event in transition.events { try append(event, in: db) }
+    }
+
+    /// Appends an event to the audit chain inside the open transaction; the chain head spares
+    /// reading the last hash back while no other connection has written.
+    private func append(_ event: AuditEvent, in db: Database) throws {
+        let previous =
+            try chainHead.previous(in: db) ?? db.fetchFirst(.lastEventHash, row: { $0.text(0) }) ?? AuditChain.genesis
+        let hash = event.hash(after: previous)
+        try db.execute(
+            .insertEvent, .text(event.at), .text(event.principal.id), .text(event.principal.role.rawValue),
+            .text(event.action), .text(event.caseNumber), .text(event.subcaseID), .text(event.before),
+            .text(event.after), .text(event.detail), .text(previous), .text(hash))
+        chainHead.appended(hash)
+    }
+
+    private static func enqueue(_ dispatch: Dispatch, in db: Database) throws {
+        try db.execute(
+            .insertOutbox, .text(dispatch.department), .text(dispatch.subcase), .text(dispatch.kind.rawValue),
+            .text(dispatch.at))
+    }
+
+    private static func store(
+        _ attachment: Attachment, caseNumber: String, at timestamp: String, in db: Database
+    )
+        throws
+    {
+        try db.cachedStatement(sql: SQL.insertAttachment.text).execute(arguments: [
+            caseNumber, attachment.material, SHA256.hex(attachment.content), attachment.content.count,
+            attachment.mediaType, Data(attachment.content), timestamp,
+        ])
+    }
+
+    // MARK: - Reading inside a transaction
+
+    private static func snapshot(_ scope: SnapshotScope, in db: Database) throws -> CaseSnapshot {
+        switch scope {
+        case .subcase(let id):
+            return CaseSnapshot(subcase: try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode))
+        case .subcaseInCase(let id):
+            guard let subcase = try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode) else {
+                return CaseSnapshot()
+            }
+            let (status, withdrawn) = try caseStatus(subcase.caseNumber, in: db)
+            return CaseSnapshot(
+                subcase: subcase, subcases: try subcases(ofCase: subcase.caseNumber, in: db), status: status,
+                withdrawn: withdrawn)
+        case .wholeCase(let number):
+            guard let record = try caseRecord(number, in: db) else { return CaseSnapshot() }
+            return CaseSnapshot(
+                subcases: try subcases(ofCase: number, in: db), status: record.status, withdrawn: record.withdrawn,
+                record: record, openCorrections: try openCorrections(ofCase: number, in: db))
+        }
+    }
+
+    private static func caseStatus(_ number: String, in db: Database) throws -> (CaseStatus, Bool) {
+        guard
+            let (text, withdrawn) = try db.fetchFirst(
+                .caseStatusAndWithdrawal, .text(number), row: { ($0.text(0), $0.bool(1)) })
+        else { throw CaseEngineError.unknownCase(number) }
+        guard let status = CaseStatus(rawValue: text) else { throw CaseEngineError.corruptRecord("case \(number)") }
+        return (status, withdrawn)
+    }
+
+    static func caseRecord(_ number: String, in db: Database) throws -> CaseRecord? {
+        try db.fetchFirst(.caseRecord, .text(number), row: CaseRow.decode)
+    }
+
+    static func subcases(ofCase number: String, in db: Database) throws -> [Subcase] {
+        try db.fetch(.subcasesOfCase, .text(number), row: SubcaseRow.decode)
+    }
+
+    static func openCorrections(ofCase number: String, in db: Database) throws -> [Correction] {
+        try db.fetch(.openCorrectionsOfCase, .text(number), row: CorrectionRow.decode)
+    }
+}

@@ -1,0 +1,187 @@
+import CNative
+import CaseEngine
+import Foundation
+import GRDB
+
+/// The embedded case store: one SQLite file in WAL mode, opened through GRDB, implementing
+/// ``CaseRepository``.
+///
+/// The schema is created and upgraded by migrations (`Migrations.swift`; docs/case-engine.md
+/// lists it). Every transition of the engine is one `write` transaction together with its audit
+/// events, its outbox rows and the sub-cases it releases. The hot path (submit and the department
+/// steps) binds and steps GRDB-prepared statements directly (`Database+Raw.swift`).
+public final class SQLiteCaseStore: Sendable {
+    /// How durable a commit is.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// WAL with synchronous=NORMAL: a committed case survives a process crash.
+        case normal
+        /// synchronous=FULL: a committed case also survives a power cut.
+        case full
+    }
+
+    /// The default database file: `$ONEGO_DB`, else `onego.db` in the working directory.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["ONEGO_DB"] ?? "onego.db"
+    }
+
+    /// The database.
+    let pool: DatabasePool
+    /// The file.
+    public let path: String
+    /// The audit chain's last hash as this store last committed it.
+    let chainHead = ChainHead()
+    /// The plans this process has committed (a plan is stored once, by hash).
+    let storedPlans = StoredPlans()
+
+    /// SQLite's process-wide settings, made once before the first connection opens (see
+    /// `onego_sqlite_configure`).
+    private static let sqliteConfigured: Int32 = onego_sqlite_configure()
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, synchronous: Synchronous = .normal) throws(CaseEngineError) {
+        _ = Self.sqliteConfigured
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let pragma = synchronous == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(pragma)")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // 16 MiB of page cache (SQLite's default is 2 MiB): the pages a step touches (the
+            // sub-case, the case, the ends of the event and outbox tables) stay in memory as the
+            // file grows, instead of being read back from the OS on every transaction.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
+            // WAL, so the wanted level is set again on the (only) writing connection.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw CaseEngineError.storage(
+                "cannot open the case database at \(path): \(Self.describe(error))", retryable: Self.isBusy(error))
+        }
+    }
+
+    /// Whether a database error passes by itself (another connection holds the lock).
+    static func isBusy(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
+    /// A database error in words, without SQL arguments (which may hold personal data).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "\(error.resultCode): \(error.message ?? "")"
+        }
+        if let error = error as? CaseEngineError { return error.description }
+        return String(describing: type(of: error))
+    }
+
+    /// Runs `work` in one write transaction: all or nothing.
+    func write<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> T {
+        do {
+            // BEGIN IMMEDIATE … COMMIT on the writer, stepped directly like the statements of the
+            // hot path: the same guarantees as `pool.write`, with less machinery per transaction.
+            return try pool.writeWithoutTransaction { db in
+                try db.execute(.begin)
+                do {
+                    let result = try work(db)
+                    try db.execute(.commit)
+                    chainHead.didCommit(version: db.dataVersion)
+                    return result
+                } catch {
+                    chainHead.didRollBack()
+                    if !db.isInsideTransaction {
+                        throw error
+                    }
+                    try? db.execute(sql: "ROLLBACK")
+                    throw error
+                }
+            }
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(Self.describe(error), retryable: Self.isBusy(error))
+        }
+    }
+
+    /// Runs `work` on a read-only snapshot.
+    func read<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> T {
+        do {
+            return try pool.read(work)
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(Self.describe(error), retryable: Self.isBusy(error))
+        }
+    }
+
+    /// The writer's `PRAGMA synchronous` level: 1 NORMAL, 2 FULL.
+    public func synchronousLevel() throws(CaseEngineError) -> Int {
+        do {
+            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        } catch {
+            throw CaseEngineError.storage(Self.describe(error), retryable: Self.isBusy(error))
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws(CaseEngineError) -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+}
+
+extension SQLiteCaseStore {
+    /// The number of audit events.
+    public func eventCount() throws(CaseEngineError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+
+    /// The number of cases with a status.
+    public func caseCount(status: CaseStatus) throws(CaseEngineError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE status = ?", arguments: [status.rawValue]) ?? 0
+        }
+    }
+
+    /// The number of cases and the number of cases whose sub-cases do not match their plan's count
+    /// (or lack their progress rows).
+    public func consistencyReport() throws(CaseEngineError) -> (cases: Int, partial: Int) {
+        try read { db in
+            let cases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0
+            let partial =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM cases c
+                        WHERE (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number) = 0
+                           OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
+                              <> (SELECT MAX(position) FROM subcases s WHERE s.case_number = c.number)
+                           OR (SELECT COUNT(*) FROM subcases s WHERE s.case_number = c.number)
+                              <> (SELECT COUNT(*) FROM subcase_view v WHERE v.case_number = c.number)
+                        """) ?? 0
+            return (cases, partial)
+        }
+    }
+}
+
+/// The hashes of the plans this process has stored: a submission under a known plan skips
+/// writing it again.
+final class StoredPlans: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hashes: Set<String> = []
+
+    func contains(_ hash: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return hashes.contains(hash)
+    }
+
+    func insert(_ hash: String) {
+        lock.lock()
+        hashes.insert(hash)
+        lock.unlock()
+    }
+}

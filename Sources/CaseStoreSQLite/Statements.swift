@@ -1,0 +1,120 @@
+import CaseEngine
+import Foundation
+
+/// The store's statements, prepared once per connection; see `SQL`. State lists inside the SQL
+/// are built from `SubcaseState`, not written out again.
+extension SQL {
+    static let begin = SQL("BEGIN IMMEDIATE")
+    static let commit = SQL("COMMIT")
+
+    // MARK: - Cases
+
+    static let caseByIdempotencyKey = SQL("SELECT number, fingerprint FROM cases WHERE idempotency_key = ?")
+    static let nextCaseSequence = SQL(
+        """
+            INSERT INTO case_sequences (day, last) VALUES (?, 1)
+            ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
+        """)
+    static let insertPlan = SQL("INSERT OR IGNORE INTO plans (hash, bundle, version, compiled) VALUES (?, ?, ?, ?)")
+    static let insertCase = SQL(
+        """
+            INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
+                status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
+                idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
+                promised_provisional, form, materials)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let caseRecord = SQL("SELECT \(CaseRow.columns) FROM cases WHERE number = ?")
+    static let caseStatusAndWithdrawal = SQL("SELECT status, withdrawn FROM cases WHERE number = ?")
+    static let updateCaseStatus = SQL("UPDATE cases SET status = ?, closed_on = ? WHERE number = ?")
+    static let withdrawCase = SQL("UPDATE cases SET withdrawn = 1 WHERE number = ?")
+    static let handOutCase = SQL("UPDATE cases SET handed_out_at = ? WHERE number = ?")
+    static let saveCaseForm = SQL("UPDATE cases SET form = ? WHERE number = ?")
+    static let saveCaseMaterials = SQL("UPDATE cases SET materials = ? WHERE number = ?")
+    static let insertAttachment = SQL(
+        """
+            INSERT INTO attachments (case_number, material, sha256, size, media_type, content, added_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let saveRating = SQL(
+        "INSERT OR REPLACE INTO ratings (case_number, grade, channel_id, rated_at) VALUES (?, ?, ?, ?)")
+
+    // MARK: - Sub-cases
+
+    static let insertSubcase = SQL(
+        """
+            INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
+                department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
+                after_items, input_flows, output_elements, dependant_items, fields, materials)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let insertSubcaseProgress = SQL(
+        """
+            INSERT INTO subcase_progress (id, state, resume_state, released, inputs, outputs, dispatched_on,
+                due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let saveSubcaseProgress = SQL(
+        """
+            UPDATE subcase_progress SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?,
+                dispatched_on = ?, due_date = ?, due_provisional = ?, days_used_before_pause = ?, paused_days = ?,
+                paused_on = ?, finished_on = ?, reason = ?
+            WHERE id = ?
+        """)
+    static let subcase = SQL("SELECT \(SubcaseRow.columns) FROM subcase_view WHERE id = ?")
+    static let subcasesOfCase = SQL(
+        "SELECT \(SubcaseRow.columns) FROM subcase_view WHERE case_number = ? ORDER BY position")
+    static let openSubcasesOfDepartment = SQL(
+        """
+            SELECT \(SubcaseRow.columns) FROM subcase_view
+            WHERE department = ? AND state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
+            ORDER BY case_number, position
+        """)
+    static let subcasesWithDueDates = SQL(
+        """
+            SELECT \(SubcaseRow.columns) FROM subcase_view
+            WHERE state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
+                AND due_date IS NOT NULL
+            ORDER BY due_date, id
+        """)
+    static let allSubcases = SQL("SELECT \(SubcaseRow.columns) FROM subcase_view ORDER BY department, item")
+
+    // MARK: - Corrections, outbox, events
+
+    static let openCorrectionsOfCase = SQL(
+        """
+            SELECT c.id, c.subcase_id, c.requested_on, c.materials, c.fields, c.note, c.supplied_materials,
+                c.supplied_fields, c.resolved_on
+            FROM corrections c JOIN subcases s ON s.id = c.subcase_id
+            WHERE s.case_number = ? AND c.resolved_on IS NULL ORDER BY c.id
+        """)
+    static let insertCorrection = SQL(
+        """
+            INSERT INTO corrections (subcase_id, requested_on, materials, fields, note, supplied_materials,
+                supplied_fields, resolved_on)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let saveCorrection = SQL(
+        "UPDATE corrections SET supplied_materials = ?, supplied_fields = ?, resolved_on = ? WHERE id = ?")
+    static let insertOutbox = SQL("INSERT INTO outbox (department, subcase_id, kind, created_at) VALUES (?, ?, ?, ?)")
+    static let markDelivered = SQL(
+        "UPDATE outbox SET delivered_at = ? WHERE department = ? AND delivered_at IS NULL")
+    static let lastEventHash = SQL("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
+    static let insertEvent = SQL(
+        """
+            INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let allEvents = SQL(
+        """
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash
+            FROM events ORDER BY seq
+        """)
+}
+
+extension SubcaseState {
+    /// The quoted raw values of the states that satisfy `include`, for an SQL `IN (…)`.
+    static func sqlList(of include: (SubcaseState) -> Bool) -> String {
+        allCases.filter(include).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    }
+}
