@@ -72,8 +72,12 @@ let package = Package(
         .executableTarget(name: "onego", dependencies: ["OneGoCLI"], swiftSettings: strictSettings),
         .executableTarget(name: "onego-kiosk", dependencies: ["OneGoCLI"], swiftSettings: strictSettings),
         .executableTarget(
-            name: "onego-bench", dependencies: ["BundleKit", "JSONC"], path: "Sources/Benchmarks",
-            swiftSettings: strictSettings),
+            name: "onego-bench",
+            dependencies: [
+                "BundleKit", "CaseEngine", "CaseStoreSQLite", "JSONC", "WorkCalendar",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Benchmarks", swiftSettings: strictSettings),
         .testTarget(name: "JSONCTests", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit"], swiftSettings: strictSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["WorkCalendar"], swiftSettings: strictSettings),

@@ -296,6 +296,69 @@ extension SQLiteCaseStore {
         migrator.registerMigration("v7-json-lists") { db in
             try LegacyEncoding.migrateToJSON(db)
         }
+        migrator.registerMigration("v8-plan-subcases") { db in
+            // What the plan fixed for a sub-case (names, department, limits, dependencies, lists) is
+            // the same for every case submitted under the same plan: it is stored once per plan and
+            // position (`plan_subcases`), and a sub-case row keeps only its case, plan and position.
+            // A step reads the narrow row and its progress; the plan entry comes from the store's
+            // cache. The sub-case table is rebuilt as v5 did.
+            try db.execute(
+                sql: """
+                    CREATE TABLE plan_subcases (
+                        plan_hash TEXT NOT NULL REFERENCES plans(hash),
+                        position INTEGER NOT NULL,
+                        item TEXT NOT NULL,
+                        item_name_zh TEXT NOT NULL,
+                        item_name_en TEXT NOT NULL,
+                        department TEXT NOT NULL,
+                        department_name_zh TEXT NOT NULL,
+                        department_name_en TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        promised_days INTEGER NOT NULL,
+                        legal_days INTEGER,
+                        early_start INTEGER NOT NULL,
+                        after_items TEXT NOT NULL,
+                        input_flows TEXT NOT NULL,
+                        output_elements TEXT NOT NULL,
+                        dependant_items TEXT NOT NULL,
+                        fields TEXT NOT NULL,
+                        materials TEXT NOT NULL,
+                        PRIMARY KEY (plan_hash, position)
+                    ) WITHOUT ROWID;
+                    INSERT OR IGNORE INTO plan_subcases
+                        SELECT c.plan_hash, s.position, s.item, s.item_name_zh, s.item_name_en, s.department,
+                            s.department_name_zh, s.department_name_en, s.kind, s.promised_days, s.legal_days,
+                            s.early_start, s.after_items, s.input_flows, s.output_elements, s.dependant_items, s.fields,
+                            s.materials
+                        FROM subcases s JOIN cases c ON c.number = s.case_number;
+                    CREATE TABLE subcases_narrow (
+                        id TEXT PRIMARY KEY,
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        plan_hash TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        department TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO subcases_narrow
+                        SELECT s.id, s.case_number, c.plan_hash, s.position, s.department
+                        FROM subcases s JOIN cases c ON c.number = s.case_number;
+                    DROP VIEW subcase_view;
+                    DROP TABLE subcases;
+                    ALTER TABLE subcases_narrow RENAME TO subcases;
+                    CREATE INDEX subcases_by_case ON subcases(case_number, position);
+                    CREATE INDEX subcases_by_department ON subcases(department);
+                    CREATE VIEW subcase_view AS
+                        SELECT
+                            s.id, s.case_number, s.position, p.item, p.item_name_zh, p.item_name_en, s.department,
+                            p.department_name_zh, p.department_name_en, p.kind, p.promised_days, p.legal_days,
+                            p.early_start, p.after_items, p.input_flows, p.output_elements, p.dependant_items, p.fields,
+                            p.materials, g.state, g.resume_state, g.released, g.inputs, g.outputs, g.dispatched_on,
+                            g.due_date, g.due_provisional, g.days_used_before_pause, g.paused_days, g.paused_on,
+                            g.finished_on, g.reason
+                        FROM subcases s
+                        JOIN plan_subcases p ON p.plan_hash = s.plan_hash AND p.position = s.position
+                        JOIN subcase_progress g ON g.id = s.id;
+                    """)
+        }
         return migrator
     }
 }

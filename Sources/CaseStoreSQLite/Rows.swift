@@ -2,50 +2,54 @@ import BundleKit
 import CaseEngine
 import WorkCalendar
 
-/// A row of `subcase_view` read into a `Subcase`: the column list and its decoder side by side.
-enum SubcaseRow {
-    static let columns = """
-        id, case_number, position, item, item_name_zh, item_name_en, department, department_name_zh,
-        department_name_en, kind, promised_days, legal_days, early_start, after_items, input_flows, output_elements,
-        dependant_items, fields, materials, state, resume_state, released, inputs, outputs, dispatched_on, due_date,
-        due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason
-        """
+/// A sub-case as its row and progress store it: the case, the plan and position (the plan entry
+/// itself is stored once per plan, see `PlanEntries`) and the progress. The column list and its
+/// decoder side by side.
+struct SubcaseRow {
+    var id: String
+    var caseNumber: String
+    var planHash: String
+    var position: Int
+    var progress: SubcaseProgress
 
-    static func decode(_ row: SQLRow) throws(CaseEngineError) -> Subcase {
+    /// The columns of `subcases s JOIN subcase_progress g`, in `decode` order.
+    static let columns = """
+        s.id, s.case_number, s.plan_hash, s.position, g.state, g.resume_state, g.released, g.inputs, g.outputs,
+        g.dispatched_on, g.due_date, g.due_provisional, g.days_used_before_pause, g.paused_days, g.paused_on,
+        g.finished_on, g.reason
+        """
+    /// The tables `columns` reads.
+    static let tables = "subcases s JOIN subcase_progress g ON g.id = s.id"
+
+    static func decode(_ row: SQLRow) throws(CaseEngineError) -> SubcaseRow {
         let id = row.text(0)
         let what = "sub-case \(id)"
-        guard let kind = ItemKind(rawValue: row.text(9)), let state = SubcaseState(rawValue: row.text(19)) else {
-            throw CaseEngineError.corruptRecord(what)
-        }
-        let plan = SubcasePlan(
-            id: id, caseNumber: row.text(1), position: row.int(2), item: row.text(3),
-            itemName: LocalizedText(zh: row.text(4), en: row.text(5)), department: row.text(6),
-            departmentName: LocalizedText(zh: row.text(7), en: row.text(8)), kind: kind, promisedDays: row.int(10),
-            legalDays: row.optionalInt(11), earlyStart: row.bool(12), after: try StoredJSON.list(row.text(13), what),
-            inputFlows: try StoredJSON.flows(row.text(14), what),
-            outputElements: try StoredJSON.list(row.text(15), what),
-            dependants: try StoredJSON.list(row.text(16), what), fields: try StoredJSON.list(row.text(17), what),
-            materials: try StoredJSON.list(row.text(18), what))
+        guard let state = SubcaseState(rawValue: row.text(4)) else { throw CaseEngineError.corruptRecord(what) }
         let progress = SubcaseProgress(
-            state: state, resumeState: try optionalState(row.optionalText(20), what), released: row.bool(21),
-            inputs: try StoredJSON.map(row.text(22), what), outputs: try StoredJSON.map(row.text(23), what),
-            dispatchedOn: try date(row.optionalText(24), what),
-            due: try date(row.optionalText(25), what).map { Deadline(date: $0, provisional: row.bool(26)) },
-            daysUsedBeforePause: row.int(27), pausedDays: row.int(28), pausedOn: try date(row.optionalText(29), what),
-            finishedOn: try date(row.optionalText(30), what), reason: row.optionalText(31))
-        return Subcase(plan: plan, progress: progress)
+            state: state, resumeState: try optionalState(row.optionalText(5), what), released: row.bool(6),
+            inputs: try StoredJSON.map(row.text(7), what), outputs: try StoredJSON.map(row.text(8), what),
+            dispatchedOn: try date(row.optionalText(9), what),
+            due: try date(row.optionalText(10), what).map { Deadline(date: $0, provisional: row.bool(11)) },
+            daysUsedBeforePause: row.int(12), pausedDays: row.int(13), pausedOn: try date(row.optionalText(14), what),
+            finishedOn: try date(row.optionalText(15), what), reason: row.optionalText(16))
+        return SubcaseRow(
+            id: id, caseNumber: row.text(1), planHash: row.text(2), position: row.int(3), progress: progress)
     }
 
     /// The progress columns' values, in `saveSubcaseProgress` order (the id last).
     static func progressValues(_ subcase: Subcase) -> [SQLValue] {
-        let progress = subcase.progress
-        return [
+        progressValues(subcase.progress, id: subcase.id)
+    }
+
+    /// The progress columns' values, in `saveSubcaseProgress` order (the id last).
+    static func progressValues(_ progress: SubcaseProgress, id: String) -> [SQLValue] {
+        [
             .text(progress.state.rawValue), .text(progress.resumeState?.rawValue), .bool(progress.released),
             .text(StoredJSON.encode(progress.inputs)), .text(StoredJSON.encode(progress.outputs)),
             .text(progress.dispatchedOn?.description), .text(progress.due?.date.description),
             .bool(progress.due?.provisional ?? false), .int(progress.daysUsedBeforePause), .int(progress.pausedDays),
             .text(progress.pausedOn?.description), .text(progress.finishedOn?.description), .text(progress.reason),
-            .text(subcase.id),
+            .text(id),
         ]
     }
 
@@ -61,6 +65,30 @@ enum SubcaseRow {
         guard let text else { return nil }
         guard let state = SubcaseState(rawValue: text) else { throw CaseEngineError.corruptRecord(what()) }
         return state
+    }
+}
+
+/// A row of `plan_subcases`: what a plan fixed for the sub-case at one position.
+enum PlanSubcaseRow {
+    static let columns = """
+        position, item, item_name_zh, item_name_en, department, department_name_zh, department_name_en, kind,
+        promised_days, legal_days, early_start, after_items, input_flows, output_elements, dependant_items, fields,
+        materials
+        """
+
+    /// The plan entry, with an empty id and case number (a sub-case fills them in).
+    static func decode(_ row: SQLRow, planHash: String) throws(CaseEngineError) -> SubcasePlan {
+        let what = "plan \(planHash.prefix(16)), position \(row.int(0))"
+        guard let kind = ItemKind(rawValue: row.text(7)) else { throw CaseEngineError.corruptRecord(what) }
+        return SubcasePlan(
+            id: "", caseNumber: "", position: row.int(0), item: row.text(1),
+            itemName: LocalizedText(zh: row.text(2), en: row.text(3)), department: row.text(4),
+            departmentName: LocalizedText(zh: row.text(5), en: row.text(6)), kind: kind, promisedDays: row.int(8),
+            legalDays: row.optionalInt(9), earlyStart: row.bool(10), after: try StoredJSON.list(row.text(11), what),
+            inputFlows: try StoredJSON.flows(row.text(12), what),
+            outputElements: try StoredJSON.list(row.text(13), what),
+            dependants: try StoredJSON.list(row.text(14), what), fields: try StoredJSON.list(row.text(15), what),
+            materials: try StoredJSON.list(row.text(16), what))
     }
 }
 

@@ -32,11 +32,11 @@ extension SQLiteCaseStore: CaseRepository {
     }
 
     public func subcases(ofCase number: String) async throws(CaseEngineError) -> [Subcase] {
-        try read { db in try Self.subcases(ofCase: number, in: db) }
+        try read { db in try subcases(ofCase: number, in: db) }
     }
 
     public func subcase(_ id: String) async throws(CaseEngineError) -> Subcase? {
-        try read { db in try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode) }
+        try read { db in try subcase(id, in: db) }
     }
 
     public func openCorrections(ofCase number: String) async throws(CaseEngineError) -> [Correction] {
@@ -57,15 +57,17 @@ extension SQLiteCaseStore: CaseRepository {
     }
 
     public func openSubcases(department: String) async throws(CaseEngineError) -> [Subcase] {
-        try read { db in try db.fetch(.openSubcasesOfDepartment, .text(department), row: SubcaseRow.decode) }
+        try read { db in
+            try subcases(db.fetch(.openSubcasesOfDepartment, .text(department), row: SubcaseRow.decode), in: db)
+        }
     }
 
     public func subcasesWithDueDates() async throws(CaseEngineError) -> [Subcase] {
-        try read { db in try db.fetch(.subcasesWithDueDates, row: SubcaseRow.decode) }
+        try read { db in try subcases(db.fetch(.subcasesWithDueDates, row: SubcaseRow.decode), in: db) }
     }
 
     public func allSubcases() async throws(CaseEngineError) -> [Subcase] {
-        try read { db in try db.fetch(.allSubcases, row: SubcaseRow.decode) }
+        try read { db in try subcases(db.fetch(.allSubcases, row: SubcaseRow.decode), in: db) }
     }
 
     public func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo] {
@@ -138,17 +140,25 @@ extension SQLiteCaseStore: CaseRepository {
             for attachment in numbered.attachments {
                 try Self.store(attachment, caseNumber: record.number, at: record.submittedAt, in: db)
             }
+            if !planStored {
+                for subcase in numbered.subcases {
+                    let plan = subcase.plan
+                    try db.execute(
+                        .insertPlanSubcase,
+                        .text(record.planHash), .int(plan.position), .text(plan.item), .text(plan.itemName.zh),
+                        .text(plan.itemName.en), .text(plan.department), .text(plan.departmentName.zh),
+                        .text(plan.departmentName.en), .text(plan.kind.rawValue), .int(plan.promisedDays),
+                        .int(plan.legalDays), .bool(plan.earlyStart), .text(StoredJSON.encode(plan.after)),
+                        .text(StoredJSON.encode(plan.inputFlows)), .text(StoredJSON.encode(plan.outputElements)),
+                        .text(StoredJSON.encode(plan.dependants)), .text(StoredJSON.encode(plan.fields)),
+                        .text(StoredJSON.encode(plan.materials)))
+                }
+            }
             for subcase in numbered.subcases {
                 let plan = subcase.plan
                 try db.execute(
-                    .insertSubcase,
-                    .text(plan.id), .text(plan.caseNumber), .int(plan.position), .text(plan.item),
-                    .text(plan.itemName.zh), .text(plan.itemName.en), .text(plan.department),
-                    .text(plan.departmentName.zh), .text(plan.departmentName.en), .text(plan.kind.rawValue),
-                    .int(plan.promisedDays), .int(plan.legalDays), .bool(plan.earlyStart),
-                    .text(StoredJSON.encode(plan.after)), .text(StoredJSON.encode(plan.inputFlows)),
-                    .text(StoredJSON.encode(plan.outputElements)), .text(StoredJSON.encode(plan.dependants)),
-                    .text(StoredJSON.encode(plan.fields)), .text(StoredJSON.encode(plan.materials)))
+                    .insertSubcase, .text(plan.id), .text(plan.caseNumber), .text(record.planHash), .int(plan.position),
+                    .text(plan.department))
                 var values = SubcaseRow.progressValues(subcase)
                 values.insert(values.removeLast(), at: 0)
                 try db.execute(.insertSubcaseProgress, values: values)
@@ -165,16 +175,27 @@ extension SQLiteCaseStore: CaseRepository {
         _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) throws(CaseEngineError) -> Transition {
         try write { db in
-            let snapshot = try Self.snapshot(scope, in: db)
+            let snapshot = try snapshot(scope, in: db)
             let transition = try decide(snapshot)
-            try persist(transition, in: db)
+            try persist(transition, after: snapshot, in: db)
             return transition
         }
     }
 
-    private func persist(_ transition: Transition, in db: Database) throws {
+    private func persist(_ transition: Transition, after snapshot: CaseSnapshot, in db: Database) throws {
         let number = transition.caseNumber
         for subcase in transition.subcases {
+            // Most steps change the state alone (accept, review, approve): then only the state is
+            // written. SQLite rebuilds the row either way; binding and encoding 13 more values is
+            // what this saves.
+            var stateOnly = subcase.progress
+            if let before = snapshot.subcase, before.id == subcase.id {
+                stateOnly.state = before.progress.state
+                if stateOnly == before.progress {
+                    try db.execute(.saveSubcaseState, .text(subcase.progress.state.rawValue), .text(subcase.id))
+                    continue
+                }
+            }
             try db.execute(.saveSubcaseProgress, values: SubcaseRow.progressValues(subcase))
         }
         let update = transition.caseUpdate
@@ -246,23 +267,44 @@ extension SQLiteCaseStore: CaseRepository {
 
     // MARK: - Reading inside a transaction
 
-    private static func snapshot(_ scope: SnapshotScope, in db: Database) throws -> CaseSnapshot {
+    private func snapshot(_ scope: SnapshotScope, in db: Database) throws -> CaseSnapshot {
         switch scope {
         case .subcase(let id):
-            return CaseSnapshot(subcase: try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode))
+            return CaseSnapshot(subcase: try subcase(id, in: db))
         case .subcaseInCase(let id):
-            guard let subcase = try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode) else {
-                return CaseSnapshot()
-            }
-            let (status, withdrawn) = try caseStatus(subcase.caseNumber, in: db)
+            guard let subcase = try subcase(id, in: db) else { return CaseSnapshot() }
+            let (status, withdrawn) = try Self.caseStatus(subcase.caseNumber, in: db)
             return CaseSnapshot(
                 subcase: subcase, subcases: try subcases(ofCase: subcase.caseNumber, in: db), status: status,
                 withdrawn: withdrawn)
         case .wholeCase(let number):
-            guard let record = try caseRecord(number, in: db) else { return CaseSnapshot() }
+            guard let record = try Self.caseRecord(number, in: db) else { return CaseSnapshot() }
             return CaseSnapshot(
                 subcases: try subcases(ofCase: number, in: db), status: record.status, withdrawn: record.withdrawn,
-                record: record, openCorrections: try openCorrections(ofCase: number, in: db))
+                record: record, openCorrections: try Self.openCorrections(ofCase: number, in: db))
+        }
+    }
+
+    // MARK: - Sub-cases from their rows and the plan entries
+
+    func subcase(_ id: String, in db: Database) throws -> Subcase? {
+        guard let row = try db.fetchFirst(.subcase, .text(id), row: SubcaseRow.decode) else { return nil }
+        return try subcases([row], in: db).first
+    }
+
+    func subcases(ofCase number: String, in db: Database) throws -> [Subcase] {
+        try subcases(db.fetch(.subcasesOfCase, .text(number), row: SubcaseRow.decode), in: db)
+    }
+
+    /// Joins rows with their plan entries, read once per plan and kept (`PlanEntries`).
+    func subcases(_ rows: [SubcaseRow], in db: Database) throws -> [Subcase] {
+        try rows.map { row in
+            var plan = try planEntries.entry(row.planHash, position: row.position) { hash in
+                try db.fetch(.planSubcases, .text(hash)) { row in try PlanSubcaseRow.decode(row, planHash: hash) }
+            }
+            plan.id = row.id
+            plan.caseNumber = row.caseNumber
+            return Subcase(plan: plan, progress: row.progress)
         }
     }
 
@@ -277,10 +319,6 @@ extension SQLiteCaseStore: CaseRepository {
 
     static func caseRecord(_ number: String, in db: Database) throws -> CaseRecord? {
         try db.fetchFirst(.caseRecord, .text(number), row: CaseRow.decode)
-    }
-
-    static func subcases(ofCase number: String, in db: Database) throws -> [Subcase] {
-        try db.fetch(.subcasesOfCase, .text(number), row: SubcaseRow.decode)
     }
 
     static func openCorrections(ofCase number: String, in db: Database) throws -> [Correction] {

@@ -32,6 +32,8 @@ public final class SQLiteCaseStore: Sendable {
     let chainHead = ChainHead()
     /// The plans this process has committed (a plan is stored once, by hash).
     let storedPlans = StoredPlans()
+    /// The plans' sub-case entries, decoded once per plan.
+    let planEntries = PlanEntries()
 
     /// SQLite's process-wide settings, made once before the first connection opens (see
     /// `onego_sqlite_configure`).
@@ -183,5 +185,32 @@ final class StoredPlans: @unchecked Sendable {
         lock.lock()
         hashes.insert(hash)
         lock.unlock()
+    }
+}
+
+/// The sub-case entries of the plans this process has read, decoded once per plan: a plan never
+/// changes once stored, so an entry is never stale. Bounded: past 1,024 plans it starts again.
+final class PlanEntries: @unchecked Sendable {
+    private let lock = NSLock()
+    private var plans: [String: [SubcasePlan]] = [:]
+
+    /// The entry at `position` of the plan `hash`, loading the plan's entries with `load` once.
+    func entry(
+        _ hash: String, position: Int, load: (String) throws -> [SubcasePlan]
+    ) throws -> SubcasePlan {
+        lock.lock()
+        let cached = plans[hash]
+        lock.unlock()
+        let entries = try cached ?? load(hash)
+        if cached == nil {
+            lock.lock()
+            if plans.count >= 1024 { plans.removeAll() }
+            plans[hash] = entries
+            lock.unlock()
+        }
+        guard position >= 1, position <= entries.count, entries[position - 1].position == position else {
+            throw CaseEngineError.corruptRecord("plan \(hash.prefix(16)) has no sub-case at position \(position)")
+        }
+        return entries[position - 1]
     }
 }

@@ -42,12 +42,14 @@ extension SQL {
     // MARK: - Sub-cases
 
     static let insertSubcase = SQL(
+        "INSERT INTO subcases (id, case_number, plan_hash, position, department) VALUES (?, ?, ?, ?, ?)")
+    static let insertPlanSubcase = SQL(
         """
-            INSERT INTO subcases (id, case_number, position, item, item_name_zh, item_name_en, department,
-                department_name_zh, department_name_en, kind, promised_days, legal_days, early_start,
-                after_items, input_flows, output_elements, dependant_items, fields, materials)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO plan_subcases (plan_hash, \(PlanSubcaseRow.columns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
+    static let planSubcases = SQL(
+        "SELECT \(PlanSubcaseRow.columns) FROM plan_subcases WHERE plan_hash = ? ORDER BY position")
     static let insertSubcaseProgress = SQL(
         """
             INSERT INTO subcase_progress (id, state, resume_state, released, inputs, outputs, dispatched_on,
@@ -61,23 +63,29 @@ extension SQL {
                 paused_on = ?, finished_on = ?, reason = ?
             WHERE id = ?
         """)
-    static let subcase = SQL("SELECT \(SubcaseRow.columns) FROM subcase_view WHERE id = ?")
+    static let saveSubcaseState = SQL("UPDATE subcase_progress SET state = ? WHERE id = ?")
+    static let subcase = SQL("SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id = ?")
     static let subcasesOfCase = SQL(
-        "SELECT \(SubcaseRow.columns) FROM subcase_view WHERE case_number = ? ORDER BY position")
+        "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.case_number = ? ORDER BY s.position")
     static let openSubcasesOfDepartment = SQL(
         """
-            SELECT \(SubcaseRow.columns) FROM subcase_view
-            WHERE department = ? AND state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
-            ORDER BY case_number, position
+            SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
+            WHERE s.department = ? AND g.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
+            ORDER BY s.case_number, s.position
         """)
     static let subcasesWithDueDates = SQL(
         """
-            SELECT \(SubcaseRow.columns) FROM subcase_view
-            WHERE state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
-                AND due_date IS NOT NULL
-            ORDER BY due_date, id
+            SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
+            WHERE g.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
+                AND g.due_date IS NOT NULL
+            ORDER BY g.due_date, s.id
         """)
-    static let allSubcases = SQL("SELECT \(SubcaseRow.columns) FROM subcase_view ORDER BY department, item")
+    static let allSubcases = SQL(
+        """
+            SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
+            JOIN plan_subcases p ON p.plan_hash = s.plan_hash AND p.position = s.position
+            ORDER BY s.department, p.item
+        """)
 
     // MARK: - Corrections, outbox, events
 

@@ -25,6 +25,7 @@ enum StoredJSON {
 
     static func list(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [String] {
         if text == "[]" { return [] }
+        if let compact = Compact.strings(text) { return compact }
         var result: [String] = []
         for element in try elements(text, what()) {
             guard let string = element.stringValue else { throw CaseEngineError.corruptRecord(what()) }
@@ -50,6 +51,16 @@ enum StoredJSON {
 
     static func map(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [String: String] {
         if text == "{}" { return [:] }
+        if let compact = Compact.pairs(text) {
+            var result: [String: String] = [:]
+            result.reserveCapacity(compact.count / 2)
+            var index = 0
+            while index + 1 < compact.count {
+                result[compact[index]] = compact[index + 1]
+                index += 2
+            }
+            return result
+        }
         guard let members = try parse(text, what()).members else { throw CaseEngineError.corruptRecord(what()) }
         var result: [String: String] = [:]
         for member in members {
@@ -78,6 +89,7 @@ enum StoredJSON {
 
     static func flows(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [InputFlow] {
         if text == "[]" { return [] }
+        if let compact = Compact.flows(text) { return compact }
         var result: [InputFlow] = []
         for element in try elements(text, what()) {
             guard let members = element.members,
@@ -149,6 +161,109 @@ enum StoredJSON {
     }
 
     // MARK: - Parsing
+
+    /// The compact form the encoders above write — no whitespace, strings without escapes — read
+    /// without json-c: a step reads a dozen of these documents, and json-c allocates a tokener and
+    /// a locale for each. Anything else (escapes, spaces, another shape) returns `nil` and is read
+    /// by `JSONDocument`, so every valid document decodes the same either way.
+    enum Compact {
+        /// `["a","b"]` → `["a", "b"]`.
+        static func strings(_ text: String) -> [String]? {
+            var text = text
+            return text.withUTF8 { bytes in
+                var reader = Reader(bytes: bytes)
+                guard reader.take(UInt8(ascii: "[")) else { return nil }
+                var result: [String] = []
+                if reader.take(UInt8(ascii: "]")) { return reader.atEnd ? result : nil }
+                repeat {
+                    guard let string = reader.string() else { return nil }
+                    result.append(string)
+                } while reader.take(UInt8(ascii: ","))
+                return reader.take(UInt8(ascii: "]")) && reader.atEnd ? result : nil
+            }
+        }
+
+        /// `{"k":"v","l":"w"}` → `["k", "v", "l", "w"]`.
+        static func pairs(_ text: String) -> [String]? {
+            var text = text
+            return text.withUTF8 { bytes in
+                var reader = Reader(bytes: bytes)
+                guard reader.take(UInt8(ascii: "{")) else { return nil }
+                var result: [String] = []
+                if reader.take(UInt8(ascii: "}")) { return reader.atEnd ? result : nil }
+                repeat {
+                    guard let key = reader.string(), reader.take(UInt8(ascii: ":")), let value = reader.string() else {
+                        return nil
+                    }
+                    result.append(key)
+                    result.append(value)
+                } while reader.take(UInt8(ascii: ","))
+                return reader.take(UInt8(ascii: "}")) && reader.atEnd ? result : nil
+            }
+        }
+
+        /// `[{"from":"a","elements":["x"]}]` → its flows.
+        static func flows(_ text: String) -> [InputFlow]? {
+            var text = text
+            return text.withUTF8 { bytes in
+                var reader = Reader(bytes: bytes)
+                guard reader.take(UInt8(ascii: "[")) else { return nil }
+                var result: [InputFlow] = []
+                if reader.take(UInt8(ascii: "]")) { return reader.atEnd ? result : nil }
+                repeat {
+                    guard reader.take(UInt8(ascii: "{")), reader.string() == "from", reader.take(UInt8(ascii: ":")),
+                        let from = reader.string(), reader.take(UInt8(ascii: ",")), reader.string() == "elements",
+                        reader.take(UInt8(ascii: ":")), reader.take(UInt8(ascii: "["))
+                    else { return nil }
+                    var elements: [String] = []
+                    if !reader.take(UInt8(ascii: "]")) {
+                        repeat {
+                            guard let element = reader.string() else { return nil }
+                            elements.append(element)
+                        } while reader.take(UInt8(ascii: ","))
+                        guard reader.take(UInt8(ascii: "]")) else { return nil }
+                    }
+                    guard reader.take(UInt8(ascii: "}")) else { return nil }
+                    result.append(InputFlow(from: from, elements: elements))
+                } while reader.take(UInt8(ascii: ","))
+                return reader.take(UInt8(ascii: "]")) && reader.atEnd ? result : nil
+            }
+        }
+
+        private struct Reader {
+            let bytes: UnsafeBufferPointer<UInt8>
+            var position = 0
+
+            var atEnd: Bool { position == bytes.count }
+
+            mutating func take(_ byte: UInt8) -> Bool {
+                guard position < bytes.count, bytes[position] == byte else { return false }
+                position += 1
+                return true
+            }
+
+            /// A string without escapes or control characters.
+            mutating func string() -> String? {
+                guard take(UInt8(ascii: "\"")) else { return nil }
+                let start = position
+                var ascii = true
+                while position < bytes.count {
+                    let byte = bytes[position]
+                    if byte == UInt8(ascii: "\"") {
+                        let content = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                        position += 1
+                        // Ids are ASCII: decoded directly; other text is validated as UTF-8.
+                        return ascii
+                            ? String(decoding: content, as: UTF8.self) : String(validating: content, as: UTF8.self)
+                    }
+                    if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                    if byte >= 0x80 { ascii = false }
+                    position += 1
+                }
+                return nil
+            }
+        }
+    }
 
     private static func parse(_ text: String, _ what: String) throws(CaseEngineError) -> JSONValue {
         do {

@@ -48,7 +48,7 @@ public struct JSONDocument: Sendable {
     /// Parses bytes with json-c alone, as the benchmark's baseline does, and frees the result.
     ///
     /// Returns `false` when json-c reports an error.
-    public static func parseWithJSONCOnly(_ bytes: [UInt8]) -> Bool {
+    package static func parseWithJSONCOnly(_ bytes: [UInt8]) -> Bool {
         var terminated = bytes
         terminated.append(0)
         guard let tokener = json_tokener_new_ex(Int32(maximumDepth)) else { return false }

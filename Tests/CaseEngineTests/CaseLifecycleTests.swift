@@ -401,6 +401,7 @@ struct StoreTests {
             ("days_used_before_pause", "INTEGER NOT NULL DEFAULT 0"), ("paused_days", "INTEGER NOT NULL DEFAULT 0"),
             ("paused_on", "TEXT"), ("finished_on", "TEXT"), ("reason", "TEXT"),
         ]
+        try revertPlanSubcases(fixture)
         try await fixture.database().write { db in
             for (column, type) in progress {
                 try db.execute(sql: "ALTER TABLE subcases ADD COLUMN \(column) \(type)")

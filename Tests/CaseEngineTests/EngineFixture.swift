@@ -92,3 +92,60 @@ func companyApplication(key: String = "key-1", _ change: (inout Application) -> 
     change(&application)
     return application
 }
+
+/// Puts a file's sub-cases back as schema v7 kept them (every plan column in each sub-case row),
+/// so that a test of an earlier migration can then put back what that migration changed. Foreign
+/// keys are off while the table is rebuilt, as they are during a migration.
+func revertPlanSubcases(_ fixture: EngineFixture) throws {
+    try fixture.database().writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA foreign_keys = OFF")
+        try db.inTransaction {
+            try revertPlanSubcases(in: db)
+            return .commit
+        }
+        try db.execute(sql: "PRAGMA foreign_keys = ON")
+    }
+}
+
+private func revertPlanSubcases(in db: Database) throws {
+    try db.execute(
+        sql: """
+            CREATE TABLE subcases_wide (
+                id TEXT PRIMARY KEY,
+                case_number TEXT NOT NULL REFERENCES cases(number),
+                position INTEGER NOT NULL,
+                item TEXT NOT NULL,
+                item_name_zh TEXT NOT NULL,
+                item_name_en TEXT NOT NULL,
+                department TEXT NOT NULL,
+                department_name_zh TEXT NOT NULL,
+                department_name_en TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                promised_days INTEGER NOT NULL,
+                legal_days INTEGER,
+                early_start INTEGER NOT NULL,
+                after_items TEXT NOT NULL,
+                input_flows TEXT NOT NULL,
+                output_elements TEXT NOT NULL,
+                dependant_items TEXT NOT NULL,
+                fields TEXT NOT NULL,
+                materials TEXT NOT NULL
+            ) WITHOUT ROWID;
+            INSERT INTO subcases_wide
+                SELECT s.id, s.case_number, s.position, p.item, p.item_name_zh, p.item_name_en, s.department,
+                    p.department_name_zh, p.department_name_en, p.kind, p.promised_days, p.legal_days, p.early_start,
+                    p.after_items, p.input_flows, p.output_elements, p.dependant_items, p.fields, p.materials
+                FROM subcases s JOIN plan_subcases p ON p.plan_hash = s.plan_hash AND p.position = s.position;
+            DROP VIEW subcase_view;
+            DROP TABLE subcases;
+            DROP TABLE plan_subcases;
+            ALTER TABLE subcases_wide RENAME TO subcases;
+            CREATE INDEX subcases_by_case ON subcases(case_number, position);
+            CREATE INDEX subcases_by_department ON subcases(department);
+            CREATE VIEW subcase_view AS
+                SELECT s.*, p.state, p.resume_state, p.released, p.inputs, p.outputs, p.dispatched_on, p.due_date,
+                    p.due_provisional, p.days_used_before_pause, p.paused_days, p.paused_on, p.finished_on, p.reason
+                FROM subcases s JOIN subcase_progress p ON p.id = s.id;
+            DELETE FROM grdb_migrations WHERE identifier = 'v8-plan-subcases';
+            """)
+}

@@ -25,6 +25,7 @@ struct MigrationTests {
         #expect(taxView.inputs.map(\.value) == ["91512081MA62K0260E"])
         #expect(summary.corrections.map(\.materials.first?.id) == ["id-card"])
         // Put the file back as schema v6 wrote it: comma lists, `from:a|b` flows and U+001F/U+001E maps.
+        try revertPlanSubcases(fixture)
         try await fixture.database().write { db in
             try db.execute(
                 sql: """
@@ -69,18 +70,19 @@ struct MigrationTests {
         #expect(try await reopened.verifyAudit() == .intact(events: 12))
     }
 
-    @Test("a stored list that is not JSON is reported as a damaged record naming the sub-case, not read as empty")
+    @Test("a stored list that is not JSON is reported as a damaged record naming the plan entry, not read as empty")
     func corruptListIsAnError() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
         try await fixture.database().write { db in
-            try db.execute(
-                sql: "UPDATE subcases SET after_items = 'company-registration' WHERE id = ?",
-                arguments: [number + "-02"])
+            try db.execute(sql: "UPDATE plan_subcases SET after_items = 'company-registration' WHERE position = 2")
         }
-        await #expect(throws: CaseEngineError.corruptRecord("sub-case \(number)-02")) {
+        let hash = try await fixture.database().read { db in
+            try String.fetchOne(db, sql: "SELECT plan_hash FROM cases WHERE number = ?", arguments: [number]) ?? ""
+        }
+        await #expect(throws: CaseEngineError.corruptRecord("plan \(hash.prefix(16)), position 2")) {
             try await engine.caseSummary(number)
         }
     }

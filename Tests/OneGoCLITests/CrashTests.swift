@@ -9,7 +9,7 @@ struct CrashTests {
     func killDuringSubmissions() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/onego").path
+        let binary = root.appendingPathComponent(".build/debug/onego-bench").path
         let db = NSTemporaryDirectory() + "onego-crash-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         var random = SystemRandomNumberGenerator()
@@ -22,7 +22,7 @@ struct CrashTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = [
-                "bench", "submissions", "--count", "1000", "--db", db, "--bundles",
+                "submissions", "--count", "1000", "--db", db, "--bundles",
                 root.appendingPathComponent("Bundles").path,
             ]
             let pipe = Pipe()

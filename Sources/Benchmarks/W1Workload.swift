@@ -7,7 +7,7 @@ import WorkCalendar
 /// Workload W1 through the engine: a generated 7-item bundle (A issues a credit code that B–G
 /// need), a 30-field form and 10 materials, N cases submitted, then A's four steps for every case,
 /// then B–G's, breadth first. Every engine call is one durable transaction: 29 a case.
-struct W1Workload {
+struct W1Workload: Sendable {
     let cases: Int
     let sync: SQLiteCaseStore.Synchronous
     let path: String
@@ -28,13 +28,11 @@ struct W1Workload {
         try Self.writeLibrary(at: root)
         let library = BundleLibrary.load(root: root)
         guard !library.diagnostics.contains(where: { $0.severity == .error }) else {
-            throw RuntimeError("the generated W1 library has errors")
+            throw BenchmarkError("the generated W1 library has errors")
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let start = DispatchTime.now().uptimeNanoseconds
-        let store = try await engineCall { () async throws(CaseEngineError) in
-            try SQLiteCaseStore(path: path, synchronous: sync)
-        }
+        let store = try SQLiteCaseStore(path: path, synchronous: sync)
         let engine = CaseEngine(
             repository: store, library: library, calendar: WorkCalendar(schedules: []),
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
@@ -43,9 +41,7 @@ struct W1Workload {
         numbers.reserveCapacity(cases)
         var transactions = 0
         for index in 1...cases {
-            let receipt = try await engineCall { () async throws(CaseEngineError) in
-                try await engine.submit(Self.application(index))
-            }
+            let receipt = try await engine.submit(Self.application(index))
             numbers.append(receipt.caseNumber)
             transactions += 1
         }
@@ -53,27 +49,21 @@ struct W1Workload {
             let id = number + "-0\(item + 1)"
             let department = Self.departments[item]
             let actor = Principal(id: department, role: .department)
-            _ = try await engineCall { () async throws(CaseEngineError) -> SubcaseSummary in
-                switch step {
-                case 0: return try await engine.accept(id, department: department, actor: actor)
-                case 1: return try await engine.review(id, department: department, actor: actor)
-                case 2: return try await engine.approve(id, department: department, actor: actor)
-                default:
-                    let outputs = item == 0 ? ["w1.creditCode": Self.creditCode(number)] : [:]
-                    return try await engine.issue(id, department: department, outputs: outputs, actor: actor)
-                }
+            switch step {
+            case 0: try await engine.accept(id, department: department, actor: actor)
+            case 1: try await engine.review(id, department: department, actor: actor)
+            case 2: try await engine.approve(id, department: department, actor: actor)
+            default:
+                let outputs = item == 0 ? ["w1.creditCode": Self.creditCode(number)] : [:]
+                try await engine.issue(id, department: department, outputs: outputs, actor: actor)
             }
             transactions += 1
         }
         for step in 0..<4 { for number in numbers { try await act(0, step, number) } }
         for step in 0..<4 { for number in numbers { for item in 1..<7 { try await act(item, step, number) } } }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (complete, events) = try await engineCall { () async throws(CaseEngineError) in
-            (
-                try store.caseCount(status: .completed),
-                try store.eventCount()
-            )
-        }
+        let complete = try store.caseCount(status: .completed)
+        let events = try store.eventCount()
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let line = String(

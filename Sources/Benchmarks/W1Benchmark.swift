@@ -1,0 +1,93 @@
+import ArgumentParser
+import BundleKit
+import CaseEngine
+import CaseStoreSQLite
+import Foundation
+import WorkCalendar
+
+/// `onego-bench w1`: workload W1 (../shared/bench/WORKLOAD.md), 7-item company opening, 29
+/// transactions a case, breadth first, through the same engine calls the kiosk and `onego dept` use.
+struct W1Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "w1", abstract: "Run workload W1 and print one line like ../shared/bench/raw-c/w1.",
+        discussion: """
+            With --against FLOOR, runs FLOOR and this benchmark alternately, each in its own process, \
+            and prints the median wall-time ratio.
+            """)
+    @Option(help: "Number of cases.") var cases: Int = 2000
+    @Option(help: "normal or full.") var sync: SQLiteCaseStore.Synchronous = .normal
+    @Option(help: "The database file (deleted first).") var db: String = "/tmp/onego-w1.db"
+    @Option(help: "The floor program to compare with, e.g. ../shared/bench/raw-c/w1.") var against: String?
+    @Option(help: "Alternating runs with --against.") var runs: Int = 5
+
+    func validate() throws {
+        guard cases > 0 else { throw ValidationError("--cases must be positive") }
+    }
+
+    func run() throws {
+        if let against {
+            try compare(floor: against)
+            return
+        }
+        let workload = W1Workload(cases: cases, sync: sync, path: db)
+        let result = try runBlocking { try await workload.run() }
+        print(result.line)
+        if !result.verified { throw BenchmarkError("W1 verification failed: \(result.line)") }
+    }
+
+    private func compare(floor: String) throws {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        var floorTimes: [Double] = []
+        var ownTimes: [Double] = []
+        for _ in 0..<runs {
+            let floorLine = try runProcess(floor, [db + ".floor", String(cases), sync.rawValue])
+            let ownLine = try runProcess(me, ["w1", "--cases", String(cases), "--sync", sync.rawValue, "--db", db])
+            print(floorLine)
+            print(ownLine)
+            guard let floorWall = wall(in: floorLine), let ownWall = wall(in: ownLine) else {
+                throw BenchmarkError("cannot read inner_wall_s from the runs")
+            }
+            floorTimes.append(floorWall)
+            ownTimes.append(ownWall)
+        }
+        let ratios = zip(ownTimes, floorTimes).map { $0 / $1 }.sorted()
+        print(
+            String(
+                format: "median ratio onego/floor = %.2f (runs %@)", ratios[ratios.count / 2],
+                ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")))
+    }
+
+    private func wall(in line: String) -> Double? {
+        line.split(separator: " ").first { $0.hasPrefix("inner_wall_s=") }
+            .flatMap { Double($0.dropFirst("inner_wall_s=".count)) }
+    }
+}
+
+/// `onego-bench submissions`: submits many applications with keys `crash-0` … and prints
+/// `ack KEY CASE` after each one the engine acknowledged: the child process of the crash test.
+struct Submissions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Submit N company-opening applications with fixed idempotency keys (crash tests).")
+    @Option(help: "Number of applications.") var count: Int = 1000
+    @Option(help: "The database file.") var db: String
+    @Option(help: "The bundles directory.") var bundles: String = "Bundles"
+
+    func run() throws {
+        let library = BundleLibrary.load(root: bundles)
+        let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
+        let store = try SQLiteCaseStore(path: db)
+        let engine = CaseEngine(
+            repository: store, library: library, calendar: calendar,
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+        let count = self.count
+        try runBlocking {
+            for index in 0..<count {
+                let receipt = try await engine.submit(W1Workload.companyApplication(key: "crash-\(index)"))
+                print("ack crash-\(index) \(receipt.caseNumber)")
+                fflush(nil)
+            }
+        }
+    }
+}
+
+extension SQLiteCaseStore.Synchronous: ExpressibleByArgument {}
