@@ -58,41 +58,47 @@ public struct InputFlow: Sendable, Equatable, Codable {
 }
 
 /// What the compiled plan fixed for one sub-case at submission.
+///
+/// Everything but the sub-case's id and case number is the same for every case submitted under the
+/// same plan, and never changes: it is held in one shared, immutable entry, so copying a sub-case
+/// (a store reads hundreds per second) copies two strings and a reference.
 public struct SubcasePlan: Sendable, Equatable, Codable {
     /// The sub-case id: the case number, `-`, the position in two digits.
     public var id: String
     /// The case number.
     public var caseNumber: String
+    private let entry: Entry
+
     /// 1-based position in the plan.
-    public var position: Int
+    public var position: Int { entry.position }
     /// The item id.
-    public var item: String
+    public var item: String { entry.item }
     /// The item name.
-    public var itemName: LocalizedText
+    public var itemName: LocalizedText { entry.itemName }
     /// The department id.
-    public var department: String
+    public var department: String { entry.department }
     /// The department name.
-    public var departmentName: LocalizedText
+    public var departmentName: LocalizedText { entry.departmentName }
     /// Immediate (decided on the spot) or committed.
-    public var kind: ItemKind
+    public var kind: ItemKind { entry.kind }
     /// Promised working days.
-    public var promisedDays: Int
+    public var promisedDays: Int { entry.promisedDays }
     /// The legal limit in working days, when the law sets one.
-    public var legalDays: Int?
+    public var legalDays: Int? { entry.legalDays }
     /// Whether the item may start before its inputs arrive (提前介入).
-    public var earlyStart: Bool
+    public var earlyStart: Bool { entry.earlyStart }
     /// Items that must be issued before this one.
-    public var after: [String]
+    public var after: [String] { entry.after }
     /// Outputs of other items this one receives.
-    public var inputFlows: [InputFlow]
+    public var inputFlows: [InputFlow] { entry.inputFlows }
     /// Elements the item issues.
-    public var outputElements: [String]
+    public var outputElements: [String] { entry.outputElements }
     /// Items of the case that wait for this one.
-    public var dependants: [String]
+    public var dependants: [String] { entry.dependants }
     /// Elements of the combined form the department sees.
-    public var fields: [String]
+    public var fields: [String] { entry.fields }
     /// Materials the department sees.
-    public var materials: [String]
+    public var materials: [String] { entry.materials }
 
     /// Creates a plan entry.
     public init(
@@ -103,21 +109,118 @@ public struct SubcasePlan: Sendable, Equatable, Codable {
     ) {
         self.id = id
         self.caseNumber = caseNumber
-        self.position = position
-        self.item = item
-        self.itemName = itemName
-        self.department = department
-        self.departmentName = departmentName
-        self.kind = kind
-        self.promisedDays = promisedDays
-        self.legalDays = legalDays
-        self.earlyStart = earlyStart
-        self.after = after
-        self.inputFlows = inputFlows
-        self.outputElements = outputElements
-        self.dependants = dependants
-        self.fields = fields
-        self.materials = materials
+        entry = Entry(
+            position: position, item: item, itemName: itemName, department: department, departmentName: departmentName,
+            kind: kind, promisedDays: promisedDays, legalDays: legalDays, earlyStart: earlyStart, after: after,
+            inputFlows: inputFlows, outputElements: outputElements, dependants: dependants, fields: fields,
+            materials: materials)
+    }
+
+    /// The shared part.
+    private final class Entry: Sendable {
+        let position: Int
+        let item: String
+        let itemName: LocalizedText
+        let department: String
+        let departmentName: LocalizedText
+        let kind: ItemKind
+        let promisedDays: Int
+        let legalDays: Int?
+        let earlyStart: Bool
+        let after: [String]
+        let inputFlows: [InputFlow]
+        let outputElements: [String]
+        let dependants: [String]
+        let fields: [String]
+        let materials: [String]
+
+        init(
+            position: Int, item: String, itemName: LocalizedText, department: String, departmentName: LocalizedText,
+            kind: ItemKind, promisedDays: Int, legalDays: Int?, earlyStart: Bool, after: [String],
+            inputFlows: [InputFlow], outputElements: [String], dependants: [String], fields: [String],
+            materials: [String]
+        ) {
+            self.position = position
+            self.item = item
+            self.itemName = itemName
+            self.department = department
+            self.departmentName = departmentName
+            self.kind = kind
+            self.promisedDays = promisedDays
+            self.legalDays = legalDays
+            self.earlyStart = earlyStart
+            self.after = after
+            self.inputFlows = inputFlows
+            self.outputElements = outputElements
+            self.dependants = dependants
+            self.fields = fields
+            self.materials = materials
+        }
+    }
+
+    public static func == (lhs: SubcasePlan, rhs: SubcasePlan) -> Bool {
+        lhs.id == rhs.id && lhs.caseNumber == rhs.caseNumber
+            && (lhs.entry === rhs.entry
+                || (lhs.position == rhs.position && lhs.item == rhs.item && lhs.itemName == rhs.itemName
+                    && lhs.department == rhs.department && lhs.departmentName == rhs.departmentName
+                    && lhs.kind == rhs.kind && lhs.promisedDays == rhs.promisedDays && lhs.legalDays == rhs.legalDays
+                    && lhs.earlyStart == rhs.earlyStart && lhs.after == rhs.after && lhs.inputFlows == rhs.inputFlows
+                    && lhs.outputElements == rhs.outputElements && lhs.dependants == rhs.dependants
+                    && lhs.fields == rhs.fields && lhs.materials == rhs.materials))
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, caseNumber, position, item, itemName, department, departmentName, kind, promisedDays, legalDays,
+            earlyStart, after, inputFlows, outputElements, dependants, fields, materials
+    }
+
+    /// Decodes the plan entry's fields.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let position = try container.decode(Int.self, forKey: .position)
+        let item = try container.decode(String.self, forKey: .item)
+        let itemName = try container.decode(LocalizedText.self, forKey: .itemName)
+        let department = try container.decode(String.self, forKey: .department)
+        let departmentName = try container.decode(LocalizedText.self, forKey: .departmentName)
+        let kind = try container.decode(ItemKind.self, forKey: .kind)
+        let promisedDays = try container.decode(Int.self, forKey: .promisedDays)
+        let legalDays = try container.decodeIfPresent(Int.self, forKey: .legalDays)
+        let earlyStart = try container.decode(Bool.self, forKey: .earlyStart)
+        let after = try container.decode([String].self, forKey: .after)
+        let inputFlows = try container.decode([InputFlow].self, forKey: .inputFlows)
+        let outputElements = try container.decode([String].self, forKey: .outputElements)
+        let dependants = try container.decode([String].self, forKey: .dependants)
+        let fields = try container.decode([String].self, forKey: .fields)
+        let materials = try container.decode([String].self, forKey: .materials)
+        self.init(
+            id: try container.decode(String.self, forKey: .id),
+            caseNumber: try container.decode(String.self, forKey: .caseNumber), position: position, item: item,
+            itemName: itemName, department: department, departmentName: departmentName, kind: kind,
+            promisedDays: promisedDays, legalDays: legalDays, earlyStart: earlyStart, after: after,
+            inputFlows: inputFlows, outputElements: outputElements, dependants: dependants, fields: fields,
+            materials: materials)
+    }
+
+    /// Encodes the plan entry's fields.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(caseNumber, forKey: .caseNumber)
+        try container.encode(position, forKey: .position)
+        try container.encode(item, forKey: .item)
+        try container.encode(itemName, forKey: .itemName)
+        try container.encode(department, forKey: .department)
+        try container.encode(departmentName, forKey: .departmentName)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(promisedDays, forKey: .promisedDays)
+        try container.encodeIfPresent(legalDays, forKey: .legalDays)
+        try container.encode(earlyStart, forKey: .earlyStart)
+        try container.encode(after, forKey: .after)
+        try container.encode(inputFlows, forKey: .inputFlows)
+        try container.encode(outputElements, forKey: .outputElements)
+        try container.encode(dependants, forKey: .dependants)
+        try container.encode(fields, forKey: .fields)
+        try container.encode(materials, forKey: .materials)
     }
 }
 
