@@ -1,4 +1,5 @@
 import BundleKit
+import CaseEngine
 import Foundation
 import JSONC
 
@@ -22,14 +23,39 @@ public struct KioskStrings: Sendable {
             else { throw KioskSetupError("\(path): error: '\(member.key)' needs 'zh' and 'en'") }
             table[member.key] = LocalizedText(zh: zh, en: en)
         }
+        let missing = Self.requiredKeys.filter { table[$0] == nil }
+        guard missing.isEmpty else {
+            throw KioskSetupError("\(path): error: missing kiosk strings: " + missing.joined(separator: ", "))
+        }
         self.table = table
     }
+
+    /// Every key the kiosk shows, checked when the table loads so that a missing text stops the
+    /// kiosk at start, not in front of a citizen. A test keeps the list in step with the code.
+    /// (`validation.*` keys are optional: a validator's own message is shown without one.)
+    public static let requiredKeys: [String] =
+        [
+            "bring.done", "bring.heading", "deadline.provisional", "error.submit", "field.chooseNumber",
+            "field.heading",
+            "field.keep", "field.optional", "field.required", "help", "home.heading", "home.language", "home.progress",
+            "identity.idNumber", "identity.name", "identity.nameTooShort", "identity.phone", "idle.warning", "keys",
+            "material.detail", "material.gap", "material.heading", "material.missing", "material.noScan",
+            "material.promise", "material.promiseInvalid", "material.ready", "material.scan", "material.scanned",
+            "material.shared", "no", "notice.heading", "notice.items", "notice.prepare", "notice.promised",
+            "notice.start", "progress.code", "progress.correction", "progress.due", "progress.heading",
+            "progress.notFound", "progress.number", "progress.supplied", "progress.supply", "rating.1", "rating.2",
+            "rating.3", "rating.4", "rating.5", "rating.heading", "rating.skip", "rating.thanks", "receipt.bringLater",
+            "receipt.code", "receipt.heading", "receipt.next", "receipt.number", "receipt.promised", "review.heading",
+            "review.idNumber", "review.name", "review.page", "review.phone", "review.promised", "review.ready",
+            "review.submit", "situation.heading", "title", "yes",
+        ]
+        + SubcaseState.allCases.map { "state." + $0.rawValue } + CaseStatus.allCases.map { "status." + $0.rawValue }
 
     /// Whether the table has a key.
     public func contains(_ key: String) -> Bool { table[key] != nil }
 
-    /// The text for a key in a language with its placeholders filled; a missing key traps, since
-    /// it is a programming error caught by the kiosk script tests.
+    /// The text for a key in a language with its placeholders filled; every key the kiosk uses is
+    /// checked when the table loads (`requiredKeys`), so a missing one here is a programming error.
     public func text(_ key: String, _ language: Language, _ arguments: String...) -> String {
         text(key, language, arguments: arguments)
     }

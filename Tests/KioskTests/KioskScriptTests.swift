@@ -132,3 +132,38 @@ struct KioskScriptTests {
         #expect(session.screen.joined().contains("身份证号应为 18 位"))
     }
 }
+
+@Suite("Kiosk strings")
+struct KioskStringsTests {
+    @Test("every key the kiosk's code shows is in the list checked at load")
+    func requiredKeysCoverTheCode() throws {
+        let sources = root.appendingPathComponent("Sources/Kiosk")
+        let files = try #require(FileManager.default.enumerator(atPath: sources.path)).compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".swift") }
+        let pattern = try Regex(#"[^A-Za-z0-9_](?:say|text|t)\([\s]*"([a-zA-Z0-9_.\-]+)""#)
+        var used: Set<String> = []
+        for file in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: pattern) {
+                if let key = match.output[1].substring { used.insert(String(key)) }
+            }
+        }
+        used.subtract(["state.", "status."])
+        #expect(used.count > 60)
+        #expect(used.subtracting(KioskStrings.requiredKeys).sorted() == [])
+    }
+
+    @Test("a strings file without a text the kiosk needs stops the kiosk at start, naming the keys")
+    func missingKeyFailsAtLoad() throws {
+        let path = NSTemporaryDirectory() + "onego-strings-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{ "title": { "zh": "一件事一次办", "en": "One go" } }"#.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: KioskSetupError.self) { try KioskStrings(contentsOf: path) }
+        do {
+            _ = try KioskStrings(contentsOf: path)
+        } catch let error as KioskSetupError {
+            #expect(error.description.hasPrefix("\(path): error: missing kiosk strings: bring.done, bring.heading,"))
+            #expect(error.description.hasSuffix("status.withdrawn"))
+        }
+    }
+}

@@ -46,26 +46,14 @@ struct ApplicationValidator {
         // Fields
         let answers = application.answers
         let values = application.values
-        func known(_ name: String) -> ConditionLiteral? {
-            if let answer = answers[name] { return .string(answer) }
-            guard let value = values[name], let field = compiled.fields.first(where: { $0.element == name }) else {
-                return nil
-            }
-            switch field.type {
-            case .integer, .decimal: return Double(value).map { .number($0) }
-            case .boolean: return .bool(value == "true")
-            default: return .string(value)
-            }
-        }
+        let form = FormEvaluation(compiled, answers: answers, values: values)
         var asked = Set<String>()
         for field in compiled.fields {
-            let isAsked = field.condition?.evaluate(known) ?? true
-            guard isAsked else { continue }
+            guard form.isActive(field) else { continue }
             asked.insert(field.element)
             let value = values[field.element]?.trimmed ?? ""
             if value.isEmpty {
-                let required = field.required && (field.requiredWhen?.evaluate(known) ?? true)
-                if required { problem(field.element, "请填写\(field.label.zh)", "Enter \(field.label.en).") }
+                if form.isRequired(field) { problem(field.element, "请填写\(field.label.zh)", "Enter \(field.label.en).") }
                 continue
             }
             if let issue = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
@@ -83,8 +71,7 @@ struct ApplicationValidator {
         }
         // Materials
         for material in compiled.materials {
-            let needed = material.condition?.evaluate(known) ?? true
-            guard needed else { continue }
+            guard form.isNeeded(material) else { continue }
             switch application.materials[material.material] {
             case .provided:
                 continue

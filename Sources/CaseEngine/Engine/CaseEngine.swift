@@ -78,7 +78,10 @@ public final class CaseEngine: Sendable {
             guard let value = application.values[field.element]?.trimmed, !value.isEmpty else { return nil }
             return FormEntry(element: field.element, label: field.label, sensitive: field.sensitive, value: value)
         }
-        let materials = compiled.materials.compactMap { material -> CaseMaterial? in
+        // A material whose condition rules it out is not on the checklist, even one that shared data
+        // could supply: it was neither needed nor obtained.
+        let evaluation = FormEvaluation(compiled, answers: application.answers, values: application.values)
+        let materials = compiled.materials.filter(evaluation.isNeeded).compactMap { material -> CaseMaterial? in
             guard
                 let status = application.materials[material.material] ?? (material.sharedData ? .sharedData : nil)
             else { return nil }

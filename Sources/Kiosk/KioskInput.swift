@@ -1,0 +1,29 @@
+/// What the kiosk accepts of a typed line, before any stage sees it.
+public enum KioskInput {
+    /// Keeps printable characters only, at most 200: escape sequences (cursor keys, terminal
+    /// titles) and control bytes are dropped whole.
+    public static func clean(_ raw: String) -> String {
+        var kept = String.UnicodeScalarView()
+        var scalars = raw.unicodeScalars.makeIterator()
+        while let scalar = scalars.next(), kept.count < 200 {
+            if scalar == "\u{1B}" {
+                switch scalars.next() {
+                case "[":
+                    while let next = scalars.next(), !(0x40...0x7E).contains(next.value) {}
+                case "]":
+                    while let next = scalars.next(), next != "\u{07}", next != "\u{1B}" {}
+                default:
+                    break
+                }
+                continue
+            }
+            if scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80...0x9F).contains(scalar.value) {
+                kept.append(scalar)
+            }
+        }
+        var text = String(kept)
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,193 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import WorkCalendar
+
+// What each stage shows: the screen's lines and the printed texts (see `KioskSession`).
+extension KioskSession {
+    func receiptText(_ receipt: Receipt) -> String {
+        var lines = [
+            context.strings.text("receipt.heading", language) + " · " + receipt.bundleName.text(in: language),
+            context.strings.text("receipt.number", language, receipt.caseNumber),
+            context.strings.text("receipt.code", language, receipt.queryCode),
+            context.strings.text("receipt.promised", language, shown(receipt.promised)),
+        ]
+        for subcase in receipt.subcases {
+            lines.append("  " + subcase.department.text(in: language) + " — " + subcase.item.text(in: language))
+        }
+        // What was accepted under 容缺 goes on the receipt too: it is the citizen's reminder.
+        for material in neededMaterials {
+            guard case .missing(let date) = materialStatus[material.material] else { continue }
+            lines.append(
+                context.strings.text(
+                    "receipt.bringLater", language, material.name.text(in: language), date.description))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Screen
+
+    /// The current screen as lines, with the keys line last.
+    public var screen: [String] {
+        let strings = context.strings
+        var lines = [strings.text("title", language) + " · " + context.profile.location, ""]
+        lines += body()
+        if let message { lines += ["", "! " + message] }
+        if idleSeconds >= context.profile.idleWarning && idleSeconds < context.profile.idleTimeout {
+            lines += ["", strings.text("idle.warning", language, String(context.profile.idleTimeout - idleSeconds))]
+        }
+        lines += ["", strings.text("keys", language)]
+        return lines
+    }
+
+    func body() -> [String] {
+        let strings = context.strings
+        let t = { (key: String) in strings.text(key, self.language) }
+        switch stage {
+        case .home:
+            var lines = [t("home.heading")]
+            let bundles = offered
+            for (index, bundle) in bundles.enumerated() {
+                lines.append("\(index + 1) \(bundle.name.text(in: language))")
+            }
+            lines.append("\(bundles.count + 1) \(t("home.progress"))")
+            lines.append("\(bundles.count + 2) \(t("home.language"))")
+            return lines
+        case .help:
+            return [t("help")]
+        case .notice:
+            guard let bundle, let compiled else { return [] }
+            let due = context.calendar.deadline(acceptedOn: context.today(), workingDays: compiled.criticalPathDays)
+            var lines = [
+                strings.text("notice.heading", language, bundle.name.text(in: language)),
+                strings.text(
+                    "notice.items", language, String(compiled.subcases.count), String(compiled.departments.count)),
+            ]
+            for subcase in compiled.subcases {
+                lines.append("  " + subcase.departmentName.text(in: language) + " — " + subcase.name.text(in: language))
+            }
+            lines.append(strings.text("notice.promised", language, shown(due), String(compiled.criticalPathDays)))
+            lines.append(t("notice.prepare"))
+            for material in compiled.materials where !material.sharedData {
+                lines.append("  " + material.name.text(in: language))
+            }
+            lines.append(t("notice.start"))
+            return lines
+        case .name: return [t("identity.name")] + keep(name)
+        case .idNumber: return [t("identity.idNumber")] + keep(idNumber.isEmpty ? "" : IDNumber.masked(idNumber))
+        case .phone: return [t("identity.phone")] + keep(phone)
+        case .situation(let index):
+            guard let bundle, index < bundle.situations.count else { return [] }
+            let situation = bundle.situations[index]
+            var lines = [
+                strings.text("situation.heading", language, String(index + 1), String(bundle.situations.count)),
+                situation.question.text(in: language),
+            ]
+            for (number, choice) in situation.choices.enumerated() {
+                lines.append("\(number + 1) \(choice.label.text(in: language))")
+            }
+            return lines
+        case .field(let element):
+            let fields = askedFields
+            guard let position = fields.firstIndex(where: { $0.element == element }) else { return [] }
+            let field = fields[position]
+            var lines = [
+                strings.text("field.heading", language, String(position + 1), String(fields.count)),
+                field.label.text(in: language),
+            ]
+            if let hint = field.hint { lines.append(hint.text(in: language)) }
+            if field.type == .choice {
+                for (number, choice) in field.choices.enumerated() {
+                    lines.append("\(number + 1) \(choice.label.text(in: language))")
+                }
+            } else if field.type == .boolean {
+                lines += ["1 " + t("yes"), "2 " + t("no")]
+            }
+            if let kept = values[element], !kept.isEmpty {
+                let shown = field.type == .idNumber ? IDNumber.masked(kept) : kept
+                lines.append(strings.text("field.keep", language, shown))
+            } else if !(form?.isRequired(field) ?? field.required) {
+                lines.append(t("field.optional"))
+            }
+            return lines
+        case .material(let index):
+            let materials = neededMaterials
+            guard index < materials.count else { return [] }
+            let material = materials[index]
+            let departments = material.departments.map {
+                context.library.catalog.departments[$0]?.name.text(in: language) ?? $0
+            }
+            var lines = [
+                strings.text(
+                    "material.heading", language, String(index + 1), String(materials.count),
+                    material.name.text(in: language)),
+                strings.text(
+                    "material.detail", language, material.form.label.text(in: language), String(material.copies),
+                    departments.joined(separator: language == .zh ? "、" : ", ")),
+                t("material.ready"), t("material.missing"),
+            ]
+            if material.acceptWithGaps { lines.append(t("material.gap")) }
+            if context.scanner != nil { lines.append(t("material.scan")) }
+            if index == 0 {
+                for shared in (compiled?.materials ?? []).filter(\.sharedData) {
+                    lines.append(strings.text("material.shared", language, shared.name.text(in: language)))
+                }
+            }
+            return lines
+        case .promise:
+            return [strings.text("material.promise", language, context.today().adding(days: 7).description)]
+        case .bring:
+            return bringListText().split(separator: "\n").map(String.init) + [t("bring.done")]
+        case .review:
+            let entries = reviewEntries
+            let pages = max(1, (entries.count + Self.reviewPageSize - 1) / Self.reviewPageSize)
+            let page = min(reviewPage, pages - 1)
+            let start = page * Self.reviewPageSize
+            var lines = [t("review.heading")]
+            for index in start..<min(entries.count, start + Self.reviewPageSize) {
+                lines.append("\(index + 1) \(entries[index].text)")
+            }
+            if pages > 1 { lines.append(strings.text("review.page", language, String(page + 1), String(pages))) }
+            lines.append(t("review.submit"))
+            return lines
+        case .receipt:
+            guard let receipt else { return [] }
+            return receiptText(receipt).split(separator: "\n").map(String.init) + [t("receipt.next")]
+        case .rating:
+            return [
+                t("rating.heading"), t("rating.1"), t("rating.2"), t("rating.3"), t("rating.4"), t("rating.5"),
+                t("rating.skip"),
+            ]
+        case .thanks:
+            return [t("rating.thanks")]
+        case .progressNumber:
+            return [t("progress.number")]
+        case .progressCode:
+            return [t("progress.code")]
+        case .progressView:
+            guard let progress else { return [] }
+            let status = strings.text("status." + progress.status.rawValue, language)
+            var lines = [strings.text("progress.heading", language, progress.number, status)]
+            for subcase in progress.subcases {
+                let state = strings.text("state." + subcase.state.rawValue, language)
+                var line = "  " + subcase.departmentName.text(in: language) + " — " + state
+                if let due = subcase.due { line += " · " + strings.text("progress.due", language, shown(due)) }
+                lines.append(line)
+            }
+            for notice in progress.corrections {
+                lines.append(strings.text("progress.correction", language, notice.department.text(in: language)))
+                for material in notice.materials { lines.append("  - " + material.name.text(in: language)) }
+                for field in notice.fields { lines.append("  - " + field.label.text(in: language)) }
+                if !notice.note.isEmpty { lines.append("  " + notice.note) }
+            }
+            if progress.corrections.first.map({ !$0.materials.isEmpty }) ?? false { lines.append(t("progress.supply")) }
+            return lines
+        case .supplied:
+            return [t("progress.supplied")]
+        }
+    }
+
+    func keep(_ value: String) -> [String] {
+        value.isEmpty ? [] : [context.strings.text("field.keep", language, value)]
+    }
+}

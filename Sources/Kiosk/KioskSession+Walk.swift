@@ -1,0 +1,324 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import WorkCalendar
+
+// The walk's transitions: what each line typed on each stage leads to (see `KioskSession`).
+extension KioskSession {
+    func handle(_ line: String) async {
+        switch stage {
+        case .home:
+            let bundles = offered
+            if let number = Int(line), (1...bundles.count).contains(number) {
+                wipe(newCitizen: false)
+                bundle = bundles[number - 1]
+                draftKey = context.profile.id + "-" + UUID().uuidString
+                compiled = BundleCompiler(catalog: context.library.catalog).compile(bundles[number - 1]).compiled
+                go(.notice)
+            } else if line == "\(bundles.count + 1)" {
+                go(.progressNumber)
+            } else if line == "\(bundles.count + 2)" {
+                language = language == .zh ? .en : .zh
+            } else {
+                say("field.chooseNumber")
+            }
+        case .help:
+            stage = history.popLast() ?? .home
+        case .notice:
+            if line == "1" { go(.name) } else { say("field.chooseNumber") }
+        case .name:
+            let entered = line.isEmpty ? name : line
+            guard entered.count >= 2 else { return say("identity.nameTooShort") }
+            name = entered
+            nextAfterIdentity(from: .name)
+        case .idNumber:
+            let entered = line.isEmpty ? idNumber : line
+            if let problem = FieldValidator.validate(entered, type: .idNumber) {
+                message = validation(problem)
+                return
+            }
+            idNumber = entered.uppercased()
+            nextAfterIdentity(from: .idNumber)
+        case .phone:
+            let entered = line.isEmpty ? phone : line
+            if let problem = FieldValidator.validate(entered, type: .phone) {
+                message = validation(problem)
+                return
+            }
+            phone = entered
+            prefill()
+            nextAfterIdentity(from: .phone)
+        case .situation(let index):
+            guard let bundle, index < bundle.situations.count else { return }
+            let situation = bundle.situations[index]
+            guard let number = Int(line), (1...situation.choices.count).contains(number) else {
+                return say("field.chooseNumber")
+            }
+            answers[situation.id] = situation.choices[number - 1].value
+            if reviewing || index + 1 == bundle.situations.count {
+                compiled = BundleCompiler(catalog: context.library.catalog).compile(bundle, answers: answers).compiled
+            }
+            if reviewing { return backToReview() }
+            if index + 1 < bundle.situations.count { go(.situation(index + 1)) } else { goToFields(after: nil) }
+        case .field(let element):
+            handleField(element, line)
+        case .material(let index):
+            handleMaterial(index, line)
+        case .promise(let index):
+            let materials = neededMaterials
+            guard index < materials.count, let date = CalendarDate(line), date >= context.today() else {
+                return say("material.promiseInvalid")
+            }
+            materialStatus[materials[index].material] = .missing(promisedBy: date)
+            nextMaterial(after: index)
+        case .bring:
+            wipe()
+        case .review:
+            await handleReview(line)
+        case .receipt:
+            go(.rating)
+        case .rating:
+            if line == "0" || line.isEmpty {
+                wipe()
+            } else if let grade = Int(line), (1...5).contains(grade) {
+                if let receipt { try? await context.client.rate(number: receipt.caseNumber, grade: grade) }
+                go(.thanks)
+            } else {
+                say("field.chooseNumber")
+            }
+        case .thanks, .supplied:
+            wipe()
+        case .progressNumber:
+            caseNumber = line.uppercased()
+            go(.progressCode)
+        case .progressCode:
+            do {
+                progress = try await context.client.progress(number: caseNumber, queryCode: line)
+                go(.progressView)
+            } catch {
+                say("progress.notFound")
+                stage = .progressNumber
+            }
+        case .progressView:
+            guard line == "1", let progress, let notice = progress.corrections.first else { return wipe() }
+            do {
+                try await context.client.supply(number: progress.number, materials: notice.materials.map(\.id))
+                go(.supplied)
+            } catch {
+                say("error.submit")
+            }
+        }
+    }
+
+    func nextAfterIdentity(from stage: Stage) {
+        if reviewing { return backToReview() }
+        switch stage {
+        case .name: go(.idNumber)
+        case .idNumber: go(.phone)
+        default:
+            if let bundle, !bundle.situations.isEmpty { go(.situation(0)) } else { goToFields(after: nil) }
+        }
+    }
+
+    /// Fills the elements the catalog marks as coming from the applicant's identity (`"identity"`)
+    /// with the name, ID number and phone read at the start; the citizen keeps or changes each.
+    func prefill() {
+        let identity = Applicant(name: name, idNumber: idNumber, phone: phone)
+        for field in compiled?.fields ?? [] where values[field.element] == nil {
+            if let part = field.identity { values[field.element] = identity[part] }
+        }
+    }
+
+    // MARK: - Form
+
+    /// The form as the answers and values so far make it (the engine's validator evaluates it the same way).
+    var form: FormEvaluation? {
+        compiled.map { FormEvaluation($0, answers: answers, values: values) }
+    }
+
+    /// The fields the answers and values so far switch on, in form order.
+    var activeFields: [CompiledField] { form?.activeFields ?? [] }
+
+    /// The active fields the citizen is asked: not those that are the applicant's own identity
+    /// (the engine fills them from the name, ID number and phone given first).
+    var askedFields: [CompiledField] {
+        activeFields.filter { $0.applicant == nil }
+    }
+
+    func goToFields(after element: String?) {
+        let fields = askedFields
+        let start = element.flatMap { current in fields.firstIndex { $0.element == current }.map { $0 + 1 } } ?? 0
+        if start < fields.count { go(.field(fields[start].element)) } else { goToMaterials() }
+    }
+
+    func handleField(_ element: String, _ line: String) {
+        guard let field = compiled?.fields.first(where: { $0.element == element }) else { return }
+        var value = line
+        if field.type == .choice || field.type == .boolean {
+            let choices = field.type == .boolean ? ["true", "false"] : field.choices.map(\.value)
+            if line.isEmpty, let kept = values[element] {
+                value = kept
+            } else if let number = Int(line), (1...choices.count).contains(number) {
+                value = choices[number - 1]
+            } else {
+                return say("field.chooseNumber")
+            }
+        } else if line.isEmpty {
+            if let kept = values[element], !kept.isEmpty {
+                value = kept
+            } else if form?.isRequired(field) ?? field.required {
+                return say("field.required")
+            } else {
+                values[element] = nil
+                return reviewing ? backToReview() : goToFields(after: element)
+            }
+        }
+        if let problem = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
+            problem.severity == .error
+        {
+            message = validation(problem)
+            return
+        }
+        values[element] = value
+        if reviewing { backToReview() } else { goToFields(after: element) }
+    }
+
+    // MARK: - Materials
+
+    /// Materials of the checklist the citizen must bring (shared-data ones are not asked).
+    var neededMaterials: [CompiledMaterial] {
+        (form?.neededMaterials ?? []).filter { !$0.sharedData }
+    }
+
+    func goToMaterials() {
+        if neededMaterials.isEmpty { go(.review) } else { go(.material(0)) }
+    }
+
+    func handleMaterial(_ index: Int, _ line: String) {
+        let materials = neededMaterials
+        guard index < materials.count else { return go(.review) }
+        let material = materials[index]
+        switch line {
+        case "1": materialStatus[material.material] = .provided
+        case "2": materialStatus[material.material] = nil
+        case "3" where material.acceptWithGaps: return go(.promise(index))
+        case "4" where context.scanner != nil:
+            guard let scan = context.scanner?() else { return say("material.noScan") }
+            scans[material.material] = Attachment(
+                material: material.material, content: scan.content, mediaType: scan.mediaType)
+            materialStatus[material.material] = .provided
+        default: return say("field.chooseNumber")
+        }
+        if line == "2" { materialStatus[material.material] = .missing(promisedBy: CalendarDate(dayNumber: 0)) }
+        nextMaterial(after: index)
+    }
+
+    func nextMaterial(after index: Int) {
+        if reviewing { return backToReview() }
+        if index + 1 < neededMaterials.count { return go(.material(index + 1)) }
+        if !missingMaterials.isEmpty {
+            printed.append(bringListText())
+            return go(.bring)
+        }
+        go(.review)
+    }
+
+    /// Materials marked as not at hand and not covered by a 容缺 promise.
+    var missingMaterials: [CompiledMaterial] {
+        neededMaterials.filter { material in
+            if case .missing(let date) = materialStatus[material.material] { return date.dayNumber == 0 }
+            return false
+        }
+    }
+
+    func bringListText() -> String {
+        ([context.strings.text("bring.heading", language)]
+            + missingMaterials.map { "  - " + $0.name.text(in: language) }).joined(separator: "\n")
+    }
+
+    // MARK: - Review and submission
+
+    /// The review lines with what each number changes.
+    var reviewEntries: [(text: String, stage: Stage)] {
+        var entries: [(String, Stage)] = [
+            (context.strings.text("review.name", language) + ": " + name, .name),
+            (context.strings.text("review.idNumber", language) + ": " + IDNumber.masked(idNumber), .idNumber),
+            (context.strings.text("review.phone", language) + ": " + phone, .phone),
+        ]
+        for (index, situation) in (bundle?.situations ?? []).enumerated() {
+            let choice = situation.choices.first { $0.value == answers[situation.id] }
+            entries.append(
+                (
+                    situation.question.text(in: language) + " " + (choice?.label.text(in: language) ?? ""),
+                    .situation(index)
+                ))
+        }
+        for field in askedFields {
+            var value = values[field.element] ?? ""
+            if field.type == .idNumber, !value.isEmpty { value = IDNumber.masked(value) }
+            if field.type == .choice {
+                value = field.choices.first { $0.value == value }?.label.text(in: language) ?? value
+            }
+            entries.append((field.label.text(in: language) + ": " + value, .field(field.element)))
+        }
+        for (index, material) in neededMaterials.enumerated() {
+            var status = context.strings.text("review.ready", language)
+            if let scan = scans[material.material] {
+                status = context.strings.text(
+                    "material.scanned", language, "\(scan.mediaType), \(scan.content.count) bytes")
+            }
+            if case .missing(let date) = materialStatus[material.material] {
+                status = context.strings.text("review.promised", language, date.description)
+            }
+            entries.append((material.name.text(in: language) + ": " + status, .material(index)))
+        }
+        return entries
+    }
+
+    func handleReview(_ line: String) async {
+        if line == "88" { return await submit() }
+        let entries = reviewEntries
+        let pages = max(1, (entries.count + Self.reviewPageSize - 1) / Self.reviewPageSize)
+        if line == "99" || line == "97" {
+            reviewPage = min(pages - 1, max(0, reviewPage + (line == "99" ? 1 : -1)))
+            return
+        }
+        guard let number = Int(line), (1...entries.count).contains(number) else { return say("field.chooseNumber") }
+        reviewing = true
+        go(entries[number - 1].stage)
+    }
+
+    func backToReview() {
+        reviewing = false
+        history.removeAll { $0 == .review }
+        go(.review)
+        reviewing = true
+    }
+
+    func submit() async {
+        guard let bundle else { return wipe() }
+        let active = Set(askedFields.map(\.element))
+        var statuses: [String: MaterialStatus] = [:]
+        for material in neededMaterials { statuses[material.material] = materialStatus[material.material] }
+        let application = Application(
+            bundle: bundle.id, answers: answers, values: values.filter { active.contains($0.key) },
+            materials: statuses,
+            attachments: neededMaterials.compactMap { scans[$0.material] },
+            applicant: Applicant(name: name, idNumber: idNumber, phone: phone),
+            channel: Channel(kind: .kiosk, id: context.profile.id),
+            idempotencyKey: draftKey)
+        do {
+            let receipt = try await context.client.submit(application)
+            self.receipt = receipt
+            lastReceipt = (receipt.caseNumber, receipt.queryCode)
+            printed.append(receiptText(receipt))
+            reviewing = false
+            history = []
+            stage = .receipt
+        } catch .invalidApplication(let problems) {
+            message = problems.map { $0.message.text(in: language) }.joined(separator: "; ")
+        } catch {
+            say("error.submit")
+        }
+    }
+}
