@@ -39,7 +39,7 @@ extension BundleCommand {
 
         func run() throws {
             for path in paths where !FileManager.default.fileExists(atPath: path) {
-                throw UsageError(description: "error: no such file: \(path)")
+                throw UsageError(description: "no such file: \(path)")
             }
             let loaded = try library.load(bundleFiles: paths.isEmpty ? nil : paths)
             let diagnostics = Linter(library: loaded).lint(reportUnused: paths.isEmpty)
@@ -167,7 +167,7 @@ private func loadBundle(_ options: LibraryOptions, _ id: String) throws -> (Bund
     guard let bundle = loaded.bundle(id) else {
         let suggestion = Suggestion.closest(to: id, among: loaded.bundles.map(\.id))
         throw UsageError(
-            description: "error: unknown bundle '\(id)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+            description: "unknown bundle '\(id)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
                 + "\n(see 'onego bundle list')")
     }
     return (loaded, bundle)
@@ -178,7 +178,7 @@ private func parseAnswers(_ answers: [String]) throws -> [String: String] {
     for answer in answers {
         let parts = answer.split(separator: "=", maxSplits: 1)
         guard parts.count == 2 else {
-            throw UsageError(description: "error: an answer is written KEY=VALUE, not '\(answer)'")
+            throw UsageError(description: "an answer is written KEY=VALUE, not '\(answer)'")
         }
         result[String(parts[0])] = String(parts[1])
     }

@@ -17,25 +17,9 @@ struct WindowCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The application file (JSON).") var application: String
 
         func run() async throws {
-            let parsed: Application
-            do {
-                parsed = try Application(contentsOf: application)
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
+            let parsed = try Application(contentsOf: application)
             let engine = try options.engine()
-            do {
-                print(CaseText.receipt(try await engine.submit(parsed)))
-            } catch .invalidApplication(let problems) {
-                printError("error: the application was not saved; fix these and submit again:")
-                for problem in problems {
-                    printError("  \(problem.subject): \(problem.message.zh) / \(problem.message.en)")
-                }
-                throw ExitCode(1)
-            } catch {
-                throw RuntimeError(error.description)
-            }
+            print(CaseText.receipt(try await engine.submit(parsed)))
         }
     }
 }
@@ -56,15 +40,13 @@ struct CaseCommand: AsyncParsableCommand {
             if let status {
                 guard let parsed = CaseStatus(rawValue: status) else {
                     throw UsageError(
-                        description: "error: unknown status '\(status)'; use one of "
+                        description: "unknown status '\(status)'; use one of "
                             + CaseStatus.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 filter = parsed
             }
             let engine = try options.engine()
-            let cases = try await engineCall { () async throws(CaseEngineError) in
-                try await engine.listCases(status: filter)
-            }
+            let cases = try await engine.listCases(status: filter)
             if cases.isEmpty { print("no cases") }
             for summary in cases { print(CaseText.listLine(summary)) }
         }
@@ -80,7 +62,7 @@ struct CaseCommand: AsyncParsableCommand {
             let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try await engineCall { () async throws(CaseEngineError) in try await engine.caseSummary(number) }))
+                    try await engine.caseSummary(number)))
         }
     }
 
@@ -101,17 +83,15 @@ struct CaseCommand: AsyncParsableCommand {
             var files: [Attachment] = []
             for (material, file) in try keyValues(attachments, option: "--attach") {
                 guard let content = FileManager.default.contents(atPath: file) else {
-                    throw UsageError(description: "error: cannot read \(file)")
+                    throw UsageError(description: "cannot read \(file)")
                 }
                 files.append(Attachment(material: material, content: [UInt8](content), mediaType: mediaType(of: file)))
             }
             let provided = Array(Set(materials + files.map(\.material))).sorted()
             let engine = try options.engine()
-            let summary = try await engineCall { () async throws(CaseEngineError) in
-                try await engine.supply(
-                    caseNumber: number, materials: provided, values: values, attachments: files,
-                    actor: Principal(id: staff, role: .window))
-            }
+            let summary = try await engine.supply(
+                caseNumber: number, materials: provided, values: values, attachments: files,
+                actor: Principal(id: staff, role: .window))
             print(CaseText.summary(summary))
         }
     }
@@ -127,10 +107,8 @@ struct CaseCommand: AsyncParsableCommand {
             let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try await engineCall { () async throws(CaseEngineError) in
-                        try await engine.withdraw(
-                            caseNumber: number, reason: reason, actor: Principal(id: staff, role: .window))
-                    }))
+                    try await engine.withdraw(
+                        caseNumber: number, reason: reason, actor: Principal(id: staff, role: .window))))
         }
     }
 
@@ -144,9 +122,7 @@ struct CaseCommand: AsyncParsableCommand {
             let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try await engineCall { () async throws(CaseEngineError) in
-                        try await engine.handout(caseNumber: number, actor: Principal(id: staff, role: .window))
-                    }))
+                    try await engine.handout(caseNumber: number, actor: Principal(id: staff, role: .window))))
         }
     }
 }

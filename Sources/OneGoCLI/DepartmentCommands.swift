@@ -22,12 +22,10 @@ struct DepartmentCommand: AsyncParsableCommand {
             guard engine.library.catalog.departments[department] != nil else {
                 let suggestion = Suggestion.closest(to: department, among: engine.library.catalog.departments.ids)
                 throw UsageError(
-                    description: "error: unknown department '\(department)'"
+                    description: "unknown department '\(department)'"
                         + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
             }
-            let views = try await engineCall { () async throws(CaseEngineError) in
-                try await engine.inbox(department: department)
-            }
+            let views = try await engine.inbox(department: department)
             if views.isEmpty { print("no open sub-cases for \(department)") }
             print(views.map(CaseText.departmentView).joined(separator: "\n\n"))
         }
@@ -39,9 +37,7 @@ struct DepartmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try step.options.engine()
-            let view = try await engineCall { () async throws(CaseEngineError) in
-                try await engine.departmentView(step.subcase, department: step.dept)
-            }
+            let view = try await engine.departmentView(step.subcase, department: step.dept)
             print(CaseText.departmentView(view))
         }
     }
@@ -137,7 +133,7 @@ struct StepOptions: ParsableArguments {
     func run(_ work: (CaseEngine, Principal) async throws(CaseEngineError) -> SubcaseSummary) async throws {
         let engine = try options.engine()
         let actor = Principal(id: staff ?? dept, role: .department)
-        let summary = try await engineCall { () async throws(CaseEngineError) in try await work(engine, actor) }
+        let summary = try await work(engine, actor)
         print(
             "\(summary.id)  \(summary.item)  \(summary.state.rawValue)  due \(CaseText.dueText(summary.due))  next: "
                 + (summary.allowedSteps.isEmpty ? "—" : summary.allowedSteps.map(\.rawValue).joined(separator: ", ")))

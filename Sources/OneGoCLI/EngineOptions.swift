@@ -20,17 +20,13 @@ struct EngineOptions: ParsableArguments {
     func clock() throws -> any EngineClock {
         guard let text = today ?? ProcessInfo.processInfo.environment["ONEGO_TODAY"] else { return SystemClock() }
         guard let day = CalendarDate(text) else {
-            throw UsageError(description: "error: --today must be a date written YYYY-MM-DD, not '\(text)'")
+            throw UsageError(description: "--today must be a date written YYYY-MM-DD, not '\(text)'")
         }
         return FixedClock(day: day)
     }
 
     func calendar() throws -> WorkCalendar {
-        do {
-            return try WorkCalendar(directory: (library.root as NSString).appendingPathComponent("calendar"))
-        } catch {
-            throw RuntimeError(error.description)
-        }
+        try WorkCalendar(directory: (library.root as NSString).appendingPathComponent("calendar"))
     }
 
     /// Opens the engine; reports bundle-library errors instead of running on a broken library.
@@ -41,27 +37,8 @@ struct EngineOptions: ParsableArguments {
                 "the bundle library has errors; run 'onego bundle lint':\n"
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
-        do {
-            let store = try SQLiteCaseStore(path: databasePath)
-            return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
-        } catch let error as CaseEngineError {
-            throw RuntimeError(error.description)
-        }
-    }
-}
-
-/// A failure while running a command: printed as `error: …`, exit status 1.
-struct RuntimeError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs an engine call, turning engine errors into one clear message and exit status 1.
-func engineCall<T>(_ work: () async throws(CaseEngineError) -> T) async throws -> T {
-    do {
-        return try await work()
-    } catch {
-        throw RuntimeError(error.description)
+        let store = try SQLiteCaseStore(path: databasePath)
+        return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
     }
 }
 
@@ -71,7 +48,7 @@ func keyValues(_ pairs: [String], option: String) throws -> [String: String] {
     for pair in pairs {
         let parts = pair.split(separator: "=", maxSplits: 1)
         guard parts.count == 2 else {
-            throw UsageError(description: "error: \(option) is written KEY=VALUE, not '\(pair)'")
+            throw UsageError(description: "\(option) is written KEY=VALUE, not '\(pair)'")
         }
         result[String(parts[0])] = String(parts[1])
     }

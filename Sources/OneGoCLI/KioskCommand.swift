@@ -43,15 +43,10 @@ public struct KioskCommand: AsyncParsableCommand {
                 scanner: scanDir.map { ScanDirectory(path: $0).next }))
         if let script {
             let parsed = try KioskScript(contentsOf: script)
-            do {
-                let staff = EngineStaff(engine: engine, session: session)
-                let steps = try await parsed.run(on: session, staff: staff.perform)
-                print(session.screen.joined(separator: "\n"))
-                print("\(script): \(steps) steps passed")
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
+            let staff = EngineStaff(engine: engine, session: session)
+            let steps = try await parsed.run(on: session, staff: staff.perform)
+            print(session.screen.joined(separator: "\n"))
+            print("\(script): \(steps) steps passed")
             return
         }
         if TerminalKiosk.isInteractive {

@@ -34,40 +34,20 @@ func runCommand<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [St
         }
         Foundation.exit(0)
     } catch {
+        if let (text, status) = CommandFailure.render(error) {
+            printError(text)
+            Foundation.exit(status)
+        }
         let code = type.exitCode(for: error)
         if code == .success {
             print(type.fullMessage(for: error))
             Foundation.exit(0)
         }
-        if error is ExitCode {
-            Foundation.exit(code.rawValue)
-        }
-        if let usage = error as? UsageError {
-            printError(usage.description)
-            Foundation.exit(2)
-        }
-        if let failure = error as? RuntimeError {
-            printError(failure.description.hasPrefix("error:") ? failure.description : "error: " + failure.description)
-            Foundation.exit(1)
-        }
-        if let failure = error as? CaseEngineError {
-            printError("error: " + failure.description)
-            Foundation.exit(1)
-        }
-        if code != .validationFailure {
-            // Our own errors (a broken strings or calendar file…) carry their text.
-            let text = String(describing: error)
-            printError(text.contains("error:") ? text : "error: " + text)
-            Foundation.exit(1)
-        }
+        if error is ExitCode { Foundation.exit(code.rawValue) }
+        // ArgumentParser's own usage errors.
         FileHandle.standardError.write(Data((type.fullMessage(for: error) + "\n").utf8))
         Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
     }
-}
-
-/// A usage mistake: exit status 2 with the message.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
 }
 
 /// Where the bundle library is: `--bundles`, then `ONEGO_BUNDLES`, then `./Bundles`.

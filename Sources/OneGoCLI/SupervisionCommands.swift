@@ -17,7 +17,7 @@ struct SuperviseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try options.engine()
-            let alerts = try await engineCall { () async throws(CaseEngineError) in try await engine.deadlineAlerts() }
+            let alerts = try await engine.deadlineAlerts()
             if alerts.isEmpty { print("no sub-case is due within one working day or overdue") }
             for alert in alerts {
                 print(
@@ -35,7 +35,7 @@ struct SuperviseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try options.engine()
-            let rows = try await engineCall { () async throws(CaseEngineError) in try await engine.supervisionReport() }
+            let rows = try await engine.supervisionReport()
             let states = SubcaseState.allCases
             func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
             func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
@@ -60,8 +60,7 @@ struct SuperviseCommand: AsyncParsableCommand {
                     print(fields.joined(separator: ","))
                 }
             case .text:
-                let ratings = try await engineCall { () async throws(CaseEngineError) in try await engine.ratingCounts()
-                }
+                let ratings = try await engine.ratingCounts()
                 let grades = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
                 print(
                     "ratings (好差评): " + (1...5).map { "\(grades[$0 - 1]) \(ratings[$0] ?? 0)" }.joined(separator: ", "))
@@ -94,7 +93,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try options.engine()
-            let result = try await engineCall { () async throws(CaseEngineError) in try await engine.verifyAudit() }
+            let result = try await engine.verifyAudit()
             print(result.description)
             if case .broken = result { throw ExitCode(1) }
         }
@@ -123,7 +122,7 @@ struct CalendarCommand: AsyncParsableCommand {
             var days: [CalendarDate] = []
             for text in dates {
                 guard let date = CalendarDate(text) else {
-                    throw UsageError(description: "error: '\(text)' is not a date written YYYY-MM-DD")
+                    throw UsageError(description: "'\(text)' is not a date written YYYY-MM-DD")
                 }
                 days.append(date)
             }
@@ -155,9 +154,9 @@ struct CalendarCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let start = CalendarDate(date) else {
-                throw UsageError(description: "error: '\(date)' is not a date written YYYY-MM-DD")
+                throw UsageError(description: "'\(date)' is not a date written YYYY-MM-DD")
             }
-            guard days >= 0 else { throw UsageError(description: "error: working days cannot be negative") }
+            guard days >= 0 else { throw UsageError(description: "working days cannot be negative") }
             print(try options.calendar().deadline(acceptedOn: start, workingDays: days).description)
         }
     }

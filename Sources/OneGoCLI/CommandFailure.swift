@@ -1,0 +1,65 @@
+import BundleKit
+import CaseEngine
+import JSONC
+import Kiosk
+import WorkCalendar
+
+/// How every command reports a failure: the text for standard error and the exit status, decided
+/// here and nowhere else (as swift-argument-parser's `MessageInfo` does for usage errors).
+///
+/// | error | printed | status |
+/// |---|---|---|
+/// | `UsageError` | `error: <message>` | 2 |
+/// | `RuntimeError` | `error: <message>` | 1 |
+/// | `CaseEngineError` | `error: <message>`; an invalid application lists each problem in Chinese and English | 1 |
+/// | a file's error (`path:line: error: …`) | as it is | 1 |
+///
+/// Anything else is ArgumentParser's own (help, version, a usage mistake it found).
+enum CommandFailure {
+    /// The text and exit status for an error, or `nil` when ArgumentParser reports it.
+    static func render(_ error: any Error) -> (text: String, status: Int32)? {
+        switch error {
+        case let usage as UsageError:
+            return ("error: " + usage.description, 2)
+        case let failure as RuntimeError:
+            return ("error: " + failure.description, 1)
+        case let failure as CaseEngineError:
+            return (text(of: failure), 1)
+        case let located as any LocatedFailure:
+            return (located.description, 1)
+        default:
+            return nil
+        }
+    }
+
+    /// An engine error as staff read it: the English message, or for an invalid application every
+    /// problem in Chinese and English. Never an ID number: the engine's messages carry none.
+    static func text(of error: CaseEngineError) -> String {
+        if case .invalidApplication(let problems) = error {
+            return
+                (["error: the application was not saved; fix these and submit again:"]
+                + problems.map { "  \($0.subject): \($0.message.zh) / \($0.message.en)" }).joined(separator: "\n")
+        }
+        return "error: " + error.message.en
+    }
+}
+
+/// A usage mistake: exit status 2 with the message.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A failure while running a command: exit status 1 with the message.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// An error that names its file (and line) itself: `path:line: error: message`, printed as it is.
+protocol LocatedFailure: Error, CustomStringConvertible {}
+
+extension JSONFileError: LocatedFailure {}
+extension ApplicationFileError: LocatedFailure {}
+extension CalendarFileError: LocatedFailure {}
+extension KioskSetupError: LocatedFailure {}
+extension KioskScript.Failure: LocatedFailure {}
