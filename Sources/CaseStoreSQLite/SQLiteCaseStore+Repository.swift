@@ -273,10 +273,20 @@ extension SQLiteCaseStore: CaseRepository {
             return CaseSnapshot(subcase: try subcase(id, in: db))
         case .subcaseInCase(let id):
             guard let subcase = try subcase(id, in: db) else { return CaseSnapshot() }
-            let (status, withdrawn) = try Self.caseStatus(subcase.caseNumber, in: db)
+            let number = subcase.caseNumber
+            let (status, withdrawn) = try Self.caseStatus(number, in: db)
+            var states: [String: SubcaseState] = [:]
+            for (sibling, state) in try db.fetch(.subcaseStatesOfCase, .text(number), row: { ($0.text(0), $0.text(1)) })
+            {
+                guard let state = SubcaseState(rawValue: state) else {
+                    throw CaseEngineError.corruptRecord("sub-case \(sibling)")
+                }
+                states[sibling] = state
+            }
+            // Siblings in full only when a step on this sub-case can release or cancel them.
+            let siblings = subcase.plan.dependants.isEmpty ? [] : try subcases(ofCase: number, in: db)
             return CaseSnapshot(
-                subcase: subcase, subcases: try subcases(ofCase: subcase.caseNumber, in: db), status: status,
-                withdrawn: withdrawn)
+                subcase: subcase, subcases: siblings, siblingStates: states, status: status, withdrawn: withdrawn)
         case .wholeCase(let number):
             guard let record = try Self.caseRecord(number, in: db) else { return CaseSnapshot() }
             return CaseSnapshot(

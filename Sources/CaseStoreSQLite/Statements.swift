@@ -65,6 +65,8 @@ extension SQL {
         """)
     static let saveSubcaseState = SQL("UPDATE subcase_progress SET state = ? WHERE id = ?")
     static let subcase = SQL("SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id = ?")
+    static let subcaseStatesOfCase = SQL(
+        "SELECT s.id, g.state FROM \(SubcaseRow.tables) WHERE s.case_number = ? ORDER BY s.position")
     static let subcasesOfCase = SQL(
         "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.case_number = ? ORDER BY s.position")
     static let openSubcasesOfDepartment = SQL(

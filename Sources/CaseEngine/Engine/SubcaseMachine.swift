@@ -144,8 +144,10 @@ public struct SubcaseMachine: Sendable {
         }
         transition.subcases.insert(updated, at: 0)
         if case .subcaseInCase = step.scope(subcase.id), let status = snapshot.status {
-            replace(updated, in: &siblings)
-            refreshStatus(from: status, withdrawn: snapshot.withdrawn, siblings, context: context, into: &transition)
+            var states = snapshot.siblingStates
+            for changed in transition.subcases { states[changed.id] = changed.state }
+            refreshStatus(
+                from: status, withdrawn: snapshot.withdrawn, Array(states.values), context: context, into: &transition)
         }
         transition.events.append(
             AuditEvent(
@@ -365,7 +367,8 @@ public struct SubcaseMachine: Sendable {
                     detail: "due=\(progress.due?.date.description ?? "")"))
         }
         let after = refreshStatus(
-            from: record.status, withdrawn: record.withdrawn, subcases, context: context, into: &transition)
+            from: record.status, withdrawn: record.withdrawn, subcases.map(\.state), context: context,
+            into: &transition)
         transition.events.append(
             AuditEvent(
                 at: context.timestamp, principal: context.principal, action: "supply", caseNumber: record.number,
@@ -393,7 +396,8 @@ public struct SubcaseMachine: Sendable {
                     at: context.timestamp))
         }
         transition.caseUpdate.withdrawn = true
-        let after = refreshStatus(from: record.status, withdrawn: true, subcases, context: context, into: &transition)
+        let after = refreshStatus(
+            from: record.status, withdrawn: true, subcases.map(\.state), context: context, into: &transition)
         transition.events.append(
             AuditEvent(
                 at: context.timestamp, principal: context.principal, action: "withdraw", caseNumber: record.number,
@@ -436,10 +440,10 @@ public struct SubcaseMachine: Sendable {
     /// Derives the case status from the sub-cases as they will be; records a change.
     @discardableResult
     private func refreshStatus(
-        from before: CaseStatus, withdrawn: Bool, _ subcases: [Subcase], context: Context,
+        from before: CaseStatus, withdrawn: Bool, _ states: [SubcaseState], context: Context,
         into transition: inout Transition
     ) -> CaseStatus {
-        let after = CaseStatus.derive(from: subcases.map(\.state), withdrawn: withdrawn)
+        let after = CaseStatus.derive(from: states, withdrawn: withdrawn)
         if after != before {
             transition.caseUpdate.status = after
             transition.caseUpdate.closedOn = after.isFinal ? context.today : nil

@@ -62,7 +62,8 @@ public protocol CaseRepository: Sendable {
 public enum SnapshotScope: Sendable, Equatable {
     /// One sub-case only (accept, review, approve: nothing else can change).
     case subcase(String)
-    /// A sub-case, every sub-case of its case and the case's status (issue, correct, reject).
+    /// A sub-case, the states of every sub-case of its case, the case's status, and the sub-cases in
+    /// full when it has dependants (issue, correct, reject).
     case subcaseInCase(String)
     /// A whole case: its record, sub-cases and open corrections (supply, withdraw, hand out, rate).
     case wholeCase(String)
@@ -72,8 +73,13 @@ public enum SnapshotScope: Sendable, Equatable {
 public struct CaseSnapshot: Sendable {
     /// The sub-case acted on (sub-case scopes).
     public var subcase: Subcase?
-    /// Every sub-case of the case, in plan order (empty for ``SnapshotScope/subcase(_:)``).
+    /// Every sub-case of the case in full, in plan order: for ``SnapshotScope/wholeCase(_:)``, and for
+    /// ``SnapshotScope/subcaseInCase(_:)`` when the sub-case has dependants (a step may release or
+    /// cancel them); empty otherwise.
     public var subcases: [Subcase]
+    /// The state of every sub-case of the case by id (not for ``SnapshotScope/subcase(_:)``): what
+    /// the case's status is derived from.
+    public var siblingStates: [String: SubcaseState]
     /// The case's status and whether it was withdrawn (not for ``SnapshotScope/subcase(_:)``).
     public var status: CaseStatus?
     /// Whether the applicant withdrew the case.
@@ -85,11 +91,14 @@ public struct CaseSnapshot: Sendable {
 
     /// Creates a snapshot.
     public init(
-        subcase: Subcase? = nil, subcases: [Subcase] = [], status: CaseStatus? = nil, withdrawn: Bool = false,
-        record: CaseRecord? = nil, openCorrections: [Correction] = []
+        subcase: Subcase? = nil, subcases: [Subcase] = [], siblingStates: [String: SubcaseState]? = nil,
+        status: CaseStatus? = nil, withdrawn: Bool = false, record: CaseRecord? = nil,
+        openCorrections: [Correction] = []
     ) {
         self.subcase = subcase
         self.subcases = subcases
+        self.siblingStates =
+            siblingStates ?? Dictionary(subcases.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
         self.status = status
         self.withdrawn = withdrawn
         self.record = record
