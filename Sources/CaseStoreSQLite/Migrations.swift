@@ -299,13 +299,26 @@ extension SQLiteCaseStore {
         migrator.registerMigration("v8-plan-subcases") { db in
             // What the plan fixed for a sub-case (names, department, limits, dependencies, lists) is
             // the same for every case submitted under the same plan: it is stored once per plan and
-            // position (`plan_subcases`), and a sub-case row keeps only its case, plan and position.
-            // A step reads the narrow row and its progress; the plan entry comes from the store's
-            // cache. The sub-case table is rebuilt as v5 did.
+            // position (`plan_subcases`, keyed by the plan's new integer id), and decoded once per plan
+            // by the store. A sub-case is then one narrow row: its case, plan and position, its
+            // department (for inboxes) and its progress, which moves back from `subcase_progress`
+            // (split out by v5 when the plan columns made the row wide). A step reads and rewrites
+            // that one row. Tables are rebuilt as v5 did (create, copy, drop, rename).
             try db.execute(
                 sql: """
+                    CREATE TABLE plans_numbered (
+                        id INTEGER PRIMARY KEY,
+                        hash TEXT NOT NULL UNIQUE,
+                        bundle TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        compiled TEXT NOT NULL
+                    );
+                    INSERT INTO plans_numbered (hash, bundle, version, compiled)
+                        SELECT hash, bundle, version, compiled FROM plans ORDER BY rowid;
+                    DROP TABLE plans;
+                    ALTER TABLE plans_numbered RENAME TO plans;
                     CREATE TABLE plan_subcases (
-                        plan_hash TEXT NOT NULL REFERENCES plans(hash),
+                        plan_id INTEGER NOT NULL REFERENCES plans(id),
                         position INTEGER NOT NULL,
                         item TEXT NOT NULL,
                         item_name_zh TEXT NOT NULL,
@@ -323,25 +336,42 @@ extension SQLiteCaseStore {
                         dependant_items TEXT NOT NULL,
                         fields TEXT NOT NULL,
                         materials TEXT NOT NULL,
-                        PRIMARY KEY (plan_hash, position)
+                        PRIMARY KEY (plan_id, position)
                     ) WITHOUT ROWID;
                     INSERT OR IGNORE INTO plan_subcases
-                        SELECT c.plan_hash, s.position, s.item, s.item_name_zh, s.item_name_en, s.department,
+                        SELECT p.id, s.position, s.item, s.item_name_zh, s.item_name_en, s.department,
                             s.department_name_zh, s.department_name_en, s.kind, s.promised_days, s.legal_days,
                             s.early_start, s.after_items, s.input_flows, s.output_elements, s.dependant_items, s.fields,
                             s.materials
-                        FROM subcases s JOIN cases c ON c.number = s.case_number;
+                        FROM subcases s JOIN cases c ON c.number = s.case_number JOIN plans p ON p.hash = c.plan_hash;
                     CREATE TABLE subcases_narrow (
                         id TEXT PRIMARY KEY,
                         case_number TEXT NOT NULL REFERENCES cases(number),
-                        plan_hash TEXT NOT NULL,
+                        plan_id INTEGER NOT NULL,
                         position INTEGER NOT NULL,
-                        department TEXT NOT NULL
+                        department TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        resume_state TEXT,
+                        released INTEGER NOT NULL,
+                        inputs TEXT NOT NULL,
+                        outputs TEXT NOT NULL,
+                        dispatched_on TEXT,
+                        due_date TEXT,
+                        due_provisional INTEGER NOT NULL,
+                        days_used_before_pause INTEGER NOT NULL,
+                        paused_days INTEGER NOT NULL,
+                        paused_on TEXT,
+                        finished_on TEXT,
+                        reason TEXT
                     ) WITHOUT ROWID;
                     INSERT INTO subcases_narrow
-                        SELECT s.id, s.case_number, c.plan_hash, s.position, s.department
-                        FROM subcases s JOIN cases c ON c.number = s.case_number;
+                        SELECT s.id, s.case_number, p.id, s.position, s.department, g.state, g.resume_state, g.released,
+                            g.inputs, g.outputs, g.dispatched_on, g.due_date, g.due_provisional,
+                            g.days_used_before_pause, g.paused_days, g.paused_on, g.finished_on, g.reason
+                        FROM subcases s JOIN subcase_progress g ON g.id = s.id
+                        JOIN cases c ON c.number = s.case_number JOIN plans p ON p.hash = c.plan_hash;
                     DROP VIEW subcase_view;
+                    DROP TABLE subcase_progress;
                     DROP TABLE subcases;
                     ALTER TABLE subcases_narrow RENAME TO subcases;
                     CREATE INDEX subcases_by_case ON subcases(case_number, position);
@@ -351,12 +381,10 @@ extension SQLiteCaseStore {
                             s.id, s.case_number, s.position, p.item, p.item_name_zh, p.item_name_en, s.department,
                             p.department_name_zh, p.department_name_en, p.kind, p.promised_days, p.legal_days,
                             p.early_start, p.after_items, p.input_flows, p.output_elements, p.dependant_items, p.fields,
-                            p.materials, g.state, g.resume_state, g.released, g.inputs, g.outputs, g.dispatched_on,
-                            g.due_date, g.due_provisional, g.days_used_before_pause, g.paused_days, g.paused_on,
-                            g.finished_on, g.reason
-                        FROM subcases s
-                        JOIN plan_subcases p ON p.plan_hash = s.plan_hash AND p.position = s.position
-                        JOIN subcase_progress g ON g.id = s.id;
+                            p.materials, s.state, s.resume_state, s.released, s.inputs, s.outputs, s.dispatched_on,
+                            s.due_date, s.due_provisional, s.days_used_before_pause, s.paused_days, s.paused_on,
+                            s.finished_on, s.reason
+                        FROM subcases s JOIN plan_subcases p ON p.plan_id = s.plan_id AND p.position = s.position;
                     """)
         }
         return migrator

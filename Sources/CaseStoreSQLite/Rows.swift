@@ -8,18 +8,18 @@ import WorkCalendar
 struct SubcaseRow {
     var id: String
     var caseNumber: String
-    var planHash: String
+    var planID: Int64
     var position: Int
     var progress: SubcaseProgress
 
-    /// The columns of `subcases s JOIN subcase_progress g`, in `decode` order.
+    /// The columns of `subcases s`, in `decode` order.
     static let columns = """
-        s.id, s.case_number, s.plan_hash, s.position, g.state, g.resume_state, g.released, g.inputs, g.outputs,
-        g.dispatched_on, g.due_date, g.due_provisional, g.days_used_before_pause, g.paused_days, g.paused_on,
-        g.finished_on, g.reason
+        s.id, s.case_number, s.plan_id, s.position, s.state, s.resume_state, s.released, s.inputs, s.outputs,
+        s.dispatched_on, s.due_date, s.due_provisional, s.days_used_before_pause, s.paused_days, s.paused_on,
+        s.finished_on, s.reason
         """
-    /// The tables `columns` reads.
-    static let tables = "subcases s JOIN subcase_progress g ON g.id = s.id"
+    /// The table `columns` reads.
+    static let tables = "subcases s"
 
     static func decode(_ row: SQLRow) throws(CaseEngineError) -> SubcaseRow {
         let id = row.text(0)
@@ -33,7 +33,7 @@ struct SubcaseRow {
             daysUsedBeforePause: row.int(12), pausedDays: row.int(13), pausedOn: try date(row.optionalText(14), what),
             finishedOn: try date(row.optionalText(15), what), reason: row.optionalText(16))
         return SubcaseRow(
-            id: id, caseNumber: row.text(1), planHash: row.text(2), position: row.int(3), progress: progress)
+            id: id, caseNumber: row.text(1), planID: Int64(row.int(2)), position: row.int(3), progress: progress)
     }
 
     /// The progress columns' values, in `saveSubcaseProgress` order (the id last).
@@ -77,8 +77,8 @@ enum PlanSubcaseRow {
         """
 
     /// The plan entry, with an empty id and case number (a sub-case fills them in).
-    static func decode(_ row: SQLRow, planHash: String) throws(CaseEngineError) -> SubcasePlan {
-        let what = "plan \(planHash.prefix(16)), position \(row.int(0))"
+    static func decode(_ row: SQLRow, planID: Int64) throws(CaseEngineError) -> SubcasePlan {
+        let what = "plan \(planID), position \(row.int(0))"
         guard let kind = ItemKind(rawValue: row.text(7)) else { throw CaseEngineError.corruptRecord(what) }
         return SubcasePlan(
             id: "", caseNumber: "", position: row.int(0), item: row.text(1),

@@ -111,20 +111,27 @@ extension SQLiteCaseStore: CaseRepository {
     // MARK: - Writing
 
     private func insertNow(_ newCase: NewCase) throws(CaseEngineError) -> Insertion {
-        let planStored = storedPlans.contains(newCase.planHash)
-        let insertion: Insertion = try write { db in
+        let storedPlanID = storedPlans.id(of: newCase.planHash)
+        let (insertion, planID): (Insertion, Int64?) = try write { db in
             if let (existing, fingerprint) = try db.fetchFirst(
                 .caseByIdempotencyKey, .text(newCase.idempotencyKey), row: { ($0.text(0), $0.text(1)) })
             {
-                return .existing(number: existing, fingerprint: fingerprint)
+                return (.existing(number: existing, fingerprint: fingerprint), nil)
             }
             let sequence = try db.fetchFirst(.nextCaseSequence, .text(newCase.day.description), row: { $0.int(0) }) ?? 1
             let numbered = newCase.numbered(sequence)
             let record = numbered.record
-            if !planStored {
+            let planID: Int64
+            if let storedPlanID {
+                planID = storedPlanID
+            } else {
                 try db.execute(
                     .insertPlan, .text(newCase.planHash), .text(record.bundle), .text(record.version),
                     .text(newCase.planJSON))
+                guard let id = try db.fetchFirst(.planID, .text(newCase.planHash), row: { Int64($0.int(0)) }) else {
+                    throw CaseEngineError.corruptRecord("plan \(newCase.planHash.prefix(16))")
+                }
+                planID = id
             }
             try db.execute(
                 .insertCase,
@@ -140,12 +147,12 @@ extension SQLiteCaseStore: CaseRepository {
             for attachment in numbered.attachments {
                 try Self.store(attachment, caseNumber: record.number, at: record.submittedAt, in: db)
             }
-            if !planStored {
+            if storedPlanID == nil {
                 for subcase in numbered.subcases {
                     let plan = subcase.plan
                     try db.execute(
                         .insertPlanSubcase,
-                        .text(record.planHash), .int(plan.position), .text(plan.item), .text(plan.itemName.zh),
+                        .integer(planID), .int(plan.position), .text(plan.item), .text(plan.itemName.zh),
                         .text(plan.itemName.en), .text(plan.department), .text(plan.departmentName.zh),
                         .text(plan.departmentName.en), .text(plan.kind.rawValue), .int(plan.promisedDays),
                         .int(plan.legalDays), .bool(plan.earlyStart), .text(StoredJSON.encode(plan.after)),
@@ -156,18 +163,19 @@ extension SQLiteCaseStore: CaseRepository {
             }
             for subcase in numbered.subcases {
                 let plan = subcase.plan
-                try db.execute(
-                    .insertSubcase, .text(plan.id), .text(plan.caseNumber), .text(record.planHash), .int(plan.position),
-                    .text(plan.department))
-                var values = SubcaseRow.progressValues(subcase)
-                values.insert(values.removeLast(), at: 0)
-                try db.execute(.insertSubcaseProgress, values: values)
+                var values: [SQLValue] = [
+                    .text(plan.id), .text(plan.caseNumber), .integer(planID), .int(plan.position),
+                    .text(plan.department),
+                ]
+                values += SubcaseRow.progressValues(subcase).dropLast()
+                try db.execute(.insertSubcase, values: values)
             }
             for dispatch in numbered.dispatches { try Self.enqueue(dispatch, in: db) }
             try append(numbered.event, in: db)
-            return .inserted(number: record.number)
+            return (.inserted(number: record.number), planID)
         }
-        if !planStored { storedPlans.insert(newCase.planHash) }
+        // Remembered only once committed: a plan row of a rolled-back transaction does not exist.
+        if storedPlanID == nil, let planID { storedPlans.remember(newCase.planHash, id: planID) }
         return insertion
     }
 
@@ -309,8 +317,8 @@ extension SQLiteCaseStore: CaseRepository {
     /// Joins rows with their plan entries, read once per plan and kept (`PlanEntries`).
     func subcases(_ rows: [SubcaseRow], in db: Database) throws -> [Subcase] {
         try rows.map { row in
-            var plan = try planEntries.entry(row.planHash, position: row.position) { hash in
-                try db.fetch(.planSubcases, .text(hash)) { row in try PlanSubcaseRow.decode(row, planHash: hash) }
+            var plan = try planEntries.entry(row.planID, position: row.position) { id in
+                try db.fetch(.planSubcases, .integer(id)) { row in try PlanSubcaseRow.decode(row, planID: id) }
             }
             plan.id = row.id
             plan.caseNumber = row.caseNumber

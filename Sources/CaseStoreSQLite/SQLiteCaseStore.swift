@@ -169,21 +169,22 @@ extension SQLiteCaseStore {
     }
 }
 
-/// The hashes of the plans this process has stored: a submission under a known plan skips
-/// writing it again.
+/// The ids of the plans this process has stored, by hash: a submission under a known plan writes
+/// neither the plan nor its sub-case entries again.
 final class StoredPlans: @unchecked Sendable {
     private let lock = NSLock()
-    private var hashes: Set<String> = []
+    private var ids: [String: Int64] = [:]
 
-    func contains(_ hash: String) -> Bool {
+    func id(of hash: String) -> Int64? {
         lock.lock()
         defer { lock.unlock() }
-        return hashes.contains(hash)
+        return ids[hash]
     }
 
-    func insert(_ hash: String) {
+    func remember(_ hash: String, id: Int64) {
         lock.lock()
-        hashes.insert(hash)
+        if ids.count >= 1024 { ids.removeAll() }
+        ids[hash] = id
         lock.unlock()
     }
 }
@@ -192,24 +193,24 @@ final class StoredPlans: @unchecked Sendable {
 /// changes once stored, so an entry is never stale. Bounded: past 1,024 plans it starts again.
 final class PlanEntries: @unchecked Sendable {
     private let lock = NSLock()
-    private var plans: [String: [SubcasePlan]] = [:]
+    private var plans: [Int64: [SubcasePlan]] = [:]
 
-    /// The entry at `position` of the plan `hash`, loading the plan's entries with `load` once.
+    /// The entry at `position` of the plan `id`, loading the plan's entries with `load` once.
     func entry(
-        _ hash: String, position: Int, load: (String) throws -> [SubcasePlan]
+        _ id: Int64, position: Int, load: (Int64) throws -> [SubcasePlan]
     ) throws -> SubcasePlan {
         lock.lock()
-        let cached = plans[hash]
+        let cached = plans[id]
         lock.unlock()
-        let entries = try cached ?? load(hash)
+        let entries = try cached ?? load(id)
         if cached == nil {
             lock.lock()
             if plans.count >= 1024 { plans.removeAll() }
-            plans[hash] = entries
+            plans[id] = entries
             lock.unlock()
         }
         guard position >= 1, position <= entries.count, entries[position - 1].position == position else {
-            throw CaseEngineError.corruptRecord("plan \(hash.prefix(16)) has no sub-case at position \(position)")
+            throw CaseEngineError.corruptRecord("plan \(id) has no sub-case at position \(position)")
         }
         return entries[position - 1]
     }

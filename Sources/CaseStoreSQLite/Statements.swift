@@ -16,6 +16,7 @@ extension SQL {
             ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
         """)
     static let insertPlan = SQL("INSERT OR IGNORE INTO plans (hash, bundle, version, compiled) VALUES (?, ?, ?, ?)")
+    static let planID = SQL("SELECT id FROM plans WHERE hash = ?")
     static let insertCase = SQL(
         """
             INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
@@ -42,50 +43,49 @@ extension SQL {
     // MARK: - Sub-cases
 
     static let insertSubcase = SQL(
-        "INSERT INTO subcases (id, case_number, plan_hash, position, department) VALUES (?, ?, ?, ?, ?)")
+        """
+            INSERT INTO subcases (id, case_number, plan_id, position, department, state, resume_state, released,
+                inputs, outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days,
+                paused_on, finished_on, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
     static let insertPlanSubcase = SQL(
         """
-            INSERT OR IGNORE INTO plan_subcases (plan_hash, \(PlanSubcaseRow.columns))
+            INSERT OR IGNORE INTO plan_subcases (plan_id, \(PlanSubcaseRow.columns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let planSubcases = SQL(
-        "SELECT \(PlanSubcaseRow.columns) FROM plan_subcases WHERE plan_hash = ? ORDER BY position")
-    static let insertSubcaseProgress = SQL(
-        """
-            INSERT INTO subcase_progress (id, state, resume_state, released, inputs, outputs, dispatched_on,
-                due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+        "SELECT \(PlanSubcaseRow.columns) FROM plan_subcases WHERE plan_id = ? ORDER BY position")
     static let saveSubcaseProgress = SQL(
         """
-            UPDATE subcase_progress SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?,
+            UPDATE subcases SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?,
                 dispatched_on = ?, due_date = ?, due_provisional = ?, days_used_before_pause = ?, paused_days = ?,
                 paused_on = ?, finished_on = ?, reason = ?
             WHERE id = ?
         """)
-    static let saveSubcaseState = SQL("UPDATE subcase_progress SET state = ? WHERE id = ?")
+    static let saveSubcaseState = SQL("UPDATE subcases SET state = ? WHERE id = ?")
     static let subcase = SQL("SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id = ?")
     static let subcaseStatesOfCase = SQL(
-        "SELECT s.id, g.state FROM \(SubcaseRow.tables) WHERE s.case_number = ? ORDER BY s.position")
+        "SELECT id, state FROM subcases WHERE case_number = ? ORDER BY position")
     static let subcasesOfCase = SQL(
         "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.case_number = ? ORDER BY s.position")
     static let openSubcasesOfDepartment = SQL(
         """
             SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
-            WHERE s.department = ? AND g.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
+            WHERE s.department = ? AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
             ORDER BY s.case_number, s.position
         """)
     static let subcasesWithDueDates = SQL(
         """
             SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
-            WHERE g.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
-                AND g.due_date IS NOT NULL
-            ORDER BY g.due_date, s.id
+            WHERE s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
+                AND s.due_date IS NOT NULL
+            ORDER BY s.due_date, s.id
         """)
     static let allSubcases = SQL(
         """
             SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
-            JOIN plan_subcases p ON p.plan_hash = s.plan_hash AND p.position = s.position
+            JOIN plan_subcases p ON p.plan_id = s.plan_id AND p.position = s.position
             ORDER BY s.department, p.item
         """)
 

@@ -48,7 +48,7 @@ struct EngineFixture {
         try database().read { db in
             var counts: [String: Int] = [:]
             for table in [
-                "case_sequences", "plans", "cases", "attachments", "subcases", "subcase_progress",
+                "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases",
                 "corrections", "outbox",
                 "events",
             ] {
@@ -135,7 +135,27 @@ private func revertPlanSubcases(in db: Database) throws {
                 SELECT s.id, s.case_number, s.position, p.item, p.item_name_zh, p.item_name_en, s.department,
                     p.department_name_zh, p.department_name_en, p.kind, p.promised_days, p.legal_days, p.early_start,
                     p.after_items, p.input_flows, p.output_elements, p.dependant_items, p.fields, p.materials
-                FROM subcases s JOIN plan_subcases p ON p.plan_hash = s.plan_hash AND p.position = s.position;
+                FROM subcases s JOIN plan_subcases p ON p.plan_id = s.plan_id AND p.position = s.position;
+            CREATE TABLE subcase_progress (
+                id TEXT PRIMARY KEY REFERENCES subcases(id),
+                state TEXT NOT NULL,
+                resume_state TEXT,
+                released INTEGER NOT NULL,
+                inputs TEXT NOT NULL DEFAULT '',
+                outputs TEXT NOT NULL DEFAULT '',
+                dispatched_on TEXT,
+                due_date TEXT,
+                due_provisional INTEGER NOT NULL DEFAULT 0,
+                days_used_before_pause INTEGER NOT NULL DEFAULT 0,
+                paused_days INTEGER NOT NULL DEFAULT 0,
+                paused_on TEXT,
+                finished_on TEXT,
+                reason TEXT
+            ) WITHOUT ROWID;
+            INSERT INTO subcase_progress
+                SELECT id, state, resume_state, released, inputs, outputs, dispatched_on, due_date, due_provisional,
+                    days_used_before_pause, paused_days, paused_on, finished_on, reason
+                FROM subcases;
             DROP VIEW subcase_view;
             DROP TABLE subcases;
             DROP TABLE plan_subcases;

@@ -12,7 +12,7 @@ struct ReliabilityTests {
         try fixture.database().write { db in
             try db.execute(sql: "CREATE TABLE fault_budget (n INTEGER NOT NULL); INSERT INTO fault_budget VALUES (-1)")
             for table in [
-                "case_sequences", "plans", "cases", "attachments", "subcases", "subcase_progress",
+                "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases",
                 "corrections", "outbox",
                 "events",
             ] {
@@ -62,9 +62,9 @@ struct ReliabilityTests {
         try installFaults(in: fixture)
         let engine = fixture.engine()
         let failures = try await injectAtEveryWrite(fixture) { try await engine.submit(companyApplication()) }
-        // Each of the 20 writes of this submission failed once: the sequence, the plan, the case (with
-        // its form and materials), its attachment, 7 sub-cases and their 7 progress rows, the outbox
-        // and the event.
+        // Each of the 20 writes of this submission failed once: the sequence, the plan and its 7
+        // sub-case entries (the first case under a plan), the case (with its form and materials), its
+        // attachment, 7 sub-cases, the outbox and the event.
         #expect(failures == 20)
         #expect(try await engine.caseSummary("OG20261123-000001").subcases.count == 7)
         #expect(try await engine.verifyAudit() == .intact(events: 1))
