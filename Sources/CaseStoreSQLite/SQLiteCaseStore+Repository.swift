@@ -27,6 +27,14 @@ extension SQLiteCaseStore: CaseRepository {
 
     // MARK: - Reads
 
+    public func storedSubmission(idempotencyKey: String) async throws(CaseEngineError) -> StoredSubmission? {
+        try read { db in
+            try db.fetchFirst(
+                .caseByIdempotencyKey, .text(idempotencyKey),
+                row: { StoredSubmission(number: $0.text(0), fingerprint: $0.text(1)) })
+        }
+    }
+
     public func caseRecord(_ number: String) async throws(CaseEngineError) -> CaseRecord? {
         try read { db in try Self.caseRecord(number, in: db) }
     }

@@ -62,10 +62,17 @@ public struct WorkCalendar: Sendable {
     /// The years with published data, ascending.
     public var years: [Int] { schedules.keys.sorted() }
 
+    /// The public holidays fixed by calendar date in 《全国年节及纪念日放假办法》 (4th revision, effective
+    /// 2025): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October, as (month, day). The lunar ones
+    /// (春节, 清明, 端午, 中秋) and the make-up days come only with a year's published schedule.
+    public static let holidaysFixedByDate: Set<Int> = [101, 501, 502, 1001, 1002, 1003]
+
     /// Whether the date is a working day, and whether that is known (`known` is false in a year
-    /// without data, where only weekends count as days off).
+    /// without data, where weekends and the holidays fixed by date count as days off).
     public func isWorkingDay(_ date: CalendarDate) -> (working: Bool, known: Bool) {
-        guard let schedule = schedules[date.year] else { return (!date.isWeekend, false) }
+        guard let schedule = schedules[date.year] else {
+            return (!date.isWeekend && !Self.holidaysFixedByDate.contains(date.month * 100 + date.day), false)
+        }
         if schedule.workdays.contains(date) { return (true, true) }
         if schedule.holidays.contains(date) { return (false, true) }
         return (!date.isWeekend, true)

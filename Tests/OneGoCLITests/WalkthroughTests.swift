@@ -94,7 +94,7 @@ struct WalkthroughTests {
     @Test("calendar commands answer from the yearly files")
     func calendar() async throws {
         #expect(try runOneGo(["calendar", "add-days", "2026-02-12", "3"]).stdout == "2026-02-24\n")
-        #expect(try runOneGo(["calendar", "add-days", "2026-12-30", "3"]).stdout == "2027-01-04 (provisional)\n")
+        #expect(try runOneGo(["calendar", "add-days", "2026-12-30", "3"]).stdout == "2027-01-05 (provisional)\n")
         let check = try runOneGo(["calendar", "check", "2027-03-01"])
         #expect(check.status == 1)
         #expect(check.stdout.contains("2027-03-01: working day (provisional: no holiday data for 2027)"))

@@ -51,7 +51,9 @@ struct WorkCalendarTests {
     func provisional() async throws {
         let deadline = shippedCalendar.deadline(acceptedOn: try #require(CalendarDate("2026-12-30")), workingDays: 3)
         #expect(deadline.provisional)
-        #expect(deadline.description == "2027-01-04 (provisional)")
+        // Thu 12-31, then 1 January (元旦, a holiday fixed by date even without 2027's schedule), Mon 1-4,
+        // Tue 1-5. (Before issue 11 this said 2027-01-04, counting 1 January as a working day.)
+        #expect(deadline.description == "2027-01-05 (provisional)")
     }
 
     @Test("day numbers round-trip and weekdays are right")
@@ -61,5 +63,21 @@ struct WorkCalendarTests {
         #expect(CalendarDate(dayNumber: date.dayNumber) == date)
         #expect(date.adding(days: 10).description == "2026-12-02")
         #expect(CalendarDate("2026-02-29") == nil)
+    }
+}
+
+@Suite("Provisional deadlines")
+struct ProvisionalDeadlineTests {
+    @Test(
+        "in a year without a schedule the holidays fixed by date (元旦, 劳动节, 国庆) still count as days off",
+        arguments: [
+            ("2026-12-30", 2, "2027-01-04"),  // Thu 12-31, then Mon 1-4: 1 January is 元旦
+            ("2028-04-28", 2, "2028-05-04"),  // Mon 5-1 and Tue 5-2 are 劳动节: Fri 4-28 accepted, Wed 5-3, Thu 5-4
+            ("2027-09-29", 3, "2027-10-05"),  // Thu 9-30, Fri 10-1 is 国庆, Mon 10-4, Tue 10-5
+        ])
+    func fixedHolidays(accepted: String, days: Int, due: String) throws {
+        let deadline = shippedCalendar.deadline(acceptedOn: try #require(CalendarDate(accepted)), workingDays: days)
+        #expect(deadline.date.description == due)
+        #expect(deadline.provisional)
     }
 }

@@ -52,8 +52,10 @@ public final class CaseEngine: Sendable {
     /// Validates and stores an application; opens one sub-case per active item and dispatches
     /// those with nothing to wait for.
     ///
-    /// The same idempotency key again returns the first receipt; with a different application it
-    /// is refused. An invalid application is answered with every problem at once and saves nothing.
+    /// The same idempotency key again returns the first receipt — looked up before any validation,
+    /// so a retry on a later day (a promise date now past, a bundle since changed) still finds its
+    /// case; with a different application it is refused. An invalid application is answered with
+    /// every problem at once and saves nothing.
     @discardableResult
     public func submit(_ submitted: Application) async throws(CaseEngineError) -> Receipt {
         let today = clock.today()
@@ -67,6 +69,13 @@ public final class CaseEngine: Sendable {
         var completed = submitted
         if let compiled = requested?.result.compiled { completed.fillApplicantFields(of: compiled) }
         let application = completed
+        let fingerprint = application.fingerprint
+        if let stored = try await repository.storedSubmission(idempotencyKey: application.idempotencyKey) {
+            guard stored.fingerprint == fingerprint else {
+                throw CaseEngineError.idempotencyConflict(key: application.idempotencyKey, existingCase: stored.number)
+            }
+            return try await receipt(for: stored.number)
+        }
         let validator = ApplicationValidator(library: library, today: today) { bundle, answers in
             requested?.result ?? plans.compiled(bundle, answers: answers, catalog: library.catalog).result
         }
@@ -102,7 +111,7 @@ public final class CaseEngine: Sendable {
             day: today, queryCode: codes.nextQueryCode(), bundle: bundle.id, version: bundle.version,
             bundleName: bundle.name, planHash: plan.hash, planJSON: plan.json, applicant: application.applicant,
             channel: application.channel, idempotencyKey: application.idempotencyKey,
-            fingerprint: application.fingerprint, answers: application.answers, submittedAt: timestamp,
+            fingerprint: fingerprint, answers: application.answers, submittedAt: timestamp,
             promised: promised, form: form, materials: materials, attachments: application.attachments,
             subcases: subcases,
             auditDetail:

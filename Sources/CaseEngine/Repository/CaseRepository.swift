@@ -32,6 +32,8 @@ public protocol CaseRepository: Sendable {
 
     // MARK: - Reads
 
+    /// The case stored under an idempotency key, with the fingerprint of its application.
+    func storedSubmission(idempotencyKey: String) async throws(CaseEngineError) -> StoredSubmission?
     /// A case's stored record, if it exists.
     func caseRecord(_ number: String) async throws(CaseEngineError) -> CaseRecord?
     /// The sub-cases of a case in plan order.
@@ -112,6 +114,20 @@ public enum Insertion: Sendable, Equatable {
     case inserted(number: String)
     /// A case with the same idempotency key exists.
     case existing(number: String, fingerprint: String)
+}
+
+/// A case found by its submission's idempotency key.
+public struct StoredSubmission: Sendable, Equatable {
+    /// The case number.
+    public var number: String
+    /// The fingerprint of the application it was submitted with.
+    public var fingerprint: String
+
+    /// Creates the pair.
+    public init(number: String, fingerprint: String) {
+        self.number = number
+        self.fingerprint = fingerprint
+    }
 }
 
 /// An audit event as stored: its place in the chain and the hashes that chain it.
