@@ -40,7 +40,12 @@ public final class SQLiteCaseStore: Sendable {
     private static let sqliteConfigured: Int32 = onego_sqlite_configure()
 
     /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, synchronous: Synchronous = .normal) throws(CaseEngineError) {
+    ///
+    /// - Parameter maximumPages: a limit on the file's size in pages (SQLite's `max_page_count`),
+    ///   to keep a kiosk's file bounded; past it a write fails as a full disk does.
+    public init(
+        path: String, synchronous: Synchronous = .normal, maximumPages: Int? = nil
+    ) throws(CaseEngineError) {
         _ = Self.sqliteConfigured
         self.path = path
         var configuration = Configuration()
@@ -53,6 +58,7 @@ public final class SQLiteCaseStore: Sendable {
             // sub-case, the case, the ends of the event and outbox tables) stay in memory as the
             // file grows, instead of being read back from the OS on every transaction.
             try db.execute(sql: "PRAGMA cache_size = -16384")
+            if let maximumPages { _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -61,15 +67,22 @@ public final class SQLiteCaseStore: Sendable {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
             try Self.migrator.migrate(pool)
         } catch {
-            throw CaseEngineError.storage(
-                "cannot open the case database at \(path): \(Self.describe(error))", retryable: Self.isBusy(error))
+            throw CaseEngineError.storage(Self.fault(error, path: path))
         }
     }
 
-    /// Whether a database error passes by itself (another connection holds the lock).
-    static func isBusy(_ error: any Error) -> Bool {
-        guard let error = error as? DatabaseError else { return false }
-        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    /// What a database error means for the caller (its message keeps no SQL arguments).
+    static func fault(_ error: any Error, path: String) -> StorageFault {
+        guard let error = error as? DatabaseError else { return .other(describe(error)) }
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy
+        case .SQLITE_FULL: return .diskFull
+        case .SQLITE_IOERR: return .ioError
+        case .SQLITE_READONLY: return .readOnly
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: return .cannotOpen(path: path)
+        default: return .other(describe(error))
+        }
     }
 
     /// A database error in words, without SQL arguments (which may hold personal data).
@@ -105,7 +118,7 @@ public final class SQLiteCaseStore: Sendable {
         } catch let error as CaseEngineError {
             throw error
         } catch {
-            throw CaseEngineError.storage(Self.describe(error), retryable: Self.isBusy(error))
+            throw CaseEngineError.storage(Self.fault(error, path: path))
         }
     }
 
@@ -116,7 +129,7 @@ public final class SQLiteCaseStore: Sendable {
         } catch let error as CaseEngineError {
             throw error
         } catch {
-            throw CaseEngineError.storage(Self.describe(error), retryable: Self.isBusy(error))
+            throw CaseEngineError.storage(Self.fault(error, path: path))
         }
     }
 
@@ -125,7 +138,7 @@ public final class SQLiteCaseStore: Sendable {
         do {
             return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
         } catch {
-            throw CaseEngineError.storage(Self.describe(error), retryable: Self.isBusy(error))
+            throw CaseEngineError.storage(Self.fault(error, path: path))
         }
     }
 

@@ -2,6 +2,7 @@ import BundleKit
 import CaseEngine
 import CaseStoreSQLite
 import Foundation
+import GRDB
 import Testing
 import WorkCalendar
 
@@ -23,5 +24,38 @@ struct HardeningTests {
         await #expect(throws: CaseEngineError.idempotencyConflict(key: "key-1", existingCase: first.caseNumber)) {
             try await fixture.engine(on: "2026-11-30").submit(other)
         }
+    }
+}
+
+@Suite("Storage faults")
+struct StorageFaultTests {
+    @Test("a full disk is reported as such, says a retry can help, and leaves what was saved intact")
+    func diskFull() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        _ = try await fixture.engine().submit(companyApplication())
+        let pages = try await fixture.database().read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+        let bounded = try SQLiteCaseStore(path: fixture.path, maximumPages: pages)
+        let full = CaseEngine(
+            repository: bounded, library: shippedLibrary,
+            calendar: shippedCalendar, clock: FixedClock(day: try #require(CalendarDate("2026-11-23"))))
+        var failure: CaseEngineError?
+        for index in 2...50 where failure == nil {
+            do {
+                _ = try await full.submit(companyApplication(key: "key-\(index)"))
+            } catch {
+                failure = error
+            }
+        }
+        let error = try #require(failure)
+        #expect(error == .storage(.diskFull))
+        #expect(error.code == "storage-disk-full")
+        #expect(error.retryable)
+        #expect(error.description == "the disk holding the database is full; free some space, then try again")
+        // Every case that was stored is whole, and the chain holds exactly their events.
+        let after = try fixture.snapshot()
+        #expect(try await full.verifyAudit() == .intact(events: after["events"] ?? -1))
+        #expect(after["events"] == after["cases"])
+        #expect(try bounded.consistencyReport().partial == 0)
     }
 }

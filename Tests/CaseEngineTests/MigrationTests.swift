@@ -95,7 +95,7 @@ struct EngineErrorTests {
                 .wrongDepartment(subcase: "OG20261123-000001-03", department: "bank", owner: "tax"), "wrong-department",
                 "子办件 OG20261123-000001-03 属于 tax，不属于 bank"
             ),
-            (.storage("database is locked", retryable: true), "storage-busy", "数据库错误:database is locked(稍后重试即可)"),
+            (.storage(.busy), "storage-busy", "数据库正忙(另一个程序正在写入),请稍后重试"),
         ])
     func codes(error: CaseEngineError, code: String, chinese: String) {
         #expect(error.code == code)

@@ -43,9 +43,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     case caseNotOpen(case: String, step: String, status: CaseStatus)
     /// Outputs or corrections that do not fit.
     case invalidStep(case: String, subcase: String, step: String, problems: [String])
-    /// The database could not be read or written; nothing was half-written. `retryable` when the
-    /// cause is passing (busy, locked).
-    case storage(String, retryable: Bool = false)
+    /// The database could not be read or written; nothing was half-written.
+    case storage(StorageFault)
     /// A stored row does not decode: the database was changed outside OneGo or is damaged.
     case corruptRecord(String)
 
@@ -60,14 +59,14 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .stepNotAllowed: return "step-not-allowed"
         case .caseNotOpen: return "case-not-open"
         case .invalidStep: return "invalid-step"
-        case .storage(_, let retryable): return retryable ? "storage-busy" : "storage"
+        case .storage(let fault): return fault.code
         case .corruptRecord: return "corrupt-record"
         }
     }
 
     /// Whether sending the same request again later may succeed.
     public var retryable: Bool {
-        if case .storage(_, let retryable) = self { return retryable }
+        if case .storage(let fault) = self { return fault.retryable }
         return false
     }
 
@@ -110,10 +109,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
             return LocalizedText(
                 zh: "\(placeZH):不能\(step):" + problems.joined(separator: "; "),
                 en: "\(placeEN): cannot \(step): " + problems.joined(separator: "; "))
-        case .storage(let detail, let retryable):
-            return LocalizedText(
-                zh: "数据库错误:\(detail)" + (retryable ? "(稍后重试即可)" : ""),
-                en: "storage error: \(detail)" + (retryable ? " (try again shortly)" : ""))
+        case .storage(let fault):
+            return fault.message
         case .corruptRecord(let detail):
             return LocalizedText(
                 zh: "数据库中的记录无法读取(\(detail)):数据库可能已损坏或被改动，请联系管理员",
