@@ -64,6 +64,13 @@ enum CaseText {
             "state \(subcase.state.rawValue)  due \(dueText(subcase.due))  next: "
                 + (subcase.allowedSteps.isEmpty ? "—" : subcase.allowedSteps.map(\.rawValue).joined(separator: ", ")),
         ]
+        if view.withheld {
+            lines.append(
+                view.subcase.state == .cancelled
+                    ? "cancelled before it was dispatched: the case's data is not shown"
+                    : "not dispatched yet: the case's data is shown once the items it waits for are issued")
+            return lines.joined(separator: "\n")
+        }
         if !view.inputs.isEmpty {
             lines.append("inputs:")
             for input in view.inputs { lines.append("  \(input.element) = \(input.value)  (from \(input.from))") }

@@ -87,6 +87,8 @@ struct CaseLifecycleTests {
         #expect(market.fields.map(\.element).contains("legalRep.idNumber"))
         #expect(market.fields.first { $0.element == "legalRep.idNumber" }?.value == "11010519491231002X")
         #expect(market.materials.first { $0.id == "lease-contract" }?.attachments.count == 1)
+        // Human resources waits for the licence: it sees the case's data once dispatched (issue 11.14).
+        try await engine.issueRegistration(number)
         let hr = try await engine.departmentView(number + "-04", department: "human-resources")
         #expect(hr.fields.map(\.element) == ["company.name", "legalRep.name", "company.employeeCount"])
         #expect(hr.materials.map(\.id) == ["business-licence", "employee-list"])

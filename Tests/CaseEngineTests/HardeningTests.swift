@@ -59,3 +59,30 @@ struct StorageFaultTests {
         #expect(try bounded.consistencyReport().partial == 0)
     }
 }
+
+@Suite("Personal data to departments")
+struct DepartmentDataTests {
+    @Test("a department sees a sub-case's data only once it is dispatched, and not after it is cancelled")
+    func dataOnlyWhenDispatched() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let registration = try await engine.departmentView(number + "-01", department: "market-regulation")
+        #expect(!registration.withheld)
+        #expect(registration.fields.contains { $0.element == "legalRep.idNumber" })
+        // The bank waits for the licence and the seal: nothing of the applicant yet.
+        let waiting = try await engine.departmentView(number + "-07", department: "bank")
+        #expect(waiting.subcase.state == .waiting)
+        #expect(waiting.withheld)
+        #expect(waiting.fields == [] && waiting.materials == [] && waiting.inputs == [])
+        let inbox = try await engine.inbox(department: "public-security")
+        #expect(inbox.map(\.withheld) == [true])
+        #expect(inbox.flatMap(\.fields) == [])
+        // Withdrawn before it was ever dispatched: still nothing.
+        try await engine.withdraw(caseNumber: number, reason: "changed plans", actor: clerk)
+        let cancelled = try await engine.departmentView(number + "-07", department: "bank")
+        #expect(cancelled.subcase.state == .cancelled)
+        #expect(cancelled.withheld && cancelled.fields == [])
+    }
+}

@@ -96,6 +96,14 @@ extension CaseEngine {
     }
 
     func departmentView(of subcase: Subcase) async throws(CaseEngineError) -> DepartmentView {
+        // Personal data goes to a department only once its sub-case is dispatched to it (or the
+        // bundle lets its item start early), and not after it was cancelled.
+        let dispatched = subcase.progress.released || subcase.plan.earlyStart
+        guard dispatched, subcase.state != .cancelled else {
+            return DepartmentView(
+                caseNumber: subcase.caseNumber, subcase: subcase.summary, withheld: true, fields: [], materials: [],
+                inputs: [], correction: nil)
+        }
         guard let record = try await repository.caseRecord(subcase.caseNumber) else {
             throw CaseEngineError.unknownCase(subcase.caseNumber)
         }
@@ -119,7 +127,8 @@ extension CaseEngine {
         var visible = record
         visible.materials = record.materials.filter { subcase.plan.materials.contains($0.id) }
         return DepartmentView(
-            caseNumber: subcase.caseNumber, subcase: subcase.summary, fields: fields, materials: materials,
+            caseNumber: subcase.caseNumber, subcase: subcase.summary, withheld: false, fields: fields,
+            materials: materials,
             inputs: inputs, correction: Self.notices(for: [subcase], corrections: corrections, record: visible).first)
     }
 

@@ -205,12 +205,16 @@ public struct ReceivedInput: Sendable, Equatable, Codable {
     public var from: String
 }
 
-/// What one department sees of one sub-case: its item's fields, materials and inputs only.
+/// What one department sees of one sub-case: its item's fields, materials and inputs only, and
+/// those only once the sub-case is dispatched to it (or its item may start early).
 public struct DepartmentView: Sendable, Equatable, Codable {
     /// The case number.
     public var caseNumber: String
     /// The sub-case.
     public var subcase: SubcaseSummary
+    /// Whether the case's data is withheld: the sub-case still waits for its inputs, or was cancelled
+    /// before the department needed it. Fields, materials and inputs are then empty.
+    public var withheld: Bool
     /// Its item's fields with values.
     public var fields: [DepartmentField]
     /// Its item's materials with status and attachments.
