@@ -69,6 +69,13 @@ extension KioskSession {
             guard index < materials.count, let date = CalendarDate(line), date >= context.today() else {
                 return say("material.promiseInvalid")
             }
+            if let compiled,
+                let latest = GapPromise.latest(
+                    for: materials[index], in: compiled, calendar: context.calendar, today: context.today()),
+                date > latest
+            {
+                return say("material.promiseTooLate", latest.description)
+            }
             materialStatus[materials[index].material] = .missing(promisedBy: date)
             nextMaterial(after: index)
         case .bring:

@@ -371,15 +371,27 @@ struct StoreTests {
     func fingerprintIsStable() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        let application = try Application(
-            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
-        let number = try await fixture.engine().submit(application).caseNumber
+        // The example as it was when this fingerprint was pinned: the employee list promised for
+        // 2026-11-27, which a submission on Thursday 2026-11-26 may promise (one working day ahead).
+        let examples = repositoryRoot.appendingPathComponent("docs/examples")
+        let directory = NSTemporaryDirectory() + "onego-example-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = try String(
+            contentsOf: examples.appendingPathComponent("company-opening-application.json"), encoding: .utf8)
+        try text.replacingOccurrences(of: #"{ "missing": "2026-11-24" }"#, with: #"{ "missing": "2026-11-27" }"#)
+            .write(toFile: directory + "/application.json", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: examples.appendingPathComponent("lease-contract.pdf").path,
+            toPath: directory + "/lease-contract.pdf")
+        let application = try Application(contentsOf: directory + "/application.json")
+        let number = try await fixture.engine(on: "2026-11-26").submit(application).caseNumber
         let stored = try await fixture.database().read { db in
             try String.fetchOne(db, sql: "SELECT fingerprint FROM cases WHERE number = ?", arguments: [number])
         }
         // As the first engine stored it (string interpolation, before fingerprints were built as bytes).
         #expect(stored == "4a582d7892111146336eef6f47ce7917a3bf3fee547714706490535efe1a58e4")
-        #expect(try await fixture.engine().submit(application).caseNumber == number)
+        #expect(try await fixture.engine(on: "2026-11-26").submit(application).caseNumber == number)
     }
 
     @Test("migration v5 moves each sub-case's progress into subcase_progress, keeping every step taken")
@@ -432,12 +444,12 @@ struct StoreTests {
     func materialsMoveIntoCase() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        let promised = CalendarDate("2026-12-01") ?? CalendarDate(dayNumber: 0)
+        let promised = CalendarDate("2026-11-24") ?? CalendarDate(dayNumber: 0)
         let number = try await fixture.engine().submit(
             companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
         ).caseNumber
         let before = try await fixture.engine().caseSummary(number).materials
-        #expect(before.contains { $0.id == "employee-list" && $0.status == "missing" && $0.promisedBy == "2026-12-01" })
+        #expect(before.contains { $0.id == "employee-list" && $0.status == "missing" && $0.promisedBy == "2026-11-24" })
         // Put the file back as v5 left it: one row per material.
         try await fixture.database().write { db in
             try db.execute(

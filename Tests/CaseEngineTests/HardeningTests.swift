@@ -14,7 +14,7 @@ struct HardeningTests {
     func retryOnALaterDay() async throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        let promised = try #require(CalendarDate("2026-11-25"))
+        let promised = try #require(CalendarDate("2026-11-24"))
         let application = companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
         let first = try await fixture.engine(on: "2026-11-23").submit(application)
         // A week later the promise date has passed: validation alone would refuse the application.
@@ -84,5 +84,133 @@ struct DepartmentDataTests {
         let cancelled = try await engine.departmentView(number + "-07", department: "bank")
         #expect(cancelled.subcase.state == .cancelled)
         #expect(cancelled.withheld && cancelled.fields == [])
+    }
+}
+
+/// One hostile or careless application and the problem it must get (nothing is saved).
+struct HostileInput: Sendable, CustomTestStringConvertible {
+    var name: String
+    var change: @Sendable (inout Application) -> Void
+    var subject: String
+    var english: String
+    var testDescription: String { name }
+}
+
+@Suite("Hostile input")
+struct HostileInputTests {
+    static let cases: [HostileInput] = [
+        HostileInput(
+            name: "a 10,000-character applicant name",
+            change: { $0.applicant.name = String(repeating: "张", count: 10_000) },
+            subject: "applicant.name", english: "A name is at most 50 characters."),
+        HostileInput(
+            name: "an ID number born in the future",
+            change: {
+                $0.applicant.idNumber = "110105209912310010"
+                $0.values["legalRep.idNumber"] = "110105209912310010"
+            },
+            subject: "applicant.idNumber", english: "The birth date in the ID number is after today; check it."),
+        HostileInput(
+            name: "a 10,000-character idempotency key",
+            change: { $0.idempotencyKey = String(repeating: "k", count: 10_000) },
+            subject: "idempotencyKey",
+            english: "The idempotency key is at most 255 characters, without spaces or control characters."),
+        HostileInput(
+            name: "a material the bundle does not have", change: { $0.materials["passport"] = .provided },
+            subject: "passport", english: "This material is not part of this application."),
+        HostileInput(
+            name: "a 容缺 promise of 9999-12-31",
+            change: {
+                $0.materials["employee-list"] = .missing(promisedBy: CalendarDate(year: 9999, month: 12, day: 31)!)
+            },
+            subject: "employee-list",
+            english:
+                "The List of insured employees must be brought by 2026-11-24 at the latest (the promised limit of the items that need it)."
+        ),
+        HostileInput(
+            name: "a name that clears the screen and sets the window title",
+            change: { $0.applicant.name = "张三\u{1B}[2J\u{1B}]0;pwned\u{07}" },
+            subject: "applicant.name", english: "It contains invisible control characters; enter it again."),
+        HostileInput(
+            name: "a business scope with a line break that prints a fake line",
+            change: { $0.values["company.businessScope"] = "软件开发\nOG20261123-000001-09  fake  issued" },
+            subject: "company.businessScope",
+            english: "Business scope: it contains invisible control characters; enter it again."),
+        HostileInput(
+            name: "a name with a right-to-left override", change: { $0.applicant.name = "张\u{202E}三" },
+            subject: "applicant.name", english: "It contains invisible control characters; enter it again."),
+    ]
+
+    @Test("each hostile input is refused with a message naming the field, and saves nothing", arguments: cases)
+    func refused(input: HostileInput) async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let before = try fixture.snapshot()
+        var application = companyApplication()
+        input.change(&application)
+        do {
+            _ = try await fixture.engine().submit(application)
+            Issue.record("\(input.name) was accepted")
+        } catch .invalidApplication(let problems) {
+            #expect(problems.contains { $0.subject == input.subject && $0.message.en == input.english }, "\(problems)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        #expect(try fixture.snapshot() == before)
+    }
+
+    @Test("a lowercase x in an ID number is stored as X, and a retry typed either way is the same case")
+    func lowercaseX() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let typed = companyApplication {
+            $0.applicant.idNumber = "11010519491231002x"
+            $0.values["legalRep.idNumber"] = "11010519491231002x"
+        }
+        let receipt = try await fixture.engine().submit(typed)
+        let stored = try await fixture.database().read { db in
+            try String.fetchOne(
+                db, sql: "SELECT applicant_id_number FROM cases WHERE number = ?", arguments: [receipt.caseNumber])
+        }
+        #expect(stored == "11010519491231002X")
+        let view = try await fixture.engine().departmentView(
+            receipt.caseNumber + "-01", department: "market-regulation")
+        #expect(view.fields.first { $0.element == "legalRep.idNumber" }?.value == "11010519491231002X")
+        #expect(try await fixture.engine().submit(companyApplication()) == receipt)
+    }
+}
+
+@Suite("Application files")
+struct ApplicationFileTests {
+    @Test(
+        "unknown keys inside applicant or channel are refused at their line, not ignored",
+        arguments: [
+            (
+                #""applicant": { "name": "张三", "idNumber": "11010519491231002X", "phone": "13812345678", "nationality": "CN" }"#,
+                #""channel": { "kind": "window", "id": "w1" }"#,
+                "error: unknown key 'nationality' in 'applicant' (name, idNumber, phone)"
+            ),
+            (
+                #""applicant": { "name": "张三", "idNumber": "11010519491231002X", "phone": "13812345678" }"#,
+                #""channel": { "kind": "window", "id": "w1", "site": "bank-7" }"#,
+                "error: unknown key 'site' in 'channel' (kind, id)"
+            ),
+        ])
+    func unknownKeys(applicant: String, channel: String, message: String) throws {
+        let path = NSTemporaryDirectory() + "onego-application-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = """
+            { "bundle": "company-opening", "idempotencyKey": "k",
+              \(channel),
+              \(applicant) }
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try Application(contentsOf: path)
+            Issue.record("the application file was accepted")
+        } catch {
+            #expect(error.description.hasPrefix(path + ":"))
+            #expect(error.description.hasSuffix(": " + message))
+        }
     }
 }

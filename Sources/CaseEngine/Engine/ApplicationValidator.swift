@@ -6,6 +6,9 @@ import WorkCalendar
 struct ApplicationValidator {
     let library: BundleLibrary
     let today: CalendarDate
+    /// The working-day calendar: a material missing under 容缺 may be promised at most as far ahead
+    /// as its items' promised limits.
+    let calendar: WorkCalendar
     /// Compiles a bundle for answers (the engine passes its cache).
     let compile: (BundleDefinition, [String: String]) -> CompilationResult
 
@@ -19,8 +22,16 @@ struct ApplicationValidator {
             problem("bundle", "本机不提供此事项", "This bundle is not offered here.")
             return .failure(.invalidApplication(problems))
         }
-        if application.idempotencyKey.isEmpty {
+        let key = application.idempotencyKey
+        if key.isEmpty {
             problem("idempotencyKey", "缺少提交标识", "The submission needs an idempotency key.")
+        } else if key.count > Self.maximumKeyLength
+            || key.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+        {
+            problem(
+                "idempotencyKey", "提交标识最多 \(Self.maximumKeyLength) 个字符,且不含空格和控制字符",
+                "The idempotency key is at most \(Self.maximumKeyLength) characters, without spaces or control characters."
+            )
         }
         for situation in bundle.situations where application.answers[situation.id] == nil {
             problem(situation.id, "请回答:\(situation.question.zh)", "Answer: \(situation.question.en)")
@@ -34,11 +45,24 @@ struct ApplicationValidator {
         }
         // Applicant
         let applicant = application.applicant
-        if applicant.name.trimmed.count < 2 {
+        let name = applicant.name.trimmed
+        if name.count < 2 {
             problem("applicant.name", "请填写申请人姓名", "Enter the applicant's name.")
+        } else if name.count > Self.maximumNameLength {
+            problem(
+                "applicant.name", "姓名最多 \(Self.maximumNameLength) 个字",
+                "A name is at most \(Self.maximumNameLength) characters.")
+        }
+        for (subject, text) in [
+            ("applicant.name", applicant.name), ("applicant.idNumber", applicant.idNumber),
+            ("applicant.phone", applicant.phone), ("channel.id", application.channel.id),
+        ] where TextSafety.hasControlCharacters(text) {
+            problem(subject, "含有不可见的控制字符,请重新输入", "It contains invisible control characters; enter it again.")
         }
         if let issue = FieldValidator.validate(applicant.idNumber, type: .idNumber) {
             problems.append(ApplicationProblem(subject: "applicant.idNumber", message: issue.message))
+        } else if let problem = futureBirth(applicant.idNumber, subject: "applicant.idNumber") {
+            problems.append(problem)
         }
         if let issue = FieldValidator.validate(applicant.phone, type: .phone) {
             problems.append(ApplicationProblem(subject: "applicant.phone", message: issue.message))
@@ -54,6 +78,18 @@ struct ApplicationValidator {
             let value = values[field.element]?.trimmed ?? ""
             if value.isEmpty {
                 if form.isRequired(field) { problem(field.element, "请填写\(field.label.zh)", "Enter \(field.label.en).") }
+                continue
+            }
+            if TextSafety.hasControlCharacters(value) {
+                problem(
+                    field.element, "\(field.label.zh):含有不可见的控制字符,请重新输入",
+                    "\(field.label.en): it contains invisible control characters; enter it again.")
+                continue
+            }
+            if field.type == .idNumber, FieldValidator.validate(value, type: .idNumber) == nil,
+                let problem = futureBirth(value, subject: field.element)
+            {
+                problems.append(problem)
                 continue
             }
             if let issue = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
@@ -89,6 +125,13 @@ struct ApplicationValidator {
                     problem(
                         material.material, "\(material.name.zh)的补交日期不能早于今天",
                         "The date to bring the \(material.name.en) cannot be in the past.")
+                } else if let latest = GapPromise.latest(for: material, in: compiled, calendar: calendar, today: today),
+                    promisedBy > latest
+                {
+                    problem(
+                        material.material, "\(material.name.zh)最晚须在 \(latest) 前补交(所需事项的承诺时限)",
+                        "The \(material.name.en) must be brought by \(latest) at the latest (the promised limit of the"
+                            + " items that need it).")
                 }
             case nil:
                 if !material.sharedData {
@@ -96,11 +139,68 @@ struct ApplicationValidator {
                 }
             }
         }
+        // A material no item of the bundle asks for, whatever the answers, is a mistake (a typo, another
+        // bundle's material); one the answers made unnecessary is simply not needed.
+        let everyMaterial = compile(bundle, [:]).compiled?.materials ?? compiled.materials
+        for material in application.materials.keys.sorted()
+        where !everyMaterial.contains(where: { $0.material == material }) {
+            problem(material, "此材料不属于本次申请", "This material is not part of this application.")
+        }
         for attachment in application.attachments
         where !compiled.materials.contains(where: { $0.material == attachment.material }) {
             problem(attachment.material, "附件不属于本次申请的材料", "The attachment is not for a material of this application.")
         }
         return problems.isEmpty ? .success((bundle, compiled)) : .failure(.invalidApplication(problems))
+    }
+
+    /// The longest idempotency key accepted, in characters.
+    static let maximumKeyLength = 255
+    /// The longest person's name accepted, in characters (a second-generation ID card holds 15
+    /// Chinese characters; transliterated names run longer).
+    static let maximumNameLength = 50
+
+    /// A problem when a valid ID number's birth date (GB 11643: digits 7–14) lies after today.
+    private func futureBirth(_ idNumber: String, subject: String) -> ApplicationProblem? {
+        let digits = Array(idNumber.trimmed.utf8)
+        guard digits.count == 18,
+            let birth = CalendarDate(
+                String(decoding: digits[6..<10], as: UTF8.self) + "-" + String(decoding: digits[10..<12], as: UTF8.self)
+                    + "-" + String(decoding: digits[12..<14], as: UTF8.self)),
+            birth > today
+        else { return nil }
+        return ApplicationProblem(
+            subject: subject,
+            message: LocalizedText(
+                zh: "身份证号中的出生日期晚于今天,请核对", en: "The birth date in the ID number is after today; check it."))
+    }
+}
+
+/// How far ahead a material missing under 容缺 may be promised: "the supplement deadline may not
+/// exceed the item's promised time limit" (REFERENCE.md §1.6). The kiosk, the window and the
+/// engine's validator ask the same question here.
+public enum GapPromise {
+    /// The last day a missing material may be promised for: `today` plus the shortest promised limit
+    /// of the items that need it, in working days; `nil` when no item of the plan needs it.
+    public static func latest(
+        for material: CompiledMaterial, in compiled: CompiledBundle, calendar: WorkCalendar, today: CalendarDate
+    ) -> CalendarDate? {
+        let limits = compiled.subcases.filter { material.items.contains($0.item) }.map(\.promisedDays)
+        guard let shortest = limits.min() else { return nil }
+        return calendar.deadline(acceptedOn: today, workingDays: shortest).date
+    }
+}
+
+/// Text that must not reach a screen as it is: control characters (C0, DEL, C1), the bidirectional
+/// overrides and isolates that reorder what a terminal or browser shows, and zero-width characters
+/// that hide inside names.
+enum TextSafety {
+    static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            let value = scalar.value
+            return value < 0x20 || (0x7F...0x9F).contains(value) || (0x202A...0x202E).contains(value)
+                || (0x2066...0x2069).contains(value) || (0x200B...0x200F).contains(value) || value == 0x2060
+                || value == 0xFEFF
+        }
     }
 }
 

@@ -67,7 +67,10 @@ public final class CaseEngine: Sendable {
             plans.compiled($0, answers: submitted.answers, catalog: library.catalog)
         }
         var completed = submitted
-        if let compiled = requested?.result.compiled { completed.fillApplicantFields(of: compiled) }
+        if let compiled = requested?.result.compiled {
+            completed.fillApplicantFields(of: compiled)
+            completed.normalizeIDNumbers(of: compiled)
+        }
         let application = completed
         let fingerprint = application.fingerprint
         if let stored = try await repository.storedSubmission(idempotencyKey: application.idempotencyKey) {
@@ -76,8 +79,9 @@ public final class CaseEngine: Sendable {
             }
             return try await receipt(for: stored.number)
         }
-        let validator = ApplicationValidator(library: library, today: today) { bundle, answers in
-            requested?.result ?? plans.compiled(bundle, answers: answers, catalog: library.catalog).result
+        let validator = ApplicationValidator(library: library, today: today, calendar: calendar) { bundle, answers in
+            if let requested, answers == submitted.answers { return requested.result }
+            return plans.compiled(bundle, answers: answers, catalog: library.catalog).result
         }
         let (bundle, compiled) = try validator.validate(application).get()
         let plan = requested ?? plans.compiled(bundle, answers: application.answers, catalog: library.catalog)

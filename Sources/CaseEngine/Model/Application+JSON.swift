@@ -63,6 +63,9 @@ extension Application {
         guard let channelNode = member("channel", in: members), let channelMembers = channelNode.value.members else {
             throw fail(root, "missing 'channel' ({\"kind\": \"window\" or \"kiosk\", \"id\": …})")
         }
+        for member in channelMembers where !["kind", "id"].contains(member.key) {
+            throw fail(JSONNode(.null, offset: member.keyOffset), "unknown key '\(member.key)' in 'channel' (kind, id)")
+        }
         let kindText = try string("kind", in: channelMembers, of: channelNode)
         guard let kind = Channel.Kind(rawValue: kindText) else {
             throw fail(member("kind", in: channelMembers), "channel kind is 'window' or 'kiosk', not '\(kindText)'")
@@ -70,6 +73,11 @@ extension Application {
         let channel = Channel(kind: kind, id: try string("id", in: channelMembers, of: channelNode))
         guard let applicantNode = member("applicant", in: members), let applicantMembers = applicantNode.value.members
         else { throw fail(root, "missing 'applicant' ({\"name\", \"idNumber\", \"phone\"})") }
+        for member in applicantMembers where !["name", "idNumber", "phone"].contains(member.key) {
+            throw fail(
+                JSONNode(.null, offset: member.keyOffset),
+                "unknown key '\(member.key)' in 'applicant' (name, idNumber, phone)")
+        }
         let applicant = Applicant(
             name: try string("name", in: applicantMembers, of: applicantNode),
             idNumber: try string("idNumber", in: applicantMembers, of: applicantNode),

@@ -133,6 +133,19 @@ public struct Application: Sendable, Equatable {
         }
     }
 
+    /// Writes the check character `x` of ID numbers as `X` (GB 11643), in the applicant and in the
+    /// form's ID number fields, so that the same person is stored and matched one way.
+    mutating func normalizeIDNumbers(of compiled: CompiledBundle) {
+        applicant.idNumber = Self.normalizedIDNumber(applicant.idNumber)
+        for field in compiled.fields where field.type == .idNumber {
+            if let value = values[field.element] { values[field.element] = Self.normalizedIDNumber(value) }
+        }
+    }
+
+    static func normalizedIDNumber(_ text: String) -> String {
+        text.hasSuffix("x") ? String(text.dropLast()) + "X" : text
+    }
+
     /// A fingerprint of everything but the key, to tell a retry from a different request: the
     /// SHA-256 of lines `bundle=…`, `a:answer=…`, `v:field=…`, `m:material=status`,
     /// `f:material=sha256:type`, `p:name|id|phone` and `c:kind|id`, written as UTF-8 bytes (the
