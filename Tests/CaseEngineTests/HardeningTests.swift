@@ -121,7 +121,8 @@ struct HostileInputTests {
         HostileInput(
             name: "a 容缺 promise of 9999-12-31",
             change: {
-                $0.materials["employee-list"] = .missing(promisedBy: CalendarDate(year: 9999, month: 12, day: 31)!)
+                $0.materials["employee-list"] = .missing(
+                    promisedBy: CalendarDate(year: 9999, month: 12, day: 31) ?? CalendarDate(dayNumber: 0))
             },
             subject: "employee-list",
             english:
