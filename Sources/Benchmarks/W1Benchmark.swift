@@ -75,7 +75,7 @@ struct Submissions: ParsableCommand {
     func run() throws {
         let library = BundleLibrary.load(root: bundles)
         let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
-        let store = try SQLiteCaseStore(path: db)
+        let store = try SQLiteCaseStore(path: db, create: true)
         let engine = CaseEngine(
             repository: store, library: library, calendar: calendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))

@@ -32,7 +32,7 @@ struct W1Workload: Sendable {
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let start = DispatchTime.now().uptimeNanoseconds
-        let store = try SQLiteCaseStore(path: path, synchronous: sync)
+        let store = try SQLiteCaseStore(path: path, create: true, synchronous: sync)
         let engine = CaseEngine(
             repository: store, library: library, calendar: WorkCalendar(schedules: []),
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),

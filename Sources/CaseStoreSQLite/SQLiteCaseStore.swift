@@ -39,14 +39,21 @@ public final class SQLiteCaseStore: Sendable {
     /// `onego_sqlite_configure`).
     private static let sqliteConfigured: Int32 = onego_sqlite_configure()
 
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens and migrates the database at `path`.
     ///
-    /// - Parameter maximumPages: a limit on the file's size in pages (SQLite's `max_page_count`),
-    ///   to keep a kiosk's file bounded; past it a write fails as a full disk does.
+    /// - Parameters:
+    ///   - create: create the file when there is none. Only the commands meant to create a
+    ///     database pass it (the kiosk's first start, `onego db init`, `--create`): a mistyped path
+    ///     is otherwise reported, not answered with an empty database.
+    ///   - maximumPages: a limit on the file's size in pages (SQLite's `max_page_count`), to keep a
+    ///     kiosk's file bounded; past it a write fails as a full disk does.
     public init(
-        path: String, synchronous: Synchronous = .normal, maximumPages: Int? = nil
+        path: String, create: Bool = false, synchronous: Synchronous = .normal, maximumPages: Int? = nil
     ) throws(CaseEngineError) {
         _ = Self.sqliteConfigured
+        guard create || FileManager.default.fileExists(atPath: path) else {
+            throw CaseEngineError.storage(.noDatabase(path: path))
+        }
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)

@@ -12,15 +12,26 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "The case database (default: $ONEGO_DB or ./onego.db).")
     var db: String?
 
-    @Option(name: .long, help: "Pretend today is this day, YYYY-MM-DD (default: $ONEGO_TODAY or the real date).")
-    var today: String?
+    @Option(
+        name: .customLong("test-today"),
+        help: """
+            Tests and demos only: pretend today is this day, YYYY-MM-DD (default: $ONEGO_TEST_TODAY; \
+            otherwise steps are dated by the clock).
+            """)
+    var testToday: String?
+
+    @Flag(help: "Create the case database if there is none (otherwise 'onego db init' creates one).")
+    var create = false
 
     var databasePath: String { db ?? SQLiteCaseStore.defaultPath }
 
+    /// The server's clock; a fixed test day only when asked for by a name that says so.
     func clock() throws -> any EngineClock {
-        guard let text = today ?? ProcessInfo.processInfo.environment["ONEGO_TODAY"] else { return SystemClock() }
+        guard let text = testToday ?? ProcessInfo.processInfo.environment["ONEGO_TEST_TODAY"] else {
+            return SystemClock()
+        }
         guard let day = CalendarDate(text) else {
-            throw UsageError(description: "--today must be a date written YYYY-MM-DD, not '\(text)'")
+            throw UsageError(description: "--test-today must be a date written YYYY-MM-DD, not '\(text)'")
         }
         return FixedClock(day: day)
     }
@@ -30,14 +41,15 @@ struct EngineOptions: ParsableArguments {
     }
 
     /// Opens the engine; reports bundle-library errors instead of running on a broken library.
-    func engine() throws -> CaseEngine {
+    /// `createsDatabase`: the command is one meant to create a database (the kiosk).
+    func engine(createsDatabase: Bool = false) throws -> CaseEngine {
         let loaded = try library.load()
         if loaded.diagnostics.contains(where: { $0.severity == .error }) {
             throw RuntimeError(
                 "the bundle library has errors; run 'onego bundle lint':\n"
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
-        let store = try SQLiteCaseStore(path: databasePath)
+        let store = try SQLiteCaseStore(path: databasePath, create: create || createsDatabase)
         return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
     }
 }

@@ -34,7 +34,7 @@ public struct KioskCommand: AsyncParsableCommand {
         let strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
         let profile = try KioskProfile(
             contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
-        let engine = try options.engine()
+        let engine = try options.engine(createsDatabase: true)
         let clock = try options.clock()
         let session = KioskSession(
             context: KioskSession.Context(

@@ -355,7 +355,7 @@ struct StoreTests {
     func synchronous(level: SQLiteCaseStore.Synchronous, expected: Int) async throws {
         let path = NSTemporaryDirectory() + "onego-sync-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        #expect(try SQLiteCaseStore(path: path, synchronous: level).synchronousLevel() == expected)
+        #expect(try SQLiteCaseStore(path: path, create: true, synchronous: level).synchronousLevel() == expected)
     }
 
     @Test("opening a store turns SQLite's memory statistics off: no counters kept on any allocation")

@@ -26,7 +26,7 @@ struct EngineFixture {
 
     init() throws {
         path = NSTemporaryDirectory() + "onego-test-\(UUID().uuidString).db"
-        store = try SQLiteCaseStore(path: path)
+        store = try SQLiteCaseStore(path: path, create: true)
     }
 
     /// An engine on `day` (default 2026-11-23, a Monday) with seeded query codes.

@@ -215,3 +215,28 @@ struct ApplicationFileTests {
         }
     }
 }
+
+@Suite("Time of steps")
+struct StepTimeTests {
+    @Test("no step may be dated before the step it follows, even on a test clock")
+    func noBackdating() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let number = try await fixture.engine(on: "2026-11-23").submit(companyApplication()).caseNumber
+        let earlier = fixture.engine(on: "2026-11-20")
+        await #expect(
+            throws: CaseEngineError.invalidStep(
+                case: number, subcase: number + "-01", step: "accept",
+                problems: ["a step cannot be dated before the step it follows (2026-11-23)"])
+        ) {
+            try await earlier.accept(number + "-01", department: "market-regulation", actor: officer("market"))
+        }
+        await #expect(
+            throws: CaseEngineError.invalidStep(
+                case: number, subcase: "", step: "withdraw",
+                problems: ["a step cannot be dated before the step it follows (2026-11-23)"])
+        ) {
+            try await earlier.withdraw(caseNumber: number, reason: "no", actor: clerk)
+        }
+    }
+}

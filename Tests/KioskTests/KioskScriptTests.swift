@@ -16,7 +16,7 @@ func makeSession(
     let bundles = root.appendingPathComponent("Bundles").path
     let path = NSTemporaryDirectory() + "onego-kiosk-\(UUID().uuidString).db"
     let engine = CaseEngine(
-        repository: try SQLiteCaseStore(path: path), library: BundleLibrary.load(root: bundles),
+        repository: try SQLiteCaseStore(path: path, create: true), library: BundleLibrary.load(root: bundles),
         calendar: try WorkCalendar(directory: bundles + "/calendar"),
         clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
         codes: SeededQueryCodes(seed: 3))

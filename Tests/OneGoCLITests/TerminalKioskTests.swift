@@ -49,7 +49,7 @@ struct TerminalKioskTests {
             }
         }
         let command =
-            "cd '\(root.path)' && ONEGO_DB='\(db)' ONEGO_TODAY=2026-11-23 .build/debug/onego-kiosk --profile '\(profile)';"
+            "cd '\(root.path)' && ONEGO_DB='\(db)' ONEGO_TEST_TODAY=2026-11-23 .build/debug/onego-kiosk --profile '\(profile)';"
             + " stty -a > '\(stty)'; sleep 30"
         try tmux("new-session", "-d", "-s", "kiosk", "-x", "80", "-y", "24", command)
         let home = try waitFor("请选择要办理的事项")

@@ -9,13 +9,22 @@ struct WalkthroughTests {
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         var today = "2026-11-23"
         func onego(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-            try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TODAY": today])
+            try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": today])
         }
         func ok(_ arguments: String...) throws -> String {
-            let result = try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TODAY": today])
+            let result = try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": today])
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
             return result.stdout
         }
+        // A mistyped path is not answered from an empty database: the database is created explicitly.
+        let missing = try onego("case", "list")
+        #expect(missing.status == 1)
+        #expect(
+            missing.stderr
+                == "error: there is no case database at \(db); check the path (--db or $ONEGO_DB), or create one with 'onego db init --db \(db)'\n"
+        )
+        #expect(!FileManager.default.fileExists(atPath: db))
+        #expect(try ok("db", "init") == "created the case database at \(db)\n")
         let receipt = try ok("window", "submit", "--application", "docs/examples/company-opening-application.json")
         #expect(receipt.contains("案件编号 Case number: OG20261123-000001"))
         #expect(receipt.contains("承诺办结 Promised:    2026-11-25"))
@@ -78,16 +87,16 @@ struct WalkthroughTests {
         let db = NSTemporaryDirectory() + "onego-overdue-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         _ = try runOneGo(
-            ["window", "submit", "--application", "docs/examples/company-opening-application.json"],
-            environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"])
+            ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
+            environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         let monday = try runOneGo(
-            ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"])
+            ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         #expect(
             monday.stdout
                 == "warning  OG20261123-000001-01  market-regulation  company-registration  dispatched  due 2026-11-24\n"
         )
         let wednesday = try runOneGo(
-            ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-25"])
+            ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-25"])
         #expect(wednesday.stdout.hasPrefix("overdue  OG20261123-000001-01"))
     }
 
@@ -126,7 +135,7 @@ struct KioskExecutableTests {
         process.arguments = arguments
         process.currentDirectoryURL = root
         process.environment = ProcessInfo.processInfo.environment.merging(
-            ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"]) { _, new in new }
+            ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"]) { _, new in new }
         let output = Pipe()
         let errors = Pipe()
         let stdin = Pipe()
@@ -171,7 +180,7 @@ struct KioskExecutableTests {
         let (status, output, _) = try runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
         #expect(status == 0)
         #expect(output.contains("案件编号:OG20261123-000001"))
-        let list = try runOneGo(["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TODAY": "2026-11-23"])
+        let list = try runOneGo(["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         #expect(list.stdout.contains("OG20261123-000001  in-progress  newborn  王芳 440524********0014"))
     }
 }

@@ -39,6 +39,17 @@ public enum Step: Sendable, Equatable {
         }
     }
 
+    /// The step's name, as errors and the audit log say it.
+    public var name: String {
+        switch self {
+        case .supply: return "supply"
+        case .withdraw: return "withdraw"
+        case .handout: return "hand out"
+        case .rate: return "rate"
+        default: return subcaseStep?.rawValue ?? ""
+        }
+    }
+
     /// What a store must read for the machine to decide this step on `target` (a sub-case id for
     /// department steps, a case number otherwise).
     public func scope(_ target: String) -> SnapshotScope {

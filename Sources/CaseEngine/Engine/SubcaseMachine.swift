@@ -72,9 +72,27 @@ public struct SubcaseMachine: Sendable {
         if let kind = step.subcaseStep {
             guard let subcase = snapshot.subcase else { throw CaseEngineError.unknownSubcase(target) }
             try check(kind, on: subcase, by: context.department)
+            let progress = subcase.progress
+            if let last = [progress.dispatchedOn, progress.pausedOn, progress.finishedOn].compactMap({ $0 }).max(),
+                context.today < last
+            {
+                throw CaseEngineError.invalidStep(
+                    case: subcase.caseNumber, subcase: subcase.id, step: kind.rawValue,
+                    problems: ["a step cannot be dated before the step it follows (\(last))"])
+            }
             return try applyDepartmentStep(step, kind, to: subcase, in: snapshot, context: context)
         }
         guard let record = snapshot.record else { throw CaseEngineError.unknownCase(target) }
+        let last =
+            ([record.submittedOn, record.closedOn]
+            + snapshot.subcases.flatMap {
+                [$0.progress.dispatchedOn, $0.progress.pausedOn, $0.progress.finishedOn]
+            }).compactMap { $0 }.max()
+        if let last, context.today < last {
+            throw CaseEngineError.invalidStep(
+                case: record.number, subcase: "", step: step.name,
+                problems: ["a step cannot be dated before the step it follows (\(last))"])
+        }
         switch step {
         case .supply(let materials, let values, let attachments):
             return try supply(materials, values, attachments, to: record, in: snapshot, context: context)

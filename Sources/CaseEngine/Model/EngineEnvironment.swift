@@ -38,7 +38,7 @@ public struct SystemClock: EngineClock {
     private func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
 
-/// A clock fixed on one day, for tests and for `--today`.
+/// A clock fixed on one day: for tests and demos only (`--test-today`).
 public struct FixedClock: EngineClock {
     /// The day.
     public let day: CalendarDate

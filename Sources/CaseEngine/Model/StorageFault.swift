@@ -15,6 +15,8 @@ public enum StorageFault: Sendable, Equatable {
     case damaged
     /// The database cannot be opened at this path.
     case cannotOpen(path: String)
+    /// There is no database at this path, and the command is not one that creates it.
+    case noDatabase(path: String)
     /// Anything else, in the database's own words.
     case other(String)
 
@@ -27,6 +29,7 @@ public enum StorageFault: Sendable, Equatable {
         case .readOnly: return "storage-read-only"
         case .damaged: return "storage-damaged"
         case .cannotOpen: return "storage-cannot-open"
+        case .noDatabase: return "storage-no-database"
         case .other: return "storage"
         }
     }
@@ -35,7 +38,7 @@ public enum StorageFault: Sendable, Equatable {
     public var retryable: Bool {
         switch self {
         case .busy, .diskFull, .ioError: return true
-        case .readOnly, .damaged, .cannotOpen, .other: return false
+        case .readOnly, .damaged, .cannotOpen, .noDatabase, .other: return false
         }
     }
 
@@ -65,6 +68,11 @@ public enum StorageFault: Sendable, Equatable {
             return LocalizedText(
                 zh: "无法打开数据库 \(path);请检查路径和权限",
                 en: "cannot open the case database at \(path); check the path and its permissions")
+        case .noDatabase(let path):
+            return LocalizedText(
+                zh: "\(path) 处没有办件数据库;请检查路径(--db 或 $ONEGO_DB),或用 onego db init --db \(path) 新建",
+                en: "there is no case database at \(path); check the path (--db or $ONEGO_DB), or create one with"
+                    + " 'onego db init --db \(path)'")
         case .other(let detail):
             return LocalizedText(zh: "数据库错误:\(detail)", en: "storage error: \(detail)")
         }
