@@ -387,6 +387,14 @@ extension SQLiteCaseStore {
                         FROM subcases s JOIN plan_subcases p ON p.plan_id = s.plan_id AND p.position = s.position;
                     """)
         }
+        migrator.registerMigration("v9-handout-recipient") { db in
+            // Who collected a case's results (统一出件): name and ID number (shown masked).
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN handed_out_to_name TEXT;
+                    ALTER TABLE cases ADD COLUMN handed_out_to_id_number TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -98,7 +98,7 @@ enum CaseRow {
         number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash, status, withdrawn,
         applicant_name, applicant_id_number, applicant_phone, channel, channel_id, idempotency_key, fingerprint,
         answers, submitted_on, submitted_at, promised_date, promised_provisional, handed_out_at, closed_on, form,
-        materials
+        materials, handed_out_to_name, handed_out_to_id_number
         """
 
     static func decode(_ row: SQLRow) throws(CaseEngineError) -> CaseRecord {
@@ -116,6 +116,7 @@ enum CaseRow {
             channel: Channel(kind: channel, id: row.text(13)), idempotencyKey: row.text(14), fingerprint: row.text(15),
             answers: try StoredJSON.map(row.text(16), what), submittedOn: submittedOn, submittedAt: row.text(18),
             promised: Deadline(date: promised, provisional: row.bool(20)), handedOutAt: row.optionalText(21),
+            handedOutTo: row.optionalText(25).map { Recipient(name: $0, idNumber: row.optionalText(26)) },
             closedOn: try SubcaseRow.date(row.optionalText(22), what), form: try StoredJSON.form(row.text(23), what),
             materials: try StoredJSON.materials(row.text(24), what))
     }

@@ -220,7 +220,11 @@ extension SQLiteCaseStore: CaseRepository {
                 .updateCaseStatus, .text(status.rawValue), .text(update.closedOn?.description), .text(number))
         }
         if update.withdrawn { try db.execute(.withdrawCase, .text(number)) }
-        if let handedOutAt = update.handedOutAt { try db.execute(.handOutCase, .text(handedOutAt), .text(number)) }
+        if let handedOutAt = update.handedOutAt {
+            try db.execute(
+                .handOutCase, .text(handedOutAt), .text(update.handedOutTo?.name),
+                .text(update.handedOutTo?.idNumber), .text(number))
+        }
         if let form = update.form { try db.execute(.saveCaseForm, .text(StoredJSON.encode(form)), .text(number)) }
         if let materials = update.materials {
             try db.execute(.saveCaseMaterials, .text(StoredJSON.encode(materials)), .text(number))

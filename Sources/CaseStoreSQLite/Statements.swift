@@ -29,7 +29,8 @@ extension SQL {
     static let caseStatusAndWithdrawal = SQL("SELECT status, withdrawn FROM cases WHERE number = ?")
     static let updateCaseStatus = SQL("UPDATE cases SET status = ?, closed_on = ? WHERE number = ?")
     static let withdrawCase = SQL("UPDATE cases SET withdrawn = 1 WHERE number = ?")
-    static let handOutCase = SQL("UPDATE cases SET handed_out_at = ? WHERE number = ?")
+    static let handOutCase = SQL(
+        "UPDATE cases SET handed_out_at = ?, handed_out_to_name = ?, handed_out_to_id_number = ? WHERE number = ?")
     static let saveCaseForm = SQL("UPDATE cases SET form = ? WHERE number = ?")
     static let saveCaseMaterials = SQL("UPDATE cases SET materials = ? WHERE number = ?")
     static let insertAttachment = SQL(

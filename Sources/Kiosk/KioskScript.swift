@@ -148,8 +148,9 @@ public struct KioskScript: Sendable {
 }
 
 /// `staff` lines for scripts, carried out through the engine as a department would:
-/// `accept SUFFIX DEPT`, `correct SUFFIX DEPT MATERIAL NOTE`, where SUFFIX is the sub-case's position
-/// (`01`) in the last receipt's case.
+/// `accept|review|approve SUFFIX DEPT`, `issue SUFFIX DEPT [ELEMENT=VALUE …]`, `reject SUFFIX DEPT REASON`,
+/// `correct SUFFIX DEPT MATERIAL NOTE`, where SUFFIX is the sub-case's position (`01`) in the last
+/// receipt's case.
 public struct EngineStaff {
     let engine: CaseEngine
     let session: KioskSession
@@ -171,6 +172,18 @@ public struct EngineStaff {
         do {
             switch words[0] {
             case "accept": _ = try await engine.accept(id, department: words[2], actor: actor)
+            case "review": _ = try await engine.review(id, department: words[2], actor: actor)
+            case "approve": _ = try await engine.approve(id, department: words[2], actor: actor)
+            case "issue":
+                var outputs: [String: String] = [:]
+                for pair in words.dropFirst(3).joined(separator: " ").split(separator: " ") {
+                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { outputs[parts[0]] = parts[1] }
+                }
+                _ = try await engine.issue(id, department: words[2], outputs: outputs, actor: actor)
+            case "reject" where words.count >= 4:
+                _ = try await engine.reject(
+                    id, department: words[2], reason: words.dropFirst(3).joined(separator: " "), actor: actor)
             case "correct" where words.count >= 4:
                 _ = try await engine.requestCorrection(
                     id, department: words[2], materials: [words[3]], fields: [],

@@ -173,6 +173,14 @@ extension KioskSession {
                 var line = "  " + subcase.departmentName.text(in: language) + " — " + state
                 if let due = subcase.due { line += " · " + strings.text("progress.due", language, shown(due)) }
                 lines.append(line)
+                if subcase.state == .rejected, let reason = subcase.reason {
+                    lines.append(strings.text("progress.reason", language, KioskInput.clean(reason)))
+                }
+                for output in subcase.outputs {
+                    let label =
+                        context.library.catalog.elements[output.element]?.label.text(in: language) ?? output.element
+                    lines.append(strings.text("progress.output", language, label, KioskInput.clean(output.value)))
+                }
             }
             for notice in progress.corrections {
                 lines.append(strings.text("progress.correction", language, notice.department.text(in: language)))

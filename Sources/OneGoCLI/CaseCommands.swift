@@ -117,12 +117,16 @@ struct CaseCommand: AsyncParsableCommand {
         @OptionGroup var options: EngineOptions
         @Argument(help: "The case number.") var number: String
         @Option(help: "The window staff member's id.") var staff: String = "window"
+        @Option(help: "The name of the person who collects the results.") var recipient: String
+        @Option(help: "Their ID number, as shown on their card (stored; shown masked).") var recipientId: String?
 
         func run() async throws {
             let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try await engine.handout(caseNumber: number, actor: Principal(id: staff, role: .window))))
+                    try await engine.handout(
+                        caseNumber: number, to: Recipient(name: recipient, idNumber: recipientId),
+                        actor: Principal(id: staff, role: .window))))
         }
     }
 }

@@ -4,13 +4,16 @@ import WorkCalendar
 
 /// Text renderings of engine values for staff terminals.
 enum CaseText {
+    /// A stored value as a terminal may show it.
+    private static func e(_ text: String) -> String { TerminalText.escaped(text) }
+
     static func receipt(_ receipt: Receipt) -> String {
         var lines = [
             "受理回执 / Acceptance receipt",
             "案件编号 Case number: \(receipt.caseNumber)",
             "查询码 Query code:    \(receipt.queryCode)",
             "事项 Bundle:          \(receipt.bundleName.zh) (\(receipt.bundle))",
-            "申请人 Applicant:     \(receipt.applicantName) \(receipt.applicantIDMasked)",
+            "申请人 Applicant:     \(e(receipt.applicantName)) \(receipt.applicantIDMasked)",
             "受理日期 Accepted:    \(receipt.submittedOn)",
             "承诺办结 Promised:    \(receipt.promised)",
             "办理部门 Departments:",
@@ -25,24 +28,27 @@ enum CaseText {
 
     static func summary(_ summary: CaseSummary) -> String {
         var lines = [
-            "\(summary.number)  \(summary.bundleName.zh) (\(summary.bundle) \(summary.version))  \(summary.status.rawValue)",
-            "applicant \(summary.applicantName) \(summary.applicantIDMasked)  via \(summary.channel.kind.rawValue) \(summary.channel.id)",
+            "\(summary.number)  \(summary.bundleName.zh) (\(summary.bundle) \(summary.version))  \(summary.status.rawValue) \(summary.status.label.zh)",
+            "applicant \(e(summary.applicantName)) \(summary.applicantIDMasked)  via \(summary.channel.kind.rawValue) \(e(summary.channel.id))",
             "accepted \(summary.submittedOn)  promised \(summary.promised)"
-                + (summary.handedOutAt.map { "  handed out \($0)" } ?? ""),
+                + (summary.handedOutAt.map { "  handed out \($0)" } ?? "")
+                + (summary.handedOutTo.map { " to \(e($0.name))" + ($0.idNumber.map { " \($0)" } ?? "") } ?? ""),
             "sub-cases:",
         ]
         let width = summary.subcases.map { DisplayWidth.of($0.departmentName.zh) }.max() ?? 0
         for subcase in summary.subcases {
             var line = "  \(subcase.id)  " + DisplayWidth.padded(subcase.departmentName.zh, to: width)
-            line += "  \(subcase.item)  \(subcase.state.rawValue)  due \(dueText(subcase.due))"
-            if let reason = subcase.reason { line += "  (\(reason))" }
+            line +=
+                "  \(subcase.item)  \(subcase.state.rawValue) \(subcase.state.label.zh)  due \(dueText(subcase.due))"
+            if let reason = subcase.reason { line += "  (\(e(reason)))" }
             lines.append(line)
+            for output in subcase.outputs { lines.append("      issued \(output.element) = \(e(output.value))") }
         }
         for notice in summary.corrections {
             lines.append("correction asked by \(notice.department.zh) (\(notice.subcaseID)) on \(notice.requestedOn):")
             for material in notice.materials { lines.append("  material \(material.id): \(material.name.zh)") }
             for field in notice.fields { lines.append("  field \(field.element): \(field.label.zh)") }
-            if !notice.note.isEmpty { lines.append("  note: \(notice.note)") }
+            if !notice.note.isEmpty { lines.append("  note: \(e(notice.note))") }
         }
         lines.append("materials:")
         for material in summary.materials {
@@ -54,7 +60,7 @@ enum CaseText {
     }
 
     static func listLine(_ summary: CaseSummary) -> String {
-        "\(summary.number)  \(summary.status.rawValue)  \(summary.bundle)  \(summary.applicantName) \(summary.applicantIDMasked)  promised \(summary.promised)"
+        "\(summary.number)  \(summary.status.rawValue)  \(summary.bundle)  \(e(summary.applicantName)) \(summary.applicantIDMasked)  promised \(summary.promised)"
     }
 
     static func departmentView(_ view: DepartmentView) -> String {
@@ -73,10 +79,10 @@ enum CaseText {
         }
         if !view.inputs.isEmpty {
             lines.append("inputs:")
-            for input in view.inputs { lines.append("  \(input.element) = \(input.value)  (from \(input.from))") }
+            for input in view.inputs { lines.append("  \(input.element) = \(e(input.value))  (from \(input.from))") }
         }
         lines.append("fields:")
-        for field in view.fields { lines.append("  \(field.element)  \(field.label.zh): \(field.value)") }
+        for field in view.fields { lines.append("  \(field.element)  \(field.label.zh): \(e(field.value))") }
         lines.append("materials:")
         for material in view.materials {
             var line = "  \(material.id)  \(material.name.zh)  \(material.status)"

@@ -70,8 +70,12 @@ struct CaseLifecycleTests {
         try await tuesday.issue(ids[6], department: "bank", outputs: [:], actor: officer("bank"))
 
         await #expect(try tuesday.caseSummary(number).status == .completed)
-        let handedOut = try await tuesday.handout(caseNumber: number, actor: clerk)
+        let handedOut = try await tuesday.handout(
+            caseNumber: number, to: Recipient(name: "张三", idNumber: "11010519491231002X"), actor: clerk)
         #expect(handedOut.handedOutAt != nil)
+        #expect(handedOut.handedOutTo == Recipient(name: "张三", idNumber: "110105********002X"))
+        #expect(
+            handedOut.subcases[0].outputs == [IssuedOutput(element: "company.creditCode", value: "91512081MA62K0260E")])
         await #expect(try tuesday.verifyAudit() == .intact(events: 30))
         let report = try await tuesday.supervisionReport()
         #expect(report.first { $0.item == "tax-invoice-setup" }?.onTimeRate == 1)

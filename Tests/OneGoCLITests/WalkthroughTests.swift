@@ -74,7 +74,13 @@ struct WalkthroughTests {
         }
         _ = try ok("dept", "issue", "\(c)-07", "--dept", "bank")
         #expect(try ok("case", "show", c).contains("\(c)  企业开办 (company-opening 1.0.0)  completed"))
-        #expect(try ok("case", "handout", c).contains("handed out"))
+        let handedOut = try ok("case", "handout", c, "--recipient", "张三", "--recipient-id", "11010519491231002X")
+        #expect(handedOut.contains("handed out"))
+        #expect(handedOut.contains(" to 张三 110105********002X"))
+        #expect(!handedOut.contains("11010519491231002X"))
+        let again = try onego("case", "handout", c, "--recipient", "李四")
+        #expect(again.status == 1)
+        #expect(again.stderr == "error: case \(c) was already handed out on 2026-11-24 to 张三\n")
         #expect(try ok("case", "list").contains("\(c)  completed  company-opening  张三 110105********002X"))
         #expect(try ok("audit", "verify") == "audit chain intact: 30 events\n")
         let report = try ok("supervise", "report", "--format", "csv")
@@ -182,5 +188,37 @@ struct KioskExecutableTests {
         #expect(output.contains("案件编号:OG20261123-000001"))
         let list = try runOneGo(["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         #expect(list.stdout.contains("OG20261123-000001  in-progress  newborn  王芳 440524********0014"))
+    }
+}
+
+@Suite("Stored values on staff terminals")
+struct TerminalEscapingTests {
+    @Test("a stored value with terminal control sequences is shown escaped, never acted on")
+    func controlSequencesEscaped() async throws {
+        let db = NSTemporaryDirectory() + "onego-escape-\(UUID().uuidString).db"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let environment = ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"]
+        _ = try runOneGo(
+            ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
+            environment: environment)
+        // As an older version or another writer might have left it: refused at input today.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                + "c.execute(\"UPDATE cases SET applicant_name = '张三' || char(27) || '[2J' || char(27) || ']0;pwned' || char(7)\"); "
+                + "c.commit()",
+            db,
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        let shown = try runOneGo(["case", "show", "OG20261123-000001"], environment: environment)
+        #expect(shown.status == 0)
+        #expect(!shown.stdout.contains("\u{1B}") && !shown.stdout.contains("\u{07}"))
+        #expect(shown.stdout.contains("applicant 张三\\u{1B}[2J\\u{1B}]0;pwned\\u{7} 110105********002X"))
+        let listed = try runOneGo(["case", "list"], environment: environment)
+        #expect(!listed.stdout.contains("\u{1B}"))
     }
 }

@@ -71,7 +71,9 @@ extension CaseEngine {
             applicantIDMasked: IDNumber.masked(record.applicant.idNumber), channel: record.channel,
             submittedOn: record.submittedOn, promised: record.promised, subcases: subcases.map(\.summary),
             corrections: Self.notices(for: subcases, corrections: corrections, record: record),
-            materials: record.materials, handedOutAt: record.handedOutAt)
+            materials: record.materials, handedOutAt: record.handedOutAt,
+            handedOutTo: record.handedOutTo.map { Recipient(name: $0.name, idNumber: $0.idNumber.map(IDNumber.masked)) }
+        )
     }
 
     /// The latest open correction of each sub-case awaiting one, less what was already supplied.

@@ -97,10 +97,13 @@ extension CaseEngine {
         return try await caseSummary(caseNumber)
     }
 
-    /// Records that the results were handed out (统一出件); the case must have ended with results.
+    /// Records that the results were handed out (统一出件) and to whom; the case must have ended with
+    /// results, and not been handed out before.
     @discardableResult
-    public func handout(caseNumber: String, actor: Principal) async throws(CaseEngineError) -> CaseSummary {
-        _ = try await perform(.handout, on: caseNumber, by: actor)
+    public func handout(
+        caseNumber: String, to recipient: Recipient, actor: Principal
+    ) async throws(CaseEngineError) -> CaseSummary {
+        _ = try await perform(.handout(to: recipient), on: caseNumber, by: actor)
         return try await caseSummary(caseNumber)
     }
 

@@ -21,8 +21,8 @@ public enum Step: Sendable, Equatable {
     case supply(materials: [String], values: [String: String], attachments: [Attachment])
     /// Withdraw the case at the applicant's request.
     case withdraw(reason: String)
-    /// Hand out the results (统一出件).
-    case handout
+    /// Hand out the results (统一出件) to the person who collects them.
+    case handout(to: Recipient)
     /// Record a citizen's rating, 1 to 5.
     case rate(grade: Int)
 

@@ -98,8 +98,8 @@ public struct SubcaseMachine: Sendable {
             return try supply(materials, values, attachments, to: record, in: snapshot, context: context)
         case .withdraw:
             return try withdraw(record, in: snapshot, context: context)
-        case .handout:
-            return try handout(record, context: context)
+        case .handout(let recipient):
+            return try handout(record, to: recipient, context: context)
         case .rate(let grade):
             return try rate(record, grade: grade, context: context)
         case .accept, .review, .approve, .issue, .correct, .reject:
@@ -423,16 +423,36 @@ public struct SubcaseMachine: Sendable {
         return transition
     }
 
-    private func handout(_ record: CaseRecord, context: Context) throws(CaseEngineError) -> Transition {
-        guard record.status == .completed || record.status == .partiallyCompleted, record.handedOutAt == nil else {
+    private func handout(
+        _ record: CaseRecord, to recipient: Recipient, context: Context
+    ) throws(CaseEngineError) -> Transition {
+        if let at = record.handedOutAt {
+            throw CaseEngineError.alreadyHandedOut(
+                case: record.number, on: String(at.prefix(10)), to: record.handedOutTo?.name ?? "")
+        }
+        guard record.status == .completed || record.status == .partiallyCompleted else {
             throw CaseEngineError.caseNotOpen(case: record.number, step: "hand out", status: record.status)
+        }
+        var problems: [String] = []
+        let name = recipient.name.trimmingWhitespace
+        if name.count < 2 || name.count > 50 || TextSafety.hasControlCharacters(recipient.name) {
+            problems.append("give the name of the person who collects the results (2 to 50 characters)")
+        }
+        if let idNumber = recipient.idNumber, FieldValidator.validate(idNumber, type: .idNumber) != nil {
+            problems.append("the recipient's ID number is not valid")
+        }
+        guard problems.isEmpty else {
+            throw CaseEngineError.invalidStep(case: record.number, subcase: "", step: "hand out", problems: problems)
         }
         var transition = Transition(caseNumber: record.number)
         transition.caseUpdate.handedOutAt = context.timestamp
+        transition.caseUpdate.handedOutTo = Recipient(
+            name: name, idNumber: recipient.idNumber.map { Application.normalizedIDNumber($0.trimmingWhitespace) })
         transition.events.append(
             AuditEvent(
                 at: context.timestamp, principal: context.principal, action: "handout", caseNumber: record.number,
-                subcaseID: "", before: record.status.rawValue, after: record.status.rawValue, detail: ""))
+                subcaseID: "", before: record.status.rawValue, after: record.status.rawValue,
+                detail: recipient.idNumber == nil ? "recipient named" : "recipient named, ID number checked"))
         return transition
     }
 

@@ -41,6 +41,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case: String, subcase: String, item: String, step: String, state: SubcaseState, allowed: [String])
     /// A step on a case that has ended or does not allow it.
     case caseNotOpen(case: String, step: String, status: CaseStatus)
+    /// The results were handed out before.
+    case alreadyHandedOut(case: String, on: String, to: String)
     /// Outputs or corrections that do not fit.
     case invalidStep(case: String, subcase: String, step: String, problems: [String])
     /// The database could not be read or written; nothing was half-written.
@@ -58,6 +60,7 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .wrongDepartment: return "wrong-department"
         case .stepNotAllowed: return "step-not-allowed"
         case .caseNotOpen: return "case-not-open"
+        case .alreadyHandedOut: return "already-handed-out"
         case .invalidStep: return "invalid-step"
         case .storage(let fault): return fault.code
         case .corruptRecord: return "corrupt-record"
@@ -103,6 +106,10 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
             return LocalizedText(
                 zh: "办件 \(number):\(status.label.zh)时不能\(step)",
                 en: "case \(number): cannot \(step) while the case is \(status.rawValue)")
+        case .alreadyHandedOut(let number, let day, let name):
+            return LocalizedText(
+                zh: "办件 \(number) 已于 \(day) 交付给 \(name)",
+                en: "case \(number) was already handed out on \(day) to \(name)")
         case .invalidStep(let number, let subcase, let step, let problems):
             let placeZH = subcase.isEmpty ? "办件 \(number)" : "办件 \(number)，子办件 \(subcase)"
             let placeEN = subcase.isEmpty ? "case \(number)" : "case \(number), sub-case \(subcase)"

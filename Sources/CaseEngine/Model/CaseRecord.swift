@@ -38,6 +38,8 @@ public struct CaseRecord: Sendable, Equatable, Codable {
     public var promised: Deadline
     /// When the results were handed out.
     public var handedOutAt: String?
+    /// Who collected them.
+    public var handedOutTo: Recipient?
     /// The day the case reached a final status.
     public var closedOn: CalendarDate?
     /// The combined form's values, in form order.
@@ -50,8 +52,8 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         number: String, queryCode: String, bundle: String, version: String, bundleName: LocalizedText,
         planHash: String, status: CaseStatus, withdrawn: Bool, applicant: Applicant, channel: Channel,
         idempotencyKey: String, fingerprint: String, answers: [String: String], submittedOn: CalendarDate,
-        submittedAt: String, promised: Deadline, handedOutAt: String?, closedOn: CalendarDate?, form: [FormEntry],
-        materials: [CaseMaterial]
+        submittedAt: String, promised: Deadline, handedOutAt: String?, handedOutTo: Recipient? = nil,
+        closedOn: CalendarDate?, form: [FormEntry], materials: [CaseMaterial]
     ) {
         self.number = number
         self.queryCode = queryCode
@@ -70,6 +72,7 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         self.submittedAt = submittedAt
         self.promised = promised
         self.handedOutAt = handedOutAt
+        self.handedOutTo = handedOutTo
         self.closedOn = closedOn
         self.form = form
         self.materials = materials
@@ -111,6 +114,21 @@ public struct Correction: Sendable, Equatable, Codable {
         self.suppliedMaterials = suppliedMaterials
         self.suppliedFields = suppliedFields
         self.resolvedOn = resolvedOn
+    }
+}
+
+/// The person who collects a case's results at the window (统一出件): the applicant or someone they
+/// sent. The ID number is shown masked.
+public struct Recipient: Sendable, Equatable, Codable {
+    /// The name.
+    public var name: String
+    /// The ID number, when shown (stored in full; masked wherever a person sees it).
+    public var idNumber: String?
+
+    /// Creates a recipient.
+    public init(name: String, idNumber: String?) {
+        self.name = name
+        self.idNumber = idNumber
     }
 }
 
@@ -160,6 +178,8 @@ public struct CaseUpdate: Sendable, Equatable {
     public var withdrawn: Bool = false
     /// Results handed out at this instant.
     public var handedOutAt: String?
+    /// To this person.
+    public var handedOutTo: Recipient?
     /// The form, rewritten.
     public var form: [FormEntry]?
     /// The checklist, rewritten.

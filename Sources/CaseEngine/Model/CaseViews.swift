@@ -99,6 +99,22 @@ public struct SubcaseSummary: Sendable, Equatable, Codable {
     public var reason: String?
     /// Steps the department may take now.
     public var allowedSteps: [SubcaseStep]
+    /// What was issued (the credit code, a filing number…), by element, once issued.
+    public var outputs: [IssuedOutput]
+}
+
+/// An output a sub-case issued.
+public struct IssuedOutput: Sendable, Equatable, Codable {
+    /// The element.
+    public var element: String
+    /// The value.
+    public var value: String
+
+    /// Creates an output.
+    public init(element: String, value: String) {
+        self.element = element
+        self.value = value
+    }
 }
 
 /// A material of a case's checklist with its status.
@@ -171,6 +187,8 @@ public struct CaseSummary: Sendable, Equatable, Codable {
     public var materials: [CaseMaterial]
     /// When the results were handed out (统一出件).
     public var handedOutAt: String?
+    /// Who collected them (ID number masked).
+    public var handedOutTo: Recipient?
 }
 
 /// A form value a department sees.

@@ -39,7 +39,8 @@ public struct Subcase: Sendable, Equatable, Codable {
             id: plan.id, item: plan.item, itemName: plan.itemName, department: plan.department,
             departmentName: plan.departmentName, kind: plan.kind, state: progress.state,
             released: progress.released, due: progress.state == .correcting ? nil : progress.due,
-            promisedDays: plan.promisedDays, reason: progress.reason, allowedSteps: allowedSteps)
+            promisedDays: plan.promisedDays, reason: progress.reason, allowedSteps: allowedSteps,
+            outputs: progress.outputs.sorted { $0.key < $1.key }.map { IssuedOutput(element: $0.key, value: $0.value) })
     }
 }
 
