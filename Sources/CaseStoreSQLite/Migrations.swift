@@ -395,6 +395,23 @@ extension SQLiteCaseStore {
                     ALTER TABLE cases ADD COLUMN handed_out_to_id_number TEXT;
                     """)
         }
+        migrator.registerMigration("v10-search-indexes") { db in
+            // Window staff find a case by applicant, phone, day or status; supervisors page deadlines;
+            // departments page their inbox and acknowledge what they received.
+            try db.execute(
+                sql: """
+                    CREATE INDEX cases_by_applicant_id ON cases(applicant_id_number);
+                    CREATE INDEX cases_by_applicant_name ON cases(applicant_name);
+                    CREATE INDEX cases_by_applicant_phone ON cases(applicant_phone);
+                    CREATE INDEX cases_by_day ON cases(submitted_on);
+                    CREATE INDEX cases_by_status ON cases(status, number);
+                    DROP INDEX subcases_by_department;
+                    CREATE INDEX subcases_by_department ON subcases(department, id);
+                    CREATE INDEX subcases_by_due_date ON subcases(due_date, id) WHERE due_date IS NOT NULL;
+                    DROP INDEX outbox_pending;
+                    CREATE INDEX outbox_pending ON outbox(department, subcase_id) WHERE delivered_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -21,8 +21,17 @@ extension SQLiteCaseStore: CaseRepository {
         try transactNow(scope, decide)
     }
 
-    public func markDispatchesDelivered(department: String, at timestamp: String) async throws(CaseEngineError) {
-        try write { db in try db.execute(.markDelivered, .text(timestamp), .text(department)) }
+    public func acknowledgeDispatches(
+        department: String, subcases: [String], at timestamp: String
+    ) async throws(CaseEngineError) -> Int {
+        try write { db in
+            var count = 0
+            for id in subcases {
+                try db.execute(.acknowledgeDispatch, .text(timestamp), .text(department), .text(id))
+                count += db.changesCount
+            }
+            return count
+        }
     }
 
     // MARK: - Reads
@@ -51,27 +60,69 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try Self.openCorrections(ofCase: number, in: db) }
     }
 
-    public func caseNumbers(status: CaseStatus?, limit: Int) async throws(CaseEngineError) -> [String] {
-        try read { db in
-            if let status {
-                return try String.fetchAll(
-                    db,
-                    sql: "SELECT number FROM cases WHERE status = ? ORDER BY submitted_at DESC, number DESC LIMIT ?",
-                    arguments: [status.rawValue, limit])
-            }
-            return try String.fetchAll(
-                db, sql: "SELECT number FROM cases ORDER BY submitted_at DESC, number DESC LIMIT ?", arguments: [limit])
+    public func caseNumbers(
+        matching query: CaseQuery, after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<String> {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(condition)
+            arguments.append(value)
         }
+        add("number = ?", query.number)
+        add("applicant_name = ?", query.applicantName)
+        add("applicant_id_number = ?", query.applicantIDNumber)
+        add("applicant_phone = ?", query.applicantPhone)
+        add("submitted_on >= ?", query.submittedFrom?.description)
+        add("submitted_on <= ?", query.submittedThrough?.description)
+        add("status = ?", query.status?.rawValue)
+        add(
+            "EXISTS (SELECT 1 FROM subcases s WHERE s.case_number = cases.number AND s.department = ?)",
+            query.department)
+        add("number < ?", cursor)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // Case numbers carry their day and sequence: newest first is descending number order.
+        let numbers: [String] = try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT number FROM cases \(filter) ORDER BY number DESC LIMIT ?",
+                arguments: StatementArguments(arguments + [limit + 1]))
+        }
+        let page = Self.page(numbers, limit: limit) { $0 }
+        return Page(items: page.items, next: page.next)
     }
 
-    public func openSubcases(department: String) async throws(CaseEngineError) -> [Subcase] {
-        try read { db in
-            try subcases(db.fetch(.openSubcasesOfDepartment, .text(department), row: SubcaseRow.decode), in: db)
+    public func openSubcases(
+        department: String, after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<Subcase> {
+        let rows: [SubcaseRow] = try read { db in
+            try db.fetch(
+                .openSubcasesOfDepartment, .text(department), .text(cursor ?? ""), .int(limit + 1),
+                row: SubcaseRow.decode)
         }
+        let page = Self.page(rows, limit: limit) { $0.id }
+        return Page(items: try read { db in try subcases(page.items, in: db) }, next: page.next)
     }
 
-    public func subcasesWithDueDates() async throws(CaseEngineError) -> [Subcase] {
-        try read { db in try subcases(db.fetch(.subcasesWithDueDates, row: SubcaseRow.decode), in: db) }
+    public func subcasesDue(
+        through day: CalendarDate, after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<Subcase> {
+        let parts = cursor?.split(separator: "|", maxSplits: 1).map(String.init) ?? []
+        let (afterDue, afterID) = parts.count == 2 ? (parts[0], parts[1]) : ("", "")
+        let rows: [SubcaseRow] = try read { db in
+            try db.fetch(
+                .subcasesDue, .text(day.description), .text(afterDue), .text(afterDue), .text(afterID),
+                .int(limit + 1), row: SubcaseRow.decode)
+        }
+        let page = Self.page(rows, limit: limit) { ($0.progress.due?.date.description ?? "") + "|" + $0.id }
+        return Page(items: try read { db in try subcases(page.items, in: db) }, next: page.next)
+    }
+
+    /// The first `limit` of `rows` (fetched one more than asked) and the cursor after the last,
+    /// when more remain.
+    private static func page<Row>(_ rows: [Row], limit: Int, cursor: (Row) -> String) -> (items: [Row], next: String?) {
+        guard rows.count > limit, let last = rows.prefix(limit).last else { return (rows, nil) }
+        return (Array(rows.prefix(limit)), cursor(last))
     }
 
     public func allSubcases() async throws(CaseEngineError) -> [Subcase] {

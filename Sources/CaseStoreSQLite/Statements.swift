@@ -70,18 +70,20 @@ extension SQL {
         "SELECT id, state FROM subcases WHERE case_number = ? ORDER BY position")
     static let subcasesOfCase = SQL(
         "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.case_number = ? ORDER BY s.position")
+    /// A department's open sub-cases after an id, by id (which orders by case, then position).
     static let openSubcasesOfDepartment = SQL(
         """
             SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
-            WHERE s.department = ? AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
-            ORDER BY s.case_number, s.position
+            WHERE s.department = ? AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND s.id > ?
+            ORDER BY s.id LIMIT ?
         """)
-    static let subcasesWithDueDates = SQL(
+    /// Running sub-cases due on or before a day, after a (due date, id) cursor, by due date and id.
+    static let subcasesDue = SQL(
         """
             SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
             WHERE s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
-                AND s.due_date IS NOT NULL
-            ORDER BY s.due_date, s.id
+                AND s.due_date <= ? AND (s.due_date > ? OR (s.due_date = ? AND s.id > ?))
+            ORDER BY s.due_date, s.id LIMIT ?
         """)
     static let allSubcases = SQL(
         """
@@ -108,8 +110,8 @@ extension SQL {
     static let saveCorrection = SQL(
         "UPDATE corrections SET supplied_materials = ?, supplied_fields = ?, resolved_on = ? WHERE id = ?")
     static let insertOutbox = SQL("INSERT INTO outbox (department, subcase_id, kind, created_at) VALUES (?, ?, ?, ?)")
-    static let markDelivered = SQL(
-        "UPDATE outbox SET delivered_at = ? WHERE department = ? AND delivered_at IS NULL")
+    static let acknowledgeDispatch = SQL(
+        "UPDATE outbox SET delivered_at = ? WHERE department = ? AND subcase_id = ? AND delivered_at IS NULL")
     static let lastEventHash = SQL("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
     static let insertEvent = SQL(
         """

@@ -31,24 +31,46 @@ struct CaseCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Supply.self, Withdraw.self, Handout.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List cases, newest first (ID numbers masked).")
+        static let configuration = CommandConfiguration(
+            abstract: "Find cases, newest first, a page at a time (ID numbers matched in full, shown masked).")
         @OptionGroup var options: EngineOptions
+        @OptionGroup var paging: PagingOptions
         @Option(help: "Only cases with this status.") var status: String?
+        @Option(help: "A case number.") var number: String?
+        @Option(help: "The applicant's name.") var name: String?
+        @Option(help: "The applicant's full ID number (matched exactly).") var idNumber: String?
+        @Option(help: "The applicant's phone.") var phone: String?
+        @Option(help: "Submitted on or after this day, YYYY-MM-DD.") var from: String?
+        @Option(help: "Submitted on or before this day, YYYY-MM-DD.") var to: String?
+        @Option(help: "Cases with a sub-case at this department.") var dept: String?
 
         func run() async throws {
-            var filter: CaseStatus?
+            var query = CaseQuery(
+                number: number, applicantName: name, applicantIDNumber: idNumber, applicantPhone: phone,
+                department: dept)
             if let status {
                 guard let parsed = CaseStatus(rawValue: status) else {
                     throw UsageError(
                         description: "unknown status '\(status)'; use one of "
                             + CaseStatus.allCases.map(\.rawValue).joined(separator: ", "))
                 }
-                filter = parsed
+                query.status = parsed
             }
+            query.submittedFrom = try day(from, "--from")
+            query.submittedThrough = try day(to, "--to")
             let engine = try options.engine()
-            let cases = try await engine.listCases(status: filter)
-            if cases.isEmpty { print("no cases") }
-            for summary in cases { print(CaseText.listLine(summary)) }
+            let page = try await engine.findCases(query, after: paging.after, limit: paging.limit)
+            if page.items.isEmpty { print("no cases") }
+            for summary in page.items { print(CaseText.listLine(summary)) }
+            paging.printMore(page.next)
+        }
+
+        private func day(_ text: String?, _ option: String) throws -> CalendarDate? {
+            guard let text else { return nil }
+            guard let date = CalendarDate(text) else {
+                throw UsageError(description: "\(option) is a date written YYYY-MM-DD, not '\(text)'")
+            }
+            return date
         }
     }
 

@@ -8,13 +8,15 @@ struct DepartmentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dept", abstract: "Work a department's sub-cases.",
         subcommands: [
-            Inbox.self, Show.self, Accept.self, Review.self, Approve.self, Issue.self, Correct.self, Reject.self,
+            Inbox.self, Acknowledge.self, Show.self, Accept.self, Review.self, Approve.self, Issue.self, Correct.self,
+            Reject.self,
         ])
 
     struct Inbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A department's open sub-cases, each with only its item's fields, materials and inputs.")
         @OptionGroup var options: EngineOptions
+        @OptionGroup var paging: PagingOptions
         @Argument(help: "The department id.") var department: String
 
         func run() async throws {
@@ -25,9 +27,26 @@ struct DepartmentCommand: AsyncParsableCommand {
                     description: "unknown department '\(department)'"
                         + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
             }
-            let views = try await engine.inbox(department: department)
-            if views.isEmpty { print("no open sub-cases for \(department)") }
-            print(views.map(CaseText.departmentView).joined(separator: "\n\n"))
+            let page = try await engine.inbox(department: department, after: paging.after, limit: paging.limit)
+            if page.items.isEmpty { print("no open sub-cases for \(department)") }
+            print(page.items.map(CaseText.departmentView).joined(separator: "\n\n"))
+            paging.printMore(page.next)
+        }
+    }
+
+    struct Acknowledge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ack",
+            abstract: "Acknowledge the sub-cases the department received: their dispatches count as delivered.",
+            discussion: "Reading the inbox marks nothing; a department system acknowledges what it actually took in.")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The department id.") var department: String
+        @Argument(help: "The sub-cases received.") var subcases: [String]
+
+        func run() async throws {
+            let engine = try options.engine()
+            let count = try await engine.acknowledge(department: department, subcases: subcases)
+            print("acknowledged \(count) dispatch\(count == 1 ? "" : "es") for \(department)")
         }
     }
 

@@ -66,3 +66,21 @@ func keyValues(_ pairs: [String], option: String) throws -> [String: String] {
     }
     return result
 }
+
+/// `--limit` and `--after` for every list: one page at a time, and how to get the next.
+struct PagingOptions: ParsableArguments {
+    @Option(help: "At most this many (1–\(maximumPageSize)).") var limit: Int = 50
+    @Option(help: "Continue after this cursor (printed at the end of the previous page).") var after: String?
+
+    func validate() throws {
+        guard (1...maximumPageSize).contains(limit) else {
+            throw ValidationError("--limit is 1 to \(maximumPageSize), not \(limit)")
+        }
+    }
+
+    /// Says that more remain, and how to see them.
+    func printMore(_ next: String?) {
+        guard let next else { return }
+        print("more: --after \(next)")
+    }
+}

@@ -14,11 +14,14 @@ struct SuperviseCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sub-cases due within one working day (warning) or past due (overdue).")
         @OptionGroup var options: EngineOptions
+        @OptionGroup var paging: PagingOptions
 
         func run() async throws {
             let engine = try options.engine()
-            let alerts = try await engine.deadlineAlerts()
-            if alerts.isEmpty { print("no sub-case is due within one working day or overdue") }
+            let page = try await engine.deadlineAlerts(after: paging.after, limit: paging.limit)
+            let alerts = page.items
+            if alerts.isEmpty && paging.after == nil { print("no sub-case is due within one working day or overdue") }
+            defer { paging.printMore(page.next) }
             for alert in alerts {
                 print(
                     "\(alert.level.rawValue)  \(alert.subcase)  \(alert.department)  \(alert.item)  \(alert.state.rawValue)  due \(alert.due)"

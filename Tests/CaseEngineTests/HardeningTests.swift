@@ -76,7 +76,7 @@ struct DepartmentDataTests {
         #expect(waiting.subcase.state == .waiting)
         #expect(waiting.withheld)
         #expect(waiting.fields == [] && waiting.materials == [] && waiting.inputs == [])
-        let inbox = try await engine.inbox(department: "public-security")
+        let inbox = try await engine.inbox(department: "public-security").items
         #expect(inbox.map(\.withheld) == [true])
         #expect(inbox.flatMap(\.fields) == [])
         // Withdrawn before it was ever dispatched: still nothing.
@@ -238,5 +238,89 @@ struct StepTimeTests {
         ) {
             try await earlier.withdraw(caseNumber: number, reason: "no", actor: clerk)
         }
+    }
+}
+
+@Suite("Lists page; reading marks nothing")
+struct PagingTests {
+    /// Three company-opening cases on Monday 2026-11-23; the second by another applicant.
+    func threeCases(_ fixture: EngineFixture) async throws -> [String] {
+        var numbers: [String] = []
+        for index in 1...3 {
+            let receipt = try await fixture.engine().submit(
+                companyApplication(key: "key-\(index)") {
+                    if index == 2 {
+                        $0.applicant = Applicant(name: "李四", idNumber: "11010519491231002X", phone: "13912345678")
+                        $0.values["legalRep.name"] = "李四"
+                    }
+                })
+            numbers.append(receipt.caseNumber)
+        }
+        return numbers
+    }
+
+    @Test("a department's inbox pages by cursor and marks nothing; the department acknowledges what it took in")
+    func inbox() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let numbers = try await threeCases(fixture)
+        let engine = fixture.engine()
+        func undelivered() async throws -> Int {
+            try await fixture.database().read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM outbox WHERE department = 'market-regulation' AND delivered_at IS NULL"
+                ) ?? -1
+            }
+        }
+        let first = try await engine.inbox(department: "market-regulation", limit: 2)
+        #expect(first.items.map(\.subcase.id) == [numbers[0] + "-01", numbers[1] + "-01"])
+        let second = try await engine.inbox(department: "market-regulation", after: first.next, limit: 2)
+        #expect(second.items.map(\.subcase.id) == [numbers[2] + "-01"])
+        #expect(second.next == nil)
+        #expect(try await undelivered() == 3)
+        #expect(try await engine.acknowledge(department: "market-regulation", subcases: [numbers[0] + "-01"]) == 1)
+        #expect(try await engine.acknowledge(department: "market-regulation", subcases: [numbers[0] + "-01"]) == 0)
+        #expect(try await undelivered() == 2)
+    }
+
+    @Test(
+        "window staff find cases by number, name, full ID number, phone, day, status and department, a page at a time")
+    func search() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let numbers = try await threeCases(fixture)
+        let engine = fixture.engine()
+        let page = try await engine.findCases(limit: 2)
+        #expect(page.items.map(\.number) == [numbers[2], numbers[1]])
+        let rest = try await engine.findCases(after: page.next, limit: 2)
+        #expect(rest.items.map(\.number) == [numbers[0]] && rest.next == nil)
+        #expect(try await engine.findCases(CaseQuery(applicantName: "李四")).items.map(\.number) == [numbers[1]])
+        let byID = try await engine.findCases(CaseQuery(applicantIDNumber: "11010519491231002x"))
+        #expect(byID.items.map(\.number) == numbers.reversed())
+        #expect(byID.items.allSatisfy { $0.applicantIDMasked == "110105********002X" })
+        #expect(
+            try await engine.findCases(CaseQuery(applicantPhone: "13912345678")).items.map(\.number) == [numbers[1]])
+        #expect(try await engine.findCases(CaseQuery(number: numbers[0])).items.map(\.number) == [numbers[0]])
+        let monday = try #require(CalendarDate("2026-11-23"))
+        #expect(try await engine.findCases(CaseQuery(submittedFrom: monday.adding(days: 1))).items == [])
+        #expect(
+            try await engine.findCases(CaseQuery(submittedFrom: monday, submittedThrough: monday)).items.count == 3)
+        #expect(try await engine.findCases(CaseQuery(status: .completed)).items == [])
+        #expect(try await engine.findCases(CaseQuery(department: "bank")).items.count == 3)
+        #expect(try await engine.findCases(CaseQuery(department: "health")).items == [])
+    }
+
+    @Test("deadline alerts page by due date")
+    func overdue() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let numbers = try await threeCases(fixture)
+        let wednesday = fixture.engine(on: "2026-11-25")
+        let first = try await wednesday.deadlineAlerts(limit: 2)
+        #expect(first.items.map(\.subcase) == [numbers[0] + "-01", numbers[1] + "-01"])
+        #expect(first.items.allSatisfy { $0.level == .overdue })
+        let second = try await wednesday.deadlineAlerts(after: first.next, limit: 2)
+        #expect(second.items.map(\.subcase) == [numbers[2] + "-01"] && second.next == nil)
     }
 }

@@ -18,26 +18,48 @@ extension CaseEngine {
         return try await summary(of: record)
     }
 
-    /// Cases, newest first, optionally only those with a status.
+    /// Cases matching a search, newest first, one page at a time (`limit` at most
+    /// ``maximumPageSize``); pass the page's `next` as `after` for the next page.
+    public func findCases(
+        _ query: CaseQuery = CaseQuery(), after cursor: String? = nil, limit: Int = 50
+    ) async throws(CaseEngineError) -> Page<CaseSummary> {
+        var normalized = query
+        normalized.applicantIDNumber = query.applicantIDNumber.map {
+            Application.normalizedIDNumber($0.trimmingWhitespace)
+        }
+        let numbers = try await repository.caseNumbers(
+            matching: normalized, after: cursor, limit: Self.pageSize(limit))
+        var summaries: [CaseSummary] = []
+        for number in numbers.items { summaries.append(try await caseSummary(number)) }
+        return Page(items: summaries, next: numbers.next)
+    }
+
+    /// Cases, newest first, optionally only those with a status: the first page of ``findCases(_:after:limit:)``.
     public func listCases(
         status: CaseStatus? = nil, limit: Int = 200
     ) async throws(CaseEngineError) -> [CaseSummary] {
-        var summaries: [CaseSummary] = []
-        for number in try await repository.caseNumbers(status: status, limit: limit) {
-            summaries.append(try await caseSummary(number))
-        }
-        return summaries
+        try await findCases(CaseQuery(status: status), limit: limit).items
     }
 
-    /// A department's open sub-cases, each with only what its item needs; marks the department's
-    /// dispatches delivered.
-    public func inbox(department: String) async throws(CaseEngineError) -> [DepartmentView] {
-        let subcases = try await repository.openSubcases(department: department)
-        try await repository.markDispatchesDelivered(department: department, at: clock.timestamp())
+    /// A department's open sub-cases, each with only what its item needs, one page at a time. Reading
+    /// marks nothing: the department acknowledges what it received with ``acknowledge(department:subcases:)``.
+    public func inbox(
+        department: String, after cursor: String? = nil, limit: Int = 50
+    ) async throws(CaseEngineError) -> Page<DepartmentView> {
+        let page = try await repository.openSubcases(department: department, after: cursor, limit: Self.pageSize(limit))
         var views: [DepartmentView] = []
-        for subcase in subcases { views.append(try await departmentView(of: subcase)) }
-        return views
+        for subcase in page.items { views.append(try await departmentView(of: subcase)) }
+        return Page(items: views, next: page.next)
     }
+
+    /// Records that a department received the dispatches of these sub-cases; returns how many
+    /// undelivered dispatches that marked.
+    @discardableResult
+    public func acknowledge(department: String, subcases: [String]) async throws(CaseEngineError) -> Int {
+        try await repository.acknowledgeDispatches(department: department, subcases: subcases, at: clock.timestamp())
+    }
+
+    static func pageSize(_ limit: Int) -> Int { min(max(limit, 1), maximumPageSize) }
 
     /// One sub-case as its department sees it.
     public func departmentView(_ id: String, department: String) async throws(CaseEngineError) -> DepartmentView {

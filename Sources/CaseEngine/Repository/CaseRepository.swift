@@ -27,8 +27,11 @@ public protocol CaseRepository: Sendable {
         _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition
 
-    /// Marks a department's undelivered dispatches delivered (the department read its inbox).
-    func markDispatchesDelivered(department: String, at timestamp: String) async throws(CaseEngineError)
+    /// Marks a department's undelivered dispatches of these sub-cases delivered: the department
+    /// acknowledges what it received. Returns how many were marked.
+    func acknowledgeDispatches(
+        department: String, subcases: [String], at timestamp: String
+    ) async throws(CaseEngineError) -> Int
 
     // MARK: - Reads
 
@@ -42,12 +45,18 @@ public protocol CaseRepository: Sendable {
     func subcase(_ id: String) async throws(CaseEngineError) -> Subcase?
     /// The open (unresolved) corrections of a case, oldest first.
     func openCorrections(ofCase number: String) async throws(CaseEngineError) -> [Correction]
-    /// Case numbers, newest first, optionally only those with a status.
-    func caseNumbers(status: CaseStatus?, limit: Int) async throws(CaseEngineError) -> [String]
-    /// A department's open sub-cases, by case and position.
-    func openSubcases(department: String) async throws(CaseEngineError) -> [Subcase]
-    /// Open sub-cases that have a due date, by due date.
-    func subcasesWithDueDates() async throws(CaseEngineError) -> [Subcase]
+    /// Case numbers matching a query, newest first, `limit` at most, after the cursor of a previous page.
+    func caseNumbers(
+        matching query: CaseQuery, after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<String>
+    /// A department's open sub-cases by id (case, then position), `limit` at most, after a cursor.
+    func openSubcases(
+        department: String, after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<Subcase>
+    /// Open, running sub-cases due on or before a day, by due date, `limit` at most, after a cursor.
+    func subcasesDue(
+        through day: CalendarDate, after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<Subcase>
     /// Every sub-case, by department and item.
     func allSubcases() async throws(CaseEngineError) -> [Subcase]
     /// The scans stored for a material of a case.

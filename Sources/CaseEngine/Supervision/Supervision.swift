@@ -2,9 +2,9 @@ import BundleKit
 import WorkCalendar
 
 /// A sub-case that is due soon or past due (电子监察).
-public struct DeadlineAlert: Sendable, Equatable {
+public struct DeadlineAlert: Sendable, Equatable, Codable {
     /// Warning: due within one working day. Overdue: past its due date.
-    public enum Level: String, Sendable {
+    public enum Level: String, Sendable, Codable {
         case warning, overdue
     }
     /// How urgent.
@@ -51,12 +51,15 @@ public struct SupervisionRow: Sendable, Equatable {
 }
 
 extension CaseEngine {
-    /// Open sub-cases due within one working day (warning) or past due (overdue). A sub-case
-    /// awaiting correction is paused and never listed.
-    public func deadlineAlerts() async throws(CaseEngineError) -> [DeadlineAlert] {
+    /// Open sub-cases due within one working day (warning) or past due (overdue), by due date, one
+    /// page at a time. A sub-case awaiting correction is paused and never listed.
+    public func deadlineAlerts(
+        after cursor: String? = nil, limit: Int = 50
+    ) async throws(CaseEngineError) -> Page<DeadlineAlert> {
         let today = clock.today()
         let nextWorkingDay = calendar.deadline(acceptedOn: today, workingDays: 1).date
-        return try await repository.subcasesWithDueDates().compactMap { subcase -> DeadlineAlert? in
+        let page = try await repository.subcasesDue(through: nextWorkingDay, after: cursor, limit: Self.pageSize(limit))
+        let alerts = page.items.compactMap { subcase -> DeadlineAlert? in
             guard let due = subcase.progress.due else { return nil }
             let level: DeadlineAlert.Level
             if due.date < today {
@@ -70,6 +73,7 @@ extension CaseEngine {
                 level: level, caseNumber: subcase.caseNumber, subcase: subcase.id, item: subcase.plan.item,
                 department: subcase.plan.department, state: subcase.state, due: due)
         }
+        return Page(items: alerts, next: page.next)
     }
 
     /// Figures per department and item: counts by state, on-time rate, average working days taken,
