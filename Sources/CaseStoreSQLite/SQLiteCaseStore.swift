@@ -68,11 +68,14 @@ public final class SQLiteCaseStore: Sendable {
             if let maximumPages { _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
-            // WAL, so the wanted level is set again on the (only) writing connection.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
-            try Self.migrator.migrate(pool)
+            pool = try withOpeningLock(forDatabaseAt: path) {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
+                // WAL, so the wanted level is set again on the (only) writing connection.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+                try Self.migrator.migrate(pool)
+                return pool
+            }
         } catch {
             throw CaseEngineError.storage(Self.fault(error, path: path))
         }

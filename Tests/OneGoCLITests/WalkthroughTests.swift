@@ -222,3 +222,48 @@ struct TerminalEscapingTests {
         #expect(!listed.stdout.contains("\u{1B}"))
     }
 }
+
+@Suite("A new database opened by many processes at once", .serialized)
+struct ConcurrentFirstUseTests {
+    @Test("20 processes submitting first to a new database: migrations run once, every case is stored")
+    func concurrentFirstSubmissions() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let directory = NSTemporaryDirectory() + "onego-race-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = directory + "/onego.db"
+        let example = try String(
+            contentsOf: root.appendingPathComponent("docs/examples/company-opening-application.json"), encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: root.appendingPathComponent("docs/examples/lease-contract.pdf").path,
+            toPath: directory + "/lease-contract.pdf")
+        var processes: [(Process, Pipe)] = []
+        for index in 0..<20 {
+            let file = directory + "/application-\(index).json"
+            try example.replacingOccurrences(of: "window-023-20261123-0001", with: "race-\(index)")
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = root.appendingPathComponent(".build/debug/onego")
+            process.arguments = ["window", "submit", "--create", "--application", file, "--db", db]
+            process.currentDirectoryURL = root
+            process.environment = ProcessInfo.processInfo.environment.merging(["ONEGO_TEST_TODAY": "2026-11-23"]) {
+                _, new in new
+            }
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            processes.append((process, errors))
+        }
+        for (process, _) in processes { try process.run() }
+        var failures: [String] = []
+        for (process, errors) in processes {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if process.terminationStatus != 0 { failures.append(text) }
+        }
+        #expect(failures == [])
+        let list = try runOneGo(["case", "list", "--limit", "50"], environment: ["ONEGO_DB": db])
+        #expect(list.stdout.split(separator: "\n").count == 20)
+    }
+}
