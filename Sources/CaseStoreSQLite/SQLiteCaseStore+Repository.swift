@@ -142,6 +142,10 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try String.fetchOne(db, sql: "SELECT compiled FROM plans WHERE hash = ?", arguments: [hash]) }
     }
 
+    public func structuralProblems() async throws(CaseEngineError) -> [String] {
+        try quickCheck()
+    }
+
     public func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent] {
         try read { db in
             try db.fetch(.allEvents) { row throws(CaseEngineError) in

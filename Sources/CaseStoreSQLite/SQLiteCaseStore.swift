@@ -24,8 +24,13 @@ public final class SQLiteCaseStore: Sendable {
         ProcessInfo.processInfo.environment["ONEGO_DB"] ?? "onego.db"
     }
 
-    /// The database.
-    let pool: DatabasePool
+    /// The database for writing, and reading when writable; `nil` for a read-only store.
+    let pool: DatabasePool?
+    /// Where reads go: the pool, or a read-only connection.
+    let reader: any DatabaseReader
+    /// Whether the store was opened read-only (an auditor's copy, a read-only mount): every change
+    /// is refused with ``StorageFault/readOnly``.
+    public let isReadOnly: Bool
     /// The file.
     public let path: String
     /// The audit chain's last hash as this store last committed it.
@@ -45,16 +50,32 @@ public final class SQLiteCaseStore: Sendable {
     ///   - create: create the file when there is none. Only the commands meant to create a
     ///     database pass it (the kiosk's first start, `onego db init`, `--create`): a mistyped path
     ///     is otherwise reported, not answered with an empty database.
+    ///   - readOnly: open without writing anything, not even the WAL files: for an auditor's copy or
+    ///     a read-only mount. A file or directory this process may not write is opened so anyway.
     ///   - maximumPages: a limit on the file's size in pages (SQLite's `max_page_count`), to keep a
     ///     kiosk's file bounded; past it a write fails as a full disk does.
     public init(
-        path: String, create: Bool = false, synchronous: Synchronous = .normal, maximumPages: Int? = nil
+        path: String, create: Bool = false, readOnly: Bool = false, synchronous: Synchronous = .normal,
+        maximumPages: Int? = nil
     ) throws(CaseEngineError) {
         _ = Self.sqliteConfigured
-        guard create || FileManager.default.fileExists(atPath: path) else {
+        let exists = FileManager.default.fileExists(atPath: path)
+        guard create || exists else {
             throw CaseEngineError.storage(.noDatabase(path: path))
         }
         self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if readOnly
+            || (exists
+                && !(FileManager.default.isWritableFile(atPath: path)
+                    && FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory)))
+        {
+            pool = nil
+            isReadOnly = true
+            reader = try Self.openReadOnly(path)
+            return
+        }
+        isReadOnly = false
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pragma = synchronous == .full ? "FULL" : "NORMAL"
@@ -68,7 +89,7 @@ public final class SQLiteCaseStore: Sendable {
             if let maximumPages { _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
         do {
-            pool = try withOpeningLock(forDatabaseAt: path) {
+            let pool = try withOpeningLock(forDatabaseAt: path) {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
                 // WAL, so the wanted level is set again on the (only) writing connection.
@@ -76,8 +97,31 @@ public final class SQLiteCaseStore: Sendable {
                 try Self.migrator.migrate(pool)
                 return pool
             }
+            self.pool = pool
+            reader = pool
         } catch {
             throw CaseEngineError.storage(Self.fault(error, path: path))
+        }
+    }
+
+    /// A read-only connection that writes nothing next to the file (`immutable`: nobody writes
+    /// an auditor's copy); a file of an older schema cannot be upgraded there and is refused.
+    private static func openReadOnly(_ path: String) throws(CaseEngineError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            let queue = try DatabaseQueue(
+                path: "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute)
+                    + "?immutable=1",
+                configuration: configuration)
+            let current = try queue.read { db in try migrator.hasCompletedMigrations(db) }
+            guard current else { throw CaseEngineError.storage(.readOnly) }
+            return queue
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(fault(error, path: path))
         }
     }
 
@@ -109,6 +153,7 @@ public final class SQLiteCaseStore: Sendable {
         do {
             // BEGIN IMMEDIATE … COMMIT on the writer, stepped directly like the statements of the
             // hot path: the same guarantees as `pool.write`, with less machinery per transaction.
+            guard let pool else { throw CaseEngineError.storage(.readOnly) }
             return try pool.writeWithoutTransaction { db in
                 try db.execute(.begin)
                 do {
@@ -135,7 +180,7 @@ public final class SQLiteCaseStore: Sendable {
     /// Runs `work` on a read-only snapshot.
     func read<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> T {
         do {
-            return try pool.read(work)
+            return try reader.read(work)
         } catch let error as CaseEngineError {
             throw error
         } catch {
@@ -146,10 +191,17 @@ public final class SQLiteCaseStore: Sendable {
     /// The writer's `PRAGMA synchronous` level: 1 NORMAL, 2 FULL.
     public func synchronousLevel() throws(CaseEngineError) -> Int {
         do {
+            guard let pool else { throw CaseEngineError.storage(.readOnly) }
             return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
         } catch {
             throw CaseEngineError.storage(Self.fault(error, path: path))
         }
+    }
+
+    /// `PRAGMA quick_check`: no problems when the file's pages and records are sound.
+    public func quickCheck() throws(CaseEngineError) -> [String] {
+        let lines = try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        return lines == ["ok"] ? [] : lines
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

@@ -23,6 +23,9 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Create the case database if there is none (otherwise 'onego db init' creates one).")
     var create = false
 
+    @Flag(help: "Open the database read-only (an auditor's copy, a read-only mount): changes are refused.")
+    var readOnly = false
+
     var databasePath: String { db ?? SQLiteCaseStore.defaultPath }
 
     /// The server's clock; a fixed test day only when asked for by a name that says so.
@@ -49,7 +52,8 @@ struct EngineOptions: ParsableArguments {
                 "the bundle library has errors; run 'onego bundle lint':\n"
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
-        let store = try SQLiteCaseStore(path: databasePath, create: create || createsDatabase)
+        let store = try SQLiteCaseStore(
+            path: databasePath, create: (create || createsDatabase) && !readOnly, readOnly: readOnly)
         return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
     }
 }

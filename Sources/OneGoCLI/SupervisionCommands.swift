@@ -98,7 +98,10 @@ struct AuditCommand: AsyncParsableCommand {
             let engine = try options.engine()
             let result = try await engine.verifyAudit()
             print(result.description)
-            if case .broken = result { throw ExitCode(1) }
+            switch result {
+            case .intact: break
+            case .broken, .damaged: throw ExitCode(1)
+            }
         }
     }
 }

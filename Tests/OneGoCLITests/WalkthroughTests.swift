@@ -267,3 +267,68 @@ struct ConcurrentFirstUseTests {
         #expect(list.stdout.split(separator: "\n").count == 20)
     }
 }
+
+@Suite("An auditor's read-only copy")
+struct ReadOnlyCopyTests {
+    @Test("verify and the read-only commands work on a read-only copy and write nothing beside it")
+    func readOnlyCopy() async throws {
+        let directory = NSTemporaryDirectory() + "onego-audit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = directory + "/live.db"
+        let environment = ["ONEGO_TEST_TODAY": "2026-11-23"]
+        _ = try runOneGo(
+            [
+                "window", "submit", "--create", "--db", db, "--application",
+                "docs/examples/company-opening-application.json",
+            ], environment: environment)
+        // The auditor's copy: the live file checkpointed and copied alone.
+        let copy = directory + "/copy/onego.db"
+        try FileManager.default.createDirectory(atPath: directory + "/copy", withIntermediateDirectories: true)
+        _ = try runOneGo(["case", "list", "--db", db], environment: environment)
+        try FileManager.default.copyItem(atPath: db, toPath: copy)
+        let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+        let verify = try runOneGo(["audit", "verify", "--read-only", "--db", copy], environment: environment)
+        #expect(verify.stdout == "audit chain intact: 1 event\n", "\(verify.stderr)")
+        let show = try runOneGo(
+            ["case", "show", "OG20261123-000001", "--read-only", "--db", copy], environment: environment)
+        #expect(show.status == 0)
+        let change = try runOneGo(
+            ["case", "withdraw", "OG20261123-000001", "--reason", "x", "--read-only", "--db", copy],
+            environment: environment)
+        #expect(change.status == 1)
+        #expect(
+            change.stderr == "error: the database is read-only here; use a writable copy or ask the administrator\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/copy") == ["onego.db"])
+    }
+
+    @Test("a file that fails its quick check is reported as damaged, never as intact")
+    func damagedFile() async throws {
+        let directory = NSTemporaryDirectory() + "onego-damaged-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = directory + "/onego.db"
+        let environment = ["ONEGO_TEST_TODAY": "2026-11-23", "ONEGO_DB": db]
+        _ = try runOneGo(
+            ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
+            environment: environment)
+        _ = try runOneGo(["case", "list"], environment: environment)  // checkpoints the WAL on close
+        // Overwrite the middle of every page after the first two with garbage.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: db))
+        let size = try handle.seekToEnd()
+        var offset: UInt64 = 8192 + 100
+        while offset + 64 < size {
+            try handle.seek(toOffset: offset)
+            handle.write(Data(repeating: 0xA5, count: 64))
+            offset += 4096
+        }
+        try handle.close()
+        let verify = try runOneGo(["audit", "verify"], environment: environment)
+        #expect(verify.status == 1)
+        #expect(!verify.stdout.contains("intact"))
+        #expect(
+            verify.stdout.hasPrefix("database damaged, audit chain not verified: ")
+                || verify.stderr.hasPrefix("error: the database file is damaged"), "\(verify.stdout)\(verify.stderr)")
+    }
+}

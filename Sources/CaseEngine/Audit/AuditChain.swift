@@ -115,6 +115,8 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     case intact(events: Int)
     /// The first event where the chain breaks.
     case broken(seq: Int64, problem: Problem)
+    /// The database file itself is damaged (its quick check failed): nothing it holds can be vouched for.
+    case damaged(String)
 
     public var description: String {
         switch self {
@@ -126,6 +128,8 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
             return "audit chain broken: event \(seq) was inserted"
         case .broken(let seq, let problem):
             return "audit chain broken: event \(seq) was \(problem.rawValue)"
+        case .damaged(let problem):
+            return "database damaged, audit chain not verified: \(problem)"
         }
     }
 }

@@ -70,9 +70,11 @@ extension CaseEngine {
         return try await departmentView(of: subcase)
     }
 
-    /// Checks the audit chain.
+    /// Checks the database's structure, then the audit chain: a damaged file is reported as such,
+    /// never as intact.
     public func verifyAudit() async throws(CaseEngineError) -> AuditVerification {
-        AuditChain.verify(try await repository.auditEvents())
+        if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
+        return AuditChain.verify(try await repository.auditEvents())
     }
 
     /// How many cases got each grade, 1 to 5.

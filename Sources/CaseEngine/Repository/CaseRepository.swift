@@ -63,6 +63,8 @@ public protocol CaseRepository: Sendable {
     func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo]
     /// The compiled plan (JSON, as ``NewCase/planJSON``) with this hash.
     func plan(hash: String) async throws(CaseEngineError) -> String?
+    /// What a quick check of the database's own structure finds wrong; empty when it is sound.
+    func structuralProblems() async throws(CaseEngineError) -> [String]
     /// Every audit event in chain order.
     func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
     /// How many cases got each grade, 1 to 5.
