@@ -104,6 +104,16 @@ extension SQLiteCaseStore: CaseRepository {
         return Page(items: try read { db in try subcases(page.items, in: db) }, next: page.next)
     }
 
+    public func casesAwaitingMaterials(
+        after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<CaseRecord> {
+        let records: [CaseRecord] = try read { db in
+            try db.fetch(.casesAwaitingMaterials, .text(cursor ?? ""), .int(limit + 1), row: CaseRow.decode)
+        }
+        let page = Self.page(records, limit: limit) { $0.number }
+        return Page(items: page.items, next: page.next)
+    }
+
     public func subcasesDue(
         through day: CalendarDate, after cursor: String?, limit: Int
     ) async throws(CaseEngineError) -> Page<Subcase> {
@@ -349,7 +359,7 @@ extension SQLiteCaseStore: CaseRepository {
         case .subcaseInCase(let id):
             guard let subcase = try subcase(id, in: db) else { return CaseSnapshot() }
             let number = subcase.caseNumber
-            let (status, withdrawn) = try Self.caseStatus(number, in: db)
+            let (status, withdrawn, materials) = try Self.caseStatus(number, in: db)
             var states: [String: SubcaseState] = [:]
             for (sibling, state) in try db.fetch(.subcaseStatesOfCase, .text(number), row: { ($0.text(0), $0.text(1)) })
             {
@@ -361,7 +371,8 @@ extension SQLiteCaseStore: CaseRepository {
             // Siblings in full only when a step on this sub-case can release or cancel them.
             let siblings = subcase.plan.dependants.isEmpty ? [] : try subcases(ofCase: number, in: db)
             return CaseSnapshot(
-                subcase: subcase, subcases: siblings, siblingStates: states, status: status, withdrawn: withdrawn)
+                subcase: subcase, subcases: siblings, siblingStates: states, status: status, withdrawn: withdrawn,
+                caseMaterials: materials)
         case .wholeCase(let number):
             guard let record = try Self.caseRecord(number, in: db) else { return CaseSnapshot() }
             return CaseSnapshot(
@@ -393,13 +404,15 @@ extension SQLiteCaseStore: CaseRepository {
         }
     }
 
-    private static func caseStatus(_ number: String, in db: Database) throws -> (CaseStatus, Bool) {
+    private static func caseStatus(
+        _ number: String, in db: Database
+    ) throws -> (CaseStatus, Bool, [CaseMaterial]) {
         guard
-            let (text, withdrawn) = try db.fetchFirst(
-                .caseStatusAndWithdrawal, .text(number), row: { ($0.text(0), $0.bool(1)) })
+            let (text, withdrawn, materials) = try db.fetchFirst(
+                .caseStatusAndWithdrawal, .text(number), row: { ($0.text(0), $0.bool(1), $0.text(2)) })
         else { throw CaseEngineError.unknownCase(number) }
         guard let status = CaseStatus(rawValue: text) else { throw CaseEngineError.corruptRecord("case \(number)") }
-        return (status, withdrawn)
+        return (status, withdrawn, try StoredJSON.materials(materials, "case \(number)"))
     }
 
     static func caseRecord(_ number: String, in db: Database) throws -> CaseRecord? {

@@ -26,7 +26,15 @@ extension SQL {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let caseRecord = SQL("SELECT \(CaseRow.columns) FROM cases WHERE number = ?")
-    static let caseStatusAndWithdrawal = SQL("SELECT status, withdrawn FROM cases WHERE number = ?")
+    static let caseStatusAndWithdrawal = SQL("SELECT status, withdrawn, materials FROM cases WHERE number = ?")
+    /// Open cases whose checklist holds a material missing under 容缺 (the checklist's status word).
+    static let casesAwaitingMaterials = SQL(
+        """
+            SELECT \(CaseRow.columns) FROM cases
+            WHERE status IN (\(CaseStatus.allCases.filter { !$0.isFinal }.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
+                AND materials LIKE '%"\(MaterialStatus.missingWord)"%' AND number > ?
+            ORDER BY number LIMIT ?
+        """)
     static let updateCaseStatus = SQL("UPDATE cases SET status = ?, closed_on = ? WHERE number = ?")
     static let withdrawCase = SQL("UPDATE cases SET withdrawn = 1 WHERE number = ?")
     static let handOutCase = SQL(

@@ -8,7 +8,26 @@ import WorkCalendar
 struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervise", abstract: "Watch deadlines and on-time rates.",
-        subcommands: [Overdue.self, Report.self])
+        subcommands: [Overdue.self, Promises.self, Report.self])
+
+    struct Promises: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Materials accepted under 容缺 that have not arrived, with their promised day.")
+        @OptionGroup var options: EngineOptions
+        @OptionGroup var paging: PagingOptions
+
+        func run() async throws {
+            let engine = try options.engine()
+            let page = try await engine.awaitedMaterials(after: paging.after, limit: paging.limit)
+            if page.items.isEmpty && paging.after == nil { print("no material is awaited under 容缺") }
+            for item in page.items {
+                print(
+                    "\(item.level?.rawValue ?? "awaited")  \(item.caseNumber)  \(item.material)  \(item.name.zh)  promised by \(item.promisedBy)"
+                )
+            }
+            paging.printMore(page.next)
+        }
+    }
 
     struct Overdue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -324,3 +324,45 @@ struct PagingTests {
         #expect(second.items.map(\.subcase) == [numbers[2] + "-01"] && second.next == nil)
     }
 }
+
+@Suite("容缺 promises are kept")
+struct GapPromiseTests {
+    @Test(
+        "an item needing a material awaited under 容缺 is not issued until its arrival is recorded; promises due are listed"
+    )
+    func awaitedMaterialBlocksIssue() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let promised = try #require(CalendarDate("2026-11-24"))
+        let number = try await engine.submit(
+            companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
+        ).caseNumber
+        try await engine.issueRegistration(number)
+        let hr = number + "-04"
+        let officerHR = officer("human-resources")
+        for step in [engine.accept, engine.review, engine.approve] {
+            try await step(hr, "human-resources", officerHR)
+        }
+        await #expect(
+            throws: CaseEngineError.invalidStep(
+                case: number, subcase: hr, step: "issue",
+                problems: [
+                    "List of insured employees (employee-list), accepted under 容缺, has not arrived (promised by 2026-11-24);"
+                        + " record its arrival with 'onego case supply \(number) --material employee-list'"
+                ])
+        ) {
+            try await engine.issue(hr, department: "human-resources", outputs: [:], actor: officerHR)
+        }
+        let due = try await fixture.engine(on: "2026-11-25").awaitedMaterials()
+        #expect(due.items.map(\.material) == ["employee-list"])
+        #expect(due.items.first?.level == .overdue)
+        // The window records its arrival; no correction was open.
+        let supplied = try await engine.supply(
+            caseNumber: number, materials: ["employee-list"], values: [:], actor: clerk)
+        #expect(supplied.materials.first { $0.id == "employee-list" }?.status == "provided")
+        #expect(try await engine.awaitedMaterials().items == [])
+        let issued = try await engine.issue(hr, department: "human-resources", outputs: [:], actor: officerHR)
+        #expect(issued.state == .issued)
+    }
+}

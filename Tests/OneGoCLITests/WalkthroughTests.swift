@@ -56,6 +56,8 @@ struct WalkthroughTests {
         #expect(waiting.contains("  material id-card: 居民身份证"))
         today = "2026-11-24"
         _ = try ok("case", "supply", c, "--material", "id-card", "--field", "taxOfficer.phone=13912345670")
+        // The employee list, accepted under 容缺, arrives: the items that need it may then be issued.
+        _ = try ok("case", "supply", c, "--material", "employee-list")
 
         let departments = [
             (2, "public-security"), (3, "tax"), (4, "human-resources"), (5, "medical-security"), (6, "provident-fund"),
@@ -82,7 +84,7 @@ struct WalkthroughTests {
         #expect(again.status == 1)
         #expect(again.stderr == "error: case \(c) was already handed out on 2026-11-24 to 张三\n")
         #expect(try ok("case", "list").contains("\(c)  completed  company-opening  张三 110105********002X"))
-        #expect(try ok("audit", "verify") == "audit chain intact: 30 events\n")
+        #expect(try ok("audit", "verify") == "audit chain intact: 31 events\n")
         let report = try ok("supervise", "report", "--format", "csv")
         #expect(report.hasPrefix("department,item,waiting,dispatched,accepted,reviewed,approved,correcting,issued"))
         #expect(report.contains("tax,tax-invoice-setup,0,0,0,0,0,0,1,0,0,1,1.000,"))

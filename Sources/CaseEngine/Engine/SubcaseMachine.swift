@@ -124,6 +124,7 @@ public struct SubcaseMachine: Sendable {
         case .approve:
             updated.progress.state = .approved
         case .issue(let outputs, let overrideWarnings):
+            try checkAwaitedMaterials(of: subcase, in: snapshot)
             try checkOutputs(outputs, of: subcase, overrideWarnings: overrideWarnings)
             updated.progress.state = .issued
             updated.progress.outputs = outputs
@@ -186,6 +187,22 @@ public struct SubcaseMachine: Sendable {
             throw CaseEngineError.stepNotAllowed(
                 case: subcase.caseNumber, subcase: subcase.id, item: subcase.plan.item, step: step.rawValue,
                 state: subcase.state, allowed: allowed.map(\.rawValue))
+        }
+    }
+
+    /// An item is not issued while a material it needs is still awaited under 容缺.
+    private func checkAwaitedMaterials(of subcase: Subcase, in snapshot: CaseSnapshot) throws(CaseEngineError) {
+        let awaited = snapshot.caseMaterials.filter {
+            $0.status == MaterialStatus.missingWord && subcase.plan.materials.contains($0.id)
+        }
+        guard awaited.isEmpty else {
+            throw CaseEngineError.invalidStep(
+                case: subcase.caseNumber, subcase: subcase.id, step: "issue",
+                problems: awaited.map {
+                    "\($0.name.en) (\($0.id)), accepted under 容缺, has not arrived"
+                        + ($0.promisedBy.map { " (promised by \($0))" } ?? "")
+                        + "; record its arrival with 'onego case supply \(subcase.caseNumber) --material \($0.id)'"
+                })
         }
     }
 
@@ -302,14 +319,19 @@ public struct SubcaseMachine: Sendable {
     ) throws(CaseEngineError) -> Transition {
         try checkOpen(record, step: "supply")
         let open = snapshot.openCorrections
-        guard !open.isEmpty else {
+        // Materials accepted under 容缺 are awaited as well: their arrival is recorded the same way.
+        let awaited = Set(record.materials.filter { $0.status == MaterialStatus.missingWord }.map(\.id))
+        guard !open.isEmpty || !awaited.isEmpty else {
             throw CaseEngineError.caseNotOpen(
                 case: record.number, step: "supply (no correction is open)", status: record.status)
         }
-        let asked = Set(open.flatMap { $0.materials + $0.fields })
+        let asked = Set(open.flatMap { $0.materials + $0.fields }).union(awaited)
         var problems: [String] = []
         for item in materials + Array(values.keys) where !asked.contains(item) {
-            problems.append("'\(item)' was not asked for by any open correction")
+            problems.append(
+                awaited.isEmpty
+                    ? "'\(item)' was not asked for by any open correction"
+                    : "'\(item)' was not asked for by any open correction nor awaited under 容缺")
         }
         for (element, value) in values.sorted(by: { $0.key < $1.key }) {
             guard let field = context.fieldTypes[element] else { continue }

@@ -60,9 +60,12 @@ public enum MaterialStatus: Sendable, Equatable {
         switch self {
         case .provided: return "provided"
         case .sharedData: return "shared"
-        case .missing: return "missing"
+        case .missing: return Self.missingWord
         }
     }
+
+    /// The word of a material missing under 容缺, as checklists store it.
+    public static let missingWord = "missing"
 }
 
 /// A scanned file attached to a material.

@@ -53,6 +53,8 @@ public protocol CaseRepository: Sendable {
     func openSubcases(
         department: String, after cursor: String?, limit: Int
     ) async throws(CaseEngineError) -> Page<Subcase>
+    /// Open cases with a material still awaited under 容缺, by case number, `limit` at most, after a cursor.
+    func casesAwaitingMaterials(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<CaseRecord>
     /// Open, running sub-cases due on or before a day, by due date, `limit` at most, after a cursor.
     func subcasesDue(
         through day: CalendarDate, after cursor: String?, limit: Int
@@ -90,6 +92,10 @@ public struct CaseSnapshot: Sendable {
     /// ``SnapshotScope/subcaseInCase(_:)`` when the sub-case has dependants (a step may release or
     /// cancel them); empty otherwise.
     public var subcases: [Subcase]
+    /// The case's material checklist (``SnapshotScope/subcaseInCase(_:)`` and
+    /// ``SnapshotScope/wholeCase(_:)``): an item may not be issued while a material it needs is still
+    /// awaited under 容缺.
+    public var caseMaterials: [CaseMaterial]
     /// The state of every sub-case of the case by id (not for ``SnapshotScope/subcase(_:)``): what
     /// the case's status is derived from.
     public var siblingStates: [String: SubcaseState]
@@ -106,8 +112,9 @@ public struct CaseSnapshot: Sendable {
     public init(
         subcase: Subcase? = nil, subcases: [Subcase] = [], siblingStates: [String: SubcaseState]? = nil,
         status: CaseStatus? = nil, withdrawn: Bool = false, record: CaseRecord? = nil,
-        openCorrections: [Correction] = []
+        openCorrections: [Correction] = [], caseMaterials: [CaseMaterial]? = nil
     ) {
+        self.caseMaterials = caseMaterials ?? record?.materials ?? []
         self.subcase = subcase
         self.subcases = subcases
         self.siblingStates =

@@ -111,3 +111,42 @@ extension CaseEngine {
         }
     }
 }
+
+/// A material accepted under 容缺 that has not arrived: due soon or overdue against its promise.
+public struct AwaitedMaterial: Sendable, Equatable, Codable {
+    /// The case.
+    public var caseNumber: String
+    /// The material.
+    public var material: String
+    /// Its name.
+    public var name: LocalizedText
+    /// The promised day.
+    public var promisedBy: CalendarDate
+    /// Overdue once the promised day has passed; a warning within one working day of it.
+    public var level: DeadlineAlert.Level?
+}
+
+extension CaseEngine {
+    /// Materials accepted under 容缺 that have not arrived, by case, one page at a time, each marked
+    /// overdue or due soon (warning) against its promise.
+    public func awaitedMaterials(
+        after cursor: String? = nil, limit: Int = 50
+    ) async throws(CaseEngineError) -> Page<AwaitedMaterial> {
+        let today = clock.today()
+        let nextWorkingDay = calendar.deadline(acceptedOn: today, workingDays: 1).date
+        let page = try await repository.casesAwaitingMaterials(after: cursor, limit: Self.pageSize(limit))
+        var items: [AwaitedMaterial] = []
+        for record in page.items {
+            for material in record.materials where material.status == MaterialStatus.missingWord {
+                guard let promised = material.promisedBy.flatMap(CalendarDate.init) else { continue }
+                let level: DeadlineAlert.Level? =
+                    promised < today ? .overdue : (promised <= nextWorkingDay ? .warning : nil)
+                items.append(
+                    AwaitedMaterial(
+                        caseNumber: record.number, material: material.id, name: material.name, promisedBy: promised,
+                        level: level))
+            }
+        }
+        return Page(items: items, next: page.next)
+    }
+}
