@@ -104,10 +104,14 @@ struct CaseCommand: AsyncParsableCommand {
             let values = try keyValues(fields, option: "--field")
             var files: [Attachment] = []
             for (material, file) in try keyValues(attachments, option: "--attach") {
-                guard let content = FileManager.default.contents(atPath: file) else {
-                    throw UsageError(description: "cannot read \(file)")
+                // Scans are read from the working directory only, their type from their content.
+                let scan: (content: [UInt8], mediaType: String)
+                do throws(AttachmentFile.Refusal) {
+                    scan = try AttachmentFile.read(file, in: FileManager.default.currentDirectoryPath)
+                } catch {
+                    throw UsageError(description: error.description)
                 }
-                files.append(Attachment(material: material, content: [UInt8](content), mediaType: mediaType(of: file)))
+                files.append(Attachment(material: material, content: scan.content, mediaType: scan.mediaType))
             }
             let provided = Array(Set(materials + files.map(\.material))).sorted()
             let engine = try options.engine()
@@ -150,16 +154,5 @@ struct CaseCommand: AsyncParsableCommand {
                         caseNumber: number, to: Recipient(name: recipient, idNumber: recipientId),
                         actor: Principal(id: staff, role: .window))))
         }
-    }
-}
-
-/// A media type from a file name's extension.
-func mediaType(of file: String) -> String {
-    switch (file as NSString).pathExtension.lowercased() {
-    case "pdf": return "application/pdf"
-    case "jpg", "jpeg": return "image/jpeg"
-    case "png": return "image/png"
-    case "tif", "tiff": return "image/tiff"
-    default: return "application/octet-stream"
     }
 }

@@ -111,10 +111,10 @@ final class ScanDirectory {
             else { return nil }
             return (name, modified)
         }
-        guard let newest = candidates.max(by: { $0.1 < $1.1 })?.0,
-            let data = FileManager.default.contents(atPath: (path as NSString).appendingPathComponent(newest))
-        else { return nil }
+        guard let newest = candidates.max(by: { $0.1 < $1.1 })?.0 else { return nil }
         used.insert(newest)
-        return (newest, [UInt8](data), mediaType(of: newest))
+        // Confined to the scanner's directory, its type from its content: anything else is not a scan.
+        guard let scan = try? AttachmentFile.read(newest, in: path) else { return nil }
+        return (newest, scan.content, scan.mediaType)
     }
 }

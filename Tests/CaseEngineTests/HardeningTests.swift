@@ -366,3 +366,50 @@ struct GapPromiseTests {
         #expect(issued.state == .issued)
     }
 }
+
+@Suite("Attachments read only what they should")
+struct AttachmentFileTests {
+    @Test(
+        "an attachment outside the application's directory, or not a scan, is refused at its line",
+        arguments: [
+            ("/etc/passwd", "is not a file name inside"),
+            ("../secret.pdf", "is not a file name inside"),
+            ("link.pdf", "leads outside"),
+            ("notes.txt", "is not a PDF, JPEG, PNG or TIFF scan"),
+            ("missing.pdf", "cannot read the attached file 'missing.pdf'"),
+        ])
+    func refused(file: String, message: String) throws {
+        let root = NSTemporaryDirectory() + "onego-attach-\(UUID().uuidString)"
+        let directory = root + "/application"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "%PDF-1.4 outside".write(toFile: root + "/secret.pdf", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory + "/link.pdf", withDestinationPath: root + "/secret.pdf")
+        try "root:x:0:0".write(toFile: directory + "/notes.txt", atomically: true, encoding: .utf8)
+        let path = directory + "/application.json"
+        try """
+        { "bundle": "company-opening", "idempotencyKey": "k", "channel": { "kind": "window", "id": "w1" },
+          "applicant": { "name": "张三", "idNumber": "11010519491231002X", "phone": "13812345678" },
+          "attachments": [ { "material": "lease-contract", "file": "\(file)", "mediaType": "application/pdf" } ] }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try Application(contentsOf: path)
+            Issue.record("\(file) was attached")
+        } catch {
+            #expect(error.description.hasPrefix(path + ":3:"))
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
+    @Test("a scan's media type comes from its content, not its name")
+    func mediaTypeFromContent() throws {
+        let directory = NSTemporaryDirectory() + "onego-scan-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2]).write(
+            to: URL(fileURLWithPath: directory + "/scan.pdf"))
+        let scan = try AttachmentFile.read("scan.pdf", in: directory)
+        #expect(scan.mediaType == "image/png")
+    }
+}

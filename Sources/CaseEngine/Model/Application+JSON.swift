@@ -109,14 +109,16 @@ extension Application {
             for entry in entries {
                 guard let fields = entry.value.members else { throw fail(entry, "an attachment is an object") }
                 let file = try string("file", in: fields, of: entry)
-                let full = file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
-                guard let content = FileManager.default.contents(atPath: full) else {
-                    throw fail(member("file", in: fields), "cannot read the attached file \(full)")
+                let scan: (content: [UInt8], mediaType: String)
+                do throws(AttachmentFile.Refusal) {
+                    scan = try AttachmentFile.read(file, in: directory.isEmpty ? "." : directory)
+                } catch {
+                    throw fail(member("file", in: fields), error.description)
                 }
                 attachments.append(
                     Attachment(
-                        material: try string("material", in: fields, of: entry), content: [UInt8](content),
-                        mediaType: (member("mediaType", in: fields)?.value.stringValue) ?? "application/octet-stream"))
+                        material: try string("material", in: fields, of: entry), content: scan.content,
+                        mediaType: scan.mediaType))
             }
         }
         self.init(
