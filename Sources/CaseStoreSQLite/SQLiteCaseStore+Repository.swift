@@ -152,6 +152,20 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try String.fetchOne(db, sql: "SELECT compiled FROM plans WHERE hash = ?", arguments: [hash]) }
     }
 
+    public func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader] {
+        try read { db in
+            try db.rows("SELECT number, status, withdrawn, handed_out_at FROM cases ORDER BY number").map { row in
+                let number: String = row["number"]
+                guard let status = CaseStatus(rawValue: row["status"]) else {
+                    throw CaseEngineError.corruptRecord("case \(number)")
+                }
+                return CaseAuditHeader(
+                    number: number, status: status, withdrawn: row["withdrawn"],
+                    handedOut: (row["handed_out_at"] as String?) != nil)
+            }
+        }
+    }
+
     public func structuralProblems() async throws(CaseEngineError) -> [String] {
         try quickCheck()
     }

@@ -119,7 +119,7 @@ struct AuditCommand: AsyncParsableCommand {
             print(result.description)
             switch result {
             case .intact: break
-            case .broken, .damaged: throw ExitCode(1)
+            case .broken, .damaged, .differs: throw ExitCode(1)
             }
         }
     }

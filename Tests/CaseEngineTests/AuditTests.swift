@@ -145,3 +145,56 @@ struct AuditTests {
         #expect(!text.contains("13812345678"))
     }
 }
+
+@Suite("Audit replay against the stored rows")
+struct AuditReplayTests {
+    /// A company-opening case with the registration issued (6 events), on a fresh file.
+    func populated() async throws -> (EngineFixture, String) {
+        let fixture = try EngineFixture()
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        try await engine.issueRegistration(number)
+        try await engine.accept(number + "-03", department: "tax", actor: officer("tax"))
+        return (fixture, number)
+    }
+
+    @Test(
+        "tampering with rows, or deleting events, that the hash chain alone misses is named",
+        arguments: [
+            (
+                "UPDATE subcases SET state = 'issued' WHERE id LIKE '%-03'",
+                "audit check failed: sub-case OG20261123-000001-03 (its state, dates, inputs or outputs) differs from what"
+                    + " event 6 recorded: changed outside OneGo, or later events were deleted"
+            ),
+            (
+                "UPDATE subcases SET due_date = '2027-06-30' WHERE id LIKE '%-03'",
+                "audit check failed: sub-case OG20261123-000001-03 (its state, dates, inputs or outputs) differs from what"
+                    + " event 6 recorded: changed outside OneGo, or later events were deleted"
+            ),
+            (
+                "UPDATE subcases SET outputs = '{\"company.creditCode\":\"91512081MA62K0261C\"}' WHERE id LIKE '%-01'",
+                "audit check failed: sub-case OG20261123-000001-01 (its state, dates, inputs or outputs) differs from what"
+                    + " event 5 recorded: changed outside OneGo, or later events were deleted"
+            ),
+            (
+                "DELETE FROM events",
+                "audit check failed: case OG20261123-000001 has no submission event: its events were deleted"
+            ),
+            (
+                "DELETE FROM events WHERE seq >= 5",
+                "audit check failed: sub-case OG20261123-000001-01 (its state, dates, inputs or outputs) differs from what"
+                    + " event 4 recorded: changed outside OneGo, or later events were deleted"
+            ),
+            (
+                "UPDATE cases SET status = 'completed'",
+                "audit check failed: case OG20261123-000001 is stored as completed, but its sub-cases make it in-progress"
+            ),
+        ])
+    func tampering(sql: String, verdict: String) async throws {
+        let (fixture, _) = try await populated()
+        defer { fixture.remove() }
+        #expect(try await fixture.engine().verifyAudit() == .intact(events: 6))
+        try await fixture.database().write { db in try db.execute(sql: sql) }
+        #expect(try await fixture.engine().verifyAudit().description == verdict)
+    }
+}

@@ -117,6 +117,8 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     case broken(seq: Int64, problem: Problem)
     /// The database file itself is damaged (its quick check failed): nothing it holds can be vouched for.
     case damaged(String)
+    /// The chain holds, but the stored rows differ from what the events record.
+    case differs(String)
 
     public var description: String {
         switch self {
@@ -130,6 +132,8 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
             return "audit chain broken: event \(seq) was \(problem.rawValue)"
         case .damaged(let problem):
             return "database damaged, audit chain not verified: \(problem)"
+        case .differs(let problem):
+            return "audit check failed: \(problem)"
         }
     }
 }

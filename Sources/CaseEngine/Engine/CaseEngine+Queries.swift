@@ -74,7 +74,16 @@ extension CaseEngine {
     /// never as intact.
     public func verifyAudit() async throws(CaseEngineError) -> AuditVerification {
         if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
-        return AuditChain.verify(try await repository.auditEvents())
+        let events = try await repository.auditEvents()
+        let chain = AuditChain.verify(events)
+        guard case .intact = chain else { return chain }
+        if let difference = AuditReplay.firstDifference(
+            events: events, cases: try await repository.caseAuditHeaders(),
+            subcases: try await repository.allSubcases())
+        {
+            return .differs(difference)
+        }
+        return chain
     }
 
     /// How many cases got each grade, 1 to 5.

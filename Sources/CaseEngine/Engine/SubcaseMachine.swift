@@ -65,8 +65,22 @@ public struct SubcaseMachine: Sendable {
         }
     }
 
-    /// Decides `step` on `target` (a sub-case id for department steps, else a case number).
+    /// Decides `step` on `target` (a sub-case id for department steps, else a case number). The
+    /// transaction's last audit event records the digests of the sub-cases it changes.
     public func apply(
+        _ step: Step, to target: String, in snapshot: CaseSnapshot, context: Context
+    ) throws(CaseEngineError) -> Transition {
+        var transition = try decide(step, to: target, in: snapshot, context: context)
+        if let last = transition.events.indices.last {
+            var latest: [String: Subcase] = [:]
+            for subcase in transition.subcases { latest[subcase.id] = subcase }
+            transition.events[last] = transition.events[last].recordingProgress(
+                of: latest.values.sorted { $0.id < $1.id })
+        }
+        return transition
+    }
+
+    private func decide(
         _ step: Step, to target: String, in snapshot: CaseSnapshot, context: Context
     ) throws(CaseEngineError) -> Transition {
         if let kind = step.subcaseStep {

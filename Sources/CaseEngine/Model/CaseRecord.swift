@@ -286,7 +286,8 @@ public struct NewCase: Sendable {
         let principal = Principal(id: channel.id, role: channel.kind == .kiosk ? .kiosk : .window)
         let event = AuditEvent(
             at: submittedAt, principal: principal, action: "submit", caseNumber: number, subcaseID: "", before: "",
-            after: CaseStatus.inProgress.rawValue, detail: auditDetail)
+            after: CaseStatus.inProgress.rawValue, detail: auditDetail
+        ).recordingProgress(of: numberedSubcases)
         return NumberedCase(
             record: record, subcases: numberedSubcases, attachments: attachments, dispatches: dispatches,
             event: event)

@@ -273,3 +273,30 @@ public struct SubcaseProgress: Sendable, Equatable, Codable {
         self.reason = reason
     }
 }
+
+extension SubcaseProgress {
+    /// A short digest of everything a step can change (state, dates, inputs, outputs, pauses,
+    /// reason): the audit event of each change records it, so that `audit verify` can tell a
+    /// sub-case changed outside OneGo. 16 hexadecimal characters of a SHA-256.
+    public var digest: String {
+        var text = state.rawValue + "\u{1F}" + (resumeState?.rawValue ?? "") + "\u{1F}" + (released ? "1" : "0")
+        for (key, value) in inputs.sorted(by: { $0.key < $1.key }) { text += "\u{1F}i:" + key + "=" + value }
+        for (key, value) in outputs.sorted(by: { $0.key < $1.key }) { text += "\u{1F}o:" + key + "=" + value }
+        text += "\u{1F}" + (dispatchedOn?.description ?? "") + "\u{1F}" + (due?.description ?? "")
+        text += "\u{1F}\(daysUsedBeforePause)\u{1F}\(pausedDays)\u{1F}" + (pausedOn?.description ?? "")
+        text += "\u{1F}" + (finishedOn?.description ?? "") + "\u{1F}" + (reason ?? "")
+        return String(SHA256.hex(text).prefix(16))
+    }
+}
+
+extension AuditEvent {
+    /// The event with the digests of the sub-cases its transaction left changed appended to its
+    /// detail: ` progress=01:…,04:…` (sub-case position, ``SubcaseProgress/digest``).
+    func recordingProgress(of subcases: [Subcase]) -> AuditEvent {
+        guard !subcases.isEmpty else { return self }
+        var event = self
+        let digests = subcases.map { String($0.id.suffix(2)) + ":" + $0.progress.digest }
+        event.detail += (detail.isEmpty ? "" : " ") + "progress=" + digests.joined(separator: ",")
+        return event
+    }
+}

@@ -67,6 +67,8 @@ public protocol CaseRepository: Sendable {
     func plan(hash: String) async throws(CaseEngineError) -> String?
     /// What a quick check of the database's own structure finds wrong; empty when it is sound.
     func structuralProblems() async throws(CaseEngineError) -> [String]
+    /// What every case's row says about its audit (status, withdrawal, handout).
+    func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader]
     /// Every audit event in chain order.
     func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
     /// How many cases got each grade, 1 to 5.
