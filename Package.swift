@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -40,7 +41,9 @@ let package = Package(
         .target(name: "WorkCalendar", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .target(
             name: "CaseEngine",
-            dependencies: ["BundleKit", "CNative", "JSONC", "WorkCalendar"],
+            dependencies: [
+                "BundleKit", "CNative", "JSONC", "WorkCalendar", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

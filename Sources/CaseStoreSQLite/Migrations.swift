@@ -412,6 +412,10 @@ extension SQLiteCaseStore {
                     CREATE INDEX outbox_pending ON outbox(department, subcase_id) WHERE delivered_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v11-keyed-audit") { db in
+            // Events hashed with the audit key (HMAC-SHA256) say so; earlier ones stay plain SHA-256.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -182,7 +182,7 @@ extension SQLiteCaseStore: CaseRepository {
                         at: row.text(1), principal: Principal(id: row.text(2), role: role), action: row.text(4),
                         caseNumber: row.text(5), subcaseID: row.text(6), before: row.text(7), after: row.text(8),
                         detail: row.text(9)),
-                    previousHash: row.text(10), hash: row.text(11))
+                    previousHash: row.text(10), hash: row.text(11), keyed: row.bool(12))
             }
         }
     }
@@ -339,11 +339,11 @@ extension SQLiteCaseStore: CaseRepository {
     private func append(_ event: AuditEvent, in db: Database) throws {
         let previous =
             try chainHead.previous(in: db) ?? db.fetchFirst(.lastEventHash, row: { $0.text(0) }) ?? AuditChain.genesis
-        let hash = event.hash(after: previous)
+        let hash = event.hash(after: previous, key: auditKey)
         try db.execute(
             .insertEvent, .text(event.at), .text(event.principal.id), .text(event.principal.role.rawValue),
             .text(event.action), .text(event.caseNumber), .text(event.subcaseID), .text(event.before),
-            .text(event.after), .text(event.detail), .text(previous), .text(hash))
+            .text(event.after), .text(event.detail), .text(previous), .text(hash), .bool(auditKey != nil))
         chainHead.appended(hash)
     }
 

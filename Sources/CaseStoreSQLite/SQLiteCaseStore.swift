@@ -37,6 +37,9 @@ public final class SQLiteCaseStore: Sendable {
     let chainHead = ChainHead()
     /// The plans this process has committed (a plan is stored once, by hash).
     let storedPlans = StoredPlans()
+    /// The key the audit chain's new events are hashed with (HMAC-SHA256); `nil` hashes with plain
+    /// SHA-256.
+    let auditKey: AuditKey?
     /// The plans' sub-case entries, decoded once per plan.
     let planEntries = PlanEntries()
 
@@ -54,10 +57,12 @@ public final class SQLiteCaseStore: Sendable {
     ///     a read-only mount. A file or directory this process may not write is opened so anyway.
     ///   - maximumPages: a limit on the file's size in pages (SQLite's `max_page_count`), to keep a
     ///     kiosk's file bounded; past it a write fails as a full disk does.
+    ///   - auditKey: the key new audit events are hashed with (see ``AuditKey``).
     public init(
         path: String, create: Bool = false, readOnly: Bool = false, synchronous: Synchronous = .normal,
-        maximumPages: Int? = nil
+        maximumPages: Int? = nil, auditKey: AuditKey? = nil
     ) throws(CaseEngineError) {
+        self.auditKey = auditKey
         _ = Self.sqliteConfigured
         let exists = FileManager.default.fileExists(atPath: path)
         guard create || exists else {
@@ -196,6 +201,11 @@ public final class SQLiteCaseStore: Sendable {
         } catch {
             throw CaseEngineError.storage(Self.fault(error, path: path))
         }
+    }
+
+    /// The newest audit event's sequence number, 0 with none.
+    public func lastEventSeq() throws(CaseEngineError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0 }
     }
 
     /// `PRAGMA quick_check`: no problems when the file's pages and records are sound.

@@ -123,12 +123,13 @@ extension SQL {
     static let lastEventHash = SQL("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
     static let insertEvent = SQL(
         """
-            INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash,
+                keyed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let allEvents = SQL(
         """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed
             FROM events ORDER BY seq
         """)
 }

@@ -62,4 +62,5 @@ extension JSONFileError: LocatedFailure {}
 extension ApplicationFileError: LocatedFailure {}
 extension CalendarFileError: LocatedFailure {}
 extension KioskSetupError: LocatedFailure {}
+extension AuditKey.Problem: LocatedFailure {}
 extension KioskScript.Failure: LocatedFailure {}

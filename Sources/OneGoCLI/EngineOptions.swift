@@ -26,7 +26,20 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Open the database read-only (an auditor's copy, a read-only mount): changes are refused.")
     var readOnly = false
 
+    @Option(help: "The audit key file (default: $ONEGO_AUDIT_KEY_FILE, else the database's path + .audit-key).")
+    var auditKey: String?
+
     var databasePath: String { db ?? SQLiteCaseStore.defaultPath }
+
+    /// Where the audit key is kept: outside the database.
+    var auditKeyPath: String {
+        auditKey ?? ProcessInfo.processInfo.environment["ONEGO_AUDIT_KEY_FILE"] ?? databasePath + ".audit-key"
+    }
+
+    /// Where audit checkpoints are appended: outside the database.
+    var checkpointPath: String {
+        ProcessInfo.processInfo.environment["ONEGO_AUDIT_CHECKPOINT_FILE"] ?? databasePath + ".audit-checkpoints"
+    }
 
     /// The server's clock; a fixed test day only when asked for by a name that says so.
     func clock() throws -> any EngineClock {
@@ -52,8 +65,19 @@ struct EngineOptions: ParsableArguments {
                 "the bundle library has errors; run 'onego bundle lint':\n"
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
-        let store = try SQLiteCaseStore(
-            path: databasePath, create: (create || createsDatabase) && !readOnly, readOnly: readOnly)
+        let creates = (create || createsDatabase) && !readOnly
+        guard creates || readOnly || FileManager.default.fileExists(atPath: databasePath) else {
+            throw CaseEngineError.storage(.noDatabase(path: databasePath))
+        }
+        // The key that hashes new audit events: created, beside nothing in the database, on first
+        // use by a writer; from the next event on every event must be keyed (recorded outside).
+        var key = try AuditKey.load(at: auditKeyPath)
+        var keyCreated = false
+        if key == nil && !readOnly {
+            (key, keyCreated) = try AuditKey.loadOrCreate(at: auditKeyPath)
+        }
+        let store = try SQLiteCaseStore(path: databasePath, create: creates, readOnly: readOnly, auditKey: key)
+        if keyCreated { try AuditCheckpoints.append("keyed-from \(try store.lastEventSeq() + 1)", to: checkpointPath) }
         return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
     }
 }

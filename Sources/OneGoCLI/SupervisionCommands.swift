@@ -105,7 +105,8 @@ enum OutputFormatCSV: String, ExpressibleByArgument, CaseIterable {
 /// `onego audit verify`.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Check the tamper-evident audit log.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Check the tamper-evident audit log.",
+        subcommands: [Verify.self, Checkpoint.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -115,12 +116,33 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try options.engine()
-            let result = try await engine.verifyAudit()
+            let result = try await engine.verifyAudit(
+                key: try AuditKey.load(at: options.auditKeyPath),
+                checkpoints: try AuditCheckpoints.read(from: options.checkpointPath))
             print(result.description)
-            switch result {
-            case .intact: break
-            case .broken, .damaged, .differs: throw ExitCode(1)
+            if case .intact = result { return }
+            throw ExitCode(1)
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the chain's head outside the database, and print it to keep elsewhere too.",
+            discussion: """
+                Appends 'checkpoint SEQ HASH AT' to the checkpoint file; a later verify then notices if events \
+                up to SEQ were deleted or the chain rewritten.
+                """)
+        @OptionGroup var options: EngineOptions
+
+        func run() async throws {
+            let engine = try options.engine()
+            guard let head = try await engine.auditHead() else {
+                print("the audit chain is empty: nothing to checkpoint")
+                return
             }
+            let line = "checkpoint \(head.seq) \(head.hash) \(SystemClock().timestamp())"
+            try AuditCheckpoints.append(line, to: options.checkpointPath)
+            print(line)
         }
     }
 }

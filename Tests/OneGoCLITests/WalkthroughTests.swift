@@ -290,7 +290,15 @@ struct ReadOnlyCopyTests {
         _ = try runOneGo(["case", "list", "--db", db], environment: environment)
         try FileManager.default.copyItem(atPath: db, toPath: copy)
         let before = try Data(contentsOf: URL(fileURLWithPath: copy))
-        let verify = try runOneGo(["audit", "verify", "--read-only", "--db", copy], environment: environment)
+        // Without the key the keyed chain cannot be vouched for; the auditor is given it.
+        let keyless = try runOneGo(["audit", "verify", "--read-only", "--db", copy], environment: environment)
+        #expect(keyless.status == 1)
+        #expect(
+            keyless.stdout
+                == "audit chain not verified: events from 1 on are keyed; give the audit key (ONEGO_AUDIT_KEY_FILE)\n")
+        let verify = try runOneGo(
+            ["audit", "verify", "--read-only", "--db", copy, "--audit-key", db + ".audit-key"], environment: environment
+        )
         #expect(verify.stdout == "audit chain intact: 1 event\n", "\(verify.stderr)")
         let show = try runOneGo(
             ["case", "show", "OG20261123-000001", "--read-only", "--db", copy], environment: environment)
@@ -332,5 +340,88 @@ struct ReadOnlyCopyTests {
         #expect(
             verify.stdout.hasPrefix("database damaged, audit chain not verified: ")
                 || verify.stderr.hasPrefix("error: the database file is damaged"), "\(verify.stdout)\(verify.stderr)")
+    }
+}
+
+@Suite("A keyed audit chain and its checkpoints")
+struct KeyedAuditTests {
+    /// A database with one case, its key and checkpoint file beside it; returns the paths.
+    func live() throws -> (directory: String, db: String, environment: [String: String]) {
+        let directory = NSTemporaryDirectory() + "onego-keyed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let db = directory + "/onego.db"
+        let environment = ["ONEGO_TEST_TODAY": "2026-11-23", "ONEGO_DB": db]
+        let submitted = try runOneGo(
+            ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
+            environment: environment)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        return (directory, db, environment)
+    }
+
+    func sql(_ db: String, _ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", db,
+            statement,
+        ]
+        try process.run()
+        process.waitUntilExit()
+    }
+
+    @Test("the key file is created on first use with owner-only rights, and keying is recorded outside the database")
+    func keyCreated() throws {
+        let (directory, db, _) = try live()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let rights = try FileManager.default.attributesOfItem(atPath: db + ".audit-key")[.posixPermissions] as? Int
+        #expect(rights == 0o600)
+        #expect(try String(contentsOfFile: db + ".audit-checkpoints", encoding: .utf8) == "keyed-from 1\n")
+    }
+
+    @Test("a chain rewritten with plain SHA-256, without the key, is caught")
+    func rewrittenWithoutKey() throws {
+        let (directory, db, environment) = try live()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Whoever edits the database recomputes the chain the way the first versions did.
+        try sql(
+            db,
+            "UPDATE events SET keyed = 0, hash = '" + String(repeating: "0", count: 64)
+                + "'; UPDATE events SET detail = detail")
+        let script = """
+            import sqlite3,hashlib,sys
+            c=sqlite3.connect(sys.argv[1]); prev='0'*64
+            for r in c.execute('select seq,at,actor,role,action,case_number,subcase_id,before,after,detail from events order by seq').fetchall():
+                seq=r[0]; msg=(prev+'\\n'+r[1]+'\\x1f'+'\\x1f'.join(r[2:])).encode(); h=hashlib.sha256(msg).hexdigest()
+                c.execute('update events set prev_hash=?, hash=? where seq=?',(prev,h,seq)); prev=h
+            c.commit()
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, db]
+        try process.run()
+        process.waitUntilExit()
+        let verify = try runOneGo(["audit", "verify"], environment: environment)
+        #expect(verify.status == 1)
+        #expect(
+            verify.stdout == "audit chain broken: event 1 is not keyed: the chain was rewritten without the audit key\n"
+        )
+    }
+
+    @Test("deleting the newest events is caught against a checkpoint")
+    func truncatedAfterCheckpoint() throws {
+        let (directory, db, environment) = try live()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try runOneGo(
+            ["dept", "accept", "OG20261123-000001-01", "--dept", "market-regulation"], environment: environment)
+        let checkpoint = try runOneGo(["audit", "checkpoint"], environment: environment)
+        #expect(checkpoint.stdout.hasPrefix("checkpoint 2 "))
+        try sql(db, "DELETE FROM events WHERE seq = 2; UPDATE subcases SET state = 'dispatched' WHERE id LIKE '%-01'")
+        let verify = try runOneGo(["audit", "verify"], environment: environment)
+        #expect(verify.status == 1)
+        #expect(
+            verify.stdout
+                == "audit chain broken: it ends at event 1, but a checkpoint recorded event 2: the newest events were deleted\n"
+        )
     }
 }

@@ -33,9 +33,10 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         self.detail = detail
     }
 
-    /// The chained hash: SHA-256 over the previous hash, a line feed and the event's fields
-    /// separated by the unit separator (U+001F), written straight into one byte buffer.
-    public func hash(after previous: String) -> String {
+    /// The chained hash: SHA-256 — or, with a key, HMAC-SHA256 — over the previous hash, a line feed
+    /// and the event's fields separated by the unit separator (U+001F), written straight into one
+    /// byte buffer.
+    public func hash(after previous: String, key: AuditKey? = nil) -> String {
         var bytes = [UInt8]()
         bytes.reserveCapacity(previous.utf8.count + 192 + detail.utf8.count)
         bytes.append(contentsOf: previous.utf8)
@@ -53,7 +54,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         field(before)
         field(after)
         field(detail)
-        return SHA256.hex(bytes)
+        return key.map { $0.authenticationCode(bytes) } ?? SHA256.hex(bytes)
     }
 }
 
@@ -72,7 +73,12 @@ public enum AuditChain {
     /// - it names no stored event and the numbers run on: the event before it was edited (and its
     ///   hash recomputed).
     /// An event whose own hash does not match its content was edited.
-    public static func verify(_ events: [StoredAuditEvent]) -> AuditVerification {
+    ///
+    /// Keyed events are checked with `key` (HMAC-SHA256); from `checkpoints.keyedFrom` on every event
+    /// must be keyed, and every checkpoint's event must still be there with its hash.
+    public static func verify(
+        _ events: [StoredAuditEvent], key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints()
+    ) -> AuditVerification {
         var positionOfHash: [String: Int] = [:]
         for (position, stored) in events.enumerated() { positionOfHash[stored.hash] = position }
         var previousHash = genesis
@@ -93,12 +99,32 @@ public enum AuditChain {
                 }
                 return .broken(seq: seq, problem: .reordered)
             }
-            if stored.event.hash(after: stored.previousHash) != stored.hash {
-                return .broken(seq: seq, problem: .edited)
+            if stored.keyed {
+                guard let key else { return .unverifiable(seq: seq) }
+                if stored.event.hash(after: stored.previousHash, key: key) != stored.hash {
+                    return .broken(seq: seq, problem: .edited)
+                }
+            } else {
+                if let keyedFrom = checkpoints.keyedFrom, seq >= keyedFrom {
+                    return .broken(seq: seq, problem: .unkeyed)
+                }
+                if stored.event.hash(after: stored.previousHash) != stored.hash {
+                    return .broken(seq: seq, problem: .edited)
+                }
             }
             hashBeforePrevious = previousHash
             previousHash = stored.hash
             previousSeq = seq
+        }
+        let hashes = Dictionary(events.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        let last = events.last?.seq ?? 0
+        for checkpoint in checkpoints.checkpoints {
+            guard let hash = hashes[checkpoint.seq] else {
+                return checkpoint.seq > last
+                    ? .truncated(last: last, checkpoint: checkpoint.seq)
+                    : .broken(seq: checkpoint.seq, problem: .rewritten)
+            }
+            if hash != checkpoint.hash { return .broken(seq: checkpoint.seq, problem: .rewritten) }
         }
         return .intact(events: events.count)
     }
@@ -110,6 +136,10 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     public enum Problem: String, Sendable {
         case edited, inserted, reordered
         case deletedBefore = "deleted before"
+        /// Not keyed although keying had begun: rewritten without the key.
+        case unkeyed
+        /// It differs from, or lacks, the checkpoint recorded outside the database.
+        case rewritten
     }
     /// Every event is where it was written, unchanged.
     case intact(events: Int)
@@ -119,6 +149,10 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     case damaged(String)
     /// The chain holds, but the stored rows differ from what the events record.
     case differs(String)
+    /// The chain ends before an event a checkpoint recorded: the newest events were deleted.
+    case truncated(last: Int64, checkpoint: Int64)
+    /// Keyed events cannot be checked without the audit key.
+    case unverifiable(seq: Int64)
 
     public var description: String {
         switch self {
@@ -128,8 +162,18 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
             return "audit chain broken: an event before event \(seq) was deleted"
         case .broken(let seq, .inserted):
             return "audit chain broken: event \(seq) was inserted"
+        case .broken(let seq, .unkeyed):
+            return "audit chain broken: event \(seq) is not keyed: the chain was rewritten without the audit key"
+        case .broken(let seq, .rewritten):
+            return "audit chain broken: event \(seq) differs from its checkpoint: the chain was rewritten"
         case .broken(let seq, let problem):
             return "audit chain broken: event \(seq) was \(problem.rawValue)"
+        case .truncated(let last, let checkpoint):
+            return "audit chain broken: it ends at event \(last), but a checkpoint recorded event \(checkpoint):"
+                + " the newest events were deleted"
+        case .unverifiable(let seq):
+            return
+                "audit chain not verified: events from \(seq) on are keyed; give the audit key (ONEGO_AUDIT_KEY_FILE)"
         case .damaged(let problem):
             return "database damaged, audit chain not verified: \(problem)"
         case .differs(let problem):

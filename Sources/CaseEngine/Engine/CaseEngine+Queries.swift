@@ -72,10 +72,16 @@ extension CaseEngine {
 
     /// Checks the database's structure, then the audit chain: a damaged file is reported as such,
     /// never as intact.
-    public func verifyAudit() async throws(CaseEngineError) -> AuditVerification {
+    ///
+    /// - Parameters:
+    ///   - key: the audit key, to check keyed events.
+    ///   - checkpoints: what was recorded outside the database (where keying began, heads kept).
+    public func verifyAudit(
+        key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints()
+    ) async throws(CaseEngineError) -> AuditVerification {
         if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
         let events = try await repository.auditEvents()
-        let chain = AuditChain.verify(events)
+        let chain = AuditChain.verify(events, key: key, checkpoints: checkpoints)
         guard case .intact = chain else { return chain }
         if let difference = AuditReplay.firstDifference(
             events: events, cases: try await repository.caseAuditHeaders(),
@@ -84,6 +90,11 @@ extension CaseEngine {
             return .differs(difference)
         }
         return chain
+    }
+
+    /// The chain's newest event: its sequence number and hash, to keep as a checkpoint.
+    public func auditHead() async throws(CaseEngineError) -> AuditCheckpoints.Checkpoint? {
+        try await repository.auditEvents().last.map { AuditCheckpoints.Checkpoint(seq: $0.seq, hash: $0.hash) }
     }
 
     /// How many cases got each grade, 1 to 5.

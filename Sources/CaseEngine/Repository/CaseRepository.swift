@@ -160,12 +160,15 @@ public struct StoredAuditEvent: Sendable, Equatable {
     public var previousHash: String
     /// The hash stored as this event's.
     public var hash: String
+    /// Whether the hash is keyed (HMAC-SHA256 with the audit key).
+    public var keyed: Bool
 
     /// Creates a stored event.
-    public init(seq: Int64, event: AuditEvent, previousHash: String, hash: String) {
+    public init(seq: Int64, event: AuditEvent, previousHash: String, hash: String, keyed: Bool = false) {
         self.seq = seq
         self.event = event
         self.previousHash = previousHash
         self.hash = hash
+        self.keyed = keyed
     }
 }
