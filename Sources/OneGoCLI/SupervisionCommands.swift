@@ -67,19 +67,20 @@ struct SuperviseCommand: AsyncParsableCommand {
                     (["department", "item"] + states.map(\.rawValue)
                         + [
                             "issued_on_time", "on_time_rate", "average_working_days", "promised_days", "legal_days",
-                            "compression",
+                            "compression", "provisional_due",
                         ])
                         .joined(separator: ","))
                 for row in rows {
-                    let fields =
-                        [row.department, row.item] + states.map { String(row.counts[$0] ?? 0) }
-                        + [
-                            String(row.issuedOnTime), row.onTimeRate.map { String(format: "%.3f", $0) } ?? "",
-                            row.averageWorkingDays.map { String(format: "%.2f", $0) } ?? "", String(row.promisedDays),
-                            row.legalDays.map(String.init) ?? "",
-                            row.compression.map { String(format: "%.3f", $0) } ?? "",
-                        ]
-                    print(fields.joined(separator: ","))
+                    let counts: [String] = states.map { String(row.counts[$0] ?? 0) }
+                    let onTime: String = row.onTimeRate.map { String(format: "%.3f", $0) } ?? ""
+                    let average: String = row.averageWorkingDays.map { String(format: "%.2f", $0) } ?? ""
+                    let legal: String = row.legalDays.map(String.init) ?? ""
+                    let compression: String = row.compression.map { String(format: "%.3f", $0) } ?? ""
+                    let figures: [String] = [
+                        String(row.issuedOnTime), onTime, average, String(row.promisedDays), legal, compression,
+                        String(row.provisionalDue),
+                    ]
+                    print(([row.department, row.item] + counts + figures).joined(separator: ","))
                 }
             case .text:
                 let ratings = try await engine.ratingCounts()
@@ -91,6 +92,7 @@ struct SuperviseCommand: AsyncParsableCommand {
                     let counts = states.compactMap { state in row.counts[state].map { "\(state.rawValue) \($0)" } }
                     print(
                         "\(row.department)  \(row.item)  [\(counts.joined(separator: ", "))]  on time \(percent(row.onTimeRate)) (\(row.issuedOnTime)/\(row.issued))  avg \(number(row.averageWorkingDays)) wd  promised \(row.promisedDays) wd / legal \(row.legalDays.map(String.init) ?? "—") wd  compression \(percent(row.compression))"
+                            + (row.provisionalDue > 0 ? "  provisional due dates \(row.provisionalDue)" : "")
                     )
                 }
             }

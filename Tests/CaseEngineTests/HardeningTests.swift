@@ -413,3 +413,17 @@ struct AttachmentFileTests {
         #expect(scan.mediaType == "image/png")
     }
 }
+
+@Suite("Provisional deadlines in supervision")
+struct ProvisionalSupervisionTests {
+    @Test("the report counts open sub-cases whose due date is provisional")
+    func reportMarksProvisional() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        // Thursday 2026-12-31: the registration is due in 2027, a year without a published schedule.
+        _ = try await fixture.engine(on: "2026-12-31").submit(companyApplication())
+        let report = try await fixture.engine(on: "2026-12-31").supervisionReport()
+        #expect(report.first { $0.item == "company-registration" }?.provisionalDue == 1)
+        #expect(report.first { $0.item == "seal-engraving" }?.provisionalDue == 0)
+    }
+}

@@ -41,6 +41,8 @@ public struct SupervisionRow: Sendable, Equatable {
     public var promisedDays: Int
     /// Legal limit in working days, if the law sets one.
     public var legalDays: Int?
+    /// Open sub-cases whose due date is provisional (a year without a published holiday schedule).
+    public var provisionalDue: Int = 0
 
     /// Issued on time ÷ issued, or `nil` with none issued.
     public var onTimeRate: Double? { issued > 0 ? Double(issuedOnTime) / Double(issued) : nil }
@@ -93,6 +95,7 @@ extension CaseEngine {
                     averageWorkingDays: nil, promisedDays: plan.promisedDays, legalDays: plan.legalDays)
             }
             rows[key]?.counts[progress.state, default: 0] += 1
+            if !progress.state.isFinal, progress.due?.provisional == true { rows[key]?.provisionalDue += 1 }
             if progress.state == .issued, let finished = progress.finishedOn {
                 rows[key]?.issued += 1
                 if let due = progress.due, finished <= due.date { rows[key]?.issuedOnTime += 1 }
