@@ -138,6 +138,13 @@ struct HostileInputTests {
             subject: "company.businessScope",
             english: "Business scope: it contains invisible control characters; enter it again."),
         HostileInput(
+            name: "the applicant acting as legal representative with another person's ID number",
+            change: { $0.values["legalRep.idNumber"] = "110105194912310038" },
+            subject: "legalRep.idNumber",
+            english:
+                "The applicant's ID number differs from the Legal representative's ID number; check who is applying."
+        ),
+        HostileInput(
             name: "a name with a right-to-left override", change: { $0.applicant.name = "张\u{202E}三" },
             subject: "applicant.name", english: "It contains invisible control characters; enter it again."),
     ]

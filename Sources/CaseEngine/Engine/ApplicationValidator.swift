@@ -102,6 +102,22 @@ struct ApplicationValidator {
                             zh: "\(field.label.zh):\(issue.message.zh)", en: "\(field.label.en): \(issue.message.en)")))
             }
         }
+        // The applicant is one of the people the form names by identity (the legal representative
+        // applying in person, or the agent): their ID number must be one of those given.
+        let identityNumbers = compiled.fields.filter { $0.identity == .idNumber && form.isActive($0) }.compactMap {
+            field -> (CompiledField, String)? in
+            guard let value = values[field.element], FieldValidator.validate(value, type: .idNumber) == nil else {
+                return nil  // already reported as invalid
+            }
+            return (field, Application.normalizedIDNumber(value.trimmed))
+        }
+        if let first = identityNumbers.first,
+            !identityNumbers.contains(where: { $0.1 == Application.normalizedIDNumber(applicant.idNumber.trimmed) })
+        {
+            problem(
+                first.0.element, "申请人的身份证号与\(first.0.label.zh)不一致,请核对由谁办理",
+                "The applicant's ID number differs from the \(first.0.label.en); check who is applying.")
+        }
         for element in values.keys.sorted() where !asked.contains(element) {
             problem(element, "此项不属于本次申请", "This field is not part of this application.")
         }
