@@ -139,6 +139,59 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try subcases(db.fetch(.allSubcases, row: SubcaseRow.decode), in: db) }
     }
 
+    public func supervisionFigures() async throws(CaseEngineError) -> SupervisionFigures {
+        try read { db in
+            // Grouped on the narrow sub-case table alone; items and limits come from the plan entries.
+            struct Group {
+                var department: String
+                var planID: Int64
+                var position: Int
+                var state: String
+                var count: Int
+                var onTime: Int
+                var provisional: Int
+            }
+            let groups = try db.fetch(.supervisionCounts) { row in
+                Group(
+                    department: row.text(0), planID: Int64(row.int(1)), position: row.int(2), state: row.text(3),
+                    count: row.int(4), onTime: row.int(5), provisional: row.int(6))
+            }
+            func entry(_ planID: Int64, _ position: Int) throws -> SubcasePlan {
+                try planEntries.entry(planID, position: position) { id in
+                    try db.fetch(.planSubcases, .integer(id)) { row in try PlanSubcaseRow.decode(row, planID: id) }
+                }
+            }
+            var counts: [SupervisionFigures.StateCount] = []
+            for group in groups {
+                guard let state = SubcaseState(rawValue: group.state) else {
+                    throw CaseEngineError.corruptRecord("a sub-case of \(group.department) in state '\(group.state)'")
+                }
+                let plan = try entry(group.planID, group.position)
+                counts.append(
+                    SupervisionFigures.StateCount(
+                        department: group.department, item: plan.item, promisedDays: plan.promisedDays,
+                        legalDays: plan.legalDays, state: state, count: group.count, onTime: group.onTime,
+                        provisionalDue: group.provisional))
+            }
+            counts.sort { ($0.department, $0.item) < ($1.department, $1.item) }
+            var spans: [SupervisionFigures.IssueSpan] = []
+            for row in try db.fetch(
+                .supervisionSpans,
+                row: { row in
+                    (row.text(0), Int64(row.int(1)), row.int(2), row.text(3), row.text(4), row.int(5), row.int(6))
+                })
+            {
+                guard let dispatched = CalendarDate(row.3), let finished = CalendarDate(row.4) else { continue }
+                let plan = try entry(row.1, row.2)
+                spans.append(
+                    SupervisionFigures.IssueSpan(
+                        department: row.0, item: plan.item, dispatchedOn: dispatched, finishedOn: finished,
+                        pausedDays: row.5, count: row.6))
+            }
+            return SupervisionFigures(counts: counts, spans: spans)
+        }
+    }
+
     public func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo] {
         try read { db in
             try db.rows(
@@ -171,20 +224,29 @@ extension SQLiteCaseStore: CaseRepository {
     }
 
     public func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent] {
-        try read { db in
-            try db.fetch(.allEvents) { row throws(CaseEngineError) in
-                guard let role = Principal.Role(rawValue: row.text(3)) else {
-                    throw CaseEngineError.corruptRecord("audit event \(row.int(0))")
-                }
-                return StoredAuditEvent(
-                    seq: Int64(row.int(0)),
-                    event: AuditEvent(
-                        at: row.text(1), principal: Principal(id: row.text(2), role: role), action: row.text(4),
-                        caseNumber: row.text(5), subcaseID: row.text(6), before: row.text(7), after: row.text(8),
-                        detail: row.text(9)),
-                    previousHash: row.text(10), hash: row.text(11), keyed: row.bool(12))
-            }
+        try read { db in try db.fetch(.allEvents, row: Self.decodeEvent) }
+    }
+
+    public func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent] {
+        try read { db in try db.fetch(.eventsAfter, .integer(seq), .int(limit), row: Self.decodeEvent) }
+    }
+
+    public func subcases(after id: String, limit: Int) async throws(CaseEngineError) -> [Subcase] {
+        try read { db in try subcases(db.fetch(.subcasesAfter, .text(id), .int(limit), row: SubcaseRow.decode), in: db)
         }
+    }
+
+    private static func decodeEvent(_ row: SQLRow) throws(CaseEngineError) -> StoredAuditEvent {
+        guard let role = Principal.Role(rawValue: row.text(3)) else {
+            throw CaseEngineError.corruptRecord("audit event \(row.int(0))")
+        }
+        return StoredAuditEvent(
+            seq: Int64(row.int(0)),
+            event: AuditEvent(
+                at: row.text(1), principal: Principal(id: row.text(2), role: role), action: row.text(4),
+                caseNumber: row.text(5), subcaseID: row.text(6), before: row.text(7), after: row.text(8),
+                detail: row.text(9)),
+            previousHash: row.text(10), hash: row.text(11), keyed: row.bool(12))
     }
 
     public func ratingCounts() async throws(CaseEngineError) -> [Int: Int] {

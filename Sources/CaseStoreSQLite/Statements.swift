@@ -93,6 +93,23 @@ extension SQL {
                 AND s.due_date <= ? AND (s.due_date > ? OR (s.due_date = ? AND s.id > ?))
             ORDER BY s.due_date, s.id LIMIT ?
         """)
+    /// Sub-cases by department, plan entry and state: how many, issued on time, open with a
+    /// provisional due date.
+    static let supervisionCounts = SQL(
+        """
+            SELECT department, plan_id, position, state, count(*),
+                sum(state = 'issued' AND finished_on <= due_date),
+                sum(state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND due_provisional = 1)
+            FROM subcases GROUP BY department, plan_id, position, state
+        """)
+    /// Issued sub-cases grouped by the days they ran over (working days are counted from these).
+    static let supervisionSpans = SQL(
+        """
+            SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, count(*)
+            FROM subcases
+            WHERE state = 'issued' AND dispatched_on IS NOT NULL AND finished_on IS NOT NULL
+            GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days
+        """)
     static let allSubcases = SQL(
         """
             SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
@@ -132,6 +149,13 @@ extension SQL {
             SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed
             FROM events ORDER BY seq
         """)
+    static let eventsAfter = SQL(
+        """
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed
+            FROM events WHERE seq > ? ORDER BY seq LIMIT ?
+        """)
+    static let subcasesAfter = SQL(
+        "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id > ? ORDER BY s.id LIMIT ?")
 }
 
 extension SubcaseState {

@@ -130,6 +130,51 @@ public enum AuditChain {
     }
 }
 
+extension AuditChain {
+    /// Walks a chain in order without keeping it (constant memory): ``feed(_:)`` answers `false` at
+    /// the first event that does not verify; the caller then names the problem with
+    /// ``AuditChain/verify(_:key:checkpoints:)`` over the whole chain.
+    public struct Walker: Sendable {
+        let key: AuditKey?
+        let keyedFrom: Int64?
+        let checkpoints: [Int64: String]
+        private var previousHash = AuditChain.genesis
+        /// The events walked so far.
+        public private(set) var count = 0
+        /// The last event's sequence number.
+        public private(set) var lastSeq: Int64 = 0
+
+        /// A walker checking keyed events with `key` against `checkpoints`.
+        public init(key: AuditKey?, checkpoints: AuditCheckpoints) {
+            self.key = key
+            keyedFrom = checkpoints.keyedFrom
+            self.checkpoints = Dictionary(
+                checkpoints.checkpoints.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        /// Whether the chain still verifies with this event.
+        public mutating func feed(_ stored: StoredAuditEvent) -> Bool {
+            guard stored.previousHash == previousHash else { return false }
+            if stored.keyed {
+                guard let key, stored.event.hash(after: stored.previousHash, key: key) == stored.hash else {
+                    return false
+                }
+            } else {
+                if let keyedFrom, stored.seq >= keyedFrom { return false }
+                guard stored.event.hash(after: stored.previousHash) == stored.hash else { return false }
+            }
+            if let recorded = checkpoints[stored.seq], recorded != stored.hash { return false }
+            previousHash = stored.hash
+            lastSeq = stored.seq
+            count += 1
+            return true
+        }
+
+        /// Whether every checkpoint's event was walked.
+        public var reachedCheckpoints: Bool { checkpoints.keys.allSatisfy { $0 <= lastSeq } }
+    }
+}
+
 /// The result of checking the audit chain.
 public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     /// What was done to the chain.

@@ -80,17 +80,54 @@ extension CaseEngine {
         key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints()
     ) async throws(CaseEngineError) -> AuditVerification {
         if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
-        let events = try await repository.auditEvents()
-        let chain = AuditChain.verify(events, key: key, checkpoints: checkpoints)
-        guard case .intact = chain else { return chain }
-        if let difference = AuditReplay.firstDifference(
-            events: events, cases: try await repository.caseAuditHeaders(),
-            subcases: try await repository.allSubcases())
-        {
-            return .differs(difference)
+        // The chain is walked in batches, keeping only what the replay needs; a break is then named
+        // by checking the whole chain.
+        var walker = AuditChain.Walker(key: key, checkpoints: checkpoints)
+        var replay = AuditReplay()
+        var after: Int64 = 0
+        while true {
+            let batch = try await repository.auditEvents(after: after, limit: Self.auditBatch)
+            guard let last = batch.last else { break }
+            for stored in batch {
+                guard walker.feed(stored) else {
+                    return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
+                }
+                replay.add(stored)
+            }
+            after = last.seq
         }
-        return chain
+        guard walker.reachedCheckpoints else {
+            return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
+        }
+        let cases = try await repository.caseAuditHeaders()
+        if let deleted = replay.deletedCase(among: Set(cases.map(\.number))) { return .differs(deleted) }
+        // Sub-cases come by id, which groups them by case in case-number order.
+        var index = 0
+        var own: [Subcase] = []
+        var afterID = ""
+        func close(until number: String?) -> String? {
+            while index < cases.count, number.map({ cases[index].number < $0 }) ?? true {
+                if let difference = replay.difference(in: cases[index], subcases: own) { return difference }
+                own = []
+                index += 1
+            }
+            return nil
+        }
+        while true {
+            let batch = try await repository.subcases(after: afterID, limit: Self.auditBatch)
+            guard let last = batch.last else { break }
+            for subcase in batch {
+                if let difference = close(until: subcase.caseNumber) { return .differs(difference) }
+                own.append(subcase)
+            }
+            afterID = last.id
+        }
+        if let difference = close(until: nil) { return .differs(difference) }
+        return .intact(events: walker.count)
     }
+
+    /// How many events or sub-cases verification reads at a time.
+    static let auditBatch = 10_000
 
     /// The chain's newest event: its sequence number and hash, to keep as a checkpoint.
     public func auditHead() async throws(CaseEngineError) -> AuditCheckpoints.Checkpoint? {

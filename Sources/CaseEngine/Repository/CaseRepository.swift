@@ -61,6 +61,8 @@ public protocol CaseRepository: Sendable {
     ) async throws(CaseEngineError) -> Page<Subcase>
     /// Every sub-case, by department and item.
     func allSubcases() async throws(CaseEngineError) -> [Subcase]
+    /// The supervision report's figures, aggregated by the store (not one row per sub-case).
+    func supervisionFigures() async throws(CaseEngineError) -> SupervisionFigures
     /// The scans stored for a material of a case.
     func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo]
     /// The compiled plan (JSON, as ``NewCase/planJSON``) with this hash.
@@ -69,6 +71,11 @@ public protocol CaseRepository: Sendable {
     func structuralProblems() async throws(CaseEngineError) -> [String]
     /// What every case's row says about its audit (status, withdrawal, handout).
     func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader]
+    /// Audit events after a sequence number, in chain order, `limit` at most (verification streams
+    /// the chain in batches).
+    func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent]
+    /// Sub-cases after an id, by id, `limit` at most.
+    func subcases(after id: String, limit: Int) async throws(CaseEngineError) -> [Subcase]
     /// Every audit event in chain order.
     func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
     /// How many cases got each grade, 1 to 5.
@@ -170,5 +177,68 @@ public struct StoredAuditEvent: Sendable, Equatable {
         self.previousHash = previousHash
         self.hash = hash
         self.keyed = keyed
+    }
+}
+
+/// What the supervision report is computed from, aggregated by department and item.
+public struct SupervisionFigures: Sendable, Equatable {
+    /// Sub-cases of one department's item in one state.
+    public struct StateCount: Sendable, Equatable {
+        public var department: String
+        public var item: String
+        public var promisedDays: Int
+        public var legalDays: Int?
+        public var state: SubcaseState
+        public var count: Int
+        /// Issued on or before the due date (for `issued`).
+        public var onTime: Int
+        /// Open with a provisional due date.
+        public var provisionalDue: Int
+
+        public init(
+            department: String, item: String, promisedDays: Int, legalDays: Int?, state: SubcaseState, count: Int,
+            onTime: Int, provisionalDue: Int
+        ) {
+            self.department = department
+            self.item = item
+            self.promisedDays = promisedDays
+            self.legalDays = legalDays
+            self.state = state
+            self.count = count
+            self.onTime = onTime
+            self.provisionalDue = provisionalDue
+        }
+    }
+
+    /// Issued sub-cases of one department's item that ran over the same days.
+    public struct IssueSpan: Sendable, Equatable {
+        public var department: String
+        public var item: String
+        public var dispatchedOn: CalendarDate
+        public var finishedOn: CalendarDate
+        public var pausedDays: Int
+        public var count: Int
+
+        public init(
+            department: String, item: String, dispatchedOn: CalendarDate, finishedOn: CalendarDate, pausedDays: Int,
+            count: Int
+        ) {
+            self.department = department
+            self.item = item
+            self.dispatchedOn = dispatchedOn
+            self.finishedOn = finishedOn
+            self.pausedDays = pausedDays
+            self.count = count
+        }
+    }
+
+    /// Counts by department, item and state, by department and item.
+    public var counts: [StateCount]
+    /// Spans of issued sub-cases.
+    public var spans: [IssueSpan]
+
+    public init(counts: [StateCount], spans: [IssueSpan]) {
+        self.counts = counts
+        self.spans = spans
     }
 }

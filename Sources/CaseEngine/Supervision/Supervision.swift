@@ -80,35 +80,39 @@ extension CaseEngine {
 
     /// Figures per department and item: counts by state, on-time rate, average working days taken,
     /// promised against legal limits.
+    /// Computed from figures the store aggregates, so its time and memory do not grow with the
+    /// number of sub-cases (only with the number of departments, items and distinct working spans).
     public func supervisionReport() async throws(CaseEngineError) -> [SupervisionRow] {
+        let figures = try await repository.supervisionFigures()
         var rows: [String: SupervisionRow] = [:]
-        var days: [String: [Int]] = [:]
         var order: [String] = []
-        for subcase in try await repository.allSubcases() {
-            let plan = subcase.plan
-            let progress = subcase.progress
-            let key = plan.department + "\u{0}" + plan.item
+        for figure in figures.counts {
+            let key = figure.department + "\u{0}" + figure.item
             if rows[key] == nil {
                 order.append(key)
                 rows[key] = SupervisionRow(
-                    department: plan.department, item: plan.item, counts: [:], issuedOnTime: 0, issued: 0,
-                    averageWorkingDays: nil, promisedDays: plan.promisedDays, legalDays: plan.legalDays)
+                    department: figure.department, item: figure.item, counts: [:], issuedOnTime: 0, issued: 0,
+                    averageWorkingDays: nil, promisedDays: figure.promisedDays, legalDays: figure.legalDays)
             }
-            rows[key]?.counts[progress.state, default: 0] += 1
-            if !progress.state.isFinal, progress.due?.provisional == true { rows[key]?.provisionalDue += 1 }
-            if progress.state == .issued, let finished = progress.finishedOn {
-                rows[key]?.issued += 1
-                if let due = progress.due, finished <= due.date { rows[key]?.issuedOnTime += 1 }
-                if let start = progress.dispatchedOn {
-                    days[key, default: []].append(
-                        max(0, calendar.workingDays(after: start, through: finished) - progress.pausedDays))
-                }
+            rows[key]?.counts[figure.state, default: 0] += figure.count
+            rows[key]?.provisionalDue += figure.provisionalDue
+            if figure.state == .issued {
+                rows[key]?.issued += figure.count
+                rows[key]?.issuedOnTime += figure.onTime
             }
+        }
+        var days: [String: (total: Int, count: Int)] = [:]
+        for span in figures.spans {
+            let key = span.department + "\u{0}" + span.item
+            let taken = max(
+                0, calendar.workingDays(after: span.dispatchedOn, through: span.finishedOn) - span.pausedDays)
+            days[key, default: (0, 0)].total += taken * span.count
+            days[key, default: (0, 0)].count += span.count
         }
         return order.compactMap { key in
             guard var row = rows[key] else { return nil }
-            if let taken = days[key], !taken.isEmpty {
-                row.averageWorkingDays = Double(taken.reduce(0, +)) / Double(taken.count)
+            if let taken = days[key], taken.count > 0 {
+                row.averageWorkingDays = Double(taken.total) / Double(taken.count)
             }
             return row
         }
