@@ -396,18 +396,21 @@ extension SQLiteCaseStore {
                     """)
         }
         migrator.registerMigration("v10-search-indexes") { db in
-            // Window staff find a case by applicant, phone, day or status; supervisors page deadlines;
-            // departments page their inbox and acknowledge what they received.
+            // Window staff find a case by applicant, phone, day or status, newest first (each index
+            // ends with the number so a page is read in order); departments page their open
+            // sub-cases and supervisors the running ones by due date (partial indexes hold only
+            // those, however many cases are closed); departments acknowledge what they received.
             try db.execute(
                 sql: """
-                    CREATE INDEX cases_by_applicant_id ON cases(applicant_id_number);
-                    CREATE INDEX cases_by_applicant_name ON cases(applicant_name);
-                    CREATE INDEX cases_by_applicant_phone ON cases(applicant_phone);
-                    CREATE INDEX cases_by_day ON cases(submitted_on);
+                    CREATE INDEX cases_by_applicant_id ON cases(applicant_id_number, number);
+                    CREATE INDEX cases_by_applicant_name ON cases(applicant_name, number);
+                    CREATE INDEX cases_by_applicant_phone ON cases(applicant_phone, number);
+                    CREATE INDEX cases_by_day ON cases(submitted_on, number);
                     CREATE INDEX cases_by_status ON cases(status, number);
-                    DROP INDEX subcases_by_department;
-                    CREATE INDEX subcases_by_department ON subcases(department, id);
-                    CREATE INDEX subcases_by_due_date ON subcases(due_date, id) WHERE due_date IS NOT NULL;
+                    CREATE INDEX subcases_open_by_department ON subcases(department, id)
+                        WHERE state IN ('waiting', 'dispatched', 'accepted', 'reviewed', 'approved', 'correcting');
+                    CREATE INDEX subcases_running_by_due_date ON subcases(due_date, id)
+                        WHERE state IN ('dispatched', 'accepted', 'reviewed', 'approved');
                     DROP INDEX outbox_pending;
                     CREATE INDEX outbox_pending ON outbox(department, subcase_id) WHERE delivered_at IS NULL;
                     """)
