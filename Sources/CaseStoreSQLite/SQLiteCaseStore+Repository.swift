@@ -37,7 +37,9 @@ extension SQLiteCaseStore: CaseRepository {
     // MARK: - Reads
 
     public func storedSubmission(idempotencyKey: String) async throws(CaseEngineError) -> StoredSubmission? {
-        try read { db in
+        // On the writer, whose page cache is warm: a reader connection re-reads every page the last
+        // commit changed, and a submission asks this before every insert.
+        try readOnWriter { db in
             try db.fetchFirst(
                 .caseByIdempotencyKey, .text(idempotencyKey),
                 row: { StoredSubmission(number: $0.text(0), fingerprint: $0.text(1)) })

@@ -182,6 +182,18 @@ public final class SQLiteCaseStore: Sendable {
         }
     }
 
+    /// Runs a short read on the writing connection, outside a transaction (autocommit).
+    func readOnWriter<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> T {
+        guard let pool else { return try read(work) }
+        do {
+            return try pool.writeWithoutTransaction(work)
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(Self.fault(error, path: path))
+        }
+    }
+
     /// Runs `work` on a read-only snapshot.
     func read<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> T {
         do {

@@ -26,7 +26,13 @@ extension SQL {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let caseRecord = SQL("SELECT \(CaseRow.columns) FROM cases WHERE number = ?")
-    static let caseStatusAndWithdrawal = SQL("SELECT status, withdrawn, materials FROM cases WHERE number = ?")
+    /// A case's status, withdrawal and — only when it awaits a material under 容缺 — its checklist.
+    static let caseStatusAndWithdrawal = SQL(
+        """
+            SELECT status, withdrawn,
+                CASE WHEN instr(materials, '"\(MaterialStatus.missingWord)"') > 0 THEN materials ELSE '[]' END
+            FROM cases WHERE number = ?
+        """)
     /// Open cases whose checklist holds a material missing under 容缺 (the checklist's status word).
     static let casesAwaitingMaterials = SQL(
         """
@@ -81,16 +87,17 @@ extension SQL {
     /// A department's open sub-cases after an id, by id (which orders by case, then position).
     static let openSubcasesOfDepartment = SQL(
         """
-            SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
-            WHERE s.department = ? AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND s.id > ?
+            SELECT \(SubcaseRow.columns) FROM subcases s INDEXED BY subcases_by_department
+            WHERE s.department = ? AND s.finished_on IS NULL AND s.id > ?
+                AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal })))
             ORDER BY s.id LIMIT ?
         """)
     /// Running sub-cases due on or before a day, after a (due date, id) cursor, by due date and id.
     static let subcasesDue = SQL(
         """
-            SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
-            WHERE s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
-                AND s.due_date <= ? AND (s.due_date > ? OR (s.due_date = ? AND s.id > ?))
+            SELECT \(SubcaseRow.columns) FROM subcases s INDEXED BY subcases_by_due_date
+            WHERE s.finished_on IS NULL AND s.due_date <= ? AND (s.due_date > ? OR (s.due_date = ? AND s.id > ?))
+                AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
             ORDER BY s.due_date, s.id LIMIT ?
         """)
     /// Sub-cases by department, plan entry and state: how many, issued on time, open with a
