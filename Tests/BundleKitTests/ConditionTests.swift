@@ -34,3 +34,28 @@ struct ConditionTests {
         }
     }
 }
+
+@Suite("Conditions against hostile files")
+struct HostileConditionTests {
+    @Test(
+        "nesting deeper than 64 levels is refused with a diagnostic instead of exhausting the stack",
+        arguments: [
+            (String(repeating: "(", count: 3000) + "a == 'x'" + String(repeating: ")", count: 3000), 64),
+            (String(repeating: "not ", count: 7000) + "a == 'x'", 256),
+        ])
+    func deepNesting(text: String, offset: Int) {
+        #expect(
+            throws: ConditionSyntaxError(
+                offset: offset,
+                message: "the condition nests 'not' and parentheses more than 64 deep; simplify it")
+        ) {
+            try ConditionParser.parse(text)
+        }
+    }
+
+    @Test("64 levels are still accepted")
+    func deepestAccepted() throws {
+        let text = String(repeating: "(", count: 64) + "a == 'x'" + String(repeating: ")", count: 64)
+        #expect(try ConditionParser.parse(text).source == "a == 'x'")
+    }
+}

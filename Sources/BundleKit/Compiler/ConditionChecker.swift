@@ -9,12 +9,13 @@ struct ConditionScope {
     /// choices. Returns the problems found.
     func check(_ condition: Condition, catalog: Catalog) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
+        let locator = condition.locator()
         for test in condition.expression.tests {
-            let nameLocation = condition.location(ofCharacter: test.nameOffset)
+            let nameLocation = locator.location(ofCharacter: test.nameOffset)
             if let situation = situations.first(where: { $0.id == test.name }) {
                 let choices = situation.choices.map(\.value)
                 for (literal, offset) in zip(test.values, test.valueOffsets) {
-                    let location = condition.location(ofCharacter: offset)
+                    let location = locator.location(ofCharacter: offset)
                     guard case .string(let value) = literal else {
                         diagnostics.append(
                             Diagnostic(
@@ -33,7 +34,7 @@ struct ConditionScope {
                     }
                 }
             } else if let element = elements.first(where: { $0.id == test.name }) {
-                diagnostics += checkLiterals(test, of: element, in: condition)
+                diagnostics += checkLiterals(test, of: element, in: condition, locator: locator)
             } else if catalog.elements[test.name] != nil {
                 diagnostics.append(
                     Diagnostic(
@@ -51,10 +52,12 @@ struct ConditionScope {
         return diagnostics
     }
 
-    private func checkLiterals(_ test: ConditionTest, of element: Element, in condition: Condition) -> [Diagnostic] {
+    private func checkLiterals(
+        _ test: ConditionTest, of element: Element, in condition: Condition, locator: Condition.Locator
+    ) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for (literal, offset) in zip(test.values, test.valueOffsets) {
-            let location = condition.location(ofCharacter: offset)
+            let location = locator.location(ofCharacter: offset)
             let fits: Bool
             switch literal {
             case .string: fits = element.type.isTextual

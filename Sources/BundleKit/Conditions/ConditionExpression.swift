@@ -185,8 +185,28 @@ public struct Condition: Sendable {
 
     /// The location of a character offset inside the condition text.
     public func location(ofCharacter offset: Int) -> SourceLocation {
-        guard mapsOntoSource else { return location }
-        let bytes = text.unicodeScalars.prefix(offset).reduce(0) { $0 + String($1).utf8.count }
-        return location.advanced(by: 1 + bytes)
+        locator().location(ofCharacter: offset)
+    }
+
+    /// Locations of many character offsets, the text's byte offsets counted once (a condition of
+    /// thousands of terms is located in linear time).
+    public func locator() -> Locator {
+        guard mapsOntoSource else { return Locator(start: location, byteOffsets: nil) }
+        var offsets: [Int] = [0]
+        offsets.reserveCapacity(text.unicodeScalars.count + 1)
+        for scalar in text.unicodeScalars { offsets.append((offsets.last ?? 0) + scalar.utf8.count) }
+        return Locator(start: location, byteOffsets: offsets)
+    }
+
+    /// Maps character offsets of a condition onto its file.
+    public struct Locator: Sendable {
+        let start: SourceLocation
+        let byteOffsets: [Int]?
+
+        /// The location of a character offset.
+        public func location(ofCharacter offset: Int) -> SourceLocation {
+            guard let byteOffsets else { return start }
+            return start.advanced(by: 1 + byteOffsets[min(max(offset, 0), byteOffsets.count - 1)])
+        }
     }
 }

@@ -38,6 +38,12 @@ public struct ConditionParser {
 
     private var tokens: [(token: Token, offset: Int)] = []
     private var position = 0
+    /// How many `not`s and parentheses enclose the current position.
+    private var depth = 0
+
+    /// The deepest nesting of `not` and parentheses accepted: a condition deeper than any person
+    /// writes would otherwise exhaust the stack of every command that loads the library.
+    public static let maximumDepth = 64
 
     /// Parses a condition text.
     public static func parse(_ text: String) throws(ConditionSyntaxError) -> ConditionExpression {
@@ -80,20 +86,16 @@ public struct ConditionParser {
 
     private mutating func parseUnary() throws(ConditionSyntaxError) -> ConditionExpression {
         switch current.token {
-        case .name("not"):
-            advance()
-            return .not(try parseUnary())
-        case .symbol("("):
-            advance()
-            let inner = try parseOr()
-            guard current.token == .symbol(")") else {
+        case .name("not"), .symbol("("):
+            guard depth < Self.maximumDepth else {
                 throw ConditionSyntaxError(
                     offset: current.offset,
-                    message: "expected ')', found \(describe(current.token))"
-                )
+                    message:
+                        "the condition nests 'not' and parentheses more than \(Self.maximumDepth) deep; simplify it")
             }
-            advance()
-            return inner
+            depth += 1
+            defer { depth -= 1 }
+            return try parseNested()
         case .name(let name) where !Self.keywords.contains(name):
             return try parseComparison(name: name, offset: current.offset)
         default:
@@ -102,6 +104,24 @@ public struct ConditionParser {
                 message: "expected a situation or element name, found \(describe(current.token))"
             )
         }
+    }
+
+    /// `not …` or `( … )`, one level deeper.
+    private mutating func parseNested() throws(ConditionSyntaxError) -> ConditionExpression {
+        if current.token == .name("not") {
+            advance()
+            return .not(try parseUnary())
+        }
+        advance()
+        let inner = try parseOr()
+        guard current.token == .symbol(")") else {
+            throw ConditionSyntaxError(
+                offset: current.offset,
+                message: "expected ')', found \(describe(current.token))"
+            )
+        }
+        advance()
+        return inner
     }
 
     private mutating func parseComparison(
