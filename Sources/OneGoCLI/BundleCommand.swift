@@ -41,8 +41,22 @@ extension BundleCommand {
             for path in paths where !FileManager.default.fileExists(atPath: path) {
                 throw UsageError(description: "no such file: \(path)")
             }
-            let loaded = try library.load(bundleFiles: paths.isEmpty ? nil : paths)
-            let diagnostics = Linter(library: loaded).lint(reportUnused: paths.isEmpty)
+            // A file is linted against the whole library, so that an id another file claims shows;
+            // only the given files' problems (and the catalog's) are reported.
+            func standard(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+            let given = Set(paths.map(standard))
+            let others = BundleLibrary.jsonFiles(in: library.root).filter { !given.contains(standard($0)) }
+            let loaded = try library.load(bundleFiles: paths.isEmpty ? nil : others + paths)
+            var diagnostics = Linter(library: loaded).lint(reportUnused: paths.isEmpty)
+            if !paths.isEmpty {
+                let otherBundles = Set(others)
+                diagnostics = diagnostics.filter { diagnostic in
+                    guard let path = diagnostic.location?.path, otherBundles.contains(path) else { return true }
+                    // Another bundle's problem, unless it is the clash with a given file.
+                    return diagnostic.code == .duplicateDefinition
+                        && diagnostic.notes.contains { note in paths.contains { note.hasSuffix($0) } }
+                }
+            }
             let renderer = DiagnosticRenderer(sources: loaded.sources)
             if !diagnostics.isEmpty {
                 print(renderer.renderAll(diagnostics))
@@ -164,6 +178,12 @@ extension Language: ExpressibleByArgument {}
 
 private func loadBundle(_ options: LibraryOptions, _ id: String) throws -> (BundleLibrary, BundleDefinition) {
     let loaded = try options.load()
+    if loaded.clashingBundleIDs.contains(id) {
+        // Two files claim the id: serving either would be a guess.
+        let clashes = loaded.diagnostics.filter { $0.code == .duplicateDefinition && $0.message.contains("'\(id)'") }
+        printError(DiagnosticRenderer(sources: loaded.sources).renderAll(clashes))
+        throw ExitCode(1)
+    }
     guard let bundle = loaded.bundle(id) else {
         let suggestion = Suggestion.closest(to: id, among: loaded.bundles.map(\.id))
         throw UsageError(

@@ -141,3 +141,48 @@ struct BundleReportCommandTests {
         #expect(doc.contains(try runOneGo(["bundle", "report"]).stdout))
     }
 }
+
+@Suite("Clashing ids in the library")
+struct ClashingIDTests {
+    /// A copy of the shipped library in a temporary directory.
+    func library() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let copy = NSTemporaryDirectory() + "onego-clash-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Bundles").path, toPath: copy)
+        return copy
+    }
+
+    @Test("a second file claiming a bundle id is found when either file is linted, and no command serves the id")
+    func duplicateBundleID() throws {
+        let copy = try library()
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let original = try String(contentsOfFile: copy + "/newborn.json", encoding: .utf8)
+        try original.replacingOccurrences(of: "\"id\": \"newborn\"", with: "\"id\": \"company-opening\"")
+            .write(toFile: copy + "/zz-copy.json", atomically: true, encoding: .utf8)
+        let lint = try runOneGo(["bundle", "lint", "--bundles", copy, copy + "/zz-copy.json"])
+        #expect(lint.status == 1)
+        #expect(lint.stdout.contains("error: bundle id 'company-opening' is used by two files"), "\(lint.stdout)")
+        let show = try runOneGo(["bundle", "show", "company-opening", "--bundles", copy])
+        #expect(show.status == 1)
+        #expect(show.stderr.contains("error: bundle id 'company-opening' is used by two files"))
+        #expect(show.stdout.isEmpty)
+    }
+
+    @Test("two catalog items with one government catalogue code are an error")
+    func duplicateItemCode() throws {
+        let copy = try library()
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let path = copy + "/catalog/items-family.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let range = text.range(of: "\"name\"") else {
+            Issue.record("no item in \(path)")
+            return
+        }
+        try text.replacingCharacters(in: range, with: "\"code\": \"00013112700401\", \"name\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let lint = try runOneGo(["bundle", "lint", "--bundles", copy])
+        #expect(lint.status == 1)
+        #expect(lint.stdout.contains("have the same catalogue code '00013112700401'"), "\(lint.stdout)")
+    }
+}

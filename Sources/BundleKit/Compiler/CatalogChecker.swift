@@ -11,8 +11,21 @@ public struct CatalogChecker: Sendable {
     /// Every problem in the catalog's items.
     public func check() -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
+        var codes: [String: Item] = [:]
         for item in catalog.items.all {
             diagnostics += check(item)
+            // A government catalogue code names one item: two items with one code are one service
+            // entered twice (often across catalog files).
+            guard let code = item.code, !code.isEmpty else { continue }
+            if let first = codes[code] {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .duplicateDefinition,
+                        "items '\(first.id)' and '\(item.id)' have the same catalogue code '\(code)'",
+                        at: location(of: item, "code"), notes: ["'\(first.id)' is in \(first.location.path)"]))
+            } else {
+                codes[code] = item
+            }
         }
         return diagnostics
     }

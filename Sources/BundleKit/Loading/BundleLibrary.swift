@@ -19,6 +19,8 @@ public struct BundleLibrary: Sendable {
     public var sources: [String: SourceFile]
     /// Problems found while reading (syntax, unknown keys, wrong types, duplicates).
     public var diagnostics: [Diagnostic]
+    /// Bundle ids two files claim: no command serves either until one is renamed.
+    public var clashingBundleIDs: Set<String> = []
 
     /// The bundle with an id.
     public func bundle(_ id: String) -> BundleDefinition? {
@@ -47,6 +49,7 @@ public struct BundleLibrary: Sendable {
             library.diagnostics += reader.diagnostics
             guard let bundle else { continue }
             if let first = seen[bundle.id] {
+                library.clashingBundleIDs.insert(bundle.id)
                 library.diagnostics.append(
                     Diagnostic(
                         .error, .duplicateDefinition, "bundle id '\(bundle.id)' is used by two files",
@@ -92,7 +95,8 @@ public struct BundleLibrary: Sendable {
     }
 
     /// The `.json` files directly inside a directory, sorted by name.
-    static func jsonFiles(in directory: String) -> [String] {
+    /// The JSON files of a directory, by name (not its subdirectories).
+    public static func jsonFiles(in directory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".json") }.sorted().map {
             (directory as NSString).appendingPathComponent($0)
