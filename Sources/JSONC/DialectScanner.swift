@@ -356,6 +356,10 @@ struct DialectScanner {
             guard let scalar = Unicode.Scalar(high) else {
                 throw JSONSyntaxError(offset: start, message: "a \\u escape names half of a surrogate pair")
             }
+            // json-c cuts keys and text at NUL, so two keys that differ after it would collide unseen.
+            guard scalar.value != 0 else {
+                throw JSONSyntaxError(offset: start, message: "\\u0000 (NUL) cannot stand in a OneGo file")
+            }
             return scalar
         default:
             throw JSONSyntaxError(offset: start, message: "invalid escape '\\\(describeRaw(byte))' in a string")

@@ -129,6 +129,7 @@ extension BundleCommand {
 
         func run() throws {
             let loaded = try library.load()
+            if let id, loaded.bundle(id) == nil { _ = try loadBundle(library, id) }  // says why, with a did-you-mean
             let (outcomes, diagnostics, sources) = GoldenTestRunner(library: loaded).run(only: id)
             if !diagnostics.isEmpty {
                 var all = loaded.sources
@@ -137,7 +138,9 @@ extension BundleCommand {
             }
             for outcome in outcomes {
                 print("\(outcome.passed ? "PASS" : "FAIL") \(outcome.bundle): \(outcome.name)")
-                for failure in outcome.failures { print("    \(failure)") }
+                for failure in outcome.failures {
+                    print("    \(outcome.path):\(outcome.line):\(outcome.column): \(failure)")
+                }
             }
             let failed = outcomes.filter { !$0.passed }.count
             print("\(outcomes.count - failed) passed, \(failed) failed")
@@ -185,6 +188,15 @@ private func loadBundle(_ options: LibraryOptions, _ id: String) throws -> (Bund
         throw ExitCode(1)
     }
     guard let bundle = loaded.bundle(id) else {
+        // Its file may be there but not read: say so, and where, instead of "unknown bundle".
+        let broken = loaded.diagnostics.filter {
+            $0.severity == .error && ($0.location.map { ($0.path as NSString).lastPathComponent } == id + ".json")
+        }
+        if !broken.isEmpty {
+            printError("error: the file of bundle '\(id)' has errors; fix them first:")
+            printError(DiagnosticRenderer(sources: loaded.sources).renderAll(broken))
+            throw ExitCode(1)
+        }
         let suggestion = Suggestion.closest(to: id, among: loaded.bundles.map(\.id))
         throw UsageError(
             description: "unknown bundle '\(id)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")

@@ -32,6 +32,8 @@ struct JSONDocumentTests {
         "json-c's lenient inputs are errors with the exact place",
         arguments: [
             ("{\"a\": 1, \"a\": 2}", 1, 10, "duplicate key 'a' in the same object"),
+            ("{\"a\\u0000x\": 1, \"a\\u0000y\": 2}", 1, 4, "\\u0000 (NUL) cannot stand in a OneGo file"),
+            ("{\"a\": \"name\\u0000hidden\"}", 1, 12, "\\u0000 (NUL) cannot stand in a OneGo file"),
             ("{\"a\": NaN}", 1, 7, "'NaN' is not a JSON value; write a number"),
             ("{\"a\": Infinity}", 1, 7, "'Infinity' is not a JSON value; write a number"),
             ("{'a': 1}", 1, 2, "single-quoted strings are not JSON; use double quotes"),

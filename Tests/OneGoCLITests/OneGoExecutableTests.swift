@@ -186,3 +186,56 @@ struct ClashingIDTests {
         #expect(lint.stdout.contains("have the same catalogue code '00013112700401'"), "\(lint.stdout)")
     }
 }
+
+@Suite("bundle test and show on broken libraries")
+struct BrokenLibraryTests {
+    func library() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let copy = NSTemporaryDirectory() + "onego-broken-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Bundles").path, toPath: copy)
+        return copy
+    }
+
+    @Test("bundle test with an unknown id says so with a did-you-mean instead of '0 passed, 0 failed'")
+    func unknownID() throws {
+        let copy = try library()
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let result = try runOneGo(["bundle", "test", "newbron", "--bundles", copy])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("error: unknown bundle 'newbron'; did you mean 'newborn'?"), "\(result.stderr)")
+    }
+
+    @Test("an expectation that does not read fails its case, and failures name their place")
+    func invalidExpectation() throws {
+        let copy = try library()
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let path = copy + "/tests/newborn.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let range = text.range(of: "\"expect\": {") else {
+            Issue.record("no expectation in \(path)")
+            return
+        }
+        try text.replacingCharacters(in: range, with: "\"expect\": { \"itemz\": [],")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try runOneGo(["bundle", "test", "newborn", "--bundles", copy])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FAIL newborn"))
+        #expect(result.stdout.contains(path + ":"))
+        #expect(result.stdout.contains("the expectation has errors (reported above)"))
+    }
+
+    @Test("show names the errors of a bundle's file instead of calling the bundle unknown")
+    func brokenFile() throws {
+        let copy = try library()
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let path = copy + "/newborn.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"version\"", with: "\"version\",,").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let result = try runOneGo(["bundle", "show", "newborn", "--bundles", copy])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.hasPrefix("error: the file of bundle 'newborn' has errors; fix them first:\n" + path + ":"))
+    }
+}

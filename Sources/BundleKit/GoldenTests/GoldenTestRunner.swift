@@ -11,6 +11,10 @@ public struct GoldenTestOutcome: Sendable {
     public var bundle: String
     /// What did not match, one line each; empty when the case passed.
     public var failures: [String]
+    /// Where the case stands in its file, for failures: line and column of its name (1-based).
+    public var line = 0
+    /// The column of the case's name.
+    public var column = 0
 
     /// Whether the case passed.
     public var passed: Bool { failures.isEmpty }
@@ -83,6 +87,7 @@ public struct GoldenTestRunner: Sendable {
         let compiler = BundleCompiler(catalog: library.catalog)
         var outcomes: [GoldenTestOutcome] = []
         for member in reader.table(file["cases"], in: file, what: "cases") {
+            let errorsBefore = reader.diagnostics.filter { $0.severity == .error }.count
             guard
                 let entry = reader.object(
                     member.node, what: "case '\(member.key)'", allowed: ["answers", "expect"],
@@ -121,7 +126,14 @@ public struct GoldenTestRunner: Sendable {
                     "does not compile: " + renderer.headline($0)
                 }
             }
-            outcomes.append(GoldenTestOutcome(path: path, name: member.key, bundle: bundleID, failures: failures))
+            // An expectation that does not read (a wrong key or type) is a failure, not a pass.
+            if reader.diagnostics.filter({ $0.severity == .error }).count > errorsBefore {
+                failures.append("the expectation has errors (reported above)")
+            }
+            let (line, column) = document.source.lineAndColumn(of: member.keyOffset)
+            outcomes.append(
+                GoldenTestOutcome(
+                    path: path, name: member.key, bundle: bundleID, failures: failures, line: line, column: column))
         }
         return outcomes
     }
