@@ -467,12 +467,43 @@ struct DialectScanner {
 
     private func describeByte(at position: Int) -> String {
         guard position < bytes.count else { return "the end of the file" }
-        return "'\(describeRaw(bytes[position]))'"
+        guard bytes[position] >= 0x80 else { return "'\(describeRaw(bytes[position]))'" }
+        // A whole character, named: a full-width comma from a Chinese input method is the commonest slip.
+        var end = position + 1
+        while end < bytes.count, end < position + 4, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        guard let text = String(validating: bytes[position..<end], as: UTF8.self),
+            let scalar = text.unicodeScalars.first
+        else { return "'\(describeRaw(bytes[position]))'" }
+        return Self.name(of: scalar)
+    }
+
+    /// A character as a message names it: the character, its code point and name, and what to write
+    /// instead when it stands for a JSON punctuation mark (or is invisible).
+    static func name(of scalar: Unicode.Scalar) -> String {
+        let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        let known: [UInt32: (name: String, use: String?)] = [
+            0xFF0C: ("FULLWIDTH COMMA", ","), 0x3001: ("IDEOGRAPHIC COMMA", ","), 0xFF1A: ("FULLWIDTH COLON", ":"),
+            0xFF1B: ("FULLWIDTH SEMICOLON", ","), 0x201C: ("LEFT DOUBLE QUOTATION MARK", "\""),
+            0x201D: ("RIGHT DOUBLE QUOTATION MARK", "\""), 0xFF02: ("FULLWIDTH QUOTATION MARK", "\""),
+            0xFF5B: ("FULLWIDTH LEFT CURLY BRACKET", "{"), 0xFF5D: ("FULLWIDTH RIGHT CURLY BRACKET", "}"),
+            0xFF3B: ("FULLWIDTH LEFT SQUARE BRACKET", "["), 0xFF3D: ("FULLWIDTH RIGHT SQUARE BRACKET", "]"),
+            0x00A0: ("NO-BREAK SPACE", " "), 0x3000: ("IDEOGRAPHIC SPACE", " "), 0x200B: ("ZERO WIDTH SPACE", nil),
+            0xFEFF: ("ZERO WIDTH NO-BREAK SPACE", nil),
+        ]
+        guard let (name, use) = known[scalar.value] else { return "'\(Character(scalar))' (\(code))" }
+        let shown = name.hasSuffix("SPACE") ? "" : "'\(Character(scalar))' "
+        return shown + "(\(code) \(name))" + (use.map { ": use '\($0)'" } ?? ": remove it")
     }
 
     private func describeRaw(_ byte: UInt8) -> String {
         if byte >= 0x20, byte < 0x7F { return String(UnicodeScalar(byte)) }
         return "\\u{\(String(byte, radix: 16))}"
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }
 

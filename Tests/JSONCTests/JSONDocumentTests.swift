@@ -33,6 +33,11 @@ struct JSONDocumentTests {
         arguments: [
             ("{\"a\": 1, \"a\": 2}", 1, 10, "duplicate key 'a' in the same object"),
             ("{\"a\\u0000x\": 1, \"a\\u0000y\": 2}", 1, 4, "\\u0000 (NUL) cannot stand in a OneGo file"),
+            (
+                "{\"a\": 1， \"b\": 2}", 1, 8,
+                "expected ',' or '}' after the value of 'a', found '，' (U+FF0C FULLWIDTH COMMA): use ','"
+            ),
+            ("{\"a\":\u{3000}1}", 1, 6, "expected a value, found (U+3000 IDEOGRAPHIC SPACE): use ' '"),
             ("{\"a\": \"name\\u0000hidden\"}", 1, 12, "\\u0000 (NUL) cannot stand in a OneGo file"),
             ("{\"a\": NaN}", 1, 7, "'NaN' is not a JSON value; write a number"),
             ("{\"a\": Infinity}", 1, 7, "'Infinity' is not a JSON value; write a number"),
