@@ -82,7 +82,7 @@ let package = Package(
             ],
             path: "Sources/Benchmarks", swiftSettings: strictSettings),
         .testTarget(name: "JSONCTests", dependencies: ["JSONC"], swiftSettings: strictSettings),
-        .testTarget(name: "BundleKitTests", dependencies: ["BundleKit"], swiftSettings: strictSettings),
+        .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["WorkCalendar"], swiftSettings: strictSettings),
         .testTarget(
             name: "CaseEngineTests",

@@ -16,10 +16,15 @@ public struct SourceFile: Sendable {
 
     /// Offsets where lines start. Worked out only when a diagnostic needs a line, so reading a
     /// file costs nothing for it.
+    /// A line ends at LF, CR LF, or a CR alone (old Mac files).
     private var lineStarts: [Int] {
         var starts = [0]
-        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            starts.append(offset + 1)
+        for (offset, byte) in bytes.enumerated() {
+            if byte == UInt8(ascii: "\n") {
+                starts.append(offset + 1)
+            } else if byte == UInt8(ascii: "\r"), offset + 1 >= bytes.count || bytes[offset + 1] != UInt8(ascii: "\n") {
+                starts.append(offset + 1)
+            }
         }
         return starts
     }
@@ -51,7 +56,11 @@ public struct SourceFile: Sendable {
         guard line >= 1, line <= lineStarts.count else { return nil }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
-        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        if line < lineStarts.count, bytes[end] == UInt8(ascii: "\r") {
+            // A CR alone ended the line: `end` is on it already.
+        } else if end > start, bytes[end - 1] == UInt8(ascii: "\r") {
+            end -= 1
+        }
         return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
     }
 }

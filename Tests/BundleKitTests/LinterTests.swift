@@ -1,4 +1,5 @@
 import BundleKit
+import JSONC
 import Testing
 
 @Suite("Lint diagnostics: one planted mistake each")
@@ -246,5 +247,33 @@ struct LinterTests {
                 "catalog/catalog.json:4:5: warning: department 'tax' is not used by any item [unused-catalog-entry]",
                 "catalog/catalog.json:30:21: error: item 'tax-setup' names an unknown department 'taxes'; did you mean 'tax'? [unknown-reference]",
             ])
+    }
+}
+
+@Suite("Where a diagnostic points")
+struct DiagnosticPositionTests {
+    @Test("a file with CR-only line endings is read line by line")
+    func carriageReturns() {
+        let source = SourceFile(path: "x.json", bytes: Array("{\r  \"a\": 1,\r  \"b\": x\r}".utf8))
+        let offset = Array(source.bytes).firstIndex(of: UInt8(ascii: "x")) ?? 0
+        #expect(source.lineAndColumn(of: offset) == (3, 8))
+        #expect(source.lineText(3) == "  \"b\": x")
+    }
+
+    @Test("the caret lands under the character by display width after Chinese text")
+    func caretByWidth() {
+        // '，' is the 10th character; before it 9 characters take 11 columns (两个汉字 take two each).
+        let (shown, caret) = DiagnosticRenderer.window("  \"名称\": 1，", column: 10)
+        #expect(shown == "  \"名称\": 1，")
+        #expect(caret == String(repeating: " ", count: 11))
+    }
+
+    @Test("a 5 MB one-line file is echoed around the column, not whole")
+    func longLine() {
+        let line = String(repeating: "a", count: 5_000_000)
+        let (shown, caret) = DiagnosticRenderer.window(line, column: 2_500_000)
+        #expect(DisplayWidth.of(shown) <= DiagnosticRenderer.maximumEchoWidth + 2)
+        #expect(shown.hasPrefix("…") && shown.hasSuffix("…"))
+        #expect(caret.count == 34)
     }
 }

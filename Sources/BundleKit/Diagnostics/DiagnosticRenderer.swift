@@ -45,9 +45,9 @@ public struct DiagnosticRenderer: Sendable {
                 let number = String(line)
                 let gutter = String(repeating: " ", count: max(4, number.count + 1))
                 let padded = String(repeating: " ", count: gutter.count - number.count) + number
-                lines.append("\(padded) | \(text)")
-                let prefix = text.unicodeScalars.prefix(column - 1).map { $0 == "\t" ? "\t" : " " }.joined()
-                lines.append("\(gutter) | \(prefix)^")
+                let (shown, caret) = Self.window(text, column: column)
+                lines.append("\(padded) | \(shown)")
+                lines.append("\(gutter) | \(caret)^")
                 if let document = try? JSONDocument(parsing: source.bytes, path: source.path) {
                     let pointer = JSONPointer.locate(offset: location.offset, in: document.root)
                     lines.append("\(gutter) = at \(pointer.isEmpty ? "/" : pointer)")
@@ -58,6 +58,41 @@ public struct DiagnosticRenderer: Sendable {
             lines.append("    note: \(note)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The widest source line echoed, in terminal columns: a longer line is cut around the column.
+    public static let maximumEchoWidth = 100
+
+    /// The part of a source line to echo and the spaces that put the caret under `column` (a
+    /// Unicode scalar count), both by terminal width: a Chinese character takes two columns.
+    public static func window(_ text: String, column: Int) -> (shown: String, caret: String) {
+        let scalars = Array(text.unicodeScalars)
+        let target = min(max(column - 1, 0), scalars.count)
+        var start = 0
+        var end = scalars.count
+        let total = scalars.reduce(0) { $0 + DisplayWidth.width(of: $1) }
+        if total > maximumEchoWidth {
+            // About a third of the window before the column, the rest after.
+            var width = 0
+            start = target
+            while start > 0, width + DisplayWidth.width(of: scalars[start - 1]) <= maximumEchoWidth / 3 {
+                start -= 1
+                width += DisplayWidth.width(of: scalars[start])
+            }
+            end = target
+            while end < scalars.count, width + DisplayWidth.width(of: scalars[end]) <= maximumEchoWidth {
+                width += DisplayWidth.width(of: scalars[end])
+                end += 1
+            }
+        }
+        var shown = String.UnicodeScalarView()
+        shown.append(contentsOf: scalars[start..<end])
+        var caret = ""
+        for scalar in scalars[start..<target] {
+            caret += scalar == "\t" ? "\t" : String(repeating: " ", count: DisplayWidth.width(of: scalar))
+        }
+        let before = start > 0 ? "…" : ""
+        return (before + String(shown) + (end < scalars.count ? "…" : ""), (start > 0 ? " " : "") + caret)
     }
 
     /// All diagnostics rendered, sorted by file and position, followed by a count line.
