@@ -239,3 +239,32 @@ struct BrokenLibraryTests {
             result.stderr.hasPrefix("error: the file of bundle 'newborn' has errors; fix them first:\n" + path + ":"))
     }
 }
+
+@Suite("A catalog file that does not parse")
+struct CascadeTests {
+    @Test("one trailing comma in elements.json is reported once, with a count of what may follow from it")
+    func trailingComma() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let copy = NSTemporaryDirectory() + "onego-cascade-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Bundles").path, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let path = copy + "/catalog/elements.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let key = text.range(of: "\"applicant.name\""), let end = text[key.upperBound...].firstIndex(of: "\n")
+        else {
+            Issue.record("no applicant.name in \(path)")
+            return
+        }
+        var broken = text
+        broken.insert(",", at: end)
+        try broken.write(toFile: path, atomically: true, encoding: .utf8)
+        let lint = try runOneGo(["bundle", "lint", "--bundles", copy])
+        #expect(lint.status == 1)
+        #expect(lint.stdout.hasSuffix("2 errors, 0 warnings\n"), "\(lint.stdout.suffix(300))")
+        #expect(lint.stdout.contains(path + ":5:"))
+        #expect(
+            lint.stdout.contains("not reported: they may follow from " + path + ", which does not parse; fix it first"))
+        #expect(!lint.stdout.contains("did you mean"))
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks a whole library: every file's syntax and keys, the catalog, every bundle compiled with
 /// no answers (so every combination of situations is tried), and catalog entries no bundle uses.
 public struct Linter: Sendable {
@@ -20,13 +22,47 @@ public struct Linter: Sendable {
         // Unused entries mean something only when every file was read.
         let loadFailed = library.diagnostics.contains { $0.severity == .error }
         if reportUnused, !loadFailed { diagnostics += unusedEntries() }
-        var seen: [String] = []
+        diagnostics = withoutCascade(diagnostics)
+        var seen: Set<String> = []
         return diagnostics.filter { diagnostic in
             let key = "\(diagnostic.location?.path ?? ""):\(diagnostic.location?.offset ?? -1):\(diagnostic.message)"
-            if seen.contains(key) { return false }
-            seen.append(key)
-            return true
+            return seen.insert(key).inserted
         }
+    }
+
+    /// With a catalog file that does not parse, every reference into it looks unknown (hundreds of
+    /// errors with wrong did-you-means). Its syntax error is reported; what may follow from it — the
+    /// bundles' problems and unknown references — is counted in one line instead.
+    private func withoutCascade(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        let catalogDirectory = (library.root as NSString).appendingPathComponent("catalog")
+        let broken = Set(
+            library.diagnostics.filter { $0.code == .jsonSyntax }.compactMap(\.location?.path)
+                .filter { $0.hasPrefix(catalogDirectory + "/") })
+        guard !broken.isEmpty else { return diagnostics }
+        let catalogPaths = Set(diagnostics.compactMap(\.location?.path).filter { $0.hasPrefix(catalogDirectory + "/") })
+        var kept: [Diagnostic] = []
+        var withheld = 0
+        for diagnostic in diagnostics {
+            let inCatalog = diagnostic.location.map { catalogPaths.contains($0.path) } ?? true
+            let followsFromReferences: Set<DiagnosticCode> = [
+                .unknownReference, .conditionUnknownName, .conditionType, .conditionUnknownChoice,
+            ]
+            if diagnostic.code == .jsonSyntax || (inCatalog && !followsFromReferences.contains(diagnostic.code)) {
+                kept.append(diagnostic)
+            } else {
+                withheld += 1
+            }
+        }
+        if withheld > 0 {
+            kept.append(
+                Diagnostic(
+                    .error, .jsonSyntax,
+                    "\(withheld) more problem\(withheld == 1 ? "" : "s") (references into the catalog, the bundles)"
+                        + " not reported: they may follow from \(broken.sorted().joined(separator: ", ")), which does"
+                        + " not parse; fix it first",
+                    at: nil))
+        }
+        return kept
     }
 
     private func unusedEntries() -> [Diagnostic] {
