@@ -240,6 +240,16 @@ struct DialectScanner {
         if index < bytes.count, isIdentifierByte(bytes[index]) {
             throw JSONSyntaxError(offset: start, message: "malformed number")
         }
+        // json-c clamps what does not fit: say so here, where the number stands.
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        let isInteger = !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
+        if isInteger, Int64(text) == nil {
+            throw JSONSyntaxError(
+                offset: start, message: "\(text) is beyond the range of whole numbers (±9223372036854775807)")
+        }
+        if !isInteger, let value = Double(text), !value.isFinite {
+            throw JSONSyntaxError(offset: start, message: "\(text) is beyond the range of numbers (about ±1.8e308)")
+        }
     }
 
     // MARK: - Keys
