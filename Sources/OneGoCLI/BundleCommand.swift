@@ -38,32 +38,44 @@ extension BundleCommand {
         var paths: [String] = []
 
         func run() throws {
-            for path in paths where !FileManager.default.fileExists(atPath: path) {
-                throw UsageError(description: "no such file: \(path)")
+            var library = self.library
+            var files = paths
+            if files.count == 1, SourceFiles.kind(of: files[0]) == .directory {
+                library.bundles = files[0]  // a directory is a library: lint it whole
+                files = []
             }
-            // A file is linted against the whole library, so that an id another file claims shows;
-            // only the given files' problems (and the catalog's) are reported.
-            func standard(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-            let given = Set(paths.map(standard))
-            let others = BundleLibrary.jsonFiles(in: library.root).filter { !given.contains(standard($0)) }
-            let loaded = try library.load(bundleFiles: paths.isEmpty ? nil : others + paths)
-            var diagnostics = Linter(library: loaded).lint(reportUnused: paths.isEmpty)
-            if !paths.isEmpty {
-                let otherBundles = Set(others)
-                diagnostics = diagnostics.filter { diagnostic in
-                    guard let path = diagnostic.location?.path, otherBundles.contains(path) else { return true }
-                    // Another bundle's problem, unless it is the clash with a given file.
-                    return diagnostic.code == .duplicateDefinition
-                        && diagnostic.notes.contains { note in paths.contains { note.hasSuffix($0) } }
+            for path in files {
+                switch SourceFiles.kind(of: path) {
+                case .missing: throw UsageError(description: "no such file: \(path)")
+                case .directory:
+                    throw UsageError(
+                        description: "\(path) is a directory; lint a library on its own: onego bundle lint \(path)")
+                default: break  // other reasons are reported against the file, with the rest
                 }
             }
-            let renderer = DiagnosticRenderer(sources: loaded.sources)
-            if !diagnostics.isEmpty {
-                print(renderer.renderAll(diagnostics))
-            } else {
+            let kinds = LintedFiles(root: library.root, paths: files)
+            let loaded = try library.load(bundleFiles: files.isEmpty ? nil : kinds.libraryBundles + kinds.bundles)
+            var diagnostics = Linter(library: loaded).lint(reportUnused: files.isEmpty)
+            if !files.isEmpty { diagnostics = kinds.reported(diagnostics) }
+            var sources = loaded.sources
+            var failures: [String] = []
+            if !kinds.tests.isEmpty {
+                let run = GoldenTestRunner(library: loaded).run(files: kinds.tests)
+                diagnostics += run.diagnostics
+                sources.merge(run.sources) { a, _ in a }
+                for outcome in run.outcomes where !outcome.passed {
+                    failures += outcome.failures.map {
+                        "\(outcome.path):\(outcome.line):\(outcome.column): error: \($0)"
+                    }
+                }
+            }
+            if !diagnostics.isEmpty { print(DiagnosticRenderer(sources: sources).renderAll(diagnostics)) }
+            failures.forEach { print($0) }
+            if diagnostics.isEmpty && failures.isEmpty {
                 print("\(loaded.bundles.count) bundles and \(loaded.catalog.items.count) items: no problems")
             }
-            let failing = diagnostics.contains { $0.severity == .error || warningsAsErrors }
+            let failing =
+                !failures.isEmpty || diagnostics.contains { $0.severity == .error || warningsAsErrors }
             if failing { throw ExitCode(1) }
         }
     }

@@ -40,7 +40,10 @@ struct JSONDocumentTests {
             ("{\"a\":\u{3000}1}", 1, 6, "expected a value, found (U+3000 IDEOGRAPHIC SPACE): use ' '"),
             ("{\"a\": \"name\\u0000hidden\"}", 1, 12, "\\u0000 (NUL) cannot stand in a OneGo file"),
             ("{\"a\": NaN}", 1, 7, "'NaN' is not a JSON value; write a number"),
-            ("{\"a\": 99999999999999999999}", 1, 7, "99999999999999999999 is beyond the range of whole numbers (±9223372036854775807)"),
+            (
+                "{\"a\": 99999999999999999999}", 1, 7,
+                "99999999999999999999 is beyond the range of whole numbers (±9223372036854775807)"
+            ),
             ("{\"a\": -1e400}", 1, 7, "-1e400 is beyond the range of numbers (about ±1.8e308)"),
             ("{\"a\": Infinity}", 1, 7, "'Infinity' is not a JSON value; write a number"),
             ("{'a': 1}", 1, 2, "single-quoted strings are not JSON; use double quotes"),

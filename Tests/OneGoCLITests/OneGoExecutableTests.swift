@@ -1,6 +1,15 @@
 import Foundation
 import Testing
 
+/// A copy of the shipped library in a temporary directory; the caller removes it.
+func libraryCopy() throws -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let copy = NSTemporaryDirectory() + "onego-library-\(UUID().uuidString)"
+    try FileManager.default.copyItem(atPath: root.appendingPathComponent("Bundles").path, toPath: copy)
+    return copy
+}
+
 /// Runs the built `onego` binary from the repository root and returns its exit status and output.
 func runOneGo(
     _ arguments: [String], environment: [String: String] = [:]
@@ -144,18 +153,9 @@ struct BundleReportCommandTests {
 
 @Suite("Clashing ids in the library")
 struct ClashingIDTests {
-    /// A copy of the shipped library in a temporary directory.
-    func library() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let copy = NSTemporaryDirectory() + "onego-clash-\(UUID().uuidString)"
-        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Bundles").path, toPath: copy)
-        return copy
-    }
-
     @Test("a second file claiming a bundle id is found when either file is linted, and no command serves the id")
     func duplicateBundleID() throws {
-        let copy = try library()
+        let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let original = try String(contentsOfFile: copy + "/newborn.json", encoding: .utf8)
         try original.replacingOccurrences(of: "\"id\": \"newborn\"", with: "\"id\": \"company-opening\"")
@@ -171,7 +171,7 @@ struct ClashingIDTests {
 
     @Test("two catalog items with one government catalogue code are an error")
     func duplicateItemCode() throws {
-        let copy = try library()
+        let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let path = copy + "/catalog/items-family.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -189,17 +189,9 @@ struct ClashingIDTests {
 
 @Suite("bundle test and show on broken libraries")
 struct BrokenLibraryTests {
-    func library() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let copy = NSTemporaryDirectory() + "onego-broken-\(UUID().uuidString)"
-        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Bundles").path, toPath: copy)
-        return copy
-    }
-
     @Test("bundle test with an unknown id says so with a did-you-mean instead of '0 passed, 0 failed'")
     func unknownID() throws {
-        let copy = try library()
+        let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let result = try runOneGo(["bundle", "test", "newbron", "--bundles", copy])
         #expect(result.status == 2)
@@ -208,7 +200,7 @@ struct BrokenLibraryTests {
 
     @Test("an expectation that does not read fails its case, and failures name their place")
     func invalidExpectation() throws {
-        let copy = try library()
+        let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let path = copy + "/tests/newborn.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -227,7 +219,7 @@ struct BrokenLibraryTests {
 
     @Test("show names the errors of a bundle's file instead of calling the bundle unknown")
     func brokenFile() throws {
-        let copy = try library()
+        let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let path = copy + "/newborn.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)

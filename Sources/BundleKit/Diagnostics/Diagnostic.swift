@@ -17,6 +17,8 @@ public enum Severity: String, Sendable, Comparable {
 public enum DiagnosticCode: String, Sendable, CaseIterable {
     /// The file is not valid in OneGo's JSON dialect.
     case jsonSyntax = "json-syntax"
+    /// The path is not a file that can be read: a directory, a FIFO, a loop of links, no permission.
+    case unreadableFile = "unreadable-file"
     /// A key the format does not define, usually a misspelling.
     case unknownKey = "unknown-key"
     /// A key the format requires is absent.

@@ -38,17 +38,24 @@ public struct GoldenTestRunner: Sendable {
         self.library = library
     }
 
-    /// Runs every test file in `ROOT/tests/`; returns outcomes and problems reading the files.
+    /// Runs every test file in `ROOT/tests/` (or just `files`); returns outcomes and problems reading
+    /// the files.
     public func run(
-        only bundle: String? = nil
+        only bundle: String? = nil, files: [String]? = nil
     ) -> (outcomes: [GoldenTestOutcome], diagnostics: [Diagnostic], sources: [String: SourceFile]) {
         var outcomes: [GoldenTestOutcome] = []
         var diagnostics: [Diagnostic] = []
         var sources: [String: SourceFile] = [:]
         let directory = (library.root as NSString).appendingPathComponent("tests")
-        for path in BundleLibrary.jsonFiles(in: directory) {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            let bytes = [UInt8](data)
+        for path in files ?? BundleLibrary.jsonFiles(in: directory) {
+            let bytes: [UInt8]
+            switch SourceFiles.read(path) {
+            case .success(let read): bytes = read
+            case .failure(let failure):
+                diagnostics.append(
+                    Diagnostic(.error, .unreadableFile, failure.reason, at: SourceLocation(path: path, offset: 0)))
+                continue
+            }
             sources[path] = SourceFile(path: path, bytes: bytes)
             let document: JSONDocument
             do throws(JSONSyntaxError) {

@@ -31,16 +31,19 @@ public struct BundleLibrary: Sendable {
     public static func load(root: String, bundleFiles: [String]? = nil) -> BundleLibrary {
         var library = BundleLibrary(root: root, catalog: Catalog(), bundles: [], sources: [:], diagnostics: [])
         let catalogDirectory = (root as NSString).appendingPathComponent("catalog")
-        for path in jsonFiles(in: catalogDirectory) {
-            guard let (document, reader) = library.parse(path) else { continue }
-            CatalogReader(reader: reader).read(document.root, into: &library.catalog)
-            library.diagnostics += reader.diagnostics
-        }
-        if library.catalog.items.count == 0, !FileManager.default.fileExists(atPath: catalogDirectory) {
-            library.diagnostics.append(
-                Diagnostic(
-                    .error, .missingKey, "no catalog found: expected the directory \(catalogDirectory)",
-                    at: nil))
+        switch SourceFiles.jsonFiles(in: catalogDirectory) {
+        case .success(let paths):
+            for path in paths {
+                guard let (document, reader) = library.parse(path) else { continue }
+                CatalogReader(reader: reader).read(document.root, into: &library.catalog)
+                library.diagnostics += reader.diagnostics
+            }
+        case .failure(let failure):
+            let message =
+                SourceFiles.kind(of: catalogDirectory) == .missing
+                ? "no catalog found: expected the directory \(catalogDirectory)"
+                : "the catalog directory \(catalogDirectory) \(failure.reason)"
+            library.diagnostics.append(Diagnostic(.error, .missingKey, message, at: nil))
         }
         var seen: [String: SourceLocation] = [:]
         for path in bundleFiles ?? jsonFiles(in: root) {
@@ -65,14 +68,14 @@ public struct BundleLibrary: Sendable {
 
     /// Parses one file, recording its source; reports unreadable files and syntax errors.
     private mutating func parse(_ path: String) -> (JSONDocument, DocumentReader)? {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let bytes: [UInt8]
+        switch SourceFiles.read(path) {
+        case .success(let read): bytes = read
+        case .failure(let failure):
             diagnostics.append(
-                Diagnostic(
-                    .error, .jsonSyntax, "cannot read the file", at: SourceLocation(path: path, offset: 0))
-            )
+                Diagnostic(.error, .unreadableFile, failure.reason, at: SourceLocation(path: path, offset: 0)))
             return nil
         }
-        let bytes = [UInt8](data)
         sources[path] = SourceFile(path: path, bytes: bytes)
         do throws(JSONSyntaxError) {
             let document = try JSONDocument(parsing: bytes, path: path)
@@ -94,12 +97,8 @@ public struct BundleLibrary: Sendable {
         }
     }
 
-    /// The `.json` files directly inside a directory, sorted by name.
-    /// The JSON files of a directory, by name (not its subdirectories).
+    /// The `.json` files directly inside a directory, sorted by name (none when it cannot be listed).
     public static func jsonFiles(in directory: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().map {
-            (directory as NSString).appendingPathComponent($0)
-        }
+        (try? SourceFiles.jsonFiles(in: directory).get()) ?? []
     }
 }
