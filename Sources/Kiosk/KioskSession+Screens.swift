@@ -129,7 +129,7 @@ extension KioskSession {
             if material.acceptWithGaps { lines.append(t("material.gap")) }
             if context.scanner != nil { lines.append(t("material.scan")) }
             if index == 0 {
-                for shared in (compiled?.materials ?? []).filter(\.sharedData) {
+                for shared in (form?.neededMaterials ?? []).filter(\.sharedData) {
                     lines.append(strings.text("material.shared", language, shared.name.text(in: language)))
                 }
             }

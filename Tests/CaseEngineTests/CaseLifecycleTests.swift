@@ -81,6 +81,17 @@ struct CaseLifecycleTests {
         #expect(report.first { $0.item == "tax-invoice-setup" }?.onTimeRate == 1)
     }
 
+    @Test("a shared-data material whose condition is false is neither needed nor recorded as obtained")
+    func sharedMaterialRuledOut() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber  // the premises are rented
+        let materials = try await engine.caseSummary(number).materials
+        #expect(!materials.contains { $0.id == "premises-title" })
+        #expect(materials.first { $0.id == "lease-contract" }?.status == "provided")
+    }
+
     @Test("a department sees only its own item's fields and materials, and its own attachments")
     func projection() async throws {
         let fixture = try EngineFixture()
