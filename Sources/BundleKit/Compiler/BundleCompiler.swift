@@ -76,7 +76,8 @@ private struct CompilationRun {
         let (fields, fieldsSeparately) = mergeFields(active)
         let (materials, materialsSeparately) = mergeMaterials(active)
         let subcases = plan(active)
-        let (criticalDays, criticalPath) = criticalPath(subcases)
+        let (criticalDays, criticalPath) = criticalPath(subcases) { $0.promisedDays }
+        let (legalPathDays, _) = self.criticalPath(subcases) { $0.legalDays ?? $0.promisedDays }
         if bundle.promisedDays < criticalDays {
             diagnostics.append(
                 Diagnostic(
@@ -94,6 +95,7 @@ private struct CompilationRun {
             sections: bundle.sections.map { ($0.id, $0.title) },
             materials: materials, subcases: subcases, promisedDays: bundle.promisedDays,
             criticalPathDays: criticalDays, criticalPath: criticalPath, legalDaysTotal: legalTotal,
+            legalCriticalPathDays: legalPathDays,
             projections: projections(subcases, active: active, fields: fields, materials: materials),
             fieldsAskedSeparately: fieldsSeparately, materialsNeededSeparately: materialsSeparately)
     }
@@ -520,7 +522,8 @@ private struct CompilationRun {
     }
 
     /// The longest chain of promised days, assuming the graph has no cycle.
-    private func criticalPath(_ subcases: [PlannedSubcase]) -> (Int, [String]) {
+    /// The longest chain of the plan, each item taking `days`, and its items.
+    private func criticalPath(_ subcases: [PlannedSubcase], days: (PlannedSubcase) -> Int) -> (Int, [String]) {
         let byID = Dictionary(subcases.map { ($0.item, $0) }) { a, _ in a }
         var finish: [String: Int] = [:]
         var previous: [String: String] = [:]
@@ -535,8 +538,8 @@ private struct CompilationRun {
                     previous[id] = before
                 }
             }
-            finish[id] = start + subcase.promisedDays
-            return start + subcase.promisedDays
+            finish[id] = start + days(subcase)
+            return start + days(subcase)
         }
         var best: (days: Int, id: String)?
         for subcase in subcases {

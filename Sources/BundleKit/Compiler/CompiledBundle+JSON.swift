@@ -17,6 +17,7 @@ extension CompiledBundle {
             ("criticalPathDays", .integer(Int64(criticalPathDays))),
             ("criticalPath", .strings(criticalPath)),
             ("legalDaysTotal", .integer(Int64(legalDaysTotal))),
+            ("legalCriticalPathDays", .integer(Int64(legalCriticalPathDays))),
             ("compression", compression.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
             (
                 "savings",

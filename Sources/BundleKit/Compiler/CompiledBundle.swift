@@ -30,8 +30,12 @@ public struct CompiledBundle: Sendable {
     public var criticalPathDays: Int
     /// The items on that chain, first to last.
     public var criticalPath: [String]
-    /// The sum of the active items' legal limits (an item with none counts its promised limit).
+    /// The sum of the active items' legal limits (an item with none counts its promised limit): what
+    /// the items would take one after another. Shown apart from the compression, which it overstates.
     public var legalDaysTotal: Int
+    /// The critical path of the same plan with each item at its legal limit: what the law allows
+    /// the case, since items that run side by side take their time together.
+    public var legalCriticalPathDays: Int
     /// For each department, exactly what its items need.
     public var projections: [DepartmentProjection]
     /// Fields the active items would ask if each asked separately.
@@ -39,9 +43,11 @@ public struct CompiledBundle: Sendable {
     /// Materials the active items would need if each asked separately.
     public var materialsNeededSeparately: Int
 
-    /// 1 − promised/legal, or `nil` when the legal total is 0.
+    /// 1 − promised / legal critical path, or `nil` when that path is 0 days or shorter than the
+    /// promise (the bundle's days include items the law sets no limit for).
     public var compression: Double? {
-        legalDaysTotal > 0 ? 1 - Double(promisedDays) / Double(legalDaysTotal) : nil
+        guard legalCriticalPathDays > 0, promisedDays <= legalCriticalPathDays else { return nil }
+        return 1 - Double(promisedDays) / Double(legalCriticalPathDays)
     }
 
     /// The departments involved, in order of first appearance.

@@ -22,8 +22,10 @@ public struct BundleSavings: Sendable {
     public var sharedMaterials: Int
     /// The bundle's promise in working days.
     public var promisedDays: Int
-    /// The sum of the items' legal limits in working days.
+    /// The sum of the items' legal limits in working days (items one after another).
     public var legalDays: Int
+    /// The critical path at the items' legal limits in working days: what compression is against.
+    public var legalPathDays: Int
     /// The critical path in working days.
     public var criticalPathDays: Int
 
@@ -32,8 +34,11 @@ public struct BundleSavings: Sendable {
         answers.map { situation, choice in situation + "=" + choice }.joined(separator: " ")
     }
 
-    /// 1 − promised/legal, or `nil` when the legal total is 0.
-    public var compression: Double? { legalDays > 0 ? 1 - Double(promisedDays) / Double(legalDays) : nil }
+    /// 1 − promised / legal critical path, or `nil` when that path is 0 days or shorter than the promise.
+    public var compression: Double? {
+        guard legalPathDays > 0, promisedDays <= legalPathDays else { return nil }
+        return 1 - Double(promisedDays) / Double(legalPathDays)
+    }
 }
 
 /// `onego bundle report`: for every bundle, the numbers that show what it saves the citizen.
@@ -60,7 +65,8 @@ public struct BundleReport: Sendable {
                     fieldsSeparately: compiled.fieldsAskedSeparately, materials: compiled.materials.count,
                     materialsSeparately: compiled.materialsNeededSeparately,
                     sharedMaterials: compiled.materials.filter(\.sharedData).count, promisedDays: compiled.promisedDays,
-                    legalDays: compiled.legalDaysTotal, criticalPathDays: compiled.criticalPathDays)
+                    legalDays: compiled.legalDaysTotal, legalPathDays: compiled.legalCriticalPathDays,
+                    criticalPathDays: compiled.criticalPathDays)
             }
         }
     }
@@ -96,14 +102,15 @@ public struct BundleReport: Sendable {
     /// The CSV header and one line per bundle.
     public var csv: String {
         var lines = [
-            "bundle,name,items,departments,fields,fields_separately,materials,materials_separately,shared_materials,promised_days,legal_days,compression,critical_path_days,answers"
+            "bundle,name,items,departments,fields,fields_separately,materials,materials_separately,shared_materials,promised_days,legal_path_days,legal_days,compression,critical_path_days,answers"
         ]
         for row in rows {
             lines.append(
                 [
                     row.bundle, row.name.zh, String(row.items), String(row.departments), String(row.fields),
                     String(row.fieldsSeparately), String(row.materials), String(row.materialsSeparately),
-                    String(row.sharedMaterials), String(row.promisedDays), String(row.legalDays),
+                    String(row.sharedMaterials), String(row.promisedDays), String(row.legalPathDays),
+                    String(row.legalDays),
                     row.compression.map { ConditionLiteral.number(($0 * 1000).rounded() / 1000).source } ?? "",
                     String(row.criticalPathDays), row.answerText,
                 ].joined(separator: ","))
@@ -114,13 +121,13 @@ public struct BundleReport: Sendable {
     /// A Markdown table (for docs/bundles.md and terminals alike).
     public var table: String {
         var lines = [
-            "| bundle | items | departments | fields (separately) | materials (separately) | shared | promised / legal wd | compression | critical path wd |",
+            "| bundle | items | departments | fields (separately) | materials (separately) | shared | promised / legal path (legal sum) wd | compression | critical path wd |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for row in rows {
             let compression = row.compression.map { "\(Int(($0 * 100).rounded()))%" } ?? "—"
             lines.append(
-                "| \(row.bundle) \(row.name.zh) | \(row.items) | \(row.departments) | \(row.fields) (\(row.fieldsSeparately)) | \(row.materials) (\(row.materialsSeparately)) | \(row.sharedMaterials) | \(row.promisedDays) / \(row.legalDays) | \(compression) | \(row.criticalPathDays) |"
+                "| \(row.bundle) \(row.name.zh) | \(row.items) | \(row.departments) | \(row.fields) (\(row.fieldsSeparately)) | \(row.materials) (\(row.materialsSeparately)) | \(row.sharedMaterials) | \(row.promisedDays) / \(row.legalPathDays) (\(row.legalDays)) | \(compression) | \(row.criticalPathDays) |"
             )
         }
         return lines.joined(separator: "\n")

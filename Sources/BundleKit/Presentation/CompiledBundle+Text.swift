@@ -31,7 +31,7 @@ extension CompiledBundle {
             lines.append(line)
         }
         lines.append(
-            "promised \(promisedDays) wd, critical path \(criticalPathDays) wd (\(criticalPath.joined(separator: " → "))), legal total \(legalDaysTotal) wd"
+            "promised \(promisedDays) wd, critical path \(criticalPathDays) wd (\(criticalPath.joined(separator: " → "))), legal critical path \(legalCriticalPathDays) wd, legal total \(legalDaysTotal) wd"
         )
         if let compression {
             lines.append("compression \(Int((compression * 100).rounded()))%")

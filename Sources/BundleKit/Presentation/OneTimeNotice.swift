@@ -52,8 +52,8 @@ public struct OneTimeNotice: Sendable {
             let percent = Int((compression * 100).rounded())
             promise +=
                 zh
-                ? "(各事项法定时限合计 \(compiled.legalDaysTotal) 个工作日,压缩 \(percent)%)"
-                : " (the items' legal limits add up to \(compiled.legalDaysTotal) working days: \(percent)% shorter)"
+                ? "(法定时限下最长的办理链为 \(compiled.legalCriticalPathDays) 个工作日,压缩 \(percent)%;各事项法定时限相加为 \(compiled.legalDaysTotal) 个工作日)"
+                : " (at their legal limits the longest chain of items takes \(compiled.legalCriticalPathDays) working days: \(percent)% shorter; the items' legal limits added one after another come to \(compiled.legalDaysTotal))"
         }
         lines.append(promise)
         lines.append(
