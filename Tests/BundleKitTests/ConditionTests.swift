@@ -11,6 +11,24 @@ struct ConditionTests {
         #expect(expression.source == "a == 'x' or (b == 'y' and not c in ['1', '2'])")
     }
 
+    @Test("conditions are simplified over a situation's choices before anyone reads them (issue 17.14)")
+    func simplified() async throws {
+        let choices: (String) -> [ConditionLiteral]? = { name in
+            name == "kind" ? [.string("a"), .string("b"), .string("c")] : nil
+        }
+        func simple(_ text: String) throws -> String {
+            try ConditionParser.parse(text).simplified(choices: choices).source
+        }
+        #expect(try simple("kind == 'a' or kind == 'b' or kind == 'a'") == "kind in ['a', 'b']")
+        #expect(try simple("kind == 'a' or kind == 'b' or kind == 'c'") == "true")
+        #expect(try simple("kind != 'a'") == "kind in ['b', 'c']")
+        #expect(try simple("kind in ['a', 'b'] and kind != 'a'") == "kind == 'b'")
+        #expect(try simple("kind == 'a' and kind == 'b'") == "false")
+        #expect(try simple("(kind == 'a' or x == 1) or kind == 'c'") == "kind in ['a', 'c'] or x == 1")
+        #expect(try simple("x == 1 or x == 2") == "x in [1, 2]")  // a form value: merged, never folded
+        #expect(try simple("x == 1 or x != 1") == "x == 1 or x != 1")
+    }
+
     @Test("unknown names make the result unknown, unless the rest decides it")
     func threeValued() async throws {
         let expression = try ConditionParser.parse("a == 'x' and b == 1")

@@ -88,6 +88,16 @@ struct OneGoExecutableTests {
             result.stderr == "error: unknown bundle 'new-born'; did you mean 'newborn'?\n(see 'onego bundle list')\n")
     }
 
+    @Test("a notice states each condition once, in its shortest form (issue 17.14)")
+    func simplifiedConditions() async throws {
+        let retirement = try runOneGo(["bundle", "show", "retirement"])
+        #expect(retirement.stdout.contains("视情形:按哪种情形退休:特殊工种提前退休或因病或非因工致残提前退休"))
+        #expect(!retirement.stdout.contains(",或按哪种情形退休"))
+        // The identity card is needed whichever way one retires: no condition at all.
+        let idCard = retirement.stdout.split(separator: "\n").first { $0.contains("居民身份证") }
+        #expect(idCard.map { !$0.contains("视情形") } == true, "\(retirement.stdout)")
+    }
+
     @Test("show prints the one-time notice with the savings, compressed against the legal critical path")
     func show() async throws {
         let result = try runOneGo(["bundle", "show", "company-opening", "--answer", "hiresStaff=yes"])

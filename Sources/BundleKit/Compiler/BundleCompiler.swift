@@ -59,6 +59,11 @@ private struct CompilationRun {
         self.answers = answers
     }
 
+    /// A condition in its shortest form over the bundle's situations (see `simplified(choices:)`).
+    private func simplify(_ condition: ConditionExpression) -> ConditionExpression {
+        condition.simplified { name in bundle.situations.first { $0.id == name }?.choices.map { .string($0.value) } }
+    }
+
     private func known(_ name: String) -> ConditionLiteral? {
         answers[name].map { .string($0) }
     }
@@ -69,7 +74,7 @@ private struct CompilationRun {
         checkReferencesAndConditions(asked: askedElements)
         analyseCombinations()
         let active = entries.compactMap { entry -> (use: BundleItem, item: Item, condition: ConditionExpression)? in
-            let residual = entry.use.condition?.expression.specialized(known) ?? .constant(true)
+            let residual = simplify(entry.use.condition?.expression.specialized(known) ?? .constant(true))
             if case .constant(false) = residual { return nil }
             return (entry.use, entry.item, residual)
         }
@@ -330,8 +335,8 @@ private struct CompilationRun {
         let fields = ordered.compactMap { id -> CompiledField? in
             guard let position = index[id] else { return nil }
             let draft = drafts[position]
-            let condition = ConditionExpression.disjunction(draft.conditions)
-            let requiredWhen = ConditionExpression.disjunction(draft.requiring)
+            let condition = simplify(.disjunction(draft.conditions))
+            let requiredWhen = simplify(.disjunction(draft.requiring))
             return CompiledField(
                 element: id, label: draft.element.label, hint: draft.element.hint, type: draft.element.type,
                 required: !draft.requiring.isEmpty,
@@ -451,7 +456,7 @@ private struct CompilationRun {
         }
         let materials = drafts.map { draft -> CompiledMaterial in
             var draft = draft
-            let condition = ConditionExpression.disjunction(draft.conditions)
+            let condition = simplify(.disjunction(draft.conditions))
             draft.material.condition = condition == .constant(true) ? nil : condition
             return draft.material
         }
