@@ -180,12 +180,19 @@ extension KioskSession {
                 return reviewing ? backToReview() : goToFields(after: element)
             }
         }
+        if values[element] != value { confirmedWarnings.remove(element) }
         if let problem = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
-            problem.severity == .error
+            problem.severity == .error || !confirmedWarnings.contains(element)
         {
-            message = validation(problem)
-            return
+            if problem.severity == .warning, let warned, warned == (element, value) {
+                confirmedWarnings.insert(element)  // checked and entered again as written
+            } else {
+                if problem.severity == .warning { warned = (element, value) }
+                message = validation(problem)
+                return
+            }
         }
+        warned = nil
         values[element] = value
         if reviewing { backToReview() } else { goToFields(after: element) }
     }
@@ -307,13 +314,14 @@ extension KioskSession {
         let active = Set(askedFields.map(\.element))
         var statuses: [String: MaterialStatus] = [:]
         for material in neededMaterials { statuses[material.material] = materialStatus[material.material] }
-        let application = Application(
+        var application = Application(
             bundle: bundle.id, answers: answers, values: values.filter { active.contains($0.key) },
             materials: statuses,
             attachments: neededMaterials.compactMap { scans[$0.material] },
             applicant: Applicant(name: name, idNumber: idNumber, phone: phone),
             channel: Channel(kind: .kiosk, id: context.profile.id),
             idempotencyKey: draftKey)
+        application.confirmedWarnings = confirmedWarnings.intersection(active)
         do {
             let receipt = try await context.client.submit(application)
             self.receipt = receipt

@@ -69,6 +69,10 @@ public final class KioskSession {
     var phone = ""
     var materialStatus: [String: MaterialStatus] = [:]
     var scans: [String: Attachment] = [:]
+    /// A value that failed a warning check, shown once; the same value entered again is confirmed.
+    var warned: (element: String, value: String)?
+    /// Fields whose warning the citizen confirmed (sent as ``Application/confirmedWarnings``).
+    var confirmedWarnings: Set<String> = []
     var reviewing = false
     var reviewPage = 0
     /// Review lines per page, so a page fits an 80×24 terminal.
@@ -141,6 +145,8 @@ public final class KioskSession {
         phone = ""
         materialStatus = [:]
         scans = [:]
+        warned = nil
+        confirmedWarnings = []
         reviewing = false
         reviewPage = 0
         receipt = nil

@@ -15,9 +15,14 @@ struct WindowCommand: AsyncParsableCommand {
             abstract: "Submit an application file (docs/case-engine.md) and print the receipt.")
         @OptionGroup var options: EngineOptions
         @Option(name: .long, help: "The application file (JSON).") var application: String
+        @Option(
+            name: .customLong("confirm"),
+            help: "A field whose value fails only a warning check and was checked as written; repeat for more.")
+        var confirmed: [String] = []
 
         func run() async throws {
-            let parsed = try Application(contentsOf: application)
+            var parsed = try Application(contentsOf: application)
+            parsed.confirmedWarnings.formUnion(confirmed)
             let engine = try options.engine()
             print(CaseText.receipt(try await engine.submit(parsed)))
         }

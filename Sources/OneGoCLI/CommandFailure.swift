@@ -38,7 +38,10 @@ enum CommandFailure {
         if case .invalidApplication(let problems) = error {
             return
                 (["error: the application was not saved; fix these and submit again:"]
-                + problems.map { "  \($0.subject): \($0.message.zh) / \($0.message.en)" }).joined(separator: "\n")
+                + problems.map { problem in
+                    "  \(problem.subject): \(problem.message.zh) / \(problem.message.en)"
+                        + (problem.confirmable ? " (--confirm \(problem.subject))" : "")
+                }).joined(separator: "\n")
         }
         return "error: " + error.message.en
     }

@@ -93,13 +93,16 @@ struct ApplicationValidator {
                 continue
             }
             if let issue = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
-                issue.severity == .error
+                issue.severity == .error || !application.confirmedWarnings.contains(field.element)
             {
+                // A warning is asked once more, the same at the kiosk and the window: the value
+                // stands only when the applicant or clerk confirms it as written.
                 problems.append(
                     ApplicationProblem(
                         subject: field.element,
                         message: LocalizedText(
-                            zh: "\(field.label.zh):\(issue.message.zh)", en: "\(field.label.en): \(issue.message.en)")))
+                            zh: "\(field.label.zh):\(issue.message.zh)", en: "\(field.label.en): \(issue.message.en)"),
+                        confirmable: issue.severity == .warning))
             }
         }
         // The applicant is one of the people the form names by identity (the legal representative

@@ -31,7 +31,7 @@ extension Application {
         guard let members = root.value.members else { throw fail(root, "an application is a JSON object") }
         let allowed = [
             "bundle", "idempotencyKey", "channel", "applicant", "answers", "values", "materials", "attachments",
-            "$schema",
+            "confirmedWarnings", "$schema",
         ]
         for member in members where !allowed.contains(member.key) {
             throw fail(JSONNode(.null, offset: member.keyOffset), "unknown key '\(member.key)'")
@@ -121,8 +121,16 @@ extension Application {
                         mediaType: scan.mediaType))
             }
         }
+        var confirmed: Set<String> = []
+        if let node = member("confirmedWarnings", in: members) {
+            guard let entries = node.value.elements, entries.allSatisfy({ $0.value.stringValue != nil }) else {
+                throw fail(node, "'confirmedWarnings' must be a list of field ids")
+            }
+            confirmed = Set(entries.compactMap(\.value.stringValue))
+        }
         self.init(
             bundle: bundle, answers: try stringMap("answers"), values: try stringMap("values"), materials: materials,
             attachments: attachments, applicant: applicant, channel: channel, idempotencyKey: key)
+        confirmedWarnings = confirmed
     }
 }

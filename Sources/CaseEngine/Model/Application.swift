@@ -105,6 +105,9 @@ public struct Application: Sendable, Equatable {
     public var channel: Channel
     /// The client's key for this submission; a retry sends the same key.
     public var idempotencyKey: String
+    /// Fields whose value fails only a warning check (a credit code failing GB 32100 that the
+    /// applicant or clerk has checked against the licence) and is confirmed as written.
+    public var confirmedWarnings: Set<String> = []
 
     /// Creates an application.
     public init(
@@ -151,7 +154,7 @@ public struct Application: Sendable, Equatable {
 
     /// A fingerprint of everything but the key, to tell a retry from a different request: the
     /// SHA-256 of lines `bundle=…`, `a:answer=…`, `v:field=…`, `m:material=status`,
-    /// `f:material=sha256:type`, `p:name|id|phone` and `c:kind|id`, written as UTF-8 bytes (the
+    /// `f:material=sha256:type`, `p:name|id|phone`, `c:kind|id` and `w:field` (none when nothing was confirmed), written as UTF-8 bytes (the
     /// stored fingerprints of earlier cases depend on this exact text).
     var fingerprint: String {
         var text = [UInt8]()
@@ -178,6 +181,7 @@ public struct Application: Sendable, Equatable {
         }
         line("p:", applicant.name, "|", applicant.idNumber + "|" + applicant.phone)
         line("c:", channel.kind.rawValue, "|", channel.id)
+        for element in confirmedWarnings.sorted() { line("w:", element, "", "") }
         return SHA256.hex(text)
     }
 }

@@ -6,11 +6,15 @@ public struct ApplicationProblem: Sendable, Equatable, Codable {
     public var subject: String
     /// What to do, in Chinese and English. Never contains an ID number.
     public var message: LocalizedText
+    /// The value fails only a warning check: confirming it (``Application/confirmedWarnings``)
+    /// lets it stand.
+    public var confirmable: Bool
 
     /// Creates a problem.
-    public init(subject: String, message: LocalizedText) {
+    public init(subject: String, message: LocalizedText, confirmable: Bool = false) {
         self.subject = subject
         self.message = message
+        self.confirmable = confirmable
     }
 }
 
