@@ -143,6 +143,49 @@ struct LinterTests {
             ])
     }
 
+    @Test("limits and dependencies of items no answers make active together are not reported (issue 17.6)")
+    func exclusiveItems() async throws {
+        let noInputs = ("\"inputs\": [\"company.code\"]", "\"inputs\": []")
+        let limits = try LibraryFixture(
+            catalog: [
+                noInputs,
+                (
+                    "\"fields\": { \"company.name\": {}, \"company.size\": {} }",
+                    "\"fields\": { \"company.name\": { \"maxLength\": 10 }, \"company.size\": {} }"
+                ),
+                (
+                    "\"fields\": { \"company.name\": {}, \"staff.count\": {} }",
+                    "\"fields\": { \"company.name\": { \"minLength\": 20 }, \"staff.count\": {} }"
+                ),
+            ],
+            bundle: [("\"register\": {}", "\"register\": { \"when\": \"hires == 'no'\" }")])
+        defer { limits.remove() }
+        #expect(limits.headlines() == [])
+        let cycle = try LibraryFixture(
+            catalog: [noInputs],
+            bundle: [
+                ("\"register\": {}", "\"register\": { \"when\": \"hires == 'no'\", \"after\": [\"tax-setup\"] }"),
+                (
+                    "\"tax-setup\": { \"when\": \"hires == 'yes'\" }",
+                    "\"tax-setup\": { \"when\": \"hires == 'yes'\", \"after\": [\"register\"] }"
+                ),
+            ])
+        defer { cycle.remove() }
+        #expect(cycle.headlines() == [])
+        // The same items active together are still reported.
+        let together = try LibraryFixture(
+            catalog: [noInputs],
+            bundle: [
+                ("\"register\": {}", "\"register\": { \"after\": [\"tax-setup\"] }"),
+                (
+                    "\"tax-setup\": { \"when\": \"hires == 'yes'\" }",
+                    "\"tax-setup\": { \"when\": \"hires == 'yes'\", \"after\": [\"register\"] }"
+                ),
+            ])
+        defer { together.remove() }
+        #expect(together.headlines().contains { $0.contains("[dependency-cycle]") }, "\(together.headlines())")
+    }
+
     @Test("a condition with a syntax error points inside the string")
     func conditionSyntax() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires = 'yes'")])

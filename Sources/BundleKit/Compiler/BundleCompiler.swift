@@ -49,6 +49,9 @@ private struct CompilationRun {
     let bundle: BundleDefinition
     let answers: [String: String]
     var diagnostics: [Diagnostic] = []
+    /// The sets of items some answers (consistent with those given) make active at once; `nil` when
+    /// there were too many combinations to try them all.
+    var activeTogether: [Set<String>]? = []
 
     /// Bundle items whose catalog item exists, with that item.
     private var entries: [(use: BundleItem, item: Item)] = []
@@ -221,6 +224,10 @@ private struct CompilationRun {
             let possible = entries.map { entry in
                 entry.use.condition?.expression.evaluate { values[$0].map { .string($0) } } != false
             }
+            if consistent {
+                let together = Set(zip(entries, possible).filter(\.1).map(\.0.use.item))
+                if activeTogether?.contains(together) == false { activeTogether?.append(together) }
+            }
             for (entry, isPossible) in zip(entries, possible) where isPossible {
                 everActive.insert(entry.use.item)
             }
@@ -245,6 +252,7 @@ private struct CompilationRun {
             }
             tried += 1
         } while tried < BundleCompiler.maximumCombinations && Self.next(&combination, situations)
+        if tried == BundleCompiler.maximumCombinations, Self.next(&combination, situations) { activeTogether = nil }
         for entry in entries where !everActive.contains(entry.use.item) {
             diagnostics.append(
                 Diagnostic(
@@ -253,6 +261,13 @@ private struct CompilationRun {
                     at: entry.use.condition?.location ?? entry.use.location,
                     notes: ["condition: \(entry.use.condition?.text ?? "")"]))
         }
+    }
+
+    /// Whether some answers make all of `items` active at once (`true` when that is not known):
+    /// limits or dependencies of items that exclude each other never meet in a real case.
+    private func canBeActiveTogether(_ items: [String]) -> Bool {
+        guard let activeTogether else { return true }
+        return activeTogether.contains { set in items.allSatisfy(set.contains) }
     }
 
     private func producersNote(of element: String) -> [String] {
@@ -358,6 +373,13 @@ private struct CompilationRun {
     private mutating func merge(_ field: ItemField, of item: Item, into draft: inout FieldDraft) {
         let source = item.id
         let limits = field.constraints
+        let before = draft
+        /// Whether a clash with the item that set a limit can happen: `false` for items no answers
+        /// make active together, whose limits then stay as they were.
+        func meets(_ other: String?) -> Bool {
+            guard let other, other != source else { return true }
+            return canBeActiveTogether([other, source])
+        }
         if let value = limits.minLength, value > (draft.constraints.minLength ?? Int.min) {
             draft.constraints.minLength = value
             draft.minLengthFrom = source
@@ -375,13 +397,25 @@ private struct CompilationRun {
             draft.maximumFrom = source
         }
         let id = draft.element.id
-        if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength, minimum > maximum {
+        if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength, minimum > maximum,
+            !meets(draft.minLengthFrom == source ? draft.maxLengthFrom : draft.minLengthFrom)
+        {
+            (draft.constraints.minLength, draft.minLengthFrom) = (before.constraints.minLength, before.minLengthFrom)
+            (draft.constraints.maxLength, draft.maxLengthFrom) = (before.constraints.maxLength, before.maxLengthFrom)
+        } else if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength,
+            minimum > maximum
+        {
             clash(
                 "field '\(id)' cannot be filled: \(Self.origin(draft.minLengthFrom)) asks at least \(minimum) characters and \(Self.origin(draft.maxLengthFrom)) at most \(maximum)",
                 at: field.location)
             draft.constraints.minLength = nil
         }
-        if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum {
+        if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum,
+            !meets(draft.minimumFrom == source ? draft.maximumFrom : draft.minimumFrom)
+        {
+            (draft.constraints.minimum, draft.minimumFrom) = (before.constraints.minimum, before.minimumFrom)
+            (draft.constraints.maximum, draft.maximumFrom) = (before.constraints.maximum, before.maximumFrom)
+        } else if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum {
             clash(
                 "field '\(id)' cannot be filled: \(Self.origin(draft.minimumFrom)) asks at least \(ConditionLiteral.number(minimum).source) and \(Self.origin(draft.maximumFrom)) at most \(ConditionLiteral.number(maximum).source)",
                 at: field.location)
@@ -389,7 +423,9 @@ private struct CompilationRun {
         }
         if let allowed = limits.choices {
             let narrowed = draft.choices.filter { allowed.contains($0) }
-            if narrowed.isEmpty, !draft.choices.isEmpty {
+            if narrowed.isEmpty, !draft.choices.isEmpty, !meets(draft.choicesFrom) {
+                // items that are never active together: each keeps its own choices in a real case
+            } else if narrowed.isEmpty, !draft.choices.isEmpty {
                 clash(
                     "field '\(id)' cannot be filled: \(Self.origin(draft.choicesFrom)) allows only \(draft.choices.map { "'\($0)'" }.joined(separator: ", ")) and \(Self.origin(source)) only \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
                     at: field.location)
@@ -492,11 +528,14 @@ private struct CompilationRun {
                 outputs: entry.item.outputs, earlyStart: entry.use.earlyStart)
         }
         if let cycle = findCycle(subcases) {
-            let location = bundle.items.first { $0.item == cycle[0] }?.location
-            diagnostics.append(
-                Diagnostic(
-                    .error, .dependencyCycle, "dependency cycle: " + cycle.joined(separator: " → "), at: location,
-                    notes: ["each item waits for the next to be issued, so none can start"]))
+            // A cycle through items no answers make active together never forms in a real case.
+            if canBeActiveTogether(cycle) {
+                let location = bundle.items.first { $0.item == cycle[0] }?.location
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .dependencyCycle, "dependency cycle: " + cycle.joined(separator: " → "),
+                        at: location, notes: ["each item waits for the next to be issued, so none can start"]))
+            }
             for index in subcases.indices { subcases[index].after.removeAll { cycle.contains($0) } }
         }
         return subcases
