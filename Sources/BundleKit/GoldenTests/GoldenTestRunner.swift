@@ -48,14 +48,7 @@ public struct GoldenTestRunner: Sendable {
         var sources: [String: SourceFile] = [:]
         let directory = (library.root as NSString).appendingPathComponent("tests")
         for path in files ?? BundleLibrary.jsonFiles(in: directory) {
-            let bytes: [UInt8]
-            switch SourceFiles.read(path) {
-            case .success(let read): bytes = read
-            case .failure(let failure):
-                diagnostics.append(
-                    Diagnostic(.error, .unreadableFile, failure.reason, at: SourceLocation(path: path, offset: 0)))
-                continue
-            }
+            guard let bytes = SourceFiles.read(path, reportingTo: &diagnostics) else { continue }
             sources[path] = SourceFile(path: path, bytes: bytes)
             let document: JSONDocument
             do throws(JSONSyntaxError) {

@@ -68,14 +68,7 @@ public struct BundleLibrary: Sendable {
 
     /// Parses one file, recording its source; reports unreadable files and syntax errors.
     private mutating func parse(_ path: String) -> (JSONDocument, DocumentReader)? {
-        let bytes: [UInt8]
-        switch SourceFiles.read(path) {
-        case .success(let read): bytes = read
-        case .failure(let failure):
-            diagnostics.append(
-                Diagnostic(.error, .unreadableFile, failure.reason, at: SourceLocation(path: path, offset: 0)))
-            return nil
-        }
+        guard let bytes = SourceFiles.read(path, reportingTo: &diagnostics) else { return nil }
         sources[path] = SourceFile(path: path, bytes: bytes)
         do throws(JSONSyntaxError) {
             let document = try JSONDocument(parsing: bytes, path: path)

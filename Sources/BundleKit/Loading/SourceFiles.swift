@@ -66,6 +66,18 @@ public enum SourceFiles {
         return .success([UInt8](data))
     }
 
+    /// The bytes of a source file, or `nil` with an `unreadable-file` diagnostic saying why.
+    public static func read(_ path: String, reportingTo diagnostics: inout [Diagnostic]) -> [UInt8]? {
+        switch read(path) {
+        case .success(let bytes):
+            return bytes
+        case .failure(let failure):
+            diagnostics.append(
+                Diagnostic(.error, .unreadableFile, failure.reason, at: SourceLocation(path: path, offset: 0)))
+            return nil
+        }
+    }
+
     /// The `.json` files directly inside a directory, sorted by name; or why it cannot be listed.
     public static func jsonFiles(in directory: String) -> Result<[String], ReadFailure> {
         switch kind(of: directory) {
