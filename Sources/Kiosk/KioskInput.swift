@@ -26,4 +26,21 @@ public enum KioskInput {
         while text.last == " " { text.removeLast() }
         return text
     }
+
+    /// An ID number as typed on a numeric keypad: `*` stands for the check character X (the usual
+    /// convention on keypads), and the spaces people type between groups are dropped.
+    public static func idNumber(_ line: String) -> String {
+        String(line.filter { $0 != " " }.map { $0 == "*" ? "X" : $0 }).uppercased()
+    }
+
+    /// A case number as typed: `OG20261123-000001`, or its 14 digits alone on a numeric keypad, with or
+    /// without the letters, the dash and spaces.
+    public static func caseNumber(_ line: String) -> String {
+        var text = line.uppercased().filter { $0 != " " && $0 != "-" }
+        if text.hasPrefix("OG") { text.removeFirst(2) }
+        guard text.count == 14, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else {
+            return line.uppercased()
+        }
+        return "OG" + text.prefix(8) + "-" + text.suffix(6)
+    }
 }

@@ -32,7 +32,7 @@ extension KioskSession {
             name = entered
             nextAfterIdentity(from: .name)
         case .idNumber:
-            let entered = line.isEmpty ? idNumber : line
+            let entered = line.isEmpty ? idNumber : KioskInput.idNumber(line)
             if let problem = FieldValidator.validate(entered, type: .idNumber) {
                 message = validation(problem)
                 return
@@ -96,7 +96,7 @@ extension KioskSession {
         case .thanks, .supplied:
             wipe()
         case .progressNumber:
-            caseNumber = line.uppercased()
+            caseNumber = KioskInput.caseNumber(line)
             go(.progressCode)
         case .progressCode:
             do {
@@ -160,7 +160,7 @@ extension KioskSession {
 
     func handleField(_ element: String, _ line: String) {
         guard let field = compiled?.fields.first(where: { $0.element == element }) else { return }
-        var value = line
+        var value = field.type == .idNumber && !line.isEmpty ? KioskInput.idNumber(line) : line
         if field.type == .choice || field.type == .boolean {
             let choices = field.type == .boolean ? ["true", "false"] : field.choices.map(\.value)
             if line.isEmpty, let kept = values[element] {

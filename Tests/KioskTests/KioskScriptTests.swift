@@ -120,6 +120,17 @@ struct KioskScriptTests {
         #expect(idCard.attachments.first?.size == 9)
     }
 
+    @Test("a numeric keypad is enough for case numbers and ID numbers (issue 16.2)")
+    func keypadInput() {
+        for typed in ["20261123000001", "OG20261123-000001", "og20261123000001", "2026 1123 000001", "20261123-000001"]
+        {
+            #expect(KioskInput.caseNumber(typed) == "OG20261123-000001", "\(typed)")
+        }
+        #expect(KioskInput.caseNumber("12345") == "12345")
+        #expect(KioskInput.idNumber("110105 19491231 002*") == "11010519491231002X")
+        #expect(KioskInput.idNumber("11010519491231002x") == "11010519491231002X")
+    }
+
     @Test("control bytes, escape sequences and very long lines neither crash nor leak into answers")
     func hostileInput() async throws {
         let (session, _, path) = try makeSession()
