@@ -43,4 +43,11 @@ public enum KioskInput {
         }
         return "OG" + text.prefix(8) + "-" + text.suffix(6)
     }
+
+    /// A date as typed: `2026-12-08`, or its 8 digits alone (`20261208`) on a numeric keypad.
+    public static func date(_ line: String) -> String {
+        guard line.count == 8, line.allSatisfy(\.isASCII), line.allSatisfy(\.isNumber) else { return line }
+        let digits = Array(line)
+        return String(digits[0..<4]) + "-" + String(digits[4..<6]) + "-" + String(digits[6..<8])
+    }
 }

@@ -104,8 +104,7 @@ extension KioskSession {
                 lines += ["1 " + t("yes"), "2 " + t("no")]
             }
             if let kept = values[element], !kept.isEmpty {
-                let shown = field.type == .idNumber ? IDNumber.masked(kept) : kept
-                lines.append(strings.text("field.keep", language, shown))
+                lines.append(strings.text("field.keep", language, shown(kept, of: field)))
             } else if !(form?.isRequired(field) ?? field.required) {
                 lines.append(t("field.optional"))
             }

@@ -66,7 +66,8 @@ extension KioskSession {
             handleMaterial(index, line)
         case .promise(let index):
             let materials = neededMaterials
-            guard index < materials.count, let date = CalendarDate(line), date >= context.today() else {
+            guard index < materials.count, let date = CalendarDate(KioskInput.date(line)), date >= context.today()
+            else {
                 return say("material.promiseInvalid")
             }
             if let compiled,
@@ -160,7 +161,9 @@ extension KioskSession {
 
     func handleField(_ element: String, _ line: String) {
         guard let field = compiled?.fields.first(where: { $0.element == element }) else { return }
-        var value = field.type == .idNumber && !line.isEmpty ? KioskInput.idNumber(line) : line
+        var value = line
+        if !line.isEmpty, field.type == .idNumber { value = KioskInput.idNumber(line) }
+        if field.type == .date { value = KioskInput.date(line) }
         if field.type == .choice || field.type == .boolean {
             let choices = field.type == .boolean ? ["true", "false"] : field.choices.map(\.value)
             if line.isEmpty, let kept = values[element] {
@@ -253,6 +256,17 @@ extension KioskSession {
     // MARK: - Review and submission
 
     /// The review lines with what each number changes.
+    /// A field's value as the citizen reads it: a choice or yes/no by its label, an ID number masked.
+    func shown(_ value: String, of field: CompiledField) -> String {
+        guard !value.isEmpty else { return value }
+        switch field.type {
+        case .idNumber: return IDNumber.masked(value)
+        case .choice: return field.choices.first { $0.value == value }?.label.text(in: language) ?? value
+        case .boolean: return context.strings.text(value == "true" ? "yes" : "no", language)
+        default: return value
+        }
+    }
+
     var reviewEntries: [(text: String, stage: Stage)] {
         var entries: [(String, Stage)] = [
             (context.strings.text("review.name", language) + ": " + name, .name),
@@ -268,11 +282,7 @@ extension KioskSession {
                 ))
         }
         for field in askedFields {
-            var value = values[field.element] ?? ""
-            if field.type == .idNumber, !value.isEmpty { value = IDNumber.masked(value) }
-            if field.type == .choice {
-                value = field.choices.first { $0.value == value }?.label.text(in: language) ?? value
-            }
+            let value = shown(values[field.element] ?? "", of: field)
             entries.append((field.label.text(in: language) + ": " + value, .field(field.element)))
         }
         for (index, material) in neededMaterials.enumerated() {

@@ -129,6 +129,9 @@ struct KioskScriptTests {
         #expect(KioskInput.caseNumber("12345") == "12345")
         #expect(KioskInput.idNumber("110105 19491231 002*") == "11010519491231002X")
         #expect(KioskInput.idNumber("11010519491231002x") == "11010519491231002X")
+        #expect(KioskInput.date("20261208") == "2026-12-08")
+        #expect(KioskInput.date("2026-12-08") == "2026-12-08")
+        #expect(KioskInput.date("2026128") == "2026128")
     }
 
     @Test("control bytes, escape sequences and very long lines neither crash nor leak into answers")
