@@ -159,6 +159,8 @@ extension KioskSession {
             ]
         case .thanks:
             return [t("rating.thanks")]
+        case .leaving:
+            return [t("leave.question"), "", t("leave.yes"), t("leave.no")]
         case .progressNumber:
             return [t("progress.number")]
         case .progressCode:

@@ -96,6 +96,12 @@ extension KioskSession {
             }
         case .thanks, .supplied:
             wipe()
+        case .leaving:
+            if line == "1" {
+                wipe(newCitizen: false)
+            } else if let previous = history.popLast() {
+                stage = previous
+            }
         case .progressNumber:
             caseNumber = KioskInput.caseNumber(line)
             go(.progressCode)

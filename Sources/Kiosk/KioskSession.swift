@@ -46,6 +46,8 @@ public final class KioskSession {
         case home, help, notice, name, idNumber, phone
         case situation(Int), field(String), material(Int), promise(Int)
         case bring, review, receipt, rating, thanks
+        /// `00` pressed with answers entered: asks before they are thrown away.
+        case leaving
         case progressNumber, progressCode, progressView, supplied
     }
 
@@ -111,7 +113,14 @@ public final class KioskSession {
         if stage == .rating && line == "0" { return wipe() }
         switch line {
         case "00":
-            wipe(newCitizen: false)
+            // Answers not yet submitted are thrown away only when the citizen says so.
+            let entered = !name.isEmpty || !answers.isEmpty || !values.isEmpty
+            if entered && receipt == nil && stage != .leaving {
+                history.append(stage)
+                stage = .leaving
+            } else {
+                wipe(newCitizen: false)
+            }
             return
         case "0":
             if let previous = history.popLast() { stage = previous } else { stage = .home }

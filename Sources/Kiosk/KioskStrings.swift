@@ -37,7 +37,8 @@ public struct KioskStrings: Sendable {
         [
             "bring.done", "bring.heading", "deadline.provisional", "error.submit", "field.chooseNumber",
             "field.heading",
-            "field.keep", "field.optional", "field.required", "help", "home.heading", "home.language", "home.progress",
+            "field.keep", "field.optional", "field.required", "help", "leave.no", "leave.question", "leave.yes",
+            "home.heading", "home.language", "home.progress",
             "identity.idNumber", "identity.name", "identity.nameTooShort", "identity.phone", "idle.warning", "keys",
             "material.detail", "material.gap", "material.heading", "material.missing", "material.noScan",
             "material.promise", "material.promiseInvalid", "material.promiseTooLate", "material.ready", "material.scan",
