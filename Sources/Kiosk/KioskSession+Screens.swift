@@ -131,6 +131,9 @@ extension KioskSession {
                 for shared in (form?.neededMaterials ?? []).filter(\.sharedData) {
                     lines.append(strings.text("material.shared", language, shared.name.text(in: language)))
                 }
+                for produced in compiled?.producedMaterials ?? [] {
+                    lines.append(strings.text("material.produced", language, produced.name.text(in: language)))
+                }
             }
             return lines
         case .promise:

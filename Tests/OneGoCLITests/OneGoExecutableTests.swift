@@ -88,6 +88,18 @@ struct OneGoExecutableTests {
             result.stderr == "error: unknown bundle 'new-born'; did you mean 'newborn'?\n(see 'onego bundle list')\n")
     }
 
+    @Test("a material an item of the bundle makes is not asked of the citizen, and the notice says so (issue 16.1)")
+    func producedMaterial() async throws {
+        let notice = try runOneGo(["bundle", "show", "company-opening", "--answer", "needsBankAccount=yes"])
+        #expect(notice.stdout.contains("由本次办理产生,无需提交:\n  - 企业公章(由“印章刻制备案”产生)\n"), "\(notice.stdout)")
+        #expect(!notice.stdout.contains("企业公章                "))
+        let json = try runOneGo(["bundle", "compile", "company-opening", "--format", "json"])
+        #expect(
+            json.stdout.contains(
+                "  \"producedMaterials\": [\n    {\n      \"material\": \"company-seal\",\n      \"producer\": \"seal-engraving\",\n"
+            ))
+    }
+
     @Test("a notice states each condition once, in its shortest form (issue 17.14)")
     func simplifiedConditions() async throws {
         let retirement = try runOneGo(["bundle", "show", "retirement"])
@@ -150,7 +162,7 @@ struct BundleReportCommandTests {
         #expect(csv.status == 0)
         #expect(
             csv.stdout.contains(
-                "company-opening,企业开办,7,7,20,34,9,19,2,2,18,26,0.889,2,applicantRole=agent premises=owned hiresStaff=yes needsBankAccount=yes\n"
+                "company-opening,企业开办,7,7,20,34,8,19,2,2,18,26,0.889,2,applicantRole=agent premises=owned hiresStaff=yes needsBankAccount=yes\n"
             ))
         #expect(
             csv.stdout.contains(

@@ -82,7 +82,7 @@ private struct CompilationRun {
             return (entry.use, entry.item, residual)
         }
         let (fields, fieldsSeparately) = mergeFields(active)
-        let (materials, materialsSeparately) = mergeMaterials(active)
+        let (materials, materialsSeparately, produced) = mergeMaterials(active)
         let subcases = plan(active)
         let (criticalDays, criticalPath) = criticalPath(subcases) { $0.promisedDays }
         let (legalPathDays, _) = self.criticalPath(subcases) { $0.legalDays ?? $0.promisedDays }
@@ -101,7 +101,8 @@ private struct CompilationRun {
             openSituations: bundle.situations.filter { answers[$0.id] == nil },
             fields: fields,
             sections: bundle.sections.map { ($0.id, $0.title) },
-            materials: materials, subcases: subcases, promisedDays: bundle.promisedDays,
+            materials: materials, producedMaterials: produced, subcases: subcases,
+            promisedDays: bundle.promisedDays,
             criticalPathDays: criticalDays, criticalPath: criticalPath, legalDaysTotal: legalTotal,
             legalCriticalPathDays: legalPathDays,
             projections: projections(subcases, active: active, fields: fields, materials: materials),
@@ -447,8 +448,16 @@ private struct CompilationRun {
 
     private func mergeMaterials(
         _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
-    ) -> ([CompiledMaterial], Int) {
+    ) -> ([CompiledMaterial], Int, [ProducedMaterial]) {
         var drafts: [(material: CompiledMaterial, conditions: [ConditionExpression])] = []
+        // What an item certainly in this case makes, no other item of it asks the citizen for.
+        var producers: [String: Item] = [:]
+        for entry in active where entry.condition == .constant(true) {
+            for material in entry.item.producedMaterials where producers[material] == nil {
+                producers[material] = entry.item
+            }
+        }
+        var produced: [ProducedMaterial] = []
         var index: [String: Int] = [:]
         var separately = 0
         let switches = Dictionary(bundle.materialSwitches.map { ($0.target, $0.condition.expression) }) { a, _ in a }
@@ -462,6 +471,17 @@ private struct CompilationRun {
                 ])
                 if case .constant(false) = condition { continue }
                 separately += 1
+                if let producer = producers[need.material], producer.id != entry.item.id {
+                    if let position = produced.firstIndex(where: { $0.material == need.material }) {
+                        produced[position].items.append(entry.item.id)
+                    } else {
+                        produced.append(
+                            ProducedMaterial(
+                                material: material.id, name: material.name, producer: producer.id,
+                                producerName: producer.name, items: [entry.item.id]))
+                    }
+                    continue
+                }
                 let position =
                     index[need.material]
                     ?? {
@@ -496,7 +516,7 @@ private struct CompilationRun {
             draft.material.condition = condition == .constant(true) ? nil : condition
             return draft.material
         }
-        return (materials, separately)
+        return (materials, separately, produced)
     }
 
     // MARK: - Fan-out plan

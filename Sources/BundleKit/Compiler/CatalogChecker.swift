@@ -81,6 +81,13 @@ public struct CatalogChecker: Sendable {
                     at: item.referenceLocations[id] ?? item.location,
                     suggestion: Suggestion.closest(to: id, among: catalog.elements.ids)))
         }
+        for id in item.producedMaterials where catalog.materials[id] == nil {
+            diagnostics.append(
+                Diagnostic(
+                    .error, .unknownReference, "item '\(item.id)' produces an unknown material '\(id)'",
+                    at: item.referenceLocations[id] ?? item.location,
+                    suggestion: Suggestion.closest(to: id, among: catalog.materials.ids)))
+        }
         let conditionScope = ConditionScope(
             situations: [], elements: scope,
             outOfScopeReason: "item '\(item.id)' does not ask for it; an item's conditions use its own fields")

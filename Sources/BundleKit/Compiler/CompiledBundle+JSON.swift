@@ -11,6 +11,16 @@ extension CompiledBundle {
             ("openSituations", .strings(openSituations.map(\.id))),
             ("form", .object(["fields": .list(fields.map(\.jsonValue))])),
             ("materials", .list(materials.map(\.jsonValue))),
+            (
+                "producedMaterials",
+                .list(
+                    producedMaterials.map {
+                        .object([
+                            "material": .string($0.material), "producer": .string($0.producer),
+                            "items": .strings($0.items),
+                        ])
+                    })
+            ),
             ("subcases", .list(subcases.map(\.jsonValue))),
             ("projections", .list(projections.map(\.jsonValue))),
             ("promisedDays", .integer(Int64(promisedDays))),

@@ -22,6 +22,8 @@ public struct CompiledBundle: Sendable {
     public var sections: [(id: String, title: LocalizedText)]
     /// The material checklist (一次性告知单).
     public var materials: [CompiledMaterial]
+    /// Materials an item of this case makes for the others: never on the citizen's checklist.
+    public var producedMaterials: [ProducedMaterial] = []
     /// One planned sub-case per active item, in bundle order.
     public var subcases: [PlannedSubcase]
     /// The bundle's promise in working days.
@@ -88,6 +90,21 @@ public struct CompiledField: Sendable {
     public var items: [String]
     /// The section it belongs to, if the bundle has sections.
     public var section: String?
+}
+
+/// A material one item of the case makes and others need (the seal engraved, then used to open
+/// the bank account): the one-time notice says it comes from this application.
+public struct ProducedMaterial: Sendable {
+    /// The material id.
+    public var material: String
+    /// The material's name.
+    public var name: LocalizedText
+    /// The item that makes it.
+    public var producer: String
+    /// That item's name.
+    public var producerName: LocalizedText
+    /// The items that need it.
+    public var items: [String]
 }
 
 /// One material of the checklist, listed once for every item that needs it.

@@ -12,6 +12,7 @@ struct CatalogReader {
     ]
     private static let itemKeys = [
         "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
+        "producesMaterials",
     ]
     private static let itemFieldKeys = ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"]
     private static let itemMaterialKeys = ["copies", "form", "when", "acceptWithGaps", "sharedData"]
@@ -212,12 +213,16 @@ struct CatalogReader {
         for key in ["department", "promisedDays"] {
             if let value = fields[key] { referenceLocations[key] = reader.location(value.node) }
         }
+        let produced = reader.strings(fields, "producesMaterials")
+        for (id, location) in produced where referenceLocations[id] == nil { referenceLocations[id] = location }
         guard let name, let department, let kind, let promisedDays else { return nil }
-        return Item(
+        var item = Item(
             id: member.key, code: reader.string(fields, "code"), name: name, department: department, kind: kind,
             legalDays: reader.integer(fields, "legalDays"), promisedDays: promisedDays, fields: itemFields,
             materials: itemMaterials, outputs: outputs.map(\.0), inputs: inputs.map(\.0),
             location: reader.keyLocation(member), referenceLocations: referenceLocations)
+        item.producedMaterials = produced.map(\.0)
+        return item
     }
 }
 

@@ -249,6 +249,9 @@ public struct Item: Sendable {
     public var outputs: [String]
     /// Elements the item needs from other items' outputs.
     public var inputs: [String]
+    /// Materials the item makes (a seal, a certificate): in a bundle with this item, other items
+    /// get them from it and the citizen does not bring them.
+    public var producedMaterials: [String] = []
     /// Where it is defined.
     public var location: SourceLocation
     /// Where each output and input is written, by element id, and where `department` and

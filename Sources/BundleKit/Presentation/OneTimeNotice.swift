@@ -93,6 +93,14 @@ public struct OneTimeNotice: Sendable {
                 lines.append("  - " + material.name.text(in: language))
             }
         }
+        if !compiled.producedMaterials.isEmpty {
+            lines.append(zh ? "由本次办理产生,无需提交:" : "Made in this application, no need to bring:")
+            for material in compiled.producedMaterials {
+                lines.append(
+                    "  - " + material.name.text(in: language)
+                        + (zh ? "(由“\(material.producerName.zh)”产生)" : " (made by \(material.producerName.en))"))
+            }
+        }
         if !compiled.openSituations.isEmpty {
             lines.append("")
             lines.append(zh ? "办理时将询问:" : "You will be asked:")

@@ -159,10 +159,11 @@ struct ApplicationValidator {
             }
         }
         // A material no item of the bundle asks for, whatever the answers, is a mistake (a typo, another
-        // bundle's material); one the answers made unnecessary is simply not needed.
-        let everyMaterial = compile(bundle, [:]).compiled?.materials ?? compiled.materials
-        for material in application.materials.keys.sorted()
-        where !everyMaterial.contains(where: { $0.material == material }) {
+        // bundle's material); one the answers made unnecessary, or an item of the case makes, is
+        // simply not needed.
+        let everything = compile(bundle, [:]).compiled ?? compiled
+        let known = Set(everything.materials.map(\.material) + everything.producedMaterials.map(\.material))
+        for material in application.materials.keys.sorted() where !known.contains(material) {
             problem(material, "此材料不属于本次申请", "This material is not part of this application.")
         }
         for attachment in application.attachments
