@@ -174,7 +174,9 @@ extension KioskSession {
             var lines = [strings.text("progress.heading", language, progress.number, status)]
             for subcase in progress.subcases {
                 let state = strings.text("state." + subcase.state.rawValue, language)
-                var line = "  " + subcase.departmentName.text(in: language) + " — " + state
+                var line =
+                    "  " + subcase.departmentName.text(in: language) + " · " + subcase.itemName.text(in: language)
+                    + " — " + state
                 if let due = subcase.due { line += " · " + strings.text("progress.due", language, shown(due)) }
                 lines.append(line)
                 if subcase.state == .rejected, let reason = subcase.reason {
@@ -185,6 +187,11 @@ extension KioskSession {
                         context.library.catalog.elements[output.element]?.label.text(in: language) ?? output.element
                     lines.append(strings.text("progress.output", language, label, KioskInput.clean(output.value)))
                 }
+            }
+            for material in progress.materials where material.status == MaterialStatus.missingWord {
+                lines.append(
+                    strings.text(
+                        "progress.awaited", language, material.name.text(in: language), material.promisedBy ?? ""))
             }
             for notice in progress.corrections {
                 lines.append(strings.text("progress.correction", language, notice.department.text(in: language)))

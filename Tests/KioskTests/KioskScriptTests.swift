@@ -84,6 +84,8 @@ struct KioskScriptTests {
                 type \(receipt.caseNumber)
                 type \(receipt.queryCode)
                 expect 待补正
+                expect 市场监督管理局 · 企业设立登记 — 需要您补正
+                expect     待您补交(容缺):参保职工花名册,请于 2026-11-24 前送到窗口
                 expect 市场监督管理局 要求补正:
                 expect   - 公司章程
                 expect 章程缺少股东签字
