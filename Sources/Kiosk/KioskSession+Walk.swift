@@ -262,9 +262,12 @@ extension KioskSession {
     // MARK: - Review and submission
 
     /// The review lines with what each number changes.
-    /// A field's value as the citizen reads it: a choice or yes/no by its label, an ID number masked.
+    /// A field's value as the citizen reads it: a choice or yes/no by its label; an ID number, a bank
+    /// card or another sensitive account number masked (first 6, last 4) for whoever stands behind
+    /// them. Phone numbers stay readable: the citizen checks them here.
     func shown(_ value: String, of field: CompiledField) -> String {
         guard !value.isEmpty else { return value }
+        if field.sensitive && field.type == .text { return IDNumber.masked(value) }
         switch field.type {
         case .idNumber: return IDNumber.masked(value)
         case .choice: return field.choices.first { $0.value == value }?.label.text(in: language) ?? value
