@@ -1,5 +1,6 @@
 import CaseEngine
 import Foundation
+import WorkCalendar
 
 /// A scripted kiosk session (`KioskScripts/*.kiosk`): what the citizen types, what the screen must
 /// show, idle time passing.
@@ -14,6 +15,8 @@ import Foundation
 /// printed 案件编号              the printer's last output contains this text
 /// staff correct 01 market-regulation articles-of-association 章程缺少签字
 ///                               a department's step between kiosk visits (see `StaffHandler`)
+/// today 2026-11-23              the day the script is written for (not a step)
+/// bundle company-opening        chooses a bundle on the home screen by id, whatever its number
 /// ```
 /// `{case}` and `{code}` in a line stand for the case number and query code of the last receipt.
 public struct KioskScript: Sendable {
@@ -25,6 +28,7 @@ public struct KioskScript: Sendable {
         case idle(Int)
         case printed(String)
         case staff(String)
+        case bundle(String)
     }
 
     /// Carries out a `staff` line (department steps between kiosk visits); throws a message when
@@ -35,11 +39,15 @@ public struct KioskScript: Sendable {
     public var path: String
     /// The steps with their 1-based line numbers.
     public var steps: [(line: Int, step: Step)]
+    /// The day the script is written for (`today YYYY-MM-DD`): `onego-kiosk --script` runs it on that
+    /// day unless told otherwise, so that a script does not fail when run by hand later.
+    public var today: CalendarDate?
 
     /// Parses a script; an unknown command is an error with its line.
     public init(path: String, text: String) throws {
         self.path = path
         var steps: [(Int, Step)] = []
+        var today: CalendarDate?
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
             let trimmed = line.drop { $0 == " " }
@@ -54,6 +62,12 @@ public struct KioskScript: Sendable {
             case "expect-not": steps.append((index + 1, .expectNot(argument)))
             case "printed": steps.append((index + 1, .printed(argument)))
             case "staff": steps.append((index + 1, .staff(argument)))
+            case "bundle": steps.append((index + 1, .bundle(argument)))
+            case "today":
+                guard let day = CalendarDate(argument) else {
+                    throw KioskSetupError("\(path):\(index + 1): error: today takes a date, YYYY-MM-DD")
+                }
+                today = day
             case "idle":
                 guard let seconds = Int(argument), seconds >= 0 else {
                     throw KioskSetupError("\(path):\(index + 1): error: idle takes a number of seconds")
@@ -61,11 +75,12 @@ public struct KioskScript: Sendable {
                 steps.append((index + 1, .idle(seconds)))
             default:
                 throw KioskSetupError(
-                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed or staff"
+                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed, staff, bundle or today"
                 )
             }
         }
         self.steps = steps
+        self.today = today
     }
 
     /// Reads a script file.
@@ -107,6 +122,13 @@ public struct KioskScript: Sendable {
                 }
             case .type(let text):
                 await session.enter(text)
+            case .bundle(let id):
+                guard let position = session.context.profile.bundles.firstIndex(of: id) else {
+                    throw Failure(
+                        path: path, line: line, message: "the kiosk's profile does not offer the bundle '\(id)'",
+                        screen: session.screen)
+                }
+                await session.enter(String(position + 1))
             case .idle(let seconds):
                 session.idle(seconds: seconds)
             case .expect(let text):
@@ -142,7 +164,7 @@ public struct KioskScript: Sendable {
         case .expectNot(let text): return .expectNot(fill(text))
         case .printed(let text): return .printed(fill(text))
         case .staff(let text): return .staff(fill(text))
-        case .idle: return step
+        case .idle, .bundle: return step
         }
     }
 }

@@ -34,6 +34,13 @@ public struct KioskCommand: AsyncParsableCommand {
         let strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
         let profile = try KioskProfile(
             contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
+        let parsed = try script.map { try KioskScript(contentsOf: $0) }
+        var options = self.options
+        if options.testToday == nil, ProcessInfo.processInfo.environment["ONEGO_TEST_TODAY"] == nil,
+            let day = parsed?.today
+        {
+            options.testToday = day.description  // the day the script is written for
+        }
         let engine = try options.engine(createsDatabase: true)
         let clock = try options.clock()
         let session = KioskSession(
@@ -41,8 +48,7 @@ public struct KioskCommand: AsyncParsableCommand {
                 library: engine.library, calendar: engine.calendar, strings: strings, profile: profile,
                 client: EngineKioskClient(engine: engine, kioskID: profile.id), today: { clock.today() },
                 scanner: scanDir.map { ScanDirectory(path: $0).next }))
-        if let script {
-            let parsed = try KioskScript(contentsOf: script)
+        if let script, let parsed {
             let staff = EngineStaff(engine: engine, session: session)
             let steps = try await parsed.run(on: session, staff: staff.perform)
             print(session.screen.joined(separator: "\n"))

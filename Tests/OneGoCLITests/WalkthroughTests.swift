@@ -135,15 +135,18 @@ struct WalkthroughTests {
 
 @Suite("onego-kiosk", .serialized)
 struct KioskExecutableTests {
-    func runKiosk(_ arguments: [String], input: String = "", db: String) throws -> (Int32, String, String) {
+    func runKiosk(
+        _ arguments: [String], input: String = "", db: String, testToday: String? = "2026-11-23"
+    ) throws -> (Int32, String, String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let process = Process()
         process.executableURL = root.appendingPathComponent(".build/debug/onego-kiosk")
         process.arguments = arguments
         process.currentDirectoryURL = root
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"]) { _, new in new }
+        var environment = ProcessInfo.processInfo.environment.merging(["ONEGO_DB": db]) { _, new in new }
+        environment["ONEGO_TEST_TODAY"] = testToday
+        process.environment = environment
         let output = Pipe()
         let errors = Pipe()
         let stdin = Pipe()
@@ -176,13 +179,35 @@ struct KioskExecutableTests {
         #expect(failed.2.hasPrefix("\(bad):2: error: the screen does not show '新生儿出生'\n--- screen ---\n"))
     }
 
+    @Test("a script runs on the day it says (today …) when run by hand on another day (issue 16.14)")
+    func scriptDay() async throws {
+        let db = NSTemporaryDirectory() + "onego-kiosk-day-\(UUID().uuidString).db"
+        defer {
+            for suffix in ["", "-wal", "-shm", ".audit-key"] {
+                try? FileManager.default.removeItem(atPath: db + suffix)
+            }
+        }
+        let (status, output, errors) = try runKiosk(
+            ["--script", "KioskScripts/newborn.kiosk"], db: db, testToday: nil)
+        #expect(status == 0, "\(output)\(errors)")
+        // The script expects case numbers and deadlines of 2026-11-23: it passes only on that day.
+        #expect(output.hasSuffix(" steps passed\n"), "\(output)")
+    }
+
     @Test("a kiosk on a pipe reads lines and ends cleanly at end of input; the case reaches the window")
     func pipe() async throws {
         let db = NSTemporaryDirectory() + "onego-kiosk-pipe-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let script = try String(contentsOfFile: "KioskScripts/newborn.kiosk", encoding: .utf8)
+        // `bundle ID` is the bundle's number on the home screen: its place in the profile's list.
+        let profile = try String(contentsOfFile: "Bundles/kiosk/default-profile.json", encoding: .utf8)
+        let offered = profile.components(separatedBy: "\"bundles\": [")[1].components(separatedBy: "]")[0]
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines.union(["\""])) }
         let lines = script.split(separator: "\n").compactMap { line -> String? in
             if line.hasPrefix("type ") { return String(line.dropFirst(5)) }
+            if line.hasPrefix("bundle ") {
+                return offered.firstIndex(of: String(line.dropFirst(7))).map { String($0 + 1) }
+            }
             return line == "enter" ? "" : nil
         }
         let (status, output, _) = try runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
