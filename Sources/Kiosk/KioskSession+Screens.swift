@@ -47,11 +47,16 @@ extension KioskSession {
         case .home:
             var lines = [t("home.heading")]
             let bundles = offered
-            for (index, bundle) in bundles.enumerated() {
-                lines.append("\(index + 1) \(bundle.name.text(in: language))")
+            // Numbers right-aligned, so that 1–9 and 10–15 line up.
+            let width = String(bundles.count + 2).count
+            func numbered(_ number: Int, _ text: String) -> String {
+                String(repeating: " ", count: width - String(number).count) + "\(number) \(text)"
             }
-            lines.append("\(bundles.count + 1) \(t("home.progress"))")
-            lines.append("\(bundles.count + 2) \(t("home.language"))")
+            for (index, bundle) in bundles.enumerated() {
+                lines.append(numbered(index + 1, bundle.name.text(in: language)))
+            }
+            lines.append(numbered(bundles.count + 1, t("home.progress")))
+            lines.append(numbered(bundles.count + 2, t("home.language")))
             return lines
         case .help:
             return [t("help")]

@@ -122,6 +122,14 @@ struct KioskScriptTests {
         #expect(idCard.attachments.first?.size == 9)
     }
 
+    @Test("home numbers are right-aligned, so that 1–9 and 10–15 line up (issue 16.13)")
+    func homeAligned() throws {
+        let (session, _, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        #expect(session.screen.contains { $0.hasPrefix(" 1 企业开办") }, "\(session.screen)")
+        #expect(session.screen.contains { $0.hasPrefix("15 ") }, "\(session.screen)")
+    }
+
     @Test("a numeric keypad is enough for case numbers and ID numbers (issue 16.2)")
     func keypadInput() {
         for typed in ["20261123000001", "OG20261123-000001", "og20261123000001", "2026 1123 000001", "20261123-000001"]
