@@ -186,6 +186,28 @@ struct LinterTests {
         #expect(together.headlines().contains { $0.contains("[dependency-cycle]") }, "\(together.headlines())")
     }
 
+    @Test("a material one item produces is not on the checklist, and its users wait for the producer (issue 16.1)")
+    func producedMaterial() async throws {
+        let fixture = try LibraryFixture(
+            catalog: [
+                ("\"inputs\": [\"company.code\"]", "\"inputs\": []"),
+                (
+                    "\"outputs\": [\"company.code\"]",
+                    "\"outputs\": [\"company.code\"], \"producesMaterials\": [\"licence\"]"
+                ),
+            ])
+        defer { fixture.remove() }
+        #expect(fixture.headlines() == [])
+        let library = fixture.library
+        let bundle = try #require(library.bundle("demo"))
+        let compiled = try #require(
+            BundleCompiler(catalog: library.catalog).compile(bundle, answers: ["hires": "yes"]).compiled)
+        #expect(!compiled.materials.contains { $0.material == "licence" })
+        #expect(compiled.producedMaterials.map(\.material) == ["licence"])
+        #expect(compiled.producedMaterials.first?.items == ["tax-setup"])
+        #expect(compiled.subcases.first { $0.item == "tax-setup" }?.after == ["register"])
+    }
+
     @Test("a condition with a syntax error points inside the string")
     func conditionSyntax() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires = 'yes'")])

@@ -539,6 +539,15 @@ private struct CompilationRun {
                     }
                 }
             }
+            // A material another item of the case makes (the seal for the bank) is waited for like an input.
+            for need in entry.item.materials {
+                for producer in active
+                where producer.condition == .constant(true) && producer.item.id != entry.item.id
+                    && producer.item.producedMaterials.contains(need.material) && !after.contains(producer.item.id)
+                {
+                    after.append(producer.item.id)
+                }
+            }
             return PlannedSubcase(
                 item: entry.item.id, name: entry.item.name, department: entry.item.department,
                 departmentName: catalog.departments[entry.item.department]?.name
