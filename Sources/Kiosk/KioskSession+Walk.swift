@@ -321,11 +321,17 @@ extension KioskSession {
         go(entries[number - 1].stage)
     }
 
+    /// Back to the review after an edit, on the page of the edited entry (an answer may have added or
+    /// removed entries before it).
     func backToReview() {
+        let edited = stage
         reviewing = false
         history.removeAll { $0 == .review }
         go(.review)
         reviewing = true
+        if let index = reviewEntries.firstIndex(where: { $0.stage == edited }) {
+            reviewPage = index / Self.reviewPageSize
+        }
     }
 
     func submit() async {

@@ -122,6 +122,27 @@ struct KioskScriptTests {
         #expect(idCard.attachments.first?.size == 9)
     }
 
+    @Test("after an edit the review returns to the page of the edited entry (issue 16.11)")
+    func reviewPageAfterEdit() async throws {
+        let (session, _, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let text = try String(
+            contentsOf: root.appendingPathComponent("KioskScripts/company-opening.kiosk"), encoding: .utf8)
+        let upToReview = try #require(text.components(separatedBy: "expect 请核对\n").first)
+        let script =
+            upToReview + """
+                expect 请核对
+                expect 第 1/3 页
+                type 25
+                expect 材料
+                type 1
+                expect 请核对
+                expect 第 3/3 页
+
+                """
+        try await KioskScript(path: "review-page", text: script).run(on: session)
+    }
+
     @Test("home numbers are right-aligned, so that 1–9 and 10–15 line up (issue 16.13)")
     func homeAligned() throws {
         let (session, _, path) = try makeSession()
