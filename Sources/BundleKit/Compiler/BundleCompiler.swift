@@ -398,35 +398,37 @@ private struct CompilationRun {
             draft.maximumFrom = source
         }
         let id = draft.element.id
-        if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength, minimum > maximum,
-            !meets(draft.minLengthFrom == source ? draft.maxLengthFrom : draft.minLengthFrom)
-        {
-            (draft.constraints.minLength, draft.minLengthFrom) = (before.constraints.minLength, before.minLengthFrom)
-            (draft.constraints.maxLength, draft.maxLengthFrom) = (before.constraints.maxLength, before.maxLengthFrom)
-        } else if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength,
-            minimum > maximum
-        {
-            clash(
-                "field '\(id)' cannot be filled: \(Self.origin(draft.minLengthFrom)) asks at least \(minimum) characters and \(Self.origin(draft.maxLengthFrom)) at most \(maximum)",
-                at: field.location)
-            draft.constraints.minLength = nil
+        if let minimum = draft.constraints.minLength, let maximum = draft.constraints.maxLength, minimum > maximum {
+            if meets(draft.minLengthFrom == source ? draft.maxLengthFrom : draft.minLengthFrom) {
+                clash(
+                    "field '\(id)' cannot be filled: \(Self.origin(draft.minLengthFrom)) asks at least \(minimum) characters and \(Self.origin(draft.maxLengthFrom)) at most \(maximum)",
+                    at: field.location)
+                draft.constraints.minLength = nil
+            } else {
+                (draft.constraints.minLength, draft.minLengthFrom) = (
+                    before.constraints.minLength, before.minLengthFrom
+                )
+                (draft.constraints.maxLength, draft.maxLengthFrom) = (
+                    before.constraints.maxLength, before.maxLengthFrom
+                )
+            }
         }
-        if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum,
-            !meets(draft.minimumFrom == source ? draft.maximumFrom : draft.minimumFrom)
-        {
-            (draft.constraints.minimum, draft.minimumFrom) = (before.constraints.minimum, before.minimumFrom)
-            (draft.constraints.maximum, draft.maximumFrom) = (before.constraints.maximum, before.maximumFrom)
-        } else if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum {
-            clash(
-                "field '\(id)' cannot be filled: \(Self.origin(draft.minimumFrom)) asks at least \(ConditionLiteral.number(minimum).source) and \(Self.origin(draft.maximumFrom)) at most \(ConditionLiteral.number(maximum).source)",
-                at: field.location)
-            draft.constraints.minimum = nil
+        if let minimum = draft.constraints.minimum, let maximum = draft.constraints.maximum, minimum > maximum {
+            if meets(draft.minimumFrom == source ? draft.maximumFrom : draft.minimumFrom) {
+                clash(
+                    "field '\(id)' cannot be filled: \(Self.origin(draft.minimumFrom)) asks at least \(ConditionLiteral.number(minimum).source) and \(Self.origin(draft.maximumFrom)) at most \(ConditionLiteral.number(maximum).source)",
+                    at: field.location)
+                draft.constraints.minimum = nil
+            } else {
+                (draft.constraints.minimum, draft.minimumFrom) = (before.constraints.minimum, before.minimumFrom)
+                (draft.constraints.maximum, draft.maximumFrom) = (before.constraints.maximum, before.maximumFrom)
+            }
         }
         if let allowed = limits.choices {
             let narrowed = draft.choices.filter { allowed.contains($0) }
-            if narrowed.isEmpty, !draft.choices.isEmpty, !meets(draft.choicesFrom) {
-                // items that are never active together: each keeps its own choices in a real case
-            } else if narrowed.isEmpty, !draft.choices.isEmpty {
+            if narrowed.isEmpty, !draft.choices.isEmpty {
+                // Items never active together each keep their own choices in a real case.
+                guard meets(draft.choicesFrom) else { return }
                 clash(
                     "field '\(id)' cannot be filled: \(Self.origin(draft.choicesFrom)) allows only \(draft.choices.map { "'\($0)'" }.joined(separator: ", ")) and \(Self.origin(source)) only \(allowed.map { "'\($0)'" }.joined(separator: ", "))",
                     at: field.location)

@@ -23,29 +23,31 @@ extension ConditionExpression {
             if case .constant(let truth) = folded { return .constant(!truth) }
             return .not(folded)
         case .all(let parts):
-            let flat = parts.map { $0.simplified(choices: choices) }.flatMap { part -> [ConditionExpression] in
-                if case .all(let inner) = part { return inner }
-                return [part]
-            }
-            let merged = Self.merged(flat) { kept, next in kept.filter(next.contains) }
+            let merged = Self.merged(parts.map { $0.simplified(choices: choices) }, conjunction: true)
             return .conjunction(merged.map { $0.simplified(choices: choices) })
         case .any(let parts):
-            let flat = parts.map { $0.simplified(choices: choices) }.flatMap { part -> [ConditionExpression] in
-                if case .any(let inner) = part { return inner }
-                return [part]
-            }
-            let merged = Self.merged(flat) { kept, next in kept + next.filter { !kept.contains($0) } }
+            let merged = Self.merged(parts.map { $0.simplified(choices: choices) }, conjunction: false)
             return .disjunction(merged.map { $0.simplified(choices: choices) })
         }
     }
 
-    /// The parts with the positive tests of one name combined into the first of them.
-    private static func merged(
-        _ parts: [ConditionExpression], combine: ([ConditionLiteral], [ConditionLiteral]) -> [ConditionLiteral]
-    ) -> [ConditionExpression] {
+    /// The parts of an `and` (`conjunction`) or an `or`, with nested parts of the same kind lifted
+    /// up and the positive tests of one name combined into the first of them: their common values
+    /// under `and`, all their values under `or`.
+    private static func merged(_ parts: [ConditionExpression], conjunction: Bool) -> [ConditionExpression] {
+        func combine(_ kept: [ConditionLiteral], _ next: [ConditionLiteral]) -> [ConditionLiteral] {
+            conjunction ? kept.filter(next.contains) : kept + next.filter { !kept.contains($0) }
+        }
+        let flat = parts.flatMap { part -> [ConditionExpression] in
+            switch part {
+            case .all(let inner) where conjunction: inner
+            case .any(let inner) where !conjunction: inner
+            default: [part]
+            }
+        }
         var result: [ConditionExpression] = []
         var positions: [String: Int] = [:]
-        for part in parts {
+        for part in flat {
             guard case .test(let test) = part, !test.negated else {
                 result.append(part)
                 continue
