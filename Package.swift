@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,6 +60,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "OneGoServer",
+            dependencies: [
+                "BundleKit", "CaseEngine", "JSONC", "WorkCalendar",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Kiosk",
             dependencies: ["BundleKit", "CaseEngine", "JSONC", "WorkCalendar"],
             swiftSettings: strictSettings
@@ -67,6 +87,7 @@ let package = Package(
                 "CaseStoreSQLite",
                 "JSONC",
                 "Kiosk",
+                "OneGoServer",
                 "WorkCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,6 +117,16 @@ let package = Package(
         .testTarget(
             name: "KioskTests",
             dependencies: ["Kiosk", "CaseEngine", "CaseStoreSQLite", "BundleKit", "WorkCalendar"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OneGoServerTests",
+            dependencies: [
+                "OneGoServer", "CaseEngine", "CaseStoreSQLite", "BundleKit", "WorkCalendar",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

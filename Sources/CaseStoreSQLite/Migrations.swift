@@ -420,6 +420,19 @@ extension SQLiteCaseStore {
             // Events hashed with the audit key (HMAC-SHA256) say so; earlier ones stay plain SHA-256.
             try db.execute(sql: "ALTER TABLE events ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v12-access") { db in
+            // Who may call `onego serve`: kiosks by a hash of their secret; wrong query codes per case.
+            try db.execute(
+                sql: """
+                    CREATE TABLE kiosks (
+                        id TEXT PRIMARY KEY, site TEXT NOT NULL, secret_hash TEXT NOT NULL,
+                        enrolled_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0
+                    ) STRICT;
+                    CREATE TABLE query_failures (
+                        case_number TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

@@ -10,7 +10,7 @@ public struct OneGoCommand: AsyncParsableCommand {
         abstract: "OneGo: one thing, one go (一件事一次办).",
         subcommands: [
             BundleCommand.self, WindowCommand.self, CaseCommand.self, DepartmentCommand.self, SuperviseCommand.self,
-            AuditCommand.self, CalendarCommand.self, DatabaseCommand.self,
+            AuditCommand.self, CalendarCommand.self, DatabaseCommand.self, ServeCommand.self, KioskAdminCommand.self,
         ]
     )
 

@@ -349,14 +349,16 @@ struct ReadOnlyCopyTests {
             ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
             environment: environment)
         _ = try runOneGo(["case", "list"], environment: environment)  // checkpoints the WAL on close
-        // Overwrite the middle of every page after the first two with garbage.
+        // Overwrite the header and the middle of every page after the first two with garbage.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: db))
         let size = try handle.seekToEnd()
-        var offset: UInt64 = 8192 + 100
-        while offset + 64 < size {
-            try handle.seek(toOffset: offset)
-            handle.write(Data(repeating: 0xA5, count: 64))
-            offset += 4096
+        var page: UInt64 = 8192
+        while page + 4096 <= size {
+            for offset in [page, page + 2048] {
+                try handle.seek(toOffset: offset)
+                handle.write(Data(repeating: 0xA5, count: 64))
+            }
+            page += 4096
         }
         try handle.close()
         let verify = try runOneGo(["audit", "verify"], environment: environment)

@@ -13,6 +13,14 @@ public struct ApplicationFileError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Application {
+    /// Where an application's attachments come from.
+    public enum AttachmentSource: Sendable {
+        /// `{"material", "file"}`: scan files relative to this directory (an application file).
+        case files(directory: String)
+        /// `{"material", "content"}`: the scan in base64 (an API request; no file is ever read).
+        case inline
+    }
+
     /// Reads an application file (docs/case-engine.md): bundle, idempotency key, channel,
     /// applicant, answers, values, materials and attachments (files relative to the application).
     public init(contentsOf path: String) throws(ApplicationFileError) {
@@ -22,6 +30,26 @@ extension Application {
         } catch {
             throw ApplicationFileError(place: error.place, message: error.message)
         }
+        let directory = (path as NSString).deletingLastPathComponent
+        try self.init(document: document, attachments: .files(directory: directory.isEmpty ? "." : directory))
+    }
+
+    /// Reads an application sent as JSON (an API request body, named `name` in errors); attachments
+    /// carry their content in base64.
+    public init(json bytes: [UInt8], name: String) throws(ApplicationFileError) {
+        let document: JSONDocument
+        do throws(JSONSyntaxError) {
+            document = try JSONDocument(parsing: bytes, path: name)
+        } catch {
+            let (line, column) = SourceFile(path: name, bytes: bytes).lineAndColumn(of: error.offset)
+            throw ApplicationFileError(place: "\(name):\(line):\(column)", message: error.message)
+        }
+        try self.init(document: document, attachments: .inline)
+    }
+
+    /// Reads an application from a parsed document.
+    public init(document: JSONDocument, attachments attachmentSource: AttachmentSource) throws(ApplicationFileError) {
+        let path = document.source.path
         let source = document.source
         func fail(_ node: JSONNode?, _ message: String) -> ApplicationFileError {
             let (line, column) = source.lineAndColumn(of: node?.offset ?? 0)
@@ -59,18 +87,31 @@ extension Application {
             return result
         }
         let bundle = try string("bundle", in: members, of: root)
-        let key = try string("idempotencyKey", in: members, of: root)
-        guard let channelNode = member("channel", in: members), let channelMembers = channelNode.value.members else {
-            throw fail(root, "missing 'channel' ({\"kind\": \"window\" or \"kiosk\", \"id\": …})")
+        // An API request names its key in the `Idempotency-Key` header and its channel by its
+        // credential: the server sets both; a file names them itself.
+        let inline: Bool
+        if case .inline = attachmentSource { inline = true } else { inline = false }
+        let key =
+            inline && member("idempotencyKey", in: members) == nil
+            ? "" : try string("idempotencyKey", in: members, of: root)
+        let channel: Channel
+        if inline && member("channel", in: members) == nil {
+            channel = Channel(kind: .window, id: "")
+        } else {
+            guard let channelNode = member("channel", in: members), let channelMembers = channelNode.value.members
+            else {
+                throw fail(root, "missing 'channel' ({\"kind\": \"window\" or \"kiosk\", \"id\": …})")
+            }
+            for member in channelMembers where !["kind", "id"].contains(member.key) {
+                throw fail(
+                    JSONNode(.null, offset: member.keyOffset), "unknown key '\(member.key)' in 'channel' (kind, id)")
+            }
+            let kindText = try string("kind", in: channelMembers, of: channelNode)
+            guard let kind = Channel.Kind(rawValue: kindText) else {
+                throw fail(member("kind", in: channelMembers), "channel kind is 'window' or 'kiosk', not '\(kindText)'")
+            }
+            channel = Channel(kind: kind, id: try string("id", in: channelMembers, of: channelNode))
         }
-        for member in channelMembers where !["kind", "id"].contains(member.key) {
-            throw fail(JSONNode(.null, offset: member.keyOffset), "unknown key '\(member.key)' in 'channel' (kind, id)")
-        }
-        let kindText = try string("kind", in: channelMembers, of: channelNode)
-        guard let kind = Channel.Kind(rawValue: kindText) else {
-            throw fail(member("kind", in: channelMembers), "channel kind is 'window' or 'kiosk', not '\(kindText)'")
-        }
-        let channel = Channel(kind: kind, id: try string("id", in: channelMembers, of: channelNode))
         guard let applicantNode = member("applicant", in: members), let applicantMembers = applicantNode.value.members
         else { throw fail(root, "missing 'applicant' ({\"name\", \"idNumber\", \"phone\"})") }
         for member in applicantMembers where !["name", "idNumber", "phone"].contains(member.key) {
@@ -105,15 +146,32 @@ extension Application {
         var attachments: [Attachment] = []
         if let node = member("attachments", in: members) {
             guard let entries = node.value.elements else { throw fail(node, "'attachments' must be a list") }
-            let directory = (path as NSString).deletingLastPathComponent
             for entry in entries {
                 guard let fields = entry.value.members else { throw fail(entry, "an attachment is an object") }
-                let file = try string("file", in: fields, of: entry)
                 let scan: (content: [UInt8], mediaType: String)
-                do throws(AttachmentFile.Refusal) {
-                    scan = try AttachmentFile.read(file, in: directory.isEmpty ? "." : directory)
-                } catch {
-                    throw fail(member("file", in: fields), error.description)
+                switch attachmentSource {
+                case .files(let directory):
+                    let file = try string("file", in: fields, of: entry)
+                    do throws(AttachmentFile.Refusal) {
+                        scan = try AttachmentFile.read(file, in: directory)
+                    } catch {
+                        throw fail(member("file", in: fields), error.description)
+                    }
+                case .inline:
+                    let text = try string("content", in: fields, of: entry)
+                    guard let data = Data(base64Encoded: text) else {
+                        throw fail(member("content", in: fields), "'content' must be the scan in base64")
+                    }
+                    let content = [UInt8](data)
+                    guard content.count <= AttachmentFile.maximumBytes else {
+                        throw fail(
+                            member("content", in: fields),
+                            "a scan is at most \(AttachmentFile.maximumBytes) bytes, not \(content.count)")
+                    }
+                    guard let mediaType = AttachmentFile.mediaType(of: content) else {
+                        throw fail(member("content", in: fields), "the scan is not a PDF, JPEG, PNG or TIFF file")
+                    }
+                    scan = (content, mediaType)
                 }
                 attachments.append(
                     Attachment(

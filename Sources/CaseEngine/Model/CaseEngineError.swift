@@ -49,6 +49,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     case alreadyHandedOut(case: String, on: String, to: String)
     /// Outputs or corrections that do not fit.
     case invalidStep(case: String, subcase: String, step: String, problems: [String])
+    /// Too many wrong query codes were tried on a case; it answers again after `retryAfter` seconds.
+    case queryLocked(case: String, retryAfter: Int)
     /// The database could not be read or written; nothing was half-written.
     case storage(StorageFault)
     /// A stored row does not decode: the database was changed outside OneGo or is damaged.
@@ -66,6 +68,7 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .caseNotOpen: return "case-not-open"
         case .alreadyHandedOut: return "already-handed-out"
         case .invalidStep: return "invalid-step"
+        case .queryLocked: return "query-code-locked"
         case .storage(let fault): return fault.code
         case .corruptRecord: return "corrupt-record"
         }
@@ -73,8 +76,11 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
 
     /// Whether sending the same request again later may succeed.
     public var retryable: Bool {
-        if case .storage(let fault) = self { return fault.retryable }
-        return false
+        switch self {
+        case .storage(let fault): return fault.retryable
+        case .queryLocked: return true
+        default: return false
+        }
     }
 
     /// The message in Chinese and English.
@@ -120,6 +126,12 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
             return LocalizedText(
                 zh: "\(placeZH):不能\(step):" + problems.joined(separator: "; "),
                 en: "\(placeEN): cannot \(step): " + problems.joined(separator: "; "))
+        case .queryLocked(let number, let seconds):
+            let minutes = max(1, (seconds + 59) / 60)
+            return LocalizedText(
+                zh: "办件 \(number) 的查询码输错次数过多，请 \(minutes) 分钟后再试，或到窗口凭身份证查询",
+                en: "too many wrong query codes for case \(number); try again in \(minutes) minutes, or ask at a"
+                    + " window with your ID card")
         case .storage(let fault):
             return fault.message
         case .corruptRecord(let detail):

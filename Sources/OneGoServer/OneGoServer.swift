@@ -1,0 +1,62 @@
+import CaseEngine
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import JSONC
+import Logging
+
+/// `onego serve`: one engine for every kiosk, window and department of a city, over HTTP.
+///
+/// ```swift
+/// let server = OneGoServer(engine: engine, access: store)
+/// let app = Application(router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// try await app.runService()   // SIGTERM/SIGINT: in-flight requests finish
+/// ```
+public struct OneGoServer: Sendable {
+    /// The engine every route works through.
+    public let engine: CaseEngine
+    /// Enrolled kiosks and query-code locks.
+    public let access: any AccessRepository
+    /// The server's clock in Unix seconds (lockouts); injected by tests.
+    public let now: @Sendable () -> Int64
+    let metrics = ServerMetrics()
+    let keys = IdempotencyKeys()
+
+    /// Creates a server over an engine and the access records of the same store.
+    public init(
+        engine: CaseEngine, access: any AccessRepository,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.engine = engine
+        self.access = access
+        self.now = now
+    }
+
+    /// Every route, behind the problem renderer, the metrics and the authenticator.
+    public func router() -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ProblemMiddleware())
+        router.get("health") { _, _ in Response.json(.object(["status": .string("ok")])) }
+        router.get("metrics") { [metrics] _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
+        router.add(middleware: CallerAuthenticator(access: access))
+        KioskRoutes(engine: engine, queryGuard: QueryCodeGuard(access: access, now: now), keys: keys)
+            .add(to: router)
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets requests in flight finish (swift-service-lifecycle).
+    public func run(at address: ServerAddress, certificate: String?, key: String?) async throws {
+        var logger = Logger(label: "onego.server")
+        logger.logLevel = .info
+        let app = Hummingbird.Application(
+            router: router(), server: try ServerAddress.serverBuilder(certificate: certificate, key: key),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "OneGo"),
+            logger: logger)
+        try await app.runService()  // graceful shutdown on SIGTERM and SIGINT
+    }
+}

@@ -1,0 +1,126 @@
+import CaseEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import OneGoServer
+import Testing
+
+/// Every route × every kind of caller, with the answer expected: `allow` means the route ran
+/// (whatever it then answered), `401` and `403` that the caller was stopped before it.
+@Suite("Access matrix")
+struct AccessMatrixTests {
+    enum Answer: Equatable, CustomStringConvertible {
+        case allow, unauthenticated, forbidden
+
+        var description: String {
+            switch self {
+            case .allow: return "allow"
+            case .unauthenticated: return "401"
+            case .forbidden: return "403"
+            }
+        }
+    }
+
+    enum CallerKind: String, CaseIterable {
+        case anonymous, malformed, revokedKiosk, kiosk
+    }
+
+    struct Route: CustomStringConvertible {
+        var method: HTTPRequest.Method
+        var path: String
+        var body: String?
+        var description: String { "\(method) \(path)" }
+    }
+
+    static let routes: [(Route, [CallerKind: Answer])] = {
+        let open: [CallerKind: Answer] = [
+            .anonymous: .allow, .malformed: .allow, .revokedKiosk: .allow, .kiosk: .allow,
+        ]
+        let kioskOnly: [CallerKind: Answer] = [
+            .anonymous: .unauthenticated, .malformed: .unauthenticated, .revokedKiosk: .unauthenticated, .kiosk: .allow,
+        ]
+        return [
+            (Route(method: .get, path: "/health"), open),
+            (Route(method: .get, path: "/metrics"), open),
+            (Route(method: .get, path: "/v1/bundles"), kioskOnly),
+            (Route(method: .get, path: "/v1/bundles/company-opening/compiled?premises=rented"), kioskOnly),
+            (Route(method: .post, path: "/v1/cases", body: "{}"), kioskOnly),
+            (Route(method: .get, path: "/v1/cases/20261123-000001/receipt"), kioskOnly),
+            (Route(method: .post, path: "/v1/progress", body: #"{"caseNumber": "x", "queryCode": "1"}"#), kioskOnly),
+            (
+                Route(method: .post, path: "/v1/cases/x/supply", body: #"{"queryCode": "1", "materials": []}"#),
+                kioskOnly
+            ),
+            (Route(method: .post, path: "/v1/cases/x/rating", body: #"{"queryCode": "1", "grade": 1}"#), kioskOnly),
+        ]
+    }()
+
+    @Test("every route answers every kind of caller as the matrix says")
+    func matrix() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            for (route, expected) in Self.routes {
+                for kind in CallerKind.allCases {
+                    var fields = HTTPFields()
+                    switch kind {
+                    case .anonymous: break
+                    case .malformed: fields[.authorization] = "Bearer not-a-credential"
+                    case .revokedKiosk: fields[.authorization] = "Bearer \(fixture.revoked.text)"
+                    case .kiosk: fields[.authorization] = "Bearer \(fixture.bank.text)"
+                    }
+                    fields[idempotencyKey] = "matrix-\(kind.rawValue)"
+                    let status = try await client.execute(
+                        uri: route.path, method: route.method, headers: fields,
+                        body: route.body.map { ByteBuffer(string: $0) }
+                    ) { $0.status }
+                    let answer: Answer =
+                        status == .unauthorized ? .unauthenticated : status == .forbidden ? .forbidden : .allow
+                    #expect(answer == expected[kind], "\(route) as \(kind.rawValue): HTTP \(status.code)")
+                }
+            }
+        }
+    }
+
+    @Test("a stolen credential with a wrong secret, and a revoked kiosk, are refused alike")
+    func wrongSecret() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        let forged = try #require(KioskCredential(text: "ogk.bank-01." + String(repeating: "A", count: 43)))
+        try await fixture.application().test(.router) { client in
+            for credential in [forged, fixture.revoked] {
+                try await client.execute(uri: "/v1/bundles", method: .get, headers: headers(credential)) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(
+                        String(buffer: response.body)
+                            == #"{"type":"https://onego.example/problems/unauthenticated","title":"请求没有有效的凭据;请检查终端或账户的凭据","status":401,"code":"unauthenticated","retryable":false,"instance":"/v1/bundles"}"#
+                    )
+                }
+            }
+        }
+    }
+}
+
+@Suite("Server address")
+struct ServerAddressTests {
+    @Test("plain HTTP and test clocks stay on loopback")
+    func refusals() throws {
+        let loopback = try #require(ServerAddress("127.0.0.1:8080"))
+        let network = try #require(ServerAddress("10.1.2.3:443"))
+        #expect(ServerAddress("[::1]:8080")?.isLoopback == true)
+        #expect(ServerAddress("8080") == nil)
+        #expect(ServerAddress("host:99999") == nil)
+        #expect(loopback.refusal(tls: false, plainHTTPAllowed: false, testClock: true) == nil)
+        #expect(network.refusal(tls: true, plainHTTPAllowed: false, testClock: false) == nil)
+        #expect(network.refusal(tls: false, plainHTTPAllowed: true, testClock: false) == nil)
+        #expect(
+            network.refusal(tls: false, plainHTTPAllowed: false, testClock: false)
+                == "plain HTTP is allowed only on a loopback address; give --tls-cert and --tls-key, or"
+                + " --insecure-plain-http-on-network if a TLS proxy stands in front")
+        #expect(
+            network.refusal(tls: true, plainHTTPAllowed: true, testClock: true)
+                == "a test clock (--test-today or $ONEGO_TEST_TODAY) is for tests only; the server refuses it on"
+                + " 10.1.2.3, which is not a loopback address")
+    }
+}
