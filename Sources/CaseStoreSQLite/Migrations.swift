@@ -433,6 +433,10 @@ extension SQLiteCaseStore {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("v13-reviewer") { db in
+            // Who reviewed a sub-case, so that by default the same person cannot approve it.
+            try db.execute(sql: "ALTER TABLE subcases ADD COLUMN reviewed_by TEXT")
+        }
         return migrator
     }
 }

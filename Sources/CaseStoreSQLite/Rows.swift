@@ -16,7 +16,7 @@ struct SubcaseRow {
     static let columns = """
         s.id, s.case_number, s.plan_id, s.position, s.state, s.resume_state, s.released, s.inputs, s.outputs,
         s.dispatched_on, s.due_date, s.due_provisional, s.days_used_before_pause, s.paused_days, s.paused_on,
-        s.finished_on, s.reason
+        s.finished_on, s.reason, s.reviewed_by
         """
     /// The table `columns` reads.
     static let tables = "subcases s"
@@ -31,7 +31,8 @@ struct SubcaseRow {
             dispatchedOn: try date(row.optionalText(9), what),
             due: try date(row.optionalText(10), what).map { Deadline(date: $0, provisional: row.bool(11)) },
             daysUsedBeforePause: row.int(12), pausedDays: row.int(13), pausedOn: try date(row.optionalText(14), what),
-            finishedOn: try date(row.optionalText(15), what), reason: row.optionalText(16))
+            finishedOn: try date(row.optionalText(15), what), reason: row.optionalText(16),
+            reviewedBy: row.optionalText(17))
         return SubcaseRow(
             id: id, caseNumber: row.text(1), planID: Int64(row.int(2)), position: row.int(3), progress: progress)
     }
@@ -49,7 +50,7 @@ struct SubcaseRow {
             .text(progress.dispatchedOn?.description), .text(progress.due?.date.description),
             .bool(progress.due?.provisional ?? false), .int(progress.daysUsedBeforePause), .int(progress.pausedDays),
             .text(progress.pausedOn?.description), .text(progress.finishedOn?.description), .text(progress.reason),
-            .text(id),
+            .text(progress.reviewedBy), .text(id),
         ]
     }
 

@@ -61,8 +61,8 @@ extension SQL {
         """
             INSERT INTO subcases (id, case_number, plan_id, position, department, state, resume_state, released,
                 inputs, outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days,
-                paused_on, finished_on, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                paused_on, finished_on, reason, reviewed_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let insertPlanSubcase = SQL(
         """
@@ -75,7 +75,7 @@ extension SQL {
         """
             UPDATE subcases SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?,
                 dispatched_on = ?, due_date = ?, due_provisional = ?, days_used_before_pause = ?, paused_days = ?,
-                paused_on = ?, finished_on = ?, reason = ?
+                paused_on = ?, finished_on = ?, reason = ?, reviewed_by = ?
             WHERE id = ?
         """)
     static let saveSubcaseState = SQL("UPDATE subcases SET state = ? WHERE id = ?")

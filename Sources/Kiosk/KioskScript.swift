@@ -195,7 +195,10 @@ public struct EngineStaff {
             switch words[0] {
             case "accept": _ = try await engine.accept(id, department: words[2], actor: actor)
             case "review": _ = try await engine.review(id, department: words[2], actor: actor)
-            case "approve": _ = try await engine.approve(id, department: words[2], actor: actor)
+            case "approve":
+                // Another clerk than the one who reviewed: separation of duties.
+                let approver = Principal(id: words[2] + "-approver", role: .department)
+                _ = try await engine.approve(id, department: words[2], actor: approver)
             case "issue":
                 var outputs: [String: String] = [:]
                 for pair in words.dropFirst(3).joined(separator: " ").split(separator: " ") {

@@ -49,7 +49,7 @@ public struct Problem: Error, Sendable, Equatable {
             problems = list
         case .idempotencyConflict, .invalidStep: status = .unprocessableContent
         case .unknownCase, .unknownSubcase: status = .notFound
-        case .wrongDepartment: status = .forbidden
+        case .wrongDepartment, .separationOfDuties: status = .forbidden
         case .stepNotAllowed, .caseNotOpen, .alreadyHandedOut: status = .conflict
         case .queryLocked(_, let seconds):
             status = .tooManyRequests

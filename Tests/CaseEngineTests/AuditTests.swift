@@ -102,7 +102,7 @@ struct AuditTests {
         try await kiosk.accept(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
         try await window.review(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
         try await window.review(second.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
-        try await kiosk.approve(first.caseNumber + "-01", department: "market-regulation", actor: officer("market"))
+        try await kiosk.approve(first.caseNumber + "-01", department: "market-regulation", actor: approver("market"))
         await #expect(try window.verifyAudit().description == "audit chain intact: 7 events")
     }
 

@@ -26,7 +26,7 @@ struct CaseLifecycleTests {
 
         try await monday.accept(ids[0], department: "market-regulation", actor: officer("market"))
         try await monday.review(ids[0], department: "market-regulation", actor: officer("market"))
-        try await monday.approve(ids[0], department: "market-regulation", actor: officer("market"))
+        try await monday.approve(ids[0], department: "market-regulation", actor: approver("market"))
         try await monday.issue(
             ids[0], department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
             actor: officer("market"))
@@ -60,7 +60,7 @@ struct CaseLifecycleTests {
         ] {
             if index != 2 { try await tuesday.accept(ids[index], department: department, actor: officer(department)) }
             try await tuesday.review(ids[index], department: department, actor: officer(department))
-            try await tuesday.approve(ids[index], department: department, actor: officer(department))
+            try await tuesday.approve(ids[index], department: department, actor: approver(department))
             let outputs = index == 1 ? ["company.sealFilingNumber": "AY-2026-001"] : [:]
             try await tuesday.issue(ids[index], department: department, outputs: outputs, actor: officer(department))
         }
@@ -192,9 +192,8 @@ struct CaseLifecycleTests {
         defer { fixture.remove() }
         let engine = fixture.engine()
         let id = try await engine.submit(companyApplication()).caseNumber + "-01"
-        for step in [engine.accept, engine.review, engine.approve] {
-            try await step(id, "market-regulation", officer("market"))
-        }
+        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
+        try await engine.approve(id, department: "market-regulation", actor: approver("market"))
         await #expect(throws: CaseEngineError.self) {
             try await engine.issue(
                 id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
@@ -312,6 +311,41 @@ struct CaseLifecycleTests {
             try await engine.caseSummary(number: receipt.caseNumber, queryCode: "000000")
         }
     }
+
+    @Test("the clerk who reviewed a sub-case may not approve it, unless its item relaxes the rule")
+    func separationOfDuties() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let id = try await engine.submit(companyApplication()).caseNumber + "-01"
+        let clerk = officer("market")
+        try await engine.accept(id, department: "market-regulation", actor: clerk)
+        try await engine.review(id, department: "market-regulation", actor: clerk)
+        let before = try fixture.snapshot()
+        do {
+            try await engine.approve(id, department: "market-regulation", actor: clerk)
+            Issue.record("the reviewer approved")
+        } catch {
+            #expect(error.code == "separation-of-duties")
+            #expect(
+                error.message.en
+                    == "case OG20261123-000001, sub-case OG20261123-000001-01 (company-registration): market-officer"
+                    + " reviewed this sub-case and may not also approve it; another member of staff must approve")
+        }
+        #expect(try fixture.snapshot() == before)
+        #expect(
+            try await engine.approve(id, department: "market-regulation", actor: approver("market")).state == .approved)
+
+        var library = shippedLibrary
+        var item = try #require(library.catalog.items["company-registration"])
+        item.sameReviewerMayApprove = true
+        library.catalog.items.set(item.id, item)
+        let relaxed = fixture.engine(library: library)
+        let other = try await relaxed.submit(companyApplication(key: "key-2")).caseNumber + "-01"
+        try await relaxed.accept(other, department: "market-regulation", actor: clerk)
+        try await relaxed.review(other, department: "market-regulation", actor: clerk)
+        #expect(try await relaxed.approve(other, department: "market-regulation", actor: clerk).state == .approved)
+    }
 }
 
 extension CaseEngine {
@@ -319,7 +353,7 @@ extension CaseEngine {
     func complete(_ id: String, department: String) async throws {
         try await accept(id, department: department, actor: officer(department))
         try await review(id, department: department, actor: officer(department))
-        try await approve(id, department: department, actor: officer(department))
+        try await approve(id, department: department, actor: approver(department))
         try await issue(id, department: department, outputs: [:], actor: officer(department))
     }
 
@@ -328,7 +362,7 @@ extension CaseEngine {
         let id = number + "-01"
         try await accept(id, department: "market-regulation", actor: officer("market"))
         try await review(id, department: "market-regulation", actor: officer("market"))
-        try await approve(id, department: "market-regulation", actor: officer("market"))
+        try await approve(id, department: "market-regulation", actor: approver("market"))
         try await issue(
             id, department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
             actor: officer("market"))
@@ -353,13 +387,15 @@ struct EarlyStartTests {
         let reviewed = try await engine.review(seal, department: "public-security", actor: police)
         #expect(reviewed.allowedSteps == [.correct, .reject])
         await #expect(throws: CaseEngineError.self) {
-            try await engine.approve(seal, department: "public-security", actor: police)
+            try await engine.approve(seal, department: "public-security", actor: approver("public-security"))
         }
         try await engine.issueRegistration(number)
         let released = try await engine.departmentView(seal, department: "public-security")
         #expect(released.subcase.state == .reviewed)
         #expect(released.inputs.map(\.value) == ["91512081MA62K0260E"])
-        #expect(try await engine.approve(seal, department: "public-security", actor: police).state == .approved)
+        #expect(
+            try await engine.approve(seal, department: "public-security", actor: approver("public-security")).state
+                == .approved)
     }
 }
 
@@ -430,6 +466,7 @@ struct StoreTests {
             ("days_used_before_pause", "INTEGER NOT NULL DEFAULT 0"), ("paused_days", "INTEGER NOT NULL DEFAULT 0"),
             ("paused_on", "TEXT"), ("finished_on", "TEXT"), ("reason", "TEXT"),
         ]
+        let reviewers = try fixture.reviewers()
         try revertPlanSubcases(fixture)
         try await fixture.database().write { db in
             for (column, type) in progress {
@@ -445,6 +482,7 @@ struct StoreTests {
         let reopened = CaseEngine(
             repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+        try fixture.restore(reviewers: reviewers)
         #expect(try fixture.snapshot() == before)
         await #expect(try reopened.caseSummary(number).subcases.map(\.state) == states)
         #expect(states.filter { $0 == .issued }.count == 1 && states.contains(.correcting))

@@ -39,6 +39,27 @@ struct EngineFixture {
     /// A raw connection for checks and tampering.
     func database() throws -> DatabaseQueue { try DatabaseQueue(path: path) }
 
+    /// Who reviewed each sub-case (schema v13), to carry over a simulated older schema's rebuild.
+    func reviewers() throws -> [String: String] {
+        try database().read { db in
+            var result: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, reviewed_by FROM subcases WHERE reviewed_by IS NOT NULL") {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
+    }
+
+    /// Writes back reviewers saved by ``reviewers()``: a file from before v13 never had them, but
+    /// the engine of this test recorded them in its audit digests before the schema was reverted.
+    func restore(reviewers: [String: String]) throws {
+        try database().write { db in
+            for (id, reviewer) in reviewers {
+                try db.execute(sql: "UPDATE subcases SET reviewed_by = ? WHERE id = ?", arguments: [reviewer, id])
+            }
+        }
+    }
+
     func remove() {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
@@ -65,6 +86,9 @@ struct EngineFixture {
 let clerk = Principal(id: "staff-023", role: .window)
 
 func officer(_ department: String) -> Principal { Principal(id: "\(department)-officer", role: .department) }
+
+/// A second clerk of a department: the one who approves what ``officer(_:)`` reviewed.
+func approver(_ department: String) -> Principal { Principal(id: "\(department)-approver", role: .department) }
 
 /// A valid company-opening application; `change` adjusts it.
 func companyApplication(key: String = "key-1", _ change: (inout Application) -> Void = { _ in }) -> Application {
@@ -176,5 +200,6 @@ private func revertPlanSubcases(in db: Database) throws {
             DROP INDEX outbox_pending;
             CREATE INDEX outbox_pending ON outbox(department, delivered_at);
             DELETE FROM grdb_migrations WHERE identifier = 'v10-search-indexes';
+            DELETE FROM grdb_migrations WHERE identifier = 'v13-reviewer';
             """)
 }

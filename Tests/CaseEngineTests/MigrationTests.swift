@@ -25,6 +25,7 @@ struct MigrationTests {
         #expect(taxView.inputs.map(\.value) == ["91512081MA62K0260E"])
         #expect(summary.corrections.map(\.materials.first?.id) == ["id-card"])
         // Put the file back as schema v6 wrote it: comma lists, `from:a|b` flows and U+001F/U+001E maps.
+        let reviewers = try fixture.reviewers()
         try revertPlanSubcases(fixture)
         try await fixture.database().write { db in
             try db.execute(
@@ -56,6 +57,7 @@ struct MigrationTests {
         let reopened = CaseEngine(
             repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-24") ?? CalendarDate(dayNumber: 0)))
+        try fixture.restore(reviewers: reviewers)
         #expect(try await reopened.caseSummary(number) == summary)
         #expect(try await reopened.departmentView(number + "-03", department: "tax") == taxView)
         #expect(try await reopened.departmentView(number + "-07", department: "bank") == bankView)
@@ -64,7 +66,7 @@ struct MigrationTests {
         #expect(supplied.subcases[2].state == .accepted)
         let tax = officer("tax")
         try await reopened.review(number + "-03", department: "tax", actor: tax)
-        try await reopened.approve(number + "-03", department: "tax", actor: tax)
+        try await reopened.approve(number + "-03", department: "tax", actor: approver("tax"))
         let issued = try await reopened.issue(number + "-03", department: "tax", outputs: [:], actor: tax)
         #expect(issued.state == .issued)
         #expect(try await reopened.verifyAudit() == .intact(events: 12))

@@ -77,9 +77,8 @@ struct ReliabilityTests {
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
         let id = number + "-01"
-        for step in [engine.accept, engine.review, engine.approve] {
-            try await step(id, "market-regulation", officer("m"))
-        }
+        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("m")) }
+        try await engine.approve(id, department: "market-regulation", actor: approver("m"))
         try installFaults(in: fixture)
         let failures = try await injectAtEveryWrite(fixture) {
             try await engine.issue(
@@ -123,7 +122,7 @@ struct ReliabilityTests {
             switch random.next(9) {
             case 0: _ = try? await engine.accept(subcase.id, department: department, actor: actor)
             case 1: _ = try? await engine.review(subcase.id, department: department, actor: actor)
-            case 2: _ = try? await engine.approve(subcase.id, department: department, actor: actor)
+            case 2: _ = try? await engine.approve(subcase.id, department: department, actor: approver(department))
             case 3, 4:
                 let outputs: [String: String] =
                     switch subcase.item {

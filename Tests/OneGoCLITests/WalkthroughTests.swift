@@ -37,9 +37,8 @@ struct WalkthroughTests {
             early.stderr
                 == "error: case \(c), sub-case \(c)-01 (company-registration): cannot approve while dispatched; allowed next steps: accept, correct, reject\n"
         )
-        for step in ["accept", "review", "approve"] {
-            _ = try ok("dept", step, "\(c)-01", "--dept", "market-regulation")
-        }
+        for step in ["accept", "review"] { _ = try ok("dept", step, "\(c)-01", "--dept", "market-regulation") }
+        _ = try ok("dept", "approve", "\(c)-01", "--dept", "market-regulation", "--staff", "approver-1")
         _ = try ok(
             "dept", "issue", "\(c)-01", "--dept", "market-regulation", "--output",
             "company.creditCode=91512081MA62K0260E")
@@ -66,7 +65,7 @@ struct WalkthroughTests {
             let id = "\(c)-0\(index)"
             if index != 3 { _ = try ok("dept", "accept", id, "--dept", department) }
             _ = try ok("dept", "review", id, "--dept", department)
-            _ = try ok("dept", "approve", id, "--dept", department)
+            _ = try ok("dept", "approve", id, "--dept", department, "--staff", "approver-1")
             if index == 2 {
                 _ = try ok(
                     "dept", "issue", id, "--dept", department, "--output", "company.sealFilingNumber=AY-2026-001")

@@ -12,7 +12,7 @@ struct CatalogReader {
     ]
     private static let itemKeys = [
         "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
-        "producesMaterials",
+        "producesMaterials", "sameReviewerMayApprove",
     ]
     private static let itemFieldKeys = ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"]
     private static let itemMaterialKeys = ["copies", "form", "when", "acceptWithGaps", "sharedData"]
@@ -222,6 +222,7 @@ struct CatalogReader {
             materials: itemMaterials, outputs: outputs.map(\.0), inputs: inputs.map(\.0),
             location: reader.keyLocation(member), referenceLocations: referenceLocations)
         item.producedMaterials = produced.map(\.0)
+        item.sameReviewerMayApprove = reader.bool(fields, "sameReviewerMayApprove") ?? false
         return item
     }
 }

@@ -252,6 +252,9 @@ public struct Item: Sendable {
     /// Materials the item makes (a seal, a certificate): in a bundle with this item, other items
     /// get them from it and the citizen does not bring them.
     public var producedMaterials: [String] = []
+    /// Whether the clerk who reviewed a sub-case of this item may also approve it (separation of
+    /// duties is the default; a one-person office's item relaxes it with `sameReviewerMayApprove`).
+    public var sameReviewerMayApprove = false
     /// Where it is defined.
     public var location: SourceLocation
     /// Where each output and input is written, by element id, and where `department` and

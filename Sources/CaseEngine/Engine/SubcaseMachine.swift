@@ -135,7 +135,14 @@ public struct SubcaseMachine: Sendable {
             updated.progress.state = .accepted
         case .review:
             updated.progress.state = .reviewed
+            updated.progress.reviewedBy = context.principal.id
         case .approve:
+            if let reviewer = subcase.progress.reviewedBy, reviewer == context.principal.id,
+                catalog.items[subcase.plan.item]?.sameReviewerMayApprove != true
+            {
+                throw CaseEngineError.separationOfDuties(
+                    case: subcase.caseNumber, subcase: subcase.id, item: subcase.plan.item, person: reviewer)
+            }
             updated.progress.state = .approved
         case .issue(let outputs, let overrideWarnings):
             try checkAwaitedMaterials(of: subcase, in: snapshot)

@@ -49,6 +49,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     case alreadyHandedOut(case: String, on: String, to: String)
     /// Outputs or corrections that do not fit.
     case invalidStep(case: String, subcase: String, step: String, problems: [String])
+    /// The person who reviewed a sub-case tried to approve it too.
+    case separationOfDuties(case: String, subcase: String, item: String, person: String)
     /// Too many wrong query codes were tried on a case; it answers again after `retryAfter` seconds.
     case queryLocked(case: String, retryAfter: Int)
     /// The database could not be read or written; nothing was half-written.
@@ -68,6 +70,7 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .caseNotOpen: return "case-not-open"
         case .alreadyHandedOut: return "already-handed-out"
         case .invalidStep: return "invalid-step"
+        case .separationOfDuties: return "separation-of-duties"
         case .queryLocked: return "query-code-locked"
         case .storage(let fault): return fault.code
         case .corruptRecord: return "corrupt-record"
@@ -126,6 +129,11 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
             return LocalizedText(
                 zh: "\(placeZH):不能\(step):" + problems.joined(separator: "; "),
                 en: "\(placeEN): cannot \(step): " + problems.joined(separator: "; "))
+        case .separationOfDuties(let number, let subcase, let item, let person):
+            return LocalizedText(
+                zh: "办件 \(number)，子办件 \(subcase)(\(item)):\(person) 已审查此子办件，不能再由其本人批准;请由另一名工作人员批准",
+                en: "case \(number), sub-case \(subcase) (\(item)): \(person) reviewed this sub-case and may not also"
+                    + " approve it; another member of staff must approve")
         case .queryLocked(let number, let seconds):
             let minutes = max(1, (seconds + 59) / 60)
             return LocalizedText(

@@ -251,13 +251,15 @@ public struct SubcaseProgress: Sendable, Equatable, Codable {
     public var finishedOn: CalendarDate?
     /// The reason of a rejection or cancellation.
     public var reason: String?
+    /// Who reviewed it (a staff or client id): by default they may not also approve it.
+    public var reviewedBy: String?
 
     /// Creates progress.
     public init(
         state: SubcaseState, resumeState: SubcaseState? = nil, released: Bool, inputs: [String: String] = [:],
         outputs: [String: String] = [:], dispatchedOn: CalendarDate? = nil, due: Deadline? = nil,
         daysUsedBeforePause: Int = 0, pausedDays: Int = 0, pausedOn: CalendarDate? = nil,
-        finishedOn: CalendarDate? = nil, reason: String? = nil
+        finishedOn: CalendarDate? = nil, reason: String? = nil, reviewedBy: String? = nil
     ) {
         self.state = state
         self.resumeState = resumeState
@@ -271,6 +273,7 @@ public struct SubcaseProgress: Sendable, Equatable, Codable {
         self.pausedOn = pausedOn
         self.finishedOn = finishedOn
         self.reason = reason
+        self.reviewedBy = reviewedBy
     }
 }
 
@@ -285,6 +288,8 @@ extension SubcaseProgress {
         text += "\u{1F}" + (dispatchedOn?.description ?? "") + "\u{1F}" + (due?.description ?? "")
         text += "\u{1F}\(daysUsedBeforePause)\u{1F}\(pausedDays)\u{1F}" + (pausedOn?.description ?? "")
         text += "\u{1F}" + (finishedOn?.description ?? "") + "\u{1F}" + (reason ?? "")
+        // Added in schema v13; absent before, so digests recorded earlier still verify.
+        if let reviewedBy { text += "\u{1F}r:" + reviewedBy }
         return String(SHA256.hex(text).prefix(16))
     }
 }
