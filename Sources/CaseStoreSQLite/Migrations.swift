@@ -421,21 +421,45 @@ extension SQLiteCaseStore {
             try db.execute(sql: "ALTER TABLE events ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
         }
         migrator.registerMigration("v12-access") { db in
-            // Who may call `onego serve`: kiosks by a hash of their secret; wrong query codes per case.
+            // Who may call `onego serve`: clients (kiosks, department systems) and sessions by a hash
+            // of their secret, staff by a slow password hash; wrong query codes per case; the stored
+            // responses of idempotent steps.
             try db.execute(
                 sql: """
-                    CREATE TABLE kiosks (
-                        id TEXT PRIMARY KEY, site TEXT NOT NULL, secret_hash TEXT NOT NULL,
+                    CREATE TABLE clients (
+                        id TEXT PRIMARY KEY, kind TEXT NOT NULL, scope TEXT NOT NULL, secret_hash TEXT NOT NULL,
                         enrolled_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0
                     ) STRICT;
+                    CREATE TABLE staff (
+                        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, department TEXT NOT NULL,
+                        site TEXT NOT NULL, password_hash TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,
+                        last_failure_at INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0
+                    ) STRICT;
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES staff(id),
+                        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX sessions_by_expiry ON sessions(expires_at);
                     CREATE TABLE query_failures (
                         case_number TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE idempotent_responses (
+                        key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+                        stored_at INTEGER NOT NULL
                     ) STRICT;
                     """)
         }
         migrator.registerMigration("v13-reviewer") { db in
             // Who reviewed a sub-case, so that by default the same person cannot approve it.
             try db.execute(sql: "ALTER TABLE subcases ADD COLUMN reviewed_by TEXT")
+        }
+        migrator.registerMigration("v14-audit-origin") { db in
+            // Which kiosk, client or session an actor came through, and the request's id.
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN via TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+                    """)
         }
         return migrator
     }

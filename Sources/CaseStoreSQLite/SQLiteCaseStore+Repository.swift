@@ -229,6 +229,10 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try db.fetch(.allEvents, row: Self.decodeEvent) }
     }
 
+    public func auditEvents(ofCase number: String) async throws(CaseEngineError) -> [StoredAuditEvent] {
+        try read { db in try db.fetch(.eventsOfCase, .text(number), row: Self.decodeEvent) }
+    }
+
     public func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent] {
         try read { db in try db.fetch(.eventsAfter, .integer(seq), .int(limit), row: Self.decodeEvent) }
     }
@@ -245,7 +249,9 @@ extension SQLiteCaseStore: CaseRepository {
         return StoredAuditEvent(
             seq: Int64(row.int(0)),
             event: AuditEvent(
-                at: row.text(1), principal: Principal(id: row.text(2), role: role), action: row.text(4),
+                at: row.text(1),
+                principal: Principal(id: row.text(2), role: role, via: row.text(13), requestID: row.text(14)),
+                action: row.text(4),
                 caseNumber: row.text(5), subcaseID: row.text(6), before: row.text(7), after: row.text(8),
                 detail: row.text(9)),
             previousHash: row.text(10), hash: row.text(11), keyed: row.bool(12))
@@ -407,7 +413,8 @@ extension SQLiteCaseStore: CaseRepository {
         try db.execute(
             .insertEvent, .text(event.at), .text(event.principal.id), .text(event.principal.role.rawValue),
             .text(event.action), .text(event.caseNumber), .text(event.subcaseID), .text(event.before),
-            .text(event.after), .text(event.detail), .text(previous), .text(hash), .bool(auditKey != nil))
+            .text(event.after), .text(event.detail), .text(previous), .text(hash), .bool(auditKey != nil),
+            .text(event.principal.via), .text(event.principal.requestID))
         chainHead.appended(hash)
     }
 

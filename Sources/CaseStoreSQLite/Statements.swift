@@ -148,18 +148,26 @@ extension SQL {
     static let insertEvent = SQL(
         """
             INSERT INTO events (at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash,
-                keyed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                keyed, via, request_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     static let allEvents = SQL(
         """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
+                via, request_id
             FROM events ORDER BY seq
         """)
     static let eventsAfter = SQL(
         """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
+                via, request_id
             FROM events WHERE seq > ? ORDER BY seq LIMIT ?
+        """)
+    static let eventsOfCase = SQL(
+        """
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
+                via, request_id
+            FROM events WHERE case_number = ? ORDER BY seq
         """)
     static let subcasesAfter = SQL(
         "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id > ? ORDER BY s.id LIMIT ?")

@@ -9,7 +9,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         commandName: "dept", abstract: "Work a department's sub-cases.",
         subcommands: [
             Inbox.self, Acknowledge.self, Show.self, Accept.self, Review.self, Approve.self, Issue.self, Correct.self,
-            Reject.self,
+            Reject.self, DepartmentEnrol.self,
         ])
 
     struct Inbox: AsyncParsableCommand {

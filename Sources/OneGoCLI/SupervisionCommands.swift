@@ -63,25 +63,7 @@ struct SuperviseCommand: AsyncParsableCommand {
             func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
             switch format {
             case .csv:
-                print(
-                    (["department", "item"] + states.map(\.rawValue)
-                        + [
-                            "issued_on_time", "on_time_rate", "average_working_days", "promised_days", "legal_days",
-                            "compression", "provisional_due",
-                        ])
-                        .joined(separator: ","))
-                for row in rows {
-                    let counts: [String] = states.map { String(row.counts[$0] ?? 0) }
-                    let onTime: String = row.onTimeRate.map { String(format: "%.3f", $0) } ?? ""
-                    let average: String = row.averageWorkingDays.map { String(format: "%.2f", $0) } ?? ""
-                    let legal: String = row.legalDays.map(String.init) ?? ""
-                    let compression: String = row.compression.map { String(format: "%.3f", $0) } ?? ""
-                    let figures: [String] = [
-                        String(row.issuedOnTime), onTime, average, String(row.promisedDays), legal, compression,
-                        String(row.provisionalDue),
-                    ]
-                    print(([row.department, row.item] + counts + figures).joined(separator: ","))
-                }
+                print(SupervisionRow.csv(rows), terminator: "")
             case .text:
                 let ratings = try await engine.ratingCounts()
                 let grades = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]

@@ -1,8 +1,8 @@
 import CaseEngine
 import HummingbirdAuth
 
-/// Who is calling the server, once their credential has been checked: an enrolled kiosk today;
-/// staff accounts and department clients take the same shape.
+/// Who is calling the server, once their credential has been checked: an enrolled kiosk or
+/// department system, or a person signed in with a staff account.
 public struct Caller: Sendable, Equatable, RoleProviding {
     /// What kind of caller, which decides the routes it may use.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -11,29 +11,34 @@ public struct Caller: Sendable, Equatable, RoleProviding {
 
     /// The kind.
     public var kind: Kind
-    /// The kiosk's, account's or client's id.
+    /// The kiosk's, client's or account's id.
     public var id: String
-    /// Where the caller stands (a kiosk's site), for the log.
-    public var site: String
+    /// A department's id for department clerks and systems; a site for kiosks and windows.
+    public var scope: String
+    /// The kiosk, client or session it came through, for the audit (`session:1a2b3c4d`).
+    public var via: String
 
     /// Creates a caller.
-    public init(kind: Kind, id: String, site: String = "") {
+    public init(kind: Kind, id: String, scope: String = "", via: String = "") {
         self.kind = kind
         self.id = id
-        self.site = site
+        self.scope = scope
+        self.via = via.isEmpty ? id : via
     }
 
     /// The caller's roles, for hummingbird-auth's `RolePolicy`.
     public var roles: Set<Kind> { [kind] }
 
-    /// The caller as the audit log names it.
-    public var principal: Principal {
+    /// The caller as the audit log names it, with the request that carried the step.
+    public func principal(request: String) -> Principal {
+        let role: Principal.Role
         switch kind {
-        case .kiosk: return Principal(id: id, role: .kiosk)
-        case .window: return Principal(id: id, role: .window)
-        case .department: return Principal(id: id, role: .department)
-        case .supervisor, .administrator: return Principal(id: id, role: .supervisor)
+        case .kiosk: role = .kiosk
+        case .window: role = .window
+        case .department: role = .department
+        case .supervisor, .administrator: role = .supervisor
         }
+        return Principal(id: id, role: role, via: via, requestID: request)
     }
 
     /// The namespace of the caller's idempotency keys: one caller cannot replay another's.

@@ -2,25 +2,46 @@ import CaseEngine
 import Hummingbird
 import HummingbirdAuth
 
-/// Checks the bearer credential of a request and names its ``Caller``.
+/// Checks the bearer credential of a request and names its ``Caller``: `ogk.…` a kiosk, `ogd.…` a
+/// department system, `ogs.…` a staff session.
 ///
 /// No credential: the request goes on without a caller, and a route that needs one answers
-/// `unauthenticated`. A credential that is malformed, unknown, revoked or wrong is refused at
-/// once, with the same answer for each, so a prober learns nothing.
+/// `unauthenticated`. A credential that is malformed, unknown, revoked, expired or wrong is refused
+/// at once, with the same answer for each, so a prober learns nothing.
 struct CallerAuthenticator: AuthenticatorMiddleware {
     typealias Context = ServerContext
 
     let access: any AccessRepository
+    let now: @Sendable () -> Int64
 
     func authenticate(request: Request, context: ServerContext) async throws -> Caller? {
         guard request.headers[.authorization] != nil else { return nil }
-        guard let token = request.headers.bearer?.token, let credential = KioskCredential(text: token),
-            let kiosk = try await access.kiosk(credential.kioskID), !kiosk.revoked,
-            credential.matches(kiosk.secretHash)
-        else {
-            throw Problem.unauthenticated
+        guard let token = request.headers.bearer?.token else { throw Problem.unauthenticated }
+        if token.hasPrefix("ogs.") {
+            return try await staff(token: token)
         }
-        return Caller(kind: .kiosk, id: kiosk.id, site: kiosk.site)
+        guard let credential = ClientCredential(text: token),
+            let client = try await access.client(credential.clientID), client.kind == credential.kind,
+            !client.revoked, credential.matches(client.secretHash)
+        else { throw Problem.unauthenticated }
+        switch client.kind {
+        case .kiosk: return Caller(kind: .kiosk, id: client.id, scope: client.scope)
+        case .department: return Caller(kind: .department, id: client.id, scope: client.scope)
+        }
+    }
+
+    private func staff(token: String) async throws -> Caller {
+        let hash = SHA256.hex(token)
+        guard let session = try await access.session(tokenHash: hash), session.expiresAt > now(),
+            let account = try await access.staff(session.account), !account.disabled
+        else { throw Problem.unauthenticated }
+        let via = "session:" + hash.prefix(8)
+        switch account.role {
+        case .window: return Caller(kind: .window, id: account.id, scope: account.site, via: via)
+        case .department: return Caller(kind: .department, id: account.id, scope: account.department, via: via)
+        case .supervisor: return Caller(kind: .supervisor, id: account.id, scope: account.site, via: via)
+        case .administrator: return Caller(kind: .administrator, id: account.id, scope: account.site, via: via)
+        }
     }
 }
 

@@ -17,18 +17,23 @@ public struct OneGoServer: Sendable {
     public let engine: CaseEngine
     /// Enrolled kiosks and query-code locks.
     public let access: any AccessRepository
-    /// The server's clock in Unix seconds (lockouts); injected by tests.
+    /// The server's clock in Unix seconds (lockouts, sessions); injected by tests.
     public let now: @Sendable () -> Int64
+    /// The audit key and the checkpoint file, for `GET /v1/audit/verify`.
+    public let auditKey: AuditKey?
+    public let checkpointPath: String?
     let metrics = ServerMetrics()
     let keys = IdempotencyKeys()
 
     /// Creates a server over an engine and the access records of the same store.
     public init(
-        engine: CaseEngine, access: any AccessRepository,
+        engine: CaseEngine, access: any AccessRepository, auditKey: AuditKey? = nil, checkpointPath: String? = nil,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.engine = engine
         self.access = access
+        self.auditKey = auditKey
+        self.checkpointPath = checkpointPath
         self.now = now
     }
 
@@ -43,9 +48,14 @@ public struct OneGoServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
-        router.add(middleware: CallerAuthenticator(access: access))
-        KioskRoutes(engine: engine, queryGuard: QueryCodeGuard(access: access, now: now), keys: keys)
-            .add(to: router)
+        router.add(middleware: CallerAuthenticator(access: access, now: now))
+        let steps = IdempotentStep(access: access, keys: keys, now: now)
+        SessionRoutes(access: access, now: now).add(to: router)
+        CaseRoutes(
+            engine: engine, queryGuard: QueryCodeGuard(access: access, now: now), keys: keys, steps: steps
+        ).add(to: router)
+        DepartmentRoutes(engine: engine, steps: steps).add(to: router)
+        SupervisionRoutes(engine: engine, auditKey: auditKey, checkpointPath: checkpointPath).add(to: router)
         return router
     }
 

@@ -23,7 +23,7 @@ struct AccessMatrixTests {
     }
 
     enum CallerKind: String, CaseIterable {
-        case anonymous, malformed, revokedKiosk, kiosk
+        case anonymous, malformed, revokedKiosk, kiosk, window, marketClerk, marketSystem, supervisor
     }
 
     struct Route: CustomStringConvertible {
@@ -33,35 +33,55 @@ struct AccessMatrixTests {
         var description: String { "\(method) \(path)" }
     }
 
-    static let routes: [(Route, [CallerKind: Answer])] = {
-        let open: [CallerKind: Answer] = [
-            .anonymous: .allow, .malformed: .allow, .revokedKiosk: .allow, .kiosk: .allow,
-        ]
-        let kioskOnly: [CallerKind: Answer] = [
-            .anonymous: .unauthenticated, .malformed: .unauthenticated, .revokedKiosk: .unauthenticated, .kiosk: .allow,
-        ]
+    /// Each route with the callers it lets through; every other authenticated caller gets 403 and
+    /// every unauthenticated one 401 (except the open routes, which let everyone through).
+    static let routes: [(Route, Set<CallerKind>)] = {
+        let everyone = Set(CallerKind.allCases)
+        let counter: Set<CallerKind> = [.kiosk, .window]
+        let department: Set<CallerKind> = [.marketClerk, .marketSystem]
         return [
-            (Route(method: .get, path: "/health"), open),
-            (Route(method: .get, path: "/metrics"), open),
-            (Route(method: .get, path: "/v1/bundles"), kioskOnly),
-            (Route(method: .get, path: "/v1/bundles/company-opening/compiled?premises=rented"), kioskOnly),
-            (Route(method: .post, path: "/v1/cases", body: "{}"), kioskOnly),
-            (Route(method: .get, path: "/v1/cases/20261123-000001/receipt"), kioskOnly),
-            (Route(method: .post, path: "/v1/progress", body: #"{"caseNumber": "x", "queryCode": "1"}"#), kioskOnly),
+            (Route(method: .get, path: "/health"), everyone),
+            (Route(method: .get, path: "/metrics"), everyone),
+            (Route(method: .post, path: "/v1/sessions", body: #"{"account": "x", "password": "y"}"#), everyone),
+            (Route(method: .get, path: "/v1/bundles"), counter),
+            (Route(method: .get, path: "/v1/bundles/company-opening/compiled?premises=rented"), counter),
+            (Route(method: .post, path: "/v1/cases", body: "{}"), counter),
+            (Route(method: .get, path: "/v1/cases/OG20261123-000001/receipt"), counter),
+            (Route(method: .post, path: "/v1/cases/x/supply", body: #"{"materials": []}"#), counter),
+            (Route(method: .post, path: "/v1/progress", body: #"{"caseNumber": "x", "queryCode": "1"}"#), [.kiosk]),
+            (Route(method: .post, path: "/v1/cases/x/rating", body: #"{"queryCode": "1", "grade": 1}"#), [.kiosk]),
+            (Route(method: .get, path: "/v1/cases?applicantName=张三"), [.window, .supervisor]),
+            (Route(method: .get, path: "/v1/cases/OG20261123-000001"), [.window, .supervisor]),
+            (Route(method: .post, path: "/v1/cases/x/handout", body: #"{"name": "张三"}"#), [.window]),
+            (Route(method: .post, path: "/v1/cases/x/withdraw", body: #"{"reason": "不办了"}"#), [.window]),
+            (Route(method: .get, path: "/v1/departments/market-regulation/inbox"), department),
             (
-                Route(method: .post, path: "/v1/cases/x/supply", body: #"{"queryCode": "1", "materials": []}"#),
-                kioskOnly
+                Route(
+                    method: .post, path: "/v1/departments/market-regulation/acknowledgements",
+                    body: #"{"subcases": []}"#),
+                department
             ),
-            (Route(method: .post, path: "/v1/cases/x/rating", body: #"{"queryCode": "1", "grade": 1}"#), kioskOnly),
+            (Route(method: .get, path: "/v1/subcases/OG20261123-000001-01"), department),
+            (Route(method: .post, path: "/v1/subcases/OG20261123-000001-01/accept"), department),
+            (Route(method: .get, path: "/v1/supervision/overdue"), [.supervisor]),
+            (Route(method: .get, path: "/v1/supervision/report?format=csv"), [.supervisor]),
+            (Route(method: .get, path: "/v1/audit/verify"), [.supervisor]),
+            // Last: it ends the sessions the rows above use.
+            (Route(method: .delete, path: "/v1/sessions/current"), [.window, .marketClerk, .supervisor]),
         ]
     }()
+
+    static let open: Set<String> = ["/health", "/metrics", "/v1/sessions"]
 
     @Test("every route answers every kind of caller as the matrix says")
     func matrix() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
         try await fixture.application().test(.router) { client in
-            for (route, expected) in Self.routes {
+            let window = try await signIn(client, "wang.fang")
+            let clerk = try await signIn(client, "zhao.market")
+            let supervisor = try await signIn(client, "chen.sup")
+            for (route, allowed) in Self.routes {
                 for kind in CallerKind.allCases {
                     var fields = HTTPFields()
                     switch kind {
@@ -69,15 +89,28 @@ struct AccessMatrixTests {
                     case .malformed: fields[.authorization] = "Bearer not-a-credential"
                     case .revokedKiosk: fields[.authorization] = "Bearer \(fixture.revoked.text)"
                     case .kiosk: fields[.authorization] = "Bearer \(fixture.bank.text)"
+                    case .window: fields[.authorization] = "Bearer \(window)"
+                    case .marketClerk: fields[.authorization] = "Bearer \(clerk)"
+                    case .marketSystem: fields[.authorization] = "Bearer \(fixture.marketSystem.text)"
+                    case .supervisor: fields[.authorization] = "Bearer \(supervisor)"
                     }
-                    fields[idempotencyKey] = "matrix-\(kind.rawValue)"
+                    fields[idempotencyKey] = "matrix-\(kind.rawValue)-\(route.path)"
                     let status = try await client.execute(
                         uri: route.path, method: route.method, headers: fields,
                         body: route.body.map { ByteBuffer(string: $0) }
                     ) { $0.status }
+                    let expected: Answer
+                    if allowed.contains(kind) {
+                        expected = .allow
+                    } else if [.anonymous, .malformed, .revokedKiosk].contains(kind) {
+                        expected = .unauthenticated
+                    } else {
+                        expected = .forbidden
+                    }
                     let answer: Answer =
-                        status == .unauthorized ? .unauthenticated : status == .forbidden ? .forbidden : .allow
-                    #expect(answer == expected[kind], "\(route) as \(kind.rawValue): HTTP \(status.code)")
+                        status == .unauthorized && !Self.open.contains(route.path)
+                        ? .unauthenticated : status == .forbidden ? .forbidden : .allow
+                    #expect(answer == expected, "\(route) as \(kind.rawValue): HTTP \(status.code)")
                 }
             }
         }
@@ -87,7 +120,7 @@ struct AccessMatrixTests {
     func wrongSecret() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let forged = try #require(KioskCredential(text: "ogk.bank-01." + String(repeating: "A", count: 43)))
+        let forged = try #require(ClientCredential(text: "ogk.bank-01." + String(repeating: "A", count: 43)))
         try await fixture.application().test(.router) { client in
             for credential in [forged, fixture.revoked] {
                 try await client.execute(uri: "/v1/bundles", method: .get, headers: headers(credential)) { response in

@@ -31,17 +31,22 @@ final class TestSeconds: @unchecked Sendable {
     func advance(by seconds: Int64) { lock.withLock { value += seconds } }
 }
 
-/// A server over a real SQLite file on 2026-11-23, with two enrolled kiosks (`bank-01`, `police-07`)
-/// and a revoked one (`old-03`).
+/// A server over a real SQLite file on 2026-11-23, with two enrolled kiosks (`bank-01`,
+/// `police-07`), a revoked one (`old-03`), the market regulator's system, and staff: a window
+/// (`wang.fang`), two market clerks (`zhao.market`, `qian.market`), a tax clerk (`li.tax`) and a
+/// supervisor (`chen.sup`), every password `correct horse battery`.
 struct ServerFixture {
+    static let password = "correct horse battery"
+
     let path: String
     let store: SQLiteCaseStore
     let engine: CaseEngine
     let seconds = TestSeconds()
     let server: OneGoServer
-    let bank: KioskCredential
-    let police: KioskCredential
-    let revoked: KioskCredential
+    let bank: ClientCredential
+    let police: ClientCredential
+    let revoked: ClientCredential
+    let marketSystem: ClientCredential
 
     init() async throws {
         path = NSTemporaryDirectory() + "onego-server-\(UUID().uuidString).db"
@@ -52,16 +57,31 @@ struct ServerFixture {
             codes: SeededQueryCodes(seed: 7))
         let seconds = self.seconds
         server = OneGoServer(engine: engine, access: store, now: { seconds.now })
-        bank = KioskCredential.generate(kioskID: "bank-01")
-        police = KioskCredential.generate(kioskID: "police-07")
-        revoked = KioskCredential.generate(kioskID: "old-03")
-        for (credential, site) in [(bank, "工行漕溪北路支行"), (police, "徐汇公安分局"), (revoked, "旧终端")] {
+        bank = ClientCredential.generate(.kiosk, id: "bank-01")
+        police = ClientCredential.generate(.kiosk, id: "police-07")
+        revoked = ClientCredential.generate(.kiosk, id: "old-03")
+        marketSystem = ClientCredential.generate(.department, id: "market-backoffice")
+        for (credential, scope) in [
+            (bank, "工行漕溪北路支行"), (police, "徐汇公安分局"), (revoked, "旧终端"), (marketSystem, "market-regulation"),
+        ] {
             _ = try await store.enrol(
-                KioskEnrolment(
-                    id: credential.kioskID, site: site, secretHash: credential.secretHash,
+                ClientEnrolment(
+                    id: credential.clientID, kind: credential.kind, scope: scope, secretHash: credential.secretHash,
                     enrolledAt: "2026-11-20T09:00:00.000+08:00"))
         }
-        _ = try await store.revokeKiosk("old-03")
+        _ = try await store.revokeClient("old-03")
+        let hasher = PasswordHasher(rounds: 1000)
+        let accounts: [(String, StaffAccount.Role, String)] = [
+            ("wang.fang", .window, ""), ("zhao.market", .department, "market-regulation"),
+            ("qian.market", .department, "market-regulation"), ("li.tax", .department, "tax"),
+            ("chen.sup", .supervisor, ""),
+        ]
+        for (id, role, department) in accounts {
+            _ = try await store.addStaff(
+                StaffAccount(
+                    id: id, name: id, role: role, department: department,
+                    passwordHash: try hasher.hash(Self.password)))
+        }
     }
 
     func application() -> some ApplicationProtocol {
@@ -73,8 +93,33 @@ struct ServerFixture {
     }
 }
 
+/// Signs in and returns the session's bearer token.
+func signIn(_ client: some TestClientProtocol, _ account: String) async throws -> String {
+    try await client.execute(
+        uri: "/v1/sessions", method: .post,
+        body: ByteBuffer(string: #"{"account": "\#(account)", "password": "\#(ServerFixture.password)"}"#)
+    ) { response in
+        guard response.status == .created, let token = json(response)["token"] as? String else {
+            throw SignInFailed(status: Int(response.status.code))
+        }
+        return token
+    }
+}
+
+struct SignInFailed: Error {
+    var status: Int
+}
+
+/// Headers for a bearer token and more fields.
+func headers(token: String, _ more: [HTTPField.Name: String] = [:]) -> HTTPFields {
+    var fields = HTTPFields()
+    fields[.authorization] = "Bearer \(token)"
+    for (name, value) in more { fields[name] = value }
+    return fields
+}
+
 /// Headers for a caller with a credential and more fields.
-func headers(_ credential: KioskCredential?, _ more: [HTTPField.Name: String] = [:]) -> HTTPFields {
+func headers(_ credential: ClientCredential?, _ more: [HTTPField.Name: String] = [:]) -> HTTPFields {
     var fields = HTTPFields()
     if let credential { fields[.authorization] = "Bearer \(credential.text)" }
     for (name, value) in more { fields[name] = value }

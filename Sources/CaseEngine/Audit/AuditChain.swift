@@ -54,6 +54,11 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         field(before)
         field(after)
         field(detail)
+        // Since schema v14, for steps through `onego serve`; absent before, so older hashes verify.
+        if !principal.via.isEmpty || !principal.requestID.isEmpty {
+            field("via=" + principal.via)
+            field("request=" + principal.requestID)
+        }
         return key.map { $0.authenticationCode(bytes) } ?? SHA256.hex(bytes)
     }
 }

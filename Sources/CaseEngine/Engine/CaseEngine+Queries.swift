@@ -61,7 +61,7 @@ extension CaseEngine {
 
     static func pageSize(_ limit: Int) -> Int { min(max(limit, 1), maximumPageSize) }
 
-    /// One sub-case as its department sees it.
+    /// One sub-case as its department sees it (its data withheld until it is dispatched to it).
     public func departmentView(_ id: String, department: String) async throws(CaseEngineError) -> DepartmentView {
         guard let subcase = try await repository.subcase(id) else { throw CaseEngineError.unknownSubcase(id) }
         guard subcase.plan.department == department else {

@@ -121,7 +121,10 @@ public final class CaseEngine: Sendable {
             auditDetail:
                 "bundle=\(bundle.id)@\(bundle.version) plan=\(plan.hash.prefix(16)) subcases=\(compiled.subcases.count)"
         )
-        switch try await repository.insert(newCase) {
+        var origin = newCase
+        origin.via = application.origin.via
+        origin.requestID = application.origin.requestID
+        switch try await repository.insert(origin) {
         case .existing(let number, let fingerprint):
             guard fingerprint == newCase.fingerprint else {
                 throw CaseEngineError.idempotencyConflict(key: application.idempotencyKey, existingCase: number)

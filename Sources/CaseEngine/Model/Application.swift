@@ -108,6 +108,23 @@ public struct Application: Sendable, Equatable {
     /// Fields whose value fails only a warning check (a credit code failing GB 32100 that the
     /// applicant or clerk has checked against the licence) and is confirmed as written.
     public var confirmedWarnings: Set<String> = []
+    /// The client or session, and the request, that carried it (`onego serve`), for the audit; not
+    /// part of the application's fingerprint.
+    public var origin = Origin()
+
+    /// Where a submission came from, beyond its channel.
+    public struct Origin: Sendable, Equatable {
+        /// The kiosk, client or session.
+        public var via: String
+        /// The HTTP request's id.
+        public var requestID: String
+
+        /// Creates an origin.
+        public init(via: String = "", requestID: String = "") {
+            self.via = via
+            self.requestID = requestID
+        }
+    }
 
     /// Creates an application.
     public init(

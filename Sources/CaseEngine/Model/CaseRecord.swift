@@ -256,6 +256,10 @@ public struct NewCase: Sendable {
     public var subcases: [Subcase]
     /// The detail of the `submit` audit event.
     public var auditDetail: String
+    /// Which client or session and request carried the submission (`onego serve`); empty in process.
+    public var via = ""
+    /// The request's id.
+    public var requestID = ""
 
     /// The case number for the `sequence`-th case of ``day``: `OG` + `YYYYMMDD` + `-` + six digits.
     public func number(_ sequence: Int) -> String {
@@ -283,7 +287,8 @@ public struct NewCase: Sendable {
                         kind: .dispatched, at: submittedAt))
             }
         }
-        let principal = Principal(id: channel.id, role: channel.kind == .kiosk ? .kiosk : .window)
+        let principal = Principal(
+            id: channel.id, role: channel.kind == .kiosk ? .kiosk : .window, via: via, requestID: requestID)
         let event = AuditEvent(
             at: submittedAt, principal: principal, action: "submit", caseNumber: number, subcaseID: "", before: "",
             after: CaseStatus.inProgress.rawValue, detail: auditDetail

@@ -12,10 +12,16 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
     public var id: String
     /// The role.
     public var role: Role
+    /// The kiosk, client or session the principal acted through (`onego serve`); empty in process.
+    public var via: String
+    /// The id of the HTTP request that carried the step; empty in process.
+    public var requestID: String
 
     /// Creates a principal.
-    public init(id: String, role: Role) {
+    public init(id: String, role: Role, via: String = "", requestID: String = "") {
         self.id = id
         self.role = role
+        self.via = via
+        self.requestID = requestID
     }
 }

@@ -71,6 +71,8 @@ public protocol CaseRepository: Sendable {
     func structuralProblems() async throws(CaseEngineError) -> [String]
     /// What every case's row says about its audit (status, withdrawal, handout).
     func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader]
+    /// One case's audit events, in order: its timeline.
+    func auditEvents(ofCase number: String) async throws(CaseEngineError) -> [StoredAuditEvent]
     /// Audit events after a sequence number, in chain order, `limit` at most (verification streams
     /// the chain in batches).
     func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent]

@@ -1,4 +1,5 @@
 import BundleKit
+import Foundation
 import WorkCalendar
 
 /// A sub-case that is due soon or past due (电子监察).
@@ -50,6 +51,43 @@ public struct SupervisionRow: Sendable, Equatable {
     public var compression: Double? {
         legalDays.flatMap { $0 > 0 ? 1 - Double(promisedDays) / Double($0) : nil }
     }
+}
+
+extension SupervisionRow {
+    /// The report as CSV (RFC 4180): a header, then one line per department and item.
+    public static func csv(_ rows: [SupervisionRow]) -> String {
+        let states = SubcaseState.allCases
+        var lines = [
+            (["department", "item"] + states.map(\.rawValue)
+                + [
+                    "issued_on_time", "on_time_rate", "average_working_days", "promised_days", "legal_days",
+                    "compression", "provisional_due",
+                ])
+                .joined(separator: ",")
+        ]
+        for row in rows {
+            let counts: [String] = states.map { String(row.counts[$0] ?? 0) }
+            let onTime: String = row.onTimeRate.map { String(format: "%.3f", $0) } ?? ""
+            let average: String = row.averageWorkingDays.map { String(format: "%.2f", $0) } ?? ""
+            let legal: String = row.legalDays.map(String.init) ?? ""
+            let compression: String = row.compression.map { String(format: "%.3f", $0) } ?? ""
+            let figures: [String] = [
+                String(row.issuedOnTime), onTime, average, String(row.promisedDays), legal, compression,
+                String(row.provisionalDue),
+            ]
+            lines.append(([csvField(row.department), csvField(row.item)] + counts + figures).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// A value made safe for a CSV cell: quoted when it holds a comma, quote or line break, and
+/// prefixed with `'` when a spreadsheet would run it as a formula (`=`, `+`, `-`, `@`).
+public func csvField(_ value: String) -> String {
+    var text = value
+    if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 extension CaseEngine {

@@ -1,0 +1,79 @@
+import BundleKit
+import CaseEngine
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import JSONC
+import Logging
+
+/// Signing in and out with a staff account. Wrong passwords are counted per account: after
+/// ``maximumFailures`` the account refuses every sign-in for ``lockSeconds``.
+struct SessionRoutes {
+    static let maximumFailures = 5
+    static let lockSeconds: Int64 = 15 * 60
+    /// A session lasts one working day.
+    static let sessionSeconds: Int64 = 8 * 3600
+
+    let access: any AccessRepository
+    let now: @Sendable () -> Int64
+
+    func add(to router: Router<ServerContext>) {
+        router.post("v1/sessions", use: signIn)
+        router.group("v1/sessions").add(middleware: AllowCallers(.window, .department, .supervisor, .administrator))
+            .delete("current", use: signOut)
+    }
+
+    struct Credentials: Decodable {
+        var account: String
+        var password: String
+    }
+
+    static let signInFailed = Problem(
+        .unauthorized, code: "sign-in-failed",
+        title: LocalizedText(zh: "账户或密码不正确", en: "wrong account or password"))
+
+    static func locked(retryAfter: Int) -> Problem {
+        Problem(
+            .tooManyRequests, code: "account-locked",
+            title: LocalizedText(
+                zh: "密码输错次数过多，账户已暂时锁定;请 \(max(1, (retryAfter + 59) / 60)) 分钟后再试，或请管理员协助",
+                en: "too many wrong passwords; the account is locked for \(max(1, (retryAfter + 59) / 60)) minutes,"
+                    + " or ask an administrator"),
+            retryable: true, retryAfter: retryAfter)
+    }
+
+    /// `POST /v1/sessions`: a session token for an account and its password.
+    @Sendable func signIn(_ request: Request, context: ServerContext) async throws -> Response {
+        let credentials = try await request.decodeSmall(as: Credentials.self, context: context)
+        let time = now()
+        guard let account = try await access.staff(credentials.account), !account.disabled else {
+            _ = PasswordHasher.verify(credentials.password, against: PasswordHasher.decoy)
+            throw Self.signInFailed
+        }
+        if account.failedLogins >= Self.maximumFailures, time < account.lastFailureAt + Self.lockSeconds {
+            throw Self.locked(retryAfter: Int(account.lastFailureAt + Self.lockSeconds - time))
+        }
+        guard PasswordHasher.verify(credentials.password, against: account.passwordHash) else {
+            let failures = try await access.recordLoginFailure(account.id, at: time)
+            context.logger.notice("sign-in refused", metadata: ["account": "\(account.id)", "failures": "\(failures)"])
+            throw Self.signInFailed
+        }
+        if account.failedLogins > 0 { try await access.clearLoginFailures(account.id) }
+        let token = "ogs." + randomToken()
+        let session = StaffSession(
+            tokenHash: SHA256.hex(token), account: account.id, createdAt: time, expiresAt: time + Self.sessionSeconds)
+        try await access.openSession(session)
+        return .json(
+            .object([
+                "token": .string(token), "account": .string(account.id), "role": .string(account.role.rawValue),
+                "expiresIn": .integer(Self.sessionSeconds),
+            ]), status: .created)
+    }
+
+    /// `DELETE /v1/sessions/current`: ends the caller's session.
+    @Sendable func signOut(_ request: Request, context: ServerContext) async throws -> Response {
+        guard let token = request.headers.bearer?.token, token.hasPrefix("ogs.") else { throw Problem.forbidden }
+        try await access.closeSession(tokenHash: SHA256.hex(token))
+        return Response(status: .noContent)
+    }
+}
