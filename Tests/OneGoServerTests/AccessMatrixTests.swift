@@ -28,9 +28,19 @@ struct AccessMatrixTests {
 
     struct Route: CustomStringConvertible {
         var method: HTTPRequest.Method
+        /// The path as docs/openapi.yaml writes it.
+        var template: String
+        /// The path requested.
         var path: String
         var body: String?
         var description: String { "\(method) \(path)" }
+
+        init(method: HTTPRequest.Method, path: String, template: String? = nil, body: String? = nil) {
+            self.method = method
+            self.path = path
+            self.template = template ?? String(path.prefix { $0 != "?" })
+            self.body = body
+        }
     }
 
     /// Each route with the callers it lets through; every other authenticated caller gets 403 and
@@ -44,25 +54,61 @@ struct AccessMatrixTests {
             (Route(method: .get, path: "/metrics"), everyone),
             (Route(method: .post, path: "/v1/sessions", body: #"{"account": "x", "password": "y"}"#), everyone),
             (Route(method: .get, path: "/v1/bundles"), counter),
-            (Route(method: .get, path: "/v1/bundles/company-opening/compiled?premises=rented"), counter),
+            (
+                Route(
+                    method: .get, path: "/v1/bundles/company-opening/compiled?premises=rented",
+                    template: "/v1/bundles/{bundle}/compiled"), counter
+            ),
             (Route(method: .post, path: "/v1/cases", body: "{}"), counter),
-            (Route(method: .get, path: "/v1/cases/OG20261123-000001/receipt"), counter),
-            (Route(method: .post, path: "/v1/cases/x/supply", body: #"{"materials": []}"#), counter),
+            (
+                Route(
+                    method: .get, path: "/v1/cases/OG20261123-000001/receipt", template: "/v1/cases/{number}/receipt"),
+                counter
+            ),
+            (
+                Route(
+                    method: .post, path: "/v1/cases/x/supply", template: "/v1/cases/{number}/supply",
+                    body: #"{"materials": []}"#), counter
+            ),
             (Route(method: .post, path: "/v1/progress", body: #"{"caseNumber": "x", "queryCode": "1"}"#), [.kiosk]),
-            (Route(method: .post, path: "/v1/cases/x/rating", body: #"{"queryCode": "1", "grade": 1}"#), [.kiosk]),
+            (
+                Route(
+                    method: .post, path: "/v1/cases/x/rating", template: "/v1/cases/{number}/rating",
+                    body: #"{"queryCode": "1", "grade": 1}"#), [.kiosk]
+            ),
             (Route(method: .get, path: "/v1/cases?applicantName=张三"), [.window, .supervisor]),
-            (Route(method: .get, path: "/v1/cases/OG20261123-000001"), [.window, .supervisor]),
-            (Route(method: .post, path: "/v1/cases/x/handout", body: #"{"name": "张三"}"#), [.window]),
-            (Route(method: .post, path: "/v1/cases/x/withdraw", body: #"{"reason": "不办了"}"#), [.window]),
-            (Route(method: .get, path: "/v1/departments/market-regulation/inbox"), department),
+            (
+                Route(method: .get, path: "/v1/cases/OG20261123-000001", template: "/v1/cases/{number}"),
+                [.window, .supervisor]
+            ),
+            (
+                Route(
+                    method: .post, path: "/v1/cases/x/handout", template: "/v1/cases/{number}/handout",
+                    body: #"{"name": "张三"}"#), [.window]
+            ),
+            (
+                Route(
+                    method: .post, path: "/v1/cases/x/withdraw", template: "/v1/cases/{number}/withdraw",
+                    body: #"{"reason": "不办了"}"#), [.window]
+            ),
+            (
+                Route(
+                    method: .get, path: "/v1/departments/market-regulation/inbox",
+                    template: "/v1/departments/{department}/inbox"), department
+            ),
             (
                 Route(
                     method: .post, path: "/v1/departments/market-regulation/acknowledgements",
+                    template: "/v1/departments/{department}/acknowledgements",
                     body: #"{"subcases": []}"#),
                 department
             ),
-            (Route(method: .get, path: "/v1/subcases/OG20261123-000001-01"), department),
-            (Route(method: .post, path: "/v1/subcases/OG20261123-000001-01/accept"), department),
+            (Route(method: .get, path: "/v1/subcases/OG20261123-000001-01", template: "/v1/subcases/{id}"), department),
+            (
+                Route(
+                    method: .post, path: "/v1/subcases/OG20261123-000001-01/accept",
+                    template: "/v1/subcases/{id}/{step}"), department
+            ),
             (Route(method: .get, path: "/v1/supervision/overdue"), [.supervisor]),
             (Route(method: .get, path: "/v1/supervision/report?format=csv"), [.supervisor]),
             (Route(method: .get, path: "/v1/audit/verify"), [.supervisor]),
@@ -77,7 +123,8 @@ struct AccessMatrixTests {
     func matrix() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        try await fixture.application().test(.router) { client in
+        let seen = try await fixture.application().test(.router) { client in
+            var seen: [String: Set<Int>] = [:]
             let window = try await signIn(client, "wang.fang")
             let clerk = try await signIn(client, "zhao.market")
             let supervisor = try await signIn(client, "chen.sup")
@@ -95,10 +142,16 @@ struct AccessMatrixTests {
                     case .supervisor: fields[.authorization] = "Bearer \(supervisor)"
                     }
                     fields[idempotencyKey] = "matrix-\(kind.rawValue)-\(route.path)"
-                    let status = try await client.execute(
+                    let response = try await client.execute(
                         uri: route.path, method: route.method, headers: fields,
-                        body: route.body.map { ByteBuffer(string: $0) }
-                    ) { $0.status }
+                        body: route.body.map { ByteBuffer(string: $0) })
+                    let status = response.status
+                    seen["\(route.method) \(route.template)", default: []].insert(Int(status.code))
+                    if status.code >= 400 {
+                        #expect(
+                            response.headers[.contentType] == "application/problem+json; charset=utf-8",
+                            "\(route) as \(kind.rawValue)")
+                    }
                     let expected: Answer
                     if allowed.contains(kind) {
                         expected = .allow
@@ -113,6 +166,14 @@ struct AccessMatrixTests {
                     #expect(answer == expected, "\(route) as \(kind.rawValue): HTTP \(status.code)")
                 }
             }
+            return seen
+        }
+        // The contract: the routes are the documented ones, and every status met is documented.
+        let documented = try OpenAPIDocument.load()
+        #expect(Set(documented.responses.keys) == Set(seen.keys))
+        for (operation, statuses) in seen {
+            let undocumented = statuses.subtracting(documented.responses[operation] ?? [])
+            #expect(undocumented.isEmpty, "\(operation) answered \(undocumented.sorted()), not in docs/openapi.yaml")
         }
     }
 

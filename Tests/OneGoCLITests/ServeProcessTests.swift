@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `onego serve` as a process: enrolment on the command line, a request in flight when SIGTERM
+/// arrives, and the exit.
+@Suite("onego serve, the process", .serialized)
+struct ServeProcessTests {
+    @Test("SIGTERM lets a submission in flight finish and store its case, then the server exits 0")
+    func gracefulShutdownMidRequest() async throws {
+        let directory = NSTemporaryDirectory() + "onego-serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["ONEGO_DB": directory + "/onego.db"]
+        #expect(try runOneGo(["db", "init"], environment: environment).status == 0)
+        let enrolled = try runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
+        #expect(enrolled.status == 0)
+        // The credential alone on standard output, so that it can go straight to a file.
+        let credential = enrolled.stdout.trimmingCharacters(in: .newlines)
+        #expect(enrolled.stdout.hasPrefix("ogk.bank-01.") && enrolled.stdout.filter { $0 == "\n" }.count == 1)
+
+        let server = try ServerProcess(environment: environment)
+        defer { server.stop() }
+        let port = try server.waitForPort()
+
+        let body = Array(
+            try Data(contentsOf: repositoryRoot.appendingPathComponent("docs/examples/api-application.json")))
+        let connection = try RawConnection(port: port)
+        let head =
+            "POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n"
+            + "Idempotency-Key: graceful-1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+        try connection.send(Array(head.utf8) + body.prefix(body.count / 2))
+        try await Task.sleep(for: .milliseconds(300))
+        server.terminate()
+        try await Task.sleep(for: .milliseconds(300))
+        try connection.send(Array(body.dropFirst(body.count / 2)))
+        let response = try connection.receiveAll()
+        #expect(response.hasPrefix("HTTP/1.1 201"), "\(response.prefix(300))")
+        #expect(response.contains("\"caseNumber\":\"OG"))
+        #expect(server.waitForExit() == 0)
+        let listed = try runOneGo(["case", "list"], environment: environment)
+        #expect(listed.stdout.contains("OG"))
+    }
+}
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// `onego serve --listen 127.0.0.1:0` running in the background; its log tells the port.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let log: URL
+
+    init(environment: [String: String]) throws {
+        log = URL(fileURLWithPath: NSTemporaryDirectory() + "onego-serve-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.executableURL = repositoryRoot.appendingPathComponent(".build/debug/onego")
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"]
+        process.currentDirectoryURL = repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// The port from "listening on 127.0.0.1:PORT", within 20 seconds.
+    func waitForPort() throws -> UInt16 {
+        for _ in 0..<200 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on 127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if let port = UInt16(digits) { return port }
+            }
+            guard process.isRunning else { break }
+            usleep(100_000)
+        }
+        throw ServerNotStarted(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    }
+
+    func terminate() { kill(process.processIdentifier, SIGTERM) }
+
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: log)
+    }
+}
+
+struct ServerNotStarted: Error {
+    var log: String
+}
+
+/// One TCP connection to a local port, written and read as bytes.
+final class RawConnection {
+    let socket: Int32
+
+    init(port: UInt16) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(socket) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
+            guard written > 0 else { throw POSIXError(.EPIPE) }
+            sent += written
+        }
+    }
+
+    /// Everything until the server closes the connection (or 10 seconds pass).
+    func receiveAll() throws -> String {
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+}
