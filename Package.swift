@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -77,7 +79,12 @@ let package = Package(
         ),
         .target(
             name: "Kiosk",
-            dependencies: ["BundleKit", "CaseEngine", "JSONC", "WorkCalendar"],
+            dependencies: [
+                "BundleKit", "CaseEngine", "JSONC", "WorkCalendar",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -123,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "OneGoServerTests",
             dependencies: [
-                "OneGoServer", "CaseEngine", "CaseStoreSQLite", "BundleKit", "WorkCalendar",
+                "OneGoServer", "CaseEngine", "CaseStoreSQLite", "BundleKit", "Kiosk", "WorkCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

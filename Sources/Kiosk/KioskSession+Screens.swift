@@ -25,6 +25,17 @@ extension KioskSession {
         return lines.joined(separator: "\n")
     }
 
+    /// The slip printed when the server stays unreachable at submission: it says that nothing was
+    /// submitted and where to go, and carries no case number.
+    func notSubmittedSlip() -> String {
+        let bundleName = bundle?.name.text(in: language) ?? ""
+        return [
+            context.strings.text("slip.heading", language) + (bundleName.isEmpty ? "" : " · " + bundleName),
+            context.strings.text("slip.notSubmitted", language),
+            context.strings.text("slip.whereToGo", language, context.profile.location),
+        ].joined(separator: "\n")
+    }
+
     // MARK: - Screen
 
     /// The current screen as lines, with the keys line last.
@@ -45,7 +56,7 @@ extension KioskSession {
         let t = { (key: String) in strings.text(key, self.language) }
         switch stage {
         case .home:
-            var lines = [t("home.heading")]
+            var lines = [t(online ? "home.heading" : "home.offline")]
             let bundles = offered
             // Numbers right-aligned, so that 1–9 and 10–15 line up.
             let width = String(bundles.count + 2).count

@@ -9,7 +9,7 @@ extension KioskSession {
         switch stage {
         case .home:
             let bundles = offered
-            if let number = Int(line), (1...bundles.count).contains(number) {
+            if let number = Int(line), bundles.indices.contains(number - 1) {
                 wipe(newCitizen: false)
                 bundle = bundles[number - 1]
                 draftKey = context.profile.id + "-" + UUID().uuidString
@@ -51,7 +51,7 @@ extension KioskSession {
         case .situation(let index):
             guard let bundle, index < bundle.situations.count else { return }
             let situation = bundle.situations[index]
-            guard let number = Int(line), (1...situation.choices.count).contains(number) else {
+            guard let number = Int(line), situation.choices.indices.contains(number - 1) else {
                 return say("field.chooseNumber")
             }
             answers[situation.id] = situation.choices[number - 1].value
@@ -89,7 +89,10 @@ extension KioskSession {
             if line == "0" || line.isEmpty {
                 wipe()
             } else if let grade = Int(line), (1...5).contains(grade) {
-                if let receipt { try? await context.client.rate(number: receipt.caseNumber, grade: grade) }
+                if let receipt {
+                    try? await context.client.rate(
+                        number: receipt.caseNumber, queryCode: receipt.queryCode, grade: grade)
+                }
                 go(.thanks)
             } else {
                 say("field.chooseNumber")
@@ -108,7 +111,16 @@ extension KioskSession {
         case .progressCode:
             do {
                 progress = try await context.client.progress(number: caseNumber, queryCode: line)
+                queryCode = line
                 go(.progressView)
+            } catch .unreachable {
+                say("offline.tryLater")
+            } catch .queryLocked {
+                say("progress.locked")
+                stage = .progressNumber
+            } catch .remote(code: "query-code-locked", _, _) {
+                say("progress.locked")
+                stage = .progressNumber
             } catch {
                 say("progress.notFound")
                 stage = .progressNumber
@@ -116,7 +128,8 @@ extension KioskSession {
         case .progressView:
             guard line == "1", let progress, let notice = progress.corrections.first else { return wipe() }
             do {
-                try await context.client.supply(number: progress.number, materials: notice.materials.map(\.id))
+                try await context.client.supply(
+                    number: progress.number, queryCode: queryCode, materials: notice.materials.map(\.id))
                 go(.supplied)
             } catch {
                 say("error.submit")
@@ -174,7 +187,7 @@ extension KioskSession {
             let choices = field.type == .boolean ? ["true", "false"] : field.choices.map(\.value)
             if line.isEmpty, let kept = values[element] {
                 value = kept
-            } else if let number = Int(line), (1...choices.count).contains(number) {
+            } else if let number = Int(line), choices.indices.contains(number - 1) {
                 value = choices[number - 1]
             } else {
                 return say("field.chooseNumber")
@@ -316,7 +329,7 @@ extension KioskSession {
             reviewPage = min(pages - 1, max(0, reviewPage + (line == "99" ? 1 : -1)))
             return
         }
-        guard let number = Int(line), (1...entries.count).contains(number) else { return say("field.chooseNumber") }
+        guard let number = Int(line), entries.indices.contains(number - 1) else { return say("field.chooseNumber") }
         reviewing = true
         go(entries[number - 1].stage)
     }
@@ -357,6 +370,11 @@ extension KioskSession {
             stage = .receipt
         } catch .invalidApplication(let problems) {
             message = problems.map { $0.message.text(in: language) }.joined(separator: "; ")
+        } catch .unreachable {
+            // Never a receipt for a case the server does not hold: a slip that says so. What the
+            // citizen entered stays; submitting again later uses the same key.
+            printed.append(notSubmittedSlip())
+            say("offline.notSubmitted")
         } catch {
             say("error.submit")
         }

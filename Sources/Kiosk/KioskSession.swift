@@ -51,7 +51,7 @@ public final class KioskSession {
         case progressNumber, progressCode, progressView, supplied
     }
 
-    let context: Context
+    private(set) var context: Context
     var language: Language
     var stage: Stage = .home
     var history: [Stage] = []
@@ -81,7 +81,11 @@ public final class KioskSession {
     static let reviewPageSize = 12
     var receipt: Receipt?
     var caseNumber = ""
+    var queryCode = ""
     var progress: CaseSummary?
+    /// Whether the engine answered the last check (``checkConnection()``); offline, the kiosk
+    /// offers no bundles.
+    public internal(set) var online = true
 
     /// The case number and query code of the last receipt this kiosk printed (kept across citizens
     /// for scripts; never shown).
@@ -160,6 +164,7 @@ public final class KioskSession {
         reviewPage = 0
         receipt = nil
         caseNumber = ""
+        queryCode = ""
         progress = nil
         history = []
         message = nil
@@ -195,6 +200,18 @@ public final class KioskSession {
     }
 
     var offered: [BundleDefinition] {
-        context.profile.bundles.compactMap { context.library.bundle($0) }
+        guard online else { return [] }
+        return context.profile.bundles.compactMap { context.library.bundle($0) }
+    }
+
+    /// Talks to the engine through another client from now on (a kiosk moved to another server);
+    /// what the citizen entered stays.
+    public func replaceClient(_ client: any KioskClient) {
+        context.client = client
+    }
+
+    /// Asks the engine whether it can be reached; called before the home screen is shown.
+    public func checkConnection() async {
+        online = await context.client.isOnline()
     }
 }

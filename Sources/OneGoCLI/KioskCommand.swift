@@ -29,11 +29,19 @@ public struct KioskCommand: AsyncParsableCommand {
         await runCommand(Self.self, nil)
     }
 
+    @Option(help: "Work through this `onego serve` (https://…) instead of a local database.") var server: String?
+    @Option(help: "With --server: the file holding the kiosk's credential (from 'onego kiosk enrol').")
+    var credential: String?
+    @Option(help: "With --server: where the server's library is kept between starts.")
+    var libraryCache: String?
+
+    public func validate() throws {
+        guard (server == nil) == (credential == nil) else {
+            throw ValidationError("--server and --credential go together")
+        }
+    }
+
     public func run() async throws {
-        let root = options.library.root
-        let strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
-        let profile = try KioskProfile(
-            contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
         let parsed = try script.map { try KioskScript(contentsOf: $0) }
         var options = self.options
         if options.testToday == nil, ProcessInfo.processInfo.environment["ONEGO_TEST_TODAY"] == nil,
@@ -41,16 +49,60 @@ public struct KioskCommand: AsyncParsableCommand {
         {
             options.testToday = day.description  // the day the script is written for
         }
-        let engine = try options.engine(createsDatabase: true)
         let clock = try options.clock()
+        let profile: KioskProfile
+        let library: BundleLibrary
+        let calendar: WorkCalendar
+        let strings: KioskStrings
+        let client: any KioskClient
+        var engine: CaseEngine?
+        if let server, let credential {
+            let remote = HTTPKioskClient(
+                server: server, credential: try String(contentsOfFile: credential, encoding: .utf8))
+            // The server's own library: what it validates against, not local files that can drift.
+            let cache = libraryCache ?? NSTemporaryDirectory() + "onego-kiosk-library"
+            let root: String
+            switch await Self.fetch(remote, into: cache) {
+            case .success(let fetched):
+                root = fetched
+            case .failure(let error):
+                // Offline at start: the library fetched last time, so that the kiosk can show that it
+                // is offline (and offers nothing) until the server answers.
+                guard case .unreachable(let detail) = error, let newest = Self.newestLibrary(in: cache) else {
+                    throw error
+                }
+                _ = detail
+                root = newest
+            }
+            let loaded = BundleLibrary.load(root: root)
+            if loaded.diagnostics.contains(where: { $0.severity == .error }) {
+                throw RuntimeError("the server's bundle library does not load here; update onego-kiosk")
+            }
+            (library, calendar, client) = (
+                loaded, try WorkCalendar(directory: (root as NSString).appendingPathComponent("calendar")), remote
+            )
+            strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
+            profile = try KioskProfile(
+                contentsOf: self.profile
+                    ?? (options.library.root as NSString).appendingPathComponent("kiosk/default-profile.json"))
+        } else {
+            let root = options.library.root
+            strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
+            profile = try KioskProfile(
+                contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
+            let local = try options.engine(createsDatabase: true)
+            (library, calendar, client, engine) = (
+                local.library, local.calendar, EngineKioskClient(engine: local, kioskID: profile.id), local
+            )
+        }
         let session = KioskSession(
             context: KioskSession.Context(
-                library: engine.library, calendar: engine.calendar, strings: strings, profile: profile,
-                client: EngineKioskClient(engine: engine, kioskID: profile.id), today: { clock.today() },
-                scanner: scanDir.map { ScanDirectory(path: $0).next }))
+                library: library, calendar: calendar, strings: strings, profile: profile, client: client,
+                today: { clock.today() }, scanner: scanDir.map { ScanDirectory(path: $0).next }))
+        await session.checkConnection()
         if let script, let parsed {
-            let staff = EngineStaff(engine: engine, session: session)
-            let steps = try await parsed.run(on: session, staff: staff.perform)
+            let steps = try await parsed.run(
+                on: session, staff: engine.map { EngineStaff(engine: $0, session: session).perform })
             print(session.screen.joined(separator: "\n"))
             print("\(script): \(steps) steps passed")
             return
@@ -66,10 +118,30 @@ public struct KioskCommand: AsyncParsableCommand {
             print("> ", terminator: "")
             guard let line = readLine(strippingNewline: true) else { break }
             await session.enter(line)
+            if session.isFresh { await session.checkConnection() }
             while session.printed.count > printedCount {
                 deliver(session.printed[printedCount])
                 printedCount += 1
             }
+        }
+    }
+
+    static func fetch(_ client: HTTPKioskClient, into cache: String) async -> Result<String, CaseEngineError> {
+        do throws(CaseEngineError) {
+            return .success(try await client.fetchLibrary(into: cache))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The most recently written library under the cache directory.
+    static func newestLibrary(in cache: String) -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
+        return names.map { (cache as NSString).appendingPathComponent($0) }.max { first, second in
+            let dates = [first, second].map {
+                ((try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date) ?? .distantPast
+            }
+            return dates[0] < dates[1]
         }
     }
 

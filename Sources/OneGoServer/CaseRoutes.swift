@@ -15,10 +15,12 @@ struct CaseRoutes {
     let queryGuard: QueryCodeGuard
     let keys: IdempotencyKeys
     let steps: IdempotentStep
+    let snapshot: LibrarySnapshot
 
     func add(to router: Router<ServerContext>) {
         let v1 = router.group("v1")
         let counter = v1.group().add(middleware: AllowCallers(.kiosk, .window))
+        counter.get("library", use: library)
         counter.get("bundles", use: bundles)
         counter.get("bundles/{bundle}/compiled", use: compiled)
         counter.post("cases", use: submit)
@@ -33,6 +35,13 @@ struct CaseRoutes {
         let window = v1.group().add(middleware: AllowCallers(.window))
         window.post("cases/{number}/handout", use: handout)
         window.post("cases/{number}/withdraw", use: withdraw)
+    }
+
+    /// The files the engine runs on (catalog, bundles, calendar, kiosk strings), for kiosks.
+    @Sendable func library(_ request: Request, context: ServerContext) async throws -> Response {
+        var response = Response.json(snapshot.json)
+        response.headers[.eTag] = "\"\(snapshot.version)\""
+        return response
     }
 
     /// The bundles a citizen may start, by id.

@@ -52,7 +52,8 @@ public struct OneGoServer: Sendable {
         let steps = IdempotentStep(access: access, keys: keys, now: now)
         SessionRoutes(access: access, now: now).add(to: router)
         CaseRoutes(
-            engine: engine, queryGuard: QueryCodeGuard(access: access, now: now), keys: keys, steps: steps
+            engine: engine, queryGuard: QueryCodeGuard(access: access, now: now), keys: keys, steps: steps,
+            snapshot: LibrarySnapshot(library: engine.library)
         ).add(to: router)
         DepartmentRoutes(engine: engine, steps: steps).add(to: router)
         SupervisionRoutes(engine: engine, auditKey: auditKey, checkpointPath: checkpointPath).add(to: router)

@@ -55,6 +55,8 @@ public struct Problem: Error, Sendable, Equatable {
             status = .tooManyRequests
             retryAfter = seconds
         case .storage(let fault): status = fault.retryable ? .serviceUnavailable : .internalServerError
+        case .unreachable: status = .badGateway
+        case .remote: status = .badGateway
         case .corruptRecord: status = .internalServerError
         }
         self.init(
@@ -113,6 +115,8 @@ public struct Problem: Error, Sendable, Equatable {
             ("code", .string(code)),
             ("retryable", .bool(retryable)),
             ("instance", .string(instance)),
+            // Both languages, for clients that show the message themselves (the kiosk switches).
+            ("localized", .object(["zh": .string(title.zh), "en": .string(title.en)])),
         ]
         if !problems.isEmpty {
             members.append(
@@ -124,6 +128,9 @@ public struct Problem: Error, Sendable, Equatable {
                                 "subject": .string(problem.subject),
                                 "message": .string(language == .en ? problem.message.en : problem.message.zh),
                                 "confirmable": .bool(problem.confirmable),
+                                "localized": .object([
+                                    "zh": .string(problem.message.zh), "en": .string(problem.message.en),
+                                ]),
                             ])
                         })
                 ))

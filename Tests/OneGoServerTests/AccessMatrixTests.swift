@@ -53,6 +53,7 @@ struct AccessMatrixTests {
             (Route(method: .get, path: "/health"), everyone),
             (Route(method: .get, path: "/metrics"), everyone),
             (Route(method: .post, path: "/v1/sessions", body: #"{"account": "x", "password": "y"}"#), everyone),
+            (Route(method: .get, path: "/v1/library"), counter),
             (Route(method: .get, path: "/v1/bundles"), counter),
             (
                 Route(
@@ -188,7 +189,7 @@ struct AccessMatrixTests {
                     #expect(response.status == .unauthorized)
                     #expect(
                         String(buffer: response.body)
-                            == #"{"type":"https://onego.example/problems/unauthenticated","title":"请求没有有效的凭据;请检查终端或账户的凭据","status":401,"code":"unauthenticated","retryable":false,"instance":"/v1/bundles"}"#
+                            == #"{"type":"https://onego.example/problems/unauthenticated","title":"请求没有有效的凭据;请检查终端或账户的凭据","status":401,"code":"unauthenticated","retryable":false,"instance":"/v1/bundles","localized":{"zh":"请求没有有效的凭据;请检查终端或账户的凭据","en":"the request carries no valid credential; check the credential"}}"#
                     )
                 }
             }

@@ -48,13 +48,13 @@ struct ServerFixture {
     let revoked: ClientCredential
     let marketSystem: ClientCredential
 
-    init() async throws {
+    init(querySeed: UInt64 = 7) async throws {
         path = NSTemporaryDirectory() + "onego-server-\(UUID().uuidString).db"
         store = try SQLiteCaseStore(path: path, create: true)
         engine = CaseEngine(
             repository: store, library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate(year: 2026, month: 11, day: 23) ?? CalendarDate(dayNumber: 0)),
-            codes: SeededQueryCodes(seed: 7))
+            codes: SeededQueryCodes(seed: querySeed))
         let seconds = self.seconds
         server = OneGoServer(engine: engine, access: store, now: { seconds.now })
         bank = ClientCredential.generate(.kiosk, id: "bank-01")

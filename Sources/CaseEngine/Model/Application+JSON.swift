@@ -192,3 +192,51 @@ extension Application {
         confirmedWarnings = confirmed
     }
 }
+
+extension Application {
+    /// The application as an API request body: what ``init(json:name:)`` reads back. Without the
+    /// channel (the server takes it from the credential) and the key (sent as `Idempotency-Key`);
+    /// attachments carry their content in base64.
+    public var requestJSON: JSONValue {
+        func strings(_ map: [String: String]) -> JSONValue {
+            .orderedObject(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+        }
+        var members: [(String, JSONValue)] = [
+            ("bundle", .string(bundle)),
+            (
+                "applicant",
+                .object([
+                    "name": .string(applicant.name), "idNumber": .string(applicant.idNumber),
+                    "phone": .string(applicant.phone),
+                ])
+            ),
+            ("answers", strings(answers)), ("values", strings(values)),
+            (
+                "materials",
+                .orderedObject(
+                    materials.sorted { $0.key < $1.key }.map { id, status in
+                        switch status {
+                        case .provided: return (id, .string("provided"))
+                        case .sharedData: return (id, .string("shared"))
+                        case .missing(let date): return (id, .object(["missing": .string(date.description)]))
+                        }
+                    })
+            ),
+        ]
+        if !attachments.isEmpty {
+            members.append(
+                (
+                    "attachments",
+                    .list(
+                        attachments.map {
+                            .object([
+                                "material": .string($0.material),
+                                "content": .string(Data($0.content).base64EncodedString()),
+                            ])
+                        })
+                ))
+        }
+        if !confirmedWarnings.isEmpty { members.append(("confirmedWarnings", .strings(confirmedWarnings.sorted()))) }
+        return .orderedObject(members)
+    }
+}

@@ -53,6 +53,11 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     case separationOfDuties(case: String, subcase: String, item: String, person: String)
     /// Too many wrong query codes were tried on a case; it answers again after `retryAfter` seconds.
     case queryLocked(case: String, retryAfter: Int)
+    /// The server could not be reached (a kiosk or CLI working through `onego serve`); nothing
+    /// was stored by this request.
+    case unreachable(String)
+    /// An error the server reported, as it reported it (code, message, whether a retry can help).
+    case remote(code: String, message: LocalizedText, retryable: Bool)
     /// The database could not be read or written; nothing was half-written.
     case storage(StorageFault)
     /// A stored row does not decode: the database was changed outside OneGo or is damaged.
@@ -72,6 +77,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidStep: return "invalid-step"
         case .separationOfDuties: return "separation-of-duties"
         case .queryLocked: return "query-code-locked"
+        case .unreachable: return "server-unreachable"
+        case .remote(let code, _, _): return code
         case .storage(let fault): return fault.code
         case .corruptRecord: return "corrupt-record"
         }
@@ -81,7 +88,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     public var retryable: Bool {
         switch self {
         case .storage(let fault): return fault.retryable
-        case .queryLocked: return true
+        case .queryLocked, .unreachable: return true
+        case .remote(_, _, let retryable): return retryable
         default: return false
         }
     }
@@ -140,6 +148,12 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
                 zh: "办件 \(number) 的查询码输错次数过多，请 \(minutes) 分钟后再试，或到窗口凭身份证查询",
                 en: "too many wrong query codes for case \(number); try again in \(minutes) minutes, or ask at a"
                     + " window with your ID card")
+        case .unreachable(let detail):
+            return LocalizedText(
+                zh: "无法连接服务中心的服务器(\(detail));本次请求没有保存，请稍后重试",
+                en: "cannot reach the service centre's server (\(detail)); nothing was saved; try again later")
+        case .remote(_, let message, _):
+            return message
         case .storage(let fault):
             return fault.message
         case .corruptRecord(let detail):

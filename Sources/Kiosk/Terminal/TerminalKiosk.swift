@@ -50,8 +50,10 @@ public final class TerminalKiosk {
         }
         sigprocmask(SIG_UNBLOCK, &handled, nil)
         defer { restore() }
+        await session.checkConnection()
         draw()
         var idleMilliseconds = 0
+        var secondsSinceCheck = 0
         while true {
             var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, 250)
@@ -62,6 +64,13 @@ public final class TerminalKiosk {
                     let before = session.screen
                     session.idle(seconds: 1)
                     if isWiped(before) { wipeTerminal() }
+                    // On the home screen, whether the engine can be reached is checked every 10 s:
+                    // offline, no bundles are offered.
+                    secondsSinceCheck += 1
+                    if session.isFresh && secondsSinceCheck >= 10 {
+                        secondsSinceCheck = 0
+                        await session.checkConnection()
+                    }
                     draw()
                 } else if sizeChanged() {
                     draw()
@@ -76,6 +85,7 @@ public final class TerminalKiosk {
             let before = session.screen
             for byte in bytes.prefix(count) { await handle(byte) }
             if isWiped(before) { wipeTerminal() }
+            if session.isFresh { await session.checkConnection() }
             deliverPrints()
             draw()
         }
