@@ -78,9 +78,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "Kiosk",
+            name: "OneGoClient",
             dependencies: [
                 "BundleKit", "CaseEngine", "JSONC", "WorkCalendar",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Kiosk",
+            dependencies: [
+                "BundleKit", "CaseEngine", "JSONC", "OneGoClient", "WorkCalendar",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -95,6 +105,7 @@ let package = Package(
                 "CaseStoreSQLite",
                 "JSONC",
                 "Kiosk",
+                "OneGoClient",
                 "OneGoServer",
                 "WorkCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import BundleKit
 import CaseEngine
 import Foundation
+import OneGoClient
 import WorkCalendar
 
 /// `onego window …`: the comprehensive window (综合窗口).
@@ -23,8 +24,7 @@ struct WindowCommand: AsyncParsableCommand {
         func run() async throws {
             var parsed = try Application(contentsOf: application)
             parsed.confirmedWarnings.formUnion(confirmed)
-            let engine = try options.engine()
-            print(CaseText.receipt(try await engine.submit(parsed)))
+            print(CaseText.receipt(try await options.service().submit(parsed)))
         }
     }
 }
@@ -63,8 +63,7 @@ struct CaseCommand: AsyncParsableCommand {
             }
             query.submittedFrom = try day(from, "--from")
             query.submittedThrough = try day(to, "--to")
-            let engine = try options.engine()
-            let page = try await engine.findCases(query, after: paging.after, limit: paging.limit)
+            let page = try await options.service().findCases(query, after: paging.after, limit: paging.limit)
             if page.items.isEmpty { print("no cases") }
             for summary in page.items { print(CaseText.listLine(summary)) }
             paging.printMore(page.next)
@@ -86,10 +85,7 @@ struct CaseCommand: AsyncParsableCommand {
         @Argument(help: "The case number.") var number: String
 
         func run() async throws {
-            let engine = try options.engine()
-            print(
-                CaseText.summary(
-                    try await engine.caseSummary(number)))
+            print(CaseText.summary(try await options.service().caseSummary(number)))
         }
     }
 
@@ -119,8 +115,7 @@ struct CaseCommand: AsyncParsableCommand {
                 files.append(Attachment(material: material, content: scan.content, mediaType: scan.mediaType))
             }
             let provided = Array(Set(materials + files.map(\.material))).sorted()
-            let engine = try options.engine()
-            let summary = try await engine.supply(
+            let summary = try await options.service().supply(
                 caseNumber: number, materials: provided, values: values, attachments: files,
                 actor: Principal(id: staff, role: .window))
             print(CaseText.summary(summary))
@@ -135,10 +130,9 @@ struct CaseCommand: AsyncParsableCommand {
         @Option(help: "The window staff member's id.") var staff: String = "window"
 
         func run() async throws {
-            let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try await engine.withdraw(
+                    try await options.service().withdraw(
                         caseNumber: number, reason: reason, actor: Principal(id: staff, role: .window))))
         }
     }
@@ -152,10 +146,9 @@ struct CaseCommand: AsyncParsableCommand {
         @Option(help: "Their ID number, as shown on their card (stored; shown masked).") var recipientId: String?
 
         func run() async throws {
-            let engine = try options.engine()
             print(
                 CaseText.summary(
-                    try await engine.handout(
+                    try await options.service().handout(
                         caseNumber: number, to: Recipient(name: recipient, idNumber: recipientId),
                         actor: Principal(id: staff, role: .window))))
         }

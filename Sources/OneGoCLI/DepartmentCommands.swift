@@ -2,6 +2,7 @@ import ArgumentParser
 import BundleKit
 import CaseEngine
 import Foundation
+import OneGoClient
 
 /// `onego dept …`: what a department's back office does with its sub-cases.
 struct DepartmentCommand: AsyncParsableCommand {
@@ -20,14 +21,17 @@ struct DepartmentCommand: AsyncParsableCommand {
         @Argument(help: "The department id.") var department: String
 
         func run() async throws {
-            let engine = try options.engine()
-            guard engine.library.catalog.departments[department] != nil else {
-                let suggestion = Suggestion.closest(to: department, among: engine.library.catalog.departments.ids)
-                throw UsageError(
-                    description: "unknown department '\(department)'"
-                        + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
+            if options.serverAddress == nil {
+                let catalog = try options.library.load().catalog
+                guard catalog.departments[department] != nil else {
+                    let suggestion = Suggestion.closest(to: department, among: catalog.departments.ids)
+                    throw UsageError(
+                        description: "unknown department '\(department)'"
+                            + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
+                }
             }
-            let page = try await engine.inbox(department: department, after: paging.after, limit: paging.limit)
+            let page = try await options.service().inbox(
+                department: department, after: paging.after, limit: paging.limit)
             if page.items.isEmpty { print("no open sub-cases for \(department)") }
             print(page.items.map(CaseText.departmentView).joined(separator: "\n\n"))
             paging.printMore(page.next)
@@ -44,8 +48,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         @Argument(help: "The sub-cases received.") var subcases: [String]
 
         func run() async throws {
-            let engine = try options.engine()
-            let count = try await engine.acknowledge(department: department, subcases: subcases)
+            let count = try await options.service().acknowledge(department: department, subcases: subcases)
             print("acknowledged \(count) dispatch\(count == 1 ? "" : "es") for \(department)")
         }
     }
@@ -55,8 +58,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         @OptionGroup var step: StepOptions
 
         func run() async throws {
-            let engine = try step.options.engine()
-            let view = try await engine.departmentView(step.subcase, department: step.dept)
+            let view = try await step.options.service().departmentView(step.subcase, department: step.dept)
             print(CaseText.departmentView(view))
         }
     }
@@ -65,9 +67,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Accept a sub-case (受理).")
         @OptionGroup var step: StepOptions
         func run() async throws {
-            try await step.run { engine, actor throws(CaseEngineError) in
-                try await engine.accept(step.subcase, department: step.dept, actor: actor)
-            }
+            try await step.run(.accept)
         }
     }
 
@@ -75,9 +75,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Review a sub-case (审核).")
         @OptionGroup var step: StepOptions
         func run() async throws {
-            try await step.run { engine, actor throws(CaseEngineError) in
-                try await engine.review(step.subcase, department: step.dept, actor: actor)
-            }
+            try await step.run(.review)
         }
     }
 
@@ -85,9 +83,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a sub-case (批准).")
         @OptionGroup var step: StepOptions
         func run() async throws {
-            try await step.run { engine, actor throws(CaseEngineError) in
-                try await engine.approve(step.subcase, department: step.dept, actor: actor)
-            }
+            try await step.run(.approve)
         }
     }
 
@@ -102,11 +98,7 @@ struct DepartmentCommand: AsyncParsableCommand {
 
         func run() async throws {
             let values = try keyValues(outputs, option: "--output")
-            try await step.run { engine, actor throws(CaseEngineError) in
-                try await engine.issue(
-                    step.subcase, department: step.dept, outputs: values, overrideWarnings: overrideWarnings,
-                    actor: actor)
-            }
+            try await step.run(.issue(outputs: values, overrideWarnings: overrideWarnings))
         }
     }
 
@@ -121,10 +113,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         @Option(help: "What is wrong, for the applicant.") var note: String = ""
 
         func run() async throws {
-            try await step.run { engine, actor throws(CaseEngineError) in
-                try await engine.requestCorrection(
-                    step.subcase, department: step.dept, materials: materials, fields: fields, note: note, actor: actor)
-            }
+            try await step.run(.correct(materials: materials, fields: fields, note: note))
         }
     }
 
@@ -135,9 +124,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         @Option(help: "The reason, for the applicant.") var reason: String
 
         func run() async throws {
-            try await step.run { engine, actor throws(CaseEngineError) in
-                try await engine.reject(step.subcase, department: step.dept, reason: reason, actor: actor)
-            }
+            try await step.run(.reject(reason: reason))
         }
     }
 }
@@ -149,10 +136,12 @@ struct StepOptions: ParsableArguments {
     @Option(help: "The department acting (must own the sub-case).") var dept: String
     @Option(help: "The staff member's id (default: the department).") var staff: String?
 
-    func run(_ work: (CaseEngine, Principal) async throws(CaseEngineError) -> SubcaseSummary) async throws {
-        let engine = try options.engine()
+    /// Takes the step on the local engine (as `--staff`) or through the server (as the signed-in
+    /// account), and prints the sub-case's new state.
+    func run(_ step: DepartmentStep) async throws {
         let actor = Principal(id: staff ?? dept, role: .department)
-        let summary = try await work(engine, actor)
+        let summary = try await options.service().departmentStep(
+            step, subcase: subcase, department: dept, actor: actor)
         print(
             "\(summary.id)  \(summary.item)  \(summary.state.rawValue)  due \(CaseText.dueText(summary.due))  next: "
                 + (summary.allowedSteps.isEmpty ? "—" : summary.allowedSteps.map(\.rawValue).joined(separator: ", ")))

@@ -3,6 +3,7 @@ import BundleKit
 import CaseEngine
 import CaseStoreSQLite
 import Foundation
+import OneGoClient
 import WorkCalendar
 
 /// Options every engine command takes: the database, the bundles, the calendar and "today".
@@ -29,7 +30,23 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "The audit key file (default: $ONEGO_AUDIT_KEY_FILE, else the database's path + .audit-key).")
     var auditKey: String?
 
+    @Option(
+        help: """
+            Work through this `onego serve` (https://…) with the session of 'onego login' instead of a local \
+            database (default: $ONEGO_SERVER).
+            """)
+    var server: String?
+
     var databasePath: String { db ?? SQLiteCaseStore.defaultPath }
+
+    /// The server commands go to, if any.
+    var serverAddress: String? { server ?? ProcessInfo.processInfo.environment["ONEGO_SERVER"] }
+
+    /// The engine in process, or the server with the signed-in session: what staff commands use.
+    func service() throws -> any StaffService {
+        guard let serverAddress else { return try engine() }
+        return HTTPStaffClient(connection: try StoredSession.connection(to: serverAddress))
+    }
 
     /// Where the audit key is kept: outside the database.
     var auditKeyPath: String {
@@ -59,6 +76,9 @@ struct EngineOptions: ParsableArguments {
     /// Opens the engine; reports bundle-library errors instead of running on a broken library.
     /// `createsDatabase`: the command is one meant to create a database (the kiosk).
     func engine(createsDatabase: Bool = false) throws -> CaseEngine {
+        if serverAddress != nil {
+            throw RuntimeError("this command works on a local database only; it has no --server form")
+        }
         let loaded = try library.load()
         if loaded.diagnostics.contains(where: { $0.severity == .error }) {
             throw RuntimeError(

@@ -29,14 +29,13 @@ public struct KioskCommand: AsyncParsableCommand {
         await runCommand(Self.self, nil)
     }
 
-    @Option(help: "Work through this `onego serve` (https://…) instead of a local database.") var server: String?
     @Option(help: "With --server: the file holding the kiosk's credential (from 'onego kiosk enrol').")
     var credential: String?
     @Option(help: "With --server: where the server's library is kept between starts.")
     var libraryCache: String?
 
     public func validate() throws {
-        guard (server == nil) == (credential == nil) else {
+        guard (options.serverAddress == nil) == (credential == nil) else {
             throw ValidationError("--server and --credential go together")
         }
     }
@@ -56,7 +55,7 @@ public struct KioskCommand: AsyncParsableCommand {
         let strings: KioskStrings
         let client: any KioskClient
         var engine: CaseEngine?
-        if let server, let credential {
+        if let server = options.serverAddress, let credential {
             let remote = HTTPKioskClient(
                 server: server, credential: try String(contentsOfFile: credential, encoding: .utf8))
             // The server's own library: what it validates against, not local files that can drift.

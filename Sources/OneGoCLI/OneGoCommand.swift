@@ -11,7 +11,7 @@ public struct OneGoCommand: AsyncParsableCommand {
         subcommands: [
             BundleCommand.self, WindowCommand.self, CaseCommand.self, DepartmentCommand.self, SuperviseCommand.self,
             AuditCommand.self, CalendarCommand.self, DatabaseCommand.self, ServeCommand.self, KioskAdminCommand.self,
-            ClientCommand.self, StaffCommand.self,
+            ClientCommand.self, StaffCommand.self, LoginCommand.self, LogoutCommand.self,
         ]
     )
 

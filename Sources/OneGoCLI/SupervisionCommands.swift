@@ -2,6 +2,7 @@ import ArgumentParser
 import BundleKit
 import CaseEngine
 import Foundation
+import OneGoClient
 import WorkCalendar
 
 /// `onego supervise …`: electronic supervision (电子监察).
@@ -36,8 +37,7 @@ struct SuperviseCommand: AsyncParsableCommand {
         @OptionGroup var paging: PagingOptions
 
         func run() async throws {
-            let engine = try options.engine()
-            let page = try await engine.deadlineAlerts(after: paging.after, limit: paging.limit)
+            let page = try await options.service().deadlineAlerts(after: paging.after, limit: paging.limit)
             let alerts = page.items
             if alerts.isEmpty && paging.after == nil { print("no sub-case is due within one working day or overdue") }
             defer { paging.printMore(page.next) }

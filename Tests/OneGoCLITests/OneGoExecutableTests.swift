@@ -12,7 +12,7 @@ func libraryCopy() throws -> String {
 
 /// Runs the built `onego` binary from the repository root and returns its exit status and output.
 func runOneGo(
-    _ arguments: [String], environment: [String: String] = [:]
+    _ arguments: [String], environment: [String: String] = [:], input: String? = nil
 ) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
@@ -31,7 +31,13 @@ func runOneGo(
     let errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
+    let feed = Pipe()
+    if input != nil { process.standardInput = feed }
     try process.run()
+    if let input {
+        feed.fileHandleForWriting.write(Data(input.utf8))
+        try? feed.fileHandleForWriting.close()
+    }
     let stdout = output.fileHandleForReading.readDataToEndOfFile()
     let stderr = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -46,6 +46,79 @@ struct ServeProcessTests {
     }
 }
 
+extension ServeProcessTests {
+    @Test("staff commands work through the server with a signed-in session, as against a local file")
+    func commandsThroughServer() async throws {
+        let directory = NSTemporaryDirectory() + "onego-remote-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = ["ONEGO_DB": directory + "/onego.db", "ONEGO_SESSION_FILE": directory + "/session"]
+        #expect(try runOneGo(["db", "init"], environment: environment).status == 0)
+        let password = "correct horse battery\n"
+        for (id, role, dept) in [
+            ("wang.fang", "window", ""), ("zhao", "department", "market-regulation"),
+            ("qian", "department", "market-regulation"),
+        ] {
+            let added = try runOneGo(
+                ["staff", "add", id, "--name", id, "--role", role] + (dept.isEmpty ? [] : ["--dept", dept]),
+                environment: environment, input: password)
+            #expect(added.stdout == "added \(id) (\(role))\n", "\(added.stderr)")
+        }
+        let server = try ServerProcess(environment: environment)
+        defer { server.stop() }
+        let address = "http://127.0.0.1:\(try server.waitForPort())"
+        environment["ONEGO_SERVER"] = address
+        // The application of the API guide, as a window's file.
+        var text = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/api-application.json"), encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "{\n  \"bundle\"",
+            with: "{\n  \"idempotencyKey\": \"w-1\", \"channel\": {\"kind\": \"window\", \"id\": \"x\"},\n  \"bundle\"")
+        try text.write(toFile: directory + "/application.json", atomically: true, encoding: .utf8)
+
+        func login(_ account: String) throws {
+            let result = try runOneGo(
+                ["login", "--server", address, "--account", account], environment: environment, input: password)
+            #expect(result.stdout == "signed in to \(address) as \(account)\n", "\(result.stderr)")
+        }
+        #expect(try runOneGo(["case", "list"], environment: environment).stderr.contains("not signed in to"))
+        try login("wang.fang")
+        let receipt = try runOneGo(
+            ["window", "submit", "--application", directory + "/application.json"], environment: environment)
+        #expect(receipt.status == 0, "\(receipt.stderr)")
+        let number = try #require(
+            receipt.stdout.split(separator: "\n").compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("OG2") }.map(String.init)
+            }.first)
+        let listed = try runOneGo(["case", "list"], environment: environment)
+        #expect(listed.stdout.hasPrefix(number + "  in-progress  company-opening  张三 110105********002X"))
+        #expect(!listed.stdout.contains("11010519491231002X"))
+        // Window staff cannot take a department's step.
+        let refused = try runOneGo(
+            ["dept", "accept", number + "-01", "--dept", "market-regulation"], environment: environment)
+        #expect(refused.stderr == "error: this credential may not do this\n")
+        #expect(refused.status == 1)
+
+        try login("zhao")
+        for step in ["accept", "review"] {
+            let done = try runOneGo(
+                ["dept", step, number + "-01", "--dept", "market-regulation"], environment: environment)
+            #expect(done.status == 0, "\(done.stderr)")
+        }
+        let same = try runOneGo(
+            ["dept", "approve", number + "-01", "--dept", "market-regulation"], environment: environment)
+        #expect(same.stderr.contains("zhao reviewed this sub-case and may not also approve it"))
+        try login("qian")
+        let approved = try runOneGo(
+            ["dept", "approve", number + "-01", "--dept", "market-regulation"], environment: environment)
+        #expect(approved.stdout.hasPrefix(number + "-01  company-registration  approved"), "\(approved.stderr)")
+        #expect(try runOneGo(["logout"], environment: environment).stdout == "signed out\n")
+        #expect(
+            try runOneGo(["audit", "verify"], environment: environment).stderr
+                == "error: this command works on a local database only; it has no --server form\n")
+    }
+}
+
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
