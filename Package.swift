@@ -117,7 +117,8 @@ let package = Package(
         .executableTarget(
             name: "onego-bench",
             dependencies: [
-                "BundleKit", "CaseEngine", "CaseStoreSQLite", "JSONC", "WorkCalendar",
+                "BundleKit", "CaseEngine", "CaseStoreSQLite", "JSONC", "OneGoServer", "WorkCalendar",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Benchmarks", swiftSettings: strictSettings),

@@ -5,7 +5,9 @@ import Foundation
 struct OneGoBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onego-bench", abstract: "Benchmarks that carry OneGo's speed targets (BENCHMARKS.md).",
-        subcommands: [BundlesBenchmark.self, W1Benchmark.self, ScaleBenchmark.self, Submissions.self])
+        subcommands: [
+            BundlesBenchmark.self, W1Benchmark.self, ScaleBenchmark.self, Submissions.self, APIBenchmark.self,
+        ])
 }
 
 /// A failure of a benchmark run: printed as `error: …`, exit status 1.
