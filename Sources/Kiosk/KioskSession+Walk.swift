@@ -360,6 +360,9 @@ extension KioskSession {
             channel: Channel(kind: .kiosk, id: context.profile.id),
             idempotencyKey: draftKey)
         application.confirmedWarnings = confirmedWarnings.intersection(active)
+        // Submitting can take a while over the network (retries under the same key): say so.
+        say("submit.busy")
+        onRedraw?()
         do {
             let receipt = try await context.client.submit(application)
             self.receipt = receipt
@@ -367,6 +370,7 @@ extension KioskSession {
             printed.append(receiptText(receipt))
             reviewing = false
             history = []
+            message = nil
             stage = .receipt
         } catch .invalidApplication(let problems) {
             message = problems.map { $0.message.text(in: language) }.joined(separator: "; ")

@@ -86,6 +86,8 @@ public final class KioskSession {
     /// Whether the engine answered the last check (``checkConnection()``); offline, the kiosk
     /// offers no bundles.
     public internal(set) var online = true
+    /// Called when the screen changes while the session waits (submitting): the terminal redraws.
+    public var onRedraw: (() -> Void)?
 
     /// The case number and query code of the last receipt this kiosk printed (kept across citizens
     /// for scripts; never shown).

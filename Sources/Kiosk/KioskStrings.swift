@@ -39,7 +39,7 @@ public struct KioskStrings: Sendable {
             "field.heading",
             "field.keep", "field.optional", "field.required", "help", "leave.no", "leave.question", "leave.yes",
             "home.heading", "home.language", "home.offline", "home.progress", "offline.notSubmitted",
-            "offline.tryLater", "progress.locked", "slip.heading", "slip.notSubmitted", "slip.whereToGo",
+            "offline.tryLater", "progress.locked", "slip.heading", "slip.notSubmitted", "slip.whereToGo", "submit.busy",
             "identity.idNumber", "identity.name", "identity.nameTooShort", "identity.phone", "idle.warning", "keys",
             "material.detail", "material.gap", "material.heading", "material.missing", "material.noScan",
             "material.promise", "material.promiseInvalid", "material.promiseTooLate", "material.ready", "material.scan",

@@ -41,13 +41,23 @@ public struct ServerAddress: Sendable, Equatable {
         return nil
     }
 
+    /// HTTP/1.1 with the server's limits: a connection idle for 30 s is closed (a client that
+    /// stalls mid-request holds nothing for long), headers at most 16 KiB each, 32 KiB and 100 in all.
+    public static func http1(idleSeconds: Int64 = 30) -> HTTPServerBuilder {
+        .http1(
+            configuration: .init(
+                idleTimeout: .seconds(idleSeconds),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)))
+    }
+
     /// The HTTP/1.1 server, over TLS with a PEM certificate chain and key when given.
     public static func serverBuilder(certificate: String?, key: String?) throws -> HTTPServerBuilder {
-        guard let certificate, let key else { return .http1() }
+        guard let certificate, let key else { return http1() }
         let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
         let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain, privateKey: .privateKey(privateKey))
-        return try .tls(.http1(), tlsConfiguration: configuration)
+        return try .tls(http1(), tlsConfiguration: configuration)
     }
 }

@@ -90,7 +90,10 @@ struct RemoteKioskTests {
                 retryDelays: [.milliseconds(50), .milliseconds(50)], timeout: .milliseconds(500))
             session.replaceClient(LosesNetworkAtSubmit(live: live, dead: dead))
             try await KioskScript(path: "walk", text: beforeSubmit).run(on: session)
+            let shown = ScreensShown()
+            session.onRedraw = { shown.append(session.screen.joined(separator: "\n")) }
             await session.enter("88")
+            #expect(shown.screens.first?.contains("! 正在提交，请稍候…") == true)
             let screen = session.screen.joined(separator: "\n")
             #expect(screen.contains("服务中心暂时无法连接，申请没有提交;已打印说明凭条。"))
             #expect(!screen.contains("受理回执"))
@@ -161,6 +164,12 @@ struct RemoteKioskTests {
         #expect(first.caseNumber == again.caseNumber)
         #expect(try await fixture.engine.listCases().count == 1)
     }
+}
+
+/// The screens a session drew while it waited.
+final class ScreensShown: @unchecked Sendable {
+    private(set) var screens: [String] = []
+    func append(_ screen: String) { screens.append(screen) }
 }
 
 /// The live client, except that submissions go to a port nobody listens on: the network lost

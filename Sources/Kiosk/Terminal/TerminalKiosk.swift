@@ -23,6 +23,7 @@ public final class TerminalKiosk {
         self.session = session
         self.color = color
         self.onPrint = onPrint
+        session.onRedraw = { [weak self] in self?.draw() }
     }
 
     /// Whether standard input and output are a terminal.
