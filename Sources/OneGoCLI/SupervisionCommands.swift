@@ -18,8 +18,7 @@ struct SuperviseCommand: AsyncParsableCommand {
         @OptionGroup var paging: PagingOptions
 
         func run() async throws {
-            let engine = try options.engine()
-            let page = try await engine.awaitedMaterials(after: paging.after, limit: paging.limit)
+            let page = try await options.service().awaitedMaterials(after: paging.after, limit: paging.limit)
             if page.items.isEmpty && paging.after == nil { print("no material is awaited under 容缺") }
             for item in page.items {
                 print(
@@ -56,8 +55,8 @@ struct SuperviseCommand: AsyncParsableCommand {
         @Option(help: "Output format: text or csv.") var format: OutputFormatCSV = .text
 
         func run() async throws {
-            let engine = try options.engine()
-            let rows = try await engine.supervisionReport()
+            let service = try options.service()
+            let rows = try await service.supervisionReport()
             let states = SubcaseState.allCases
             func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
             func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
@@ -65,7 +64,7 @@ struct SuperviseCommand: AsyncParsableCommand {
             case .csv:
                 print(SupervisionRow.csv(rows), terminator: "")
             case .text:
-                let ratings = try await engine.ratingCounts()
+                let ratings = try await service.ratingCounts()
                 let grades = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
                 print(
                     "ratings (好差评): " + (1...5).map { "\(grades[$0 - 1]) \(ratings[$0] ?? 0)" }.joined(separator: ", "))

@@ -36,6 +36,9 @@ public protocol StaffService: Sendable {
     )
         async throws(CaseEngineError) -> SubcaseSummary
     func deadlineAlerts(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<DeadlineAlert>
+    func awaitedMaterials(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<AwaitedMaterial>
+    func supervisionReport() async throws(CaseEngineError) -> [SupervisionRow]
+    func ratingCounts() async throws(CaseEngineError) -> [Int: Int]
 }
 
 /// A department's step with what it carries.
@@ -225,6 +228,28 @@ public struct HTTPStaffClient: StaffService {
         try await connection.call(
             .GET, "/v1/supervision/overdue" + Self.query([("after", cursor), ("limit", String(limit))]),
             as: Page<DeadlineAlert>.self)
+    }
+
+    public func awaitedMaterials(
+        after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<AwaitedMaterial> {
+        try await connection.call(
+            .GET, "/v1/supervision/promises" + Self.query([("after", cursor), ("limit", String(limit))]),
+            as: Page<AwaitedMaterial>.self)
+    }
+
+    struct Report: Decodable {
+        var rows: [SupervisionRow]
+        var ratings: [String: Int]
+    }
+
+    public func supervisionReport() async throws(CaseEngineError) -> [SupervisionRow] {
+        try await connection.call(.GET, "/v1/supervision/report", as: Report.self).rows
+    }
+
+    public func ratingCounts() async throws(CaseEngineError) -> [Int: Int] {
+        let ratings = try await connection.call(.GET, "/v1/supervision/report", as: Report.self).ratings
+        return Dictionary(uniqueKeysWithValues: ratings.compactMap { key, value in Int(key).map { ($0, value) } })
     }
 }
 

@@ -13,6 +13,7 @@ struct SupervisionRoutes {
         let supervisor = router.group("v1").add(middleware: AllowCallers(.supervisor, .administrator))
         supervisor.get("supervision/overdue", use: overdue)
         supervisor.get("supervision/report", use: report)
+        supervisor.get("supervision/promises", use: promises)
         supervisor.get("audit/verify", use: verify)
     }
 
@@ -22,6 +23,14 @@ struct SupervisionRoutes {
         let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
         return try .json(
             try await engine.deadlineAlerts(after: parameters["after"].map(String.init), limit: limit))
+    }
+
+    /// Materials accepted under 容缺 that have not arrived, against their promised day, a page at a time.
+    @Sendable func promises(_ request: Request, context: ServerContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
+        return try .json(
+            try await engine.awaitedMaterials(after: parameters["after"].map(String.init), limit: limit))
     }
 
     /// Per department and item: counts by state, on-time rate, working days, compression. CSV with
@@ -37,7 +46,10 @@ struct SupervisionRoutes {
                 ],
                 body: .init(byteBuffer: ByteBuffer(string: SupervisionRow.csv(rows))))
         }
-        return try .json(rows.map(ReportRow.init))
+        let ratings = try await engine.ratingCounts()
+        return try .json(
+            SupervisionReport(
+                rows: rows, ratings: Dictionary(uniqueKeysWithValues: ratings.map { (String($0.key), $0.value) })))
     }
 
     /// The whole audit chain checked, with the key and the checkpoints kept outside the database.
@@ -50,31 +62,8 @@ struct SupervisionRoutes {
     }
 }
 
-/// A report row as JSON.
-struct ReportRow: Encodable {
-    var department: String
-    var item: String
-    var counts: [String: Int]
-    var issued: Int
-    var issuedOnTime: Int
-    var onTimeRate: Double?
-    var averageWorkingDays: Double?
-    var promisedDays: Int
-    var legalDays: Int?
-    var compression: Double?
-    var provisionalDue: Int
-
-    init(_ row: SupervisionRow) {
-        department = row.department
-        item = row.item
-        counts = Dictionary(uniqueKeysWithValues: row.counts.map { ($0.key.rawValue, $0.value) })
-        issued = row.issued
-        issuedOnTime = row.issuedOnTime
-        onTimeRate = row.onTimeRate
-        averageWorkingDays = row.averageWorkingDays
-        promisedDays = row.promisedDays
-        legalDays = row.legalDays
-        compression = row.compression
-        provisionalDue = row.provisionalDue
-    }
+/// The report as JSON: the rows, and the ratings by grade (1 very satisfied … 5).
+public struct SupervisionReport: Codable, Sendable {
+    public var rows: [SupervisionRow]
+    public var ratings: [String: Int]
 }

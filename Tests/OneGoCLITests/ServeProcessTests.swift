@@ -57,7 +57,7 @@ extension ServeProcessTests {
         let password = "correct horse battery\n"
         for (id, role, dept) in [
             ("wang.fang", "window", ""), ("zhao", "department", "market-regulation"),
-            ("qian", "department", "market-regulation"),
+            ("qian", "department", "market-regulation"), ("chen", "supervisor", ""),
         ] {
             let added = try runOneGo(
                 ["staff", "add", id, "--name", id, "--role", role] + (dept.isEmpty ? [] : ["--dept", dept]),
@@ -112,6 +112,19 @@ extension ServeProcessTests {
         let approved = try runOneGo(
             ["dept", "approve", number + "-01", "--dept", "market-regulation"], environment: environment)
         #expect(approved.stdout.hasPrefix(number + "-01  company-registration  approved"), "\(approved.stderr)")
+        // Through the server and on the file itself, the same text.
+        try login("chen")
+        var local = environment
+        local["ONEGO_SERVER"] = nil
+        for command in [["supervise", "report"], ["supervise", "overdue"], ["supervise", "promises"]] {
+            let remote = try runOneGo(command, environment: environment)
+            #expect(remote.status == 0, "\(command): \(remote.stderr)")
+            #expect(remote.stdout == (try runOneGo(command, environment: local)).stdout, "\(command)")
+        }
+        try login("wang.fang")
+        #expect(
+            try runOneGo(["case", "show", number], environment: environment).stdout
+                == (try runOneGo(["case", "show", number], environment: local)).stdout)
         #expect(try runOneGo(["logout"], environment: environment).stdout == "signed out\n")
         #expect(
             try runOneGo(["audit", "verify"], environment: environment).stderr

@@ -111,6 +111,8 @@ struct AccessMatrixTests {
                     template: "/v1/subcases/{id}/{step}"), department
             ),
             (Route(method: .get, path: "/v1/supervision/overdue"), [.supervisor]),
+            (Route(method: .get, path: "/v1/supervision/promises"), [.supervisor]),
+            (Route(method: .get, path: "/v1/supervision/report"), [.supervisor]),
             (Route(method: .get, path: "/v1/supervision/report?format=csv"), [.supervisor]),
             (Route(method: .get, path: "/v1/audit/verify"), [.supervisor]),
             // Last: it ends the sessions the rows above use.

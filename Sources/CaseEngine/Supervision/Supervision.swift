@@ -53,6 +53,45 @@ public struct SupervisionRow: Sendable, Equatable {
     }
 }
 
+extension SupervisionRow: Codable {
+    enum CodingKeys: String, CodingKey {
+        case department, item, counts, issuedOnTime, issued, averageWorkingDays, promisedDays, legalDays
+        case provisionalDue, onTimeRate, compression
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        department = try container.decode(String.self, forKey: .department)
+        item = try container.decode(String.self, forKey: .item)
+        let named = try container.decode([String: Int].self, forKey: .counts)
+        counts = Dictionary(
+            uniqueKeysWithValues: named.compactMap { key, value in SubcaseState(rawValue: key).map { ($0, value) } })
+        issuedOnTime = try container.decode(Int.self, forKey: .issuedOnTime)
+        issued = try container.decode(Int.self, forKey: .issued)
+        averageWorkingDays = try container.decodeIfPresent(Double.self, forKey: .averageWorkingDays)
+        promisedDays = try container.decode(Int.self, forKey: .promisedDays)
+        legalDays = try container.decodeIfPresent(Int.self, forKey: .legalDays)
+        provisionalDue = try container.decodeIfPresent(Int.self, forKey: .provisionalDue) ?? 0
+    }
+
+    /// The row with its counts by state name, and the on-time rate and compression worked out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(department, forKey: .department)
+        try container.encode(item, forKey: .item)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }), forKey: .counts)
+        try container.encode(issuedOnTime, forKey: .issuedOnTime)
+        try container.encode(issued, forKey: .issued)
+        try container.encodeIfPresent(averageWorkingDays, forKey: .averageWorkingDays)
+        try container.encode(promisedDays, forKey: .promisedDays)
+        try container.encodeIfPresent(legalDays, forKey: .legalDays)
+        try container.encode(provisionalDue, forKey: .provisionalDue)
+        try container.encodeIfPresent(onTimeRate, forKey: .onTimeRate)
+        try container.encodeIfPresent(compression, forKey: .compression)
+    }
+}
+
 extension SupervisionRow {
     /// The report as CSV (RFC 4180): a header, then one line per department and item.
     public static func csv(_ rows: [SupervisionRow]) -> String {
