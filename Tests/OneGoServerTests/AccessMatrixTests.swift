@@ -23,7 +23,7 @@ struct AccessMatrixTests {
     }
 
     enum CallerKind: String, CaseIterable {
-        case anonymous, malformed, revokedKiosk, kiosk, window, marketClerk, marketSystem, supervisor
+        case anonymous, malformed, revokedKiosk, kiosk, window, marketClerk, marketSystem, supervisor, administrator
     }
 
     struct Route: CustomStringConvertible {
@@ -110,13 +110,16 @@ struct AccessMatrixTests {
                     method: .post, path: "/v1/subcases/OG20261123-000001-01/accept",
                     template: "/v1/subcases/{id}/{step}"), department
             ),
-            (Route(method: .get, path: "/v1/supervision/overdue"), [.supervisor]),
-            (Route(method: .get, path: "/v1/supervision/promises"), [.supervisor]),
-            (Route(method: .get, path: "/v1/supervision/report"), [.supervisor]),
-            (Route(method: .get, path: "/v1/supervision/report?format=csv"), [.supervisor]),
-            (Route(method: .get, path: "/v1/audit/verify"), [.supervisor]),
+            (Route(method: .get, path: "/v1/supervision/overdue"), [.supervisor, .administrator]),
+            (Route(method: .get, path: "/v1/supervision/promises"), [.supervisor, .administrator]),
+            (Route(method: .get, path: "/v1/supervision/report"), [.supervisor, .administrator]),
+            (Route(method: .get, path: "/v1/supervision/report?format=csv"), [.supervisor, .administrator]),
+            (Route(method: .get, path: "/v1/audit/verify"), [.supervisor, .administrator]),
             // Last: it ends the sessions the rows above use.
-            (Route(method: .delete, path: "/v1/sessions/current"), [.window, .marketClerk, .supervisor]),
+            (
+                Route(method: .delete, path: "/v1/sessions/current"),
+                [.window, .marketClerk, .supervisor, .administrator]
+            ),
         ]
     }()
 
@@ -131,6 +134,7 @@ struct AccessMatrixTests {
             let window = try await signIn(client, "wang.fang")
             let clerk = try await signIn(client, "zhao.market")
             let supervisor = try await signIn(client, "chen.sup")
+            let administrator = try await signIn(client, "root.admin")
             for (route, allowed) in Self.routes {
                 for kind in CallerKind.allCases {
                     var fields = HTTPFields()
@@ -143,6 +147,7 @@ struct AccessMatrixTests {
                     case .marketClerk: fields[.authorization] = "Bearer \(clerk)"
                     case .marketSystem: fields[.authorization] = "Bearer \(fixture.marketSystem.text)"
                     case .supervisor: fields[.authorization] = "Bearer \(supervisor)"
+                    case .administrator: fields[.authorization] = "Bearer \(administrator)"
                     }
                     fields[idempotencyKey] = "matrix-\(kind.rawValue)-\(route.path)"
                     let response = try await client.execute(

@@ -1,8 +1,11 @@
+import AsyncHTTPClient
 import CaseEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOHTTP1
+import NIOSSL
 import OneGoServer
 import Testing
 
@@ -108,5 +111,41 @@ final class LocalConnection {
             if let marker, String(decoding: received, as: UTF8.self).contains(marker) { break }
         }
         return String(decoding: received, as: UTF8.self)
+    }
+}
+
+@Suite("TLS")
+struct TLSTests {
+    @Test("with a certificate the server speaks TLS only; a client that trusts it gets answers")
+    func tls() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        let fixtures = repositoryRoot.appendingPathComponent("Tests/OneGoServerTests/Fixtures").path
+        let port = try freePort()
+        let app = Application(
+            router: fixture.server.router(),
+            server: try ServerAddress.serverBuilder(
+                certificate: fixtures + "/test-server.pem", key: fixtures + "/test-server.key"),
+            configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        let serving = Task { try await app.run() }
+        defer { serving.cancel() }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(fixtures + "/test-server.pem"))
+        let client = HTTPClient(configuration: .init(tlsConfiguration: tls))
+        defer { _ = client.shutdown() }
+        var answered: HTTPClientResponse?
+        for _ in 0..<50 {
+            answered = try? await client.execute(
+                HTTPClientRequest(url: "https://localhost:\(port)/health"), timeout: .seconds(2))
+            if answered != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let response = try #require(answered)
+        #expect(response.status.code == 200)
+        #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"status":"ok"}"#)
+        // Plain HTTP to the TLS port gets no answer.
+        let plain = try LocalConnection(port: port)
+        try plain.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(!plain.receive(seconds: 3).contains("HTTP/1.1 200"))
     }
 }

@@ -74,7 +74,7 @@ struct ServerFixture {
         let accounts: [(String, StaffAccount.Role, String)] = [
             ("wang.fang", .window, ""), ("zhao.market", .department, "market-regulation"),
             ("qian.market", .department, "market-regulation"), ("li.tax", .department, "tax"),
-            ("chen.sup", .supervisor, ""),
+            ("chen.sup", .supervisor, ""), ("root.admin", .administrator, ""),
         ]
         for (id, role, department) in accounts {
             _ = try await store.addStaff(
