@@ -16,11 +16,15 @@ public struct KioskProfile: Sendable {
     public var idleWarning: Int
     /// Seconds without a keystroke before the session is wiped.
     public var idleTimeout: Int
+    /// Where results are collected (统一出件), printed on the receipt.
+    public var collection: String
+    /// The hotline printed on the receipt (12345, the government service hotline).
+    public var hotline: String
 
     /// Creates a profile.
     public init(
         id: String, location: String, bundles: [String], language: Language = .zh, idleWarning: Int = 60,
-        idleTimeout: Int = 90
+        idleTimeout: Int = 90, collection: String = "", hotline: String = ""
     ) {
         self.id = id
         self.location = location
@@ -28,6 +32,8 @@ public struct KioskProfile: Sendable {
         self.language = language
         self.idleWarning = idleWarning
         self.idleTimeout = idleTimeout
+        self.collection = collection
+        self.hotline = hotline
     }
 
     /// Reads a profile file.
@@ -49,6 +55,7 @@ public struct KioskProfile: Sendable {
             id: id, location: value("location")?.stringValue ?? "", bundles: bundles,
             language: value("language")?.stringValue.flatMap(Language.init(rawValue:)) ?? .zh,
             idleWarning: value("idleWarning")?.integerValue.map(Int.init) ?? 60,
-            idleTimeout: value("idleTimeout")?.integerValue.map(Int.init) ?? 90)
+            idleTimeout: value("idleTimeout")?.integerValue.map(Int.init) ?? 90,
+            collection: value("collection")?.stringValue ?? "", hotline: value("hotline")?.stringValue ?? "")
     }
 }

@@ -5,24 +5,74 @@ import WorkCalendar
 
 // What each stage shows: the screen's lines and the printed texts (see `KioskSession`).
 extension KioskSession {
+    /// The receipt (受理回执): what was accepted, when and where, from whom (masked), with which
+    /// materials, the items and their departments, when and where to collect the results, and the
+    /// hotline; then, when materials were accepted under 容缺, the one-time notice of what is still
+    /// to bring, in the same print job.
     func receiptText(_ receipt: Receipt) -> String {
+        let strings = context.strings
         var lines = [
-            context.strings.text("receipt.heading", language) + " · " + receipt.bundleName.text(in: language),
-            context.strings.text("receipt.number", language, receipt.caseNumber),
-            context.strings.text("receipt.code", language, receipt.queryCode),
-            context.strings.text("receipt.promised", language, shown(receipt.promised)),
+            strings.text("receipt.heading", language) + " · " + receipt.bundleName.text(in: language),
+            strings.text("receipt.number", language, receipt.caseNumber),
+            strings.text("receipt.code", language, receipt.queryCode),
+            strings.text("receipt.time", language, Self.shownInstant(receipt.submittedAt, day: receipt.submittedOn)),
         ]
+        if !context.profile.location.isEmpty {
+            lines.append(strings.text("receipt.place", language, context.profile.location))
+        }
+        lines.append(strings.text("receipt.applicant", language, receipt.applicantName, receipt.applicantIDMasked))
+        let received = neededMaterials.filter { material in
+            if case .missing = materialStatus[material.material] { return false }
+            return materialStatus[material.material] != nil
+        }
+        if !received.isEmpty {
+            lines.append(
+                strings.text(
+                    "receipt.received", language, received.map { $0.name.text(in: language) }.joined(separator: "、")))
+        }
+        let shared = (form?.neededMaterials ?? []).filter(\.sharedData)
+        if !shared.isEmpty {
+            lines.append(
+                strings.text(
+                    "receipt.shared", language, shared.map { $0.name.text(in: language) }.joined(separator: "、")))
+        }
+        lines.append(strings.text("receipt.promised", language, shown(receipt.promised)))
         for subcase in receipt.subcases {
             lines.append("  " + subcase.department.text(in: language) + " — " + subcase.item.text(in: language))
         }
-        // What was accepted under 容缺 goes on the receipt too: it is the citizen's reminder.
-        for material in neededMaterials {
-            guard case .missing(let date) = materialStatus[material.material] else { continue }
+        if !context.profile.collection.isEmpty {
             lines.append(
-                context.strings.text(
-                    "receipt.bringLater", language, material.name.text(in: language), date.description))
+                strings.text("receipt.collect", language, context.profile.collection, receipt.promised.date.description)
+            )
+        }
+        if !context.profile.hotline.isEmpty {
+            lines.append(strings.text("receipt.hotline", language, context.profile.hotline))
+        }
+        // What was accepted under 容缺: a one-time notice of its own, the citizen's reminder.
+        let awaited = neededMaterials.compactMap { material -> (CompiledMaterial, CalendarDate)? in
+            guard case .missing(let date) = materialStatus[material.material] else { return nil }
+            return (material, date)
+        }
+        if !awaited.isEmpty {
+            lines += [
+                "", "- - - - - - - - - - - - - - - -", strings.text("gaps.heading", language),
+                strings.text(
+                    "gaps.case", language, receipt.bundleName.text(in: language), receipt.caseNumber,
+                    receipt.submittedOn.description),
+            ]
+            for (material, date) in awaited {
+                lines.append(
+                    strings.text("receipt.bringLater", language, material.name.text(in: language), date.description))
+            }
+            lines.append(strings.text("gaps.close", language))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `2026-11-23 09:00` from the server's instant, or the day alone without one.
+    static func shownInstant(_ instant: String?, day: CalendarDate) -> String {
+        guard let instant, instant.count >= 16, instant.dropFirst(10).first == "T" else { return day.description }
+        return String(instant.prefix(10)) + " " + String(instant.dropFirst(11).prefix(5))
     }
 
     /// The slip printed when the server stays unreachable at submission: it says that nothing was

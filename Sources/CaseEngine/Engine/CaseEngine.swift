@@ -136,7 +136,8 @@ public final class CaseEngine: Sendable {
                 applicantName: application.applicant.name,
                 applicantIDMasked: IDNumber.masked(application.applicant.idNumber), submittedOn: today,
                 promised: promised,
-                subcases: compiled.subcases.map { ReceiptLine(department: $0.departmentName, item: $0.name) })
+                subcases: compiled.subcases.map { ReceiptLine(department: $0.departmentName, item: $0.name) },
+                submittedAt: timestamp)
         }
     }
 
@@ -148,7 +149,8 @@ public final class CaseEngine: Sendable {
             caseNumber: number, queryCode: record.queryCode, bundle: record.bundle, bundleName: record.bundleName,
             applicantName: record.applicant.name, applicantIDMasked: IDNumber.masked(record.applicant.idNumber),
             submittedOn: record.submittedOn, promised: record.promised,
-            subcases: subcases.map { ReceiptLine(department: $0.plan.departmentName, item: $0.plan.itemName) })
+            subcases: subcases.map { ReceiptLine(department: $0.plan.departmentName, item: $0.plan.itemName) },
+            submittedAt: record.submittedAt)
     }
 
     // MARK: - Applying steps

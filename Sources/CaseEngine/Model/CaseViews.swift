@@ -36,6 +36,8 @@ public struct Receipt: Sendable, Equatable, Codable {
     public var promised: Deadline
     /// Each department with its item, in plan order.
     public var subcases: [ReceiptLine]
+    /// The instant it was accepted (server time, ISO 8601); nil from servers before it was sent.
+    public var submittedAt: String?
 }
 
 /// A material or field named in a correction notice.
