@@ -29,6 +29,8 @@ public struct KioskScript: Sendable {
         case printed(String)
         case staff(String)
         case bundle(String)
+        /// `size 80x24`: the terminal the screens must fit (paging).
+        case size(columns: Int, rows: Int)
     }
 
     /// Carries out a `staff` line (department steps between kiosk visits); throws a message when
@@ -63,6 +65,13 @@ public struct KioskScript: Sendable {
             case "printed": steps.append((index + 1, .printed(argument)))
             case "staff": steps.append((index + 1, .staff(argument)))
             case "bundle": steps.append((index + 1, .bundle(argument)))
+            case "size":
+                let numbers = argument.split(separator: "x").compactMap { Int($0) }
+                guard numbers.count == 2, numbers[0] >= 30, numbers[1] >= 10 else {
+                    throw KioskSetupError(
+                        "\(path):\(index + 1): error: size takes COLUMNSxROWS, at least 30x10, such as 80x24")
+                }
+                steps.append((index + 1, .size(columns: numbers[0], rows: numbers[1])))
             case "today":
                 guard let day = CalendarDate(argument) else {
                     throw KioskSetupError("\(path):\(index + 1): error: today takes a date, YYYY-MM-DD")
@@ -75,7 +84,7 @@ public struct KioskScript: Sendable {
                 steps.append((index + 1, .idle(seconds)))
             default:
                 throw KioskSetupError(
-                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed, staff, bundle or today"
+                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed, staff, bundle, size or today"
                 )
             }
         }
@@ -131,6 +140,8 @@ public struct KioskScript: Sendable {
                 await session.enter(String(position + 1))
             case .idle(let seconds):
                 session.idle(seconds: seconds)
+            case .size(let columns, let rows):
+                session.viewport = (columns, rows)
             case .expect(let text):
                 let screen = session.screen
                 if !screen.joined(separator: "\n").contains(text) {
@@ -164,7 +175,7 @@ public struct KioskScript: Sendable {
         case .expectNot(let text): return .expectNot(fill(text))
         case .printed(let text): return .printed(fill(text))
         case .staff(let text): return .staff(fill(text))
-        case .idle, .bundle: return step
+        case .idle, .bundle, .size: return step
         }
     }
 }

@@ -89,7 +89,27 @@ extension KioskSession {
     // MARK: - Screen
 
     /// The current screen as lines, with the keys line last.
+    /// The current screen as lines, with the keys line last; on a terminal too small for it
+    /// (``viewport``), the page being looked at, with "第 1/3 页 · 97 上一页 · 99 下一页".
     public var screen: [String] {
+        let lines = wholeScreen
+        guard let pages = pages(of: lines) else { return lines }
+        let page = min(screenPage, pages.count - 1)
+        return pages[page] + [
+            context.strings.text("review.page", language, String(page + 1), String(pages.count)),
+            lines.last ?? "",
+        ]
+    }
+
+    /// The screen's pages at the viewport's size; nil when it fits (or no viewport is known).
+    func pages(of lines: [String]) -> [[String]]? {
+        guard let viewport else { return nil }
+        let pages = ScreenLayout(columns: viewport.columns, rows: viewport.rows, color: false).pages(lines)
+        return pages.count > 1 ? pages : nil
+    }
+
+    /// The whole screen, however tall.
+    var wholeScreen: [String] {
         let strings = context.strings
         var lines = [strings.text("title", language) + " · " + context.profile.location, ""]
         lines += body()

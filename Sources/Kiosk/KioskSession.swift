@@ -88,6 +88,12 @@ public final class KioskSession {
     public internal(set) var online = true
     /// Called when the screen changes while the session waits (submitting): the terminal redraws.
     public var onRedraw: (() -> Void)?
+    /// The terminal's size; a screen taller than it is shown a page at a time (`97`, `99`).
+    public var viewport: (columns: Int, rows: Int)? {
+        didSet { screenPage = 0 }
+    }
+    /// The page of a paged screen being looked at.
+    var screenPage = 0
 
     /// The case number and query code of the last receipt this kiosk printed (kept across citizens
     /// for scripts; never shown).
@@ -115,6 +121,20 @@ public final class KioskSession {
         let wasWarned = idleSeconds >= context.profile.idleWarning && stage != .home
         idleSeconds = 0
         if wasWarned && line.isEmpty { return }
+        // A screen paged to fit the terminal turns its pages first; past its ends the keys go on to
+        // the review's own pages, and do nothing elsewhere.
+        if let pages = pages(of: wholeScreen), line == "97" || line == "99" {
+            if line == "99" && screenPage < pages.count - 1 {
+                screenPage += 1
+                return
+            }
+            if line == "97" && screenPage > 0 {
+                screenPage -= 1
+                return
+            }
+            if stage != .review { return }
+        }
+        screenPage = 0
         message = nil
         if stage == .rating && line == "0" { return wipe() }
         switch line {

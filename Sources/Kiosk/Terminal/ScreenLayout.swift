@@ -26,7 +26,9 @@ public struct ScreenLayout: Sendable {
         let top = "┌" + String(repeating: "─", count: inner + 2) + "┐"
         let bottom = "└" + String(repeating: "─", count: inner + 2) + "┘"
         var output = [top]
-        let room = max(5, rows - 5)
+        let keysRows = wrap(keys, width: inner + 4)
+        // Box top and bottom, the keys, the input line.
+        let room = max(5, rows - 3 - keysRows.count)
         // Too tall for the terminal: keep the title and heading, and the end of the screen where the
         // choices are; the middle gives way to "…".
         let shown = body.count > room ? Array(body.prefix(3)) + ["…"] + Array(body.suffix(room - 4)) : body
@@ -36,9 +38,31 @@ public struct ScreenLayout: Sendable {
             output.append("│ " + text + " │")
         }
         output.append(bottom)
-        output += wrap(keys, width: inner + 4)
+        output += keysRows
         output.append("> " + input)
         return output
+    }
+
+    /// The screen cut into pages that fit the terminal, when it is too tall for one: each page has
+    /// the title lines, a part of the body (wrapped as ``render(_:input:)`` wraps it) and room for
+    /// a page line and the keys. One page when it fits.
+    public func pages(_ lines: [String]) -> [[String]] {
+        let inner = min(columns, 100) - 4
+        var body: [String] = []
+        for line in lines.dropLast() { body += wrap(line, width: inner) }
+        let keysRows = wrap(lines.last ?? "", width: inner + 4).count
+        // Box top and bottom, the keys, the input line.
+        let room = max(5, rows - 3 - keysRows)
+        guard body.count > room else { return [Array(lines.dropLast())] }
+        // The title and the blank line under it, however they wrap, head every page.
+        let headingRows = lines.prefix(2).reduce(0) { $0 + wrap($1, width: inner).count }
+        let heading = Array(body.prefix(headingRows))
+        let rest = Array(body.dropFirst(headingRows))
+        // Each page: the heading, its share, and one row for the page line.
+        let share = max(1, room - heading.count - 1)
+        return stride(from: 0, to: rest.count, by: share).map { start in
+            heading + Array(rest[start..<min(start + share, rest.count)])
+        }
     }
 
     /// Splits a line into pieces no wider than `width` columns.

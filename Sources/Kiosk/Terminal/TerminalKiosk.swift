@@ -181,6 +181,10 @@ public final class TerminalKiosk {
 
     private func draw() {
         lastSize = terminalSize()
+        // The session pages a screen taller than the terminal (a resize starts again at page 1).
+        if session.viewport.map({ $0.columns != lastSize.columns || $0.rows != lastSize.rows }) ?? true {
+            session.viewport = lastSize
+        }
         let layout = ScreenLayout(columns: lastSize.columns, rows: lastSize.rows, color: color)
         let lines = layout.render(session.screen, input: String(decoding: buffer, as: UTF8.self))
         write("\u{1B}[H\u{1B}[2J" + lines.joined(separator: "\r\n"))
