@@ -161,6 +161,19 @@ public final class KioskSession {
         await handle(line)
     }
 
+    /// Whether the idle countdown is on the screen.
+    public var isWarning: Bool {
+        idleSeconds >= context.profile.idleWarning && idleSeconds < context.profile.idleTimeout
+    }
+
+    /// A key was pressed (before Enter): the idle timer starts again. Returns false when the key
+    /// only dismissed the countdown and should not go into the input.
+    public func keyPressed() -> Bool {
+        let warned = isWarning
+        idleSeconds = 0
+        return !warned
+    }
+
     /// Time passed without a keystroke: a countdown after the warning, a full wipe at the timeout.
     public func idle(seconds: Int) {
         guard stage != .home || bundle != nil || !name.isEmpty else { return }

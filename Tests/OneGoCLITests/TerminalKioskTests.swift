@@ -33,7 +33,7 @@ struct TerminalKioskTests {
         return screen
     }
 
-    @Test("a citizen types in a real terminal; resize redraws; idle wipes; the terminal is restored")
+    @Test("a citizen types; every key resets the idle timer; idle wipes without scrollback; terminal restored")
     func terminal() async throws {
         let db = NSTemporaryDirectory() + "onego-tmux-\(UUID().uuidString).db"
         let profile = NSTemporaryDirectory() + "onego-tmux-profile-\(UUID().uuidString).json"
@@ -63,8 +63,21 @@ struct TerminalKioskTests {
         _ = try waitFor("请输入您的 18 位身份证号")
         try tmux("send-keys", "-t", "kiosk", "C-c")
         try tmux("send-keys", "-t", "kiosk", "Up")
-        try tmux("send-keys", "-t", "kiosk", "1101")
-        _ = try waitFor("> 1101")
+        // One digit every 1.5 s for 6 s: longer than the 4 s timeout, but every key resets the timer.
+        for digit in ["1", "1", "0", "1"] {
+            try tmux("send-keys", "-t", "kiosk", digit)
+            usleep(1_500_000)
+        }
+        let typing = try waitFor("> 1101")
+        #expect(typing.contains("请输入您的 18 位身份证号"))
+        #expect(!typing.contains("秒后将清除您的信息"))
+        // During the countdown the first key only dismisses it; it does not go into the input.
+        _ = try waitFor("秒后将清除您的信息并返回首页")
+        try tmux("send-keys", "-t", "kiosk", "9")
+        usleep(500_000)
+        let dismissed = try tmux("capture-pane", "-p", "-t", "kiosk")
+        #expect(!dismissed.contains("秒后将清除您的信息"))
+        #expect(dismissed.contains("> 1101") && !dismissed.contains("> 11019"))
 
         try tmux("resize-window", "-t", "kiosk", "-x", "60", "-y", "20")
         let narrow = try waitFor("┌" + String(repeating: "─", count: 58) + "┐")
@@ -75,6 +88,10 @@ struct TerminalKioskTests {
         let wiped = try waitFor("请选择要办理的事项", timeout: 8)
         #expect(!wiped.contains("张三"))
         #expect(!wiped.contains("1101"))
+        // Nothing of the citizen in the terminal's history either (the kiosk runs in the alternate
+        // screen, and the wipe clears the scrollback).
+        let history = try tmux("capture-pane", "-p", "-S", "-1000", "-t", "kiosk")
+        #expect(!history.contains("张三") && !history.contains("1101"), "\(history)")
 
         let pid = try tmux("list-panes", "-t", "kiosk", "-F", "#{pane_pid}").trimmingCharacters(
             in: .whitespacesAndNewlines)

@@ -4,8 +4,10 @@
 /// one-second tick for the idle countdown, redraw on resize, and the terminal restored on exit.
 ///
 /// Ctrl-C and Ctrl-Z reach the kiosk as keys and are ignored (kiosk mode); escape sequences
-/// (arrow keys, pasted control codes) are dropped; invalid UTF-8 is dropped. When the session is
-/// wiped the screen and scrollback are cleared and half-typed input is flushed.
+/// (arrow keys, pasted control codes) are dropped; invalid UTF-8 is dropped. The kiosk runs in the
+/// terminal's alternate screen, so no screen of a session reaches the scrollback; when the session
+/// is wiped, and at exit, the screen and scrollback are cleared and half-typed input is flushed.
+/// Every key resets the idle timer; during the countdown the first key only dismisses it.
 public final class TerminalKiosk {
     private let session: KioskSession
     private let input: Int32 = 0
@@ -50,6 +52,7 @@ public final class TerminalKiosk {
             signal(number, restoreTerminalAndExit)
         }
         sigprocmask(SIG_UNBLOCK, &handled, nil)
+        write(Self.enterAlternateScreen)
         defer { restore() }
         await session.checkConnection()
         draw()
@@ -84,7 +87,10 @@ public final class TerminalKiosk {
             if count <= 0 { return }
             idleMilliseconds = 0
             let before = session.screen
-            for byte in bytes.prefix(count) { await handle(byte) }
+            // A key during the countdown only dismisses it (it does not go into the input).
+            if session.keyPressed() {
+                for byte in bytes.prefix(count) { await handle(byte) }
+            }
             if isWiped(before) { wipeTerminal() }
             if session.isFresh { await session.checkConnection() }
             deliverPrints()
@@ -198,9 +204,14 @@ public final class TerminalKiosk {
     }
 
     private func restore() {
+        write(Self.leaveAlternateScreen)
         tcsetattr(input, TCSAFLUSH, &saved)
-        write("\r\n")
     }
+
+    /// Switches to the alternate screen and clears it.
+    static let enterAlternateScreen = "\u{1B}[?1049h\u{1B}[H\u{1B}[2J"
+    /// Clears the alternate screen, goes back to the normal one and clears its scrollback.
+    static let leaveAlternateScreen = "\u{1B}[H\u{1B}[2J\u{1B}[?1049l\u{1B}[3J"
 
     private func write(_ text: String) {
         let bytes = Array(text.utf8)
@@ -220,6 +231,8 @@ public final class TerminalKiosk {
 nonisolated(unsafe) private var terminalToRestore = termios()
 
 private func restoreTerminalAndExit(_ signal: Int32) {
+    // Only async-signal-safe calls: write(2) and tcsetattr(3).
+    "\u{1B}[H\u{1B}[2J\u{1B}[?1049l\u{1B}[3J".withCString { _ = Glibc.write(1, $0, strlen($0)) }
     tcsetattr(0, TCSAFLUSH, &terminalToRestore)
     _exit(128 + signal)
 }
