@@ -129,15 +129,16 @@ extension KioskSession {
             var lines = [t(online ? "home.heading" : "home.offline")]
             let bundles = offered
             // Numbers right-aligned, so that 1–9 and 10–15 line up.
-            let width = String(bundles.count + 2).count
+            let width = max(String(bundles.count).count, Self.progressKey.count)
             func numbered(_ number: Int, _ text: String) -> String {
                 String(repeating: " ", count: width - String(number).count) + "\(number) \(text)"
             }
             for (index, bundle) in bundles.enumerated() {
                 lines.append(numbered(index + 1, bundle.name.text(in: language)))
             }
-            lines.append(numbered(bundles.count + 1, t("home.progress")))
-            lines.append(numbered(bundles.count + 2, t("home.language")))
+            // Fixed keys, whatever the number of bundles: scripts and citizens' habits stay valid.
+            lines.append(numbered(Int(Self.progressKey) ?? 0, t("home.progress")))
+            lines.append(numbered(Int(Self.languageKey) ?? 0, t("home.language")))
             return lines
         case .help:
             return [t("help")]

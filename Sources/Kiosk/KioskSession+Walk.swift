@@ -15,9 +15,9 @@ extension KioskSession {
                 draftKey = context.profile.id + "-" + UUID().uuidString
                 compiled = BundleCompiler(catalog: context.library.catalog).compile(bundles[number - 1]).compiled
                 go(.notice)
-            } else if line == "\(bundles.count + 1)" {
+            } else if line == Self.progressKey {
                 go(.progressNumber)
-            } else if line == "\(bundles.count + 2)" {
+            } else if line == Self.languageKey {
                 language = language == .zh ? .en : .zh
             } else {
                 say("field.chooseNumber")

@@ -161,6 +161,11 @@ public final class KioskSession {
         await handle(line)
     }
 
+    /// The home screen's key for a progress query, whatever the number of bundles.
+    public static let progressKey = "80"
+    /// The home screen's key for the other language.
+    public static let languageKey = "90"
+
     /// Whether the idle countdown is on the screen.
     public var isWarning: Bool {
         idleSeconds >= context.profile.idleWarning && idleSeconds < context.profile.idleTimeout

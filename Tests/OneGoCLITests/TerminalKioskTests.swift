@@ -53,7 +53,7 @@ struct TerminalKioskTests {
             + " stty -a > '\(stty)'; sleep 30"
         try tmux("new-session", "-d", "-s", "kiosk", "-x", "80", "-y", "24", command)
         let home = try waitFor("请选择要办理的事项")
-        #expect(home.contains("│ 1 企业开办"))
+        #expect(home.contains("│  1 企业开办"))
         #expect(home.split(separator: "\n").first?.hasPrefix("┌───") ?? false)
 
         try tmux("send-keys", "-t", "kiosk", "1", "Enter")

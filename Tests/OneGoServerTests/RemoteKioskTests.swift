@@ -133,9 +133,9 @@ struct RemoteKioskTests {
         #expect(!session.online)
         #expect(
             Array(session.screen.dropFirst(2).prefix(3)) == [
-                "暂时无法连接服务中心，现在不能办理新业务。请稍后再试，或到服务中心窗口办理。", "1 查询办理进度", "2 English",
+                "暂时无法连接服务中心，现在不能办理新业务。请稍后再试，或到服务中心窗口办理。", "80 查询办理进度", "90 English",
             ])
-        await session.enter("1")
+        await session.enter("80")
         await session.enter("OG20261123-000001")
         await session.enter("123456")
         #expect(session.screen.contains("! 暂时无法连接服务中心，请稍后再试。"))
