@@ -212,3 +212,18 @@ struct KioskStringsTests {
         }
     }
 }
+
+@Suite("Screen layout")
+struct ScreenLayoutTests {
+    @Test("English wraps between words, Chinese anywhere, and a word wider than the line is cut (issue 16.13)")
+    func wrapping() {
+        let layout = ScreenLayout(columns: 80, rows: 24, color: false)
+        #expect(
+            layout.wrap("Bring the application form and the articles of association", width: 20) == [
+                "Bring the", "application form and", "the articles of", "association",
+            ])
+        #expect(layout.wrap("请准备企业设立登记申请书和公司章程", width: 10) == ["请准备企业", "设立登记申", "请书和公司", "章程"])
+        #expect(layout.wrap("Supercalifragilistic", width: 8) == ["Supercal", "ifragili", "stic"])
+        #expect(layout.wrap("一次告知: One-time notice", width: 12) == ["一次告知:", "One-time", "notice"])
+    }
+}

@@ -65,22 +65,44 @@ public struct ScreenLayout: Sendable {
         }
     }
 
-    /// Splits a line into pieces no wider than `width` columns.
-    func wrap(_ line: String, width: Int) -> [String] {
+    /// Splits a line into pieces no wider than `width` columns: between words where a line has
+    /// spaces (English is not cut mid-word), anywhere in Chinese, and inside a word only when the
+    /// word alone is wider than the line.
+    public func wrap(_ line: String, width: Int) -> [String] {
         var pieces: [String] = []
         var current = ""
         var used = 0
+        // Where the current piece could be cut: after its last space.
+        var lastSpace: String.Index?
         for character in line {
             let size = DisplayWidth.of(String(character))
             if used + size > width, !current.isEmpty {
-                pieces.append(current)
-                current = ""
-                used = 0
+                if let space = lastSpace, character != " ", !Self.breaksAnywhere(character) {
+                    let head = String(current[..<space])
+                    let tail = String(current[current.index(after: space)...])
+                    pieces.append(head)
+                    current = tail
+                    used = DisplayWidth.of(tail)
+                } else {
+                    pieces.append(current)
+                    current = ""
+                    used = 0
+                }
+                lastSpace = nil
+                if character == " " && current.isEmpty { continue }
             }
+            if character == " " { lastSpace = current.endIndex }
             current.append(character)
             used += size
         }
         pieces.append(current)
         return pieces
+    }
+
+    /// Characters a line may break before without a space: CJK ideographs and full-width forms.
+    static func breaksAnywhere(_ character: Character) -> Bool {
+        guard let scalar = character.unicodeScalars.first else { return false }
+        return (0x2E80...0x9FFF).contains(scalar.value) || (0xF900...0xFAFF).contains(scalar.value)
+            || (0xFF00...0xFFEF).contains(scalar.value)
     }
 }
