@@ -20,11 +20,16 @@ public struct KioskProfile: Sendable {
     public var collection: String
     /// The hotline printed on the receipt (12345, the government service hotline).
     public var hotline: String
+    /// The kiosk has an ID card reader (`--card-reader`): identity comes from the card.
+    public var cardReader: Bool
+    /// With a card reader, whether a citizen may type name and ID number instead.
+    public var typedIdentity: Bool
 
     /// Creates a profile.
     public init(
         id: String, location: String, bundles: [String], language: Language = .zh, idleWarning: Int = 60,
-        idleTimeout: Int = 90, collection: String = "", hotline: String = ""
+        idleTimeout: Int = 90, collection: String = "", hotline: String = "", cardReader: Bool = false,
+        typedIdentity: Bool = true
     ) {
         self.id = id
         self.location = location
@@ -34,6 +39,8 @@ public struct KioskProfile: Sendable {
         self.idleTimeout = idleTimeout
         self.collection = collection
         self.hotline = hotline
+        self.cardReader = cardReader
+        self.typedIdentity = typedIdentity
     }
 
     /// Reads a profile file.
@@ -56,6 +63,8 @@ public struct KioskProfile: Sendable {
             language: value("language")?.stringValue.flatMap(Language.init(rawValue:)) ?? .zh,
             idleWarning: value("idleWarning")?.integerValue.map(Int.init) ?? 60,
             idleTimeout: value("idleTimeout")?.integerValue.map(Int.init) ?? 90,
-            collection: value("collection")?.stringValue ?? "", hotline: value("hotline")?.stringValue ?? "")
+            collection: value("collection")?.stringValue ?? "", hotline: value("hotline")?.stringValue ?? "",
+            cardReader: value("cardReader")?.boolValue ?? false,
+            typedIdentity: value("typedIdentity")?.boolValue ?? true)
     }
 }

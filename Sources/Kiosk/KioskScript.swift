@@ -31,6 +31,8 @@ public struct KioskScript: Sendable {
         case bundle(String)
         /// `size 80x24`: the terminal the screens must fit (paging).
         case size(columns: Int, rows: Int)
+        /// `card {…}`: an ID card placed on the reader (its JSON record).
+        case card(IDCard)
     }
 
     /// Carries out a `staff` line (department steps between kiosk visits); throws a message when
@@ -65,6 +67,13 @@ public struct KioskScript: Sendable {
             case "printed": steps.append((index + 1, .printed(argument)))
             case "staff": steps.append((index + 1, .staff(argument)))
             case "bundle": steps.append((index + 1, .bundle(argument)))
+            case "card":
+                guard let card = IDCard(json: argument) else {
+                    throw KioskSetupError(
+                        "\(path):\(index + 1): error: card takes a card's JSON record with name, idNumber and validUntil"
+                    )
+                }
+                steps.append((index + 1, .card(card)))
             case "size":
                 let numbers = argument.split(separator: "x").compactMap { Int($0) }
                 guard numbers.count == 2, numbers[0] >= 30, numbers[1] >= 10 else {
@@ -84,7 +93,7 @@ public struct KioskScript: Sendable {
                 steps.append((index + 1, .idle(seconds)))
             default:
                 throw KioskSetupError(
-                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed, staff, bundle, size or today"
+                    "\(path):\(index + 1): error: unknown command '\(command)'; use type, enter, expect, expect-not, idle, printed, staff, bundle, size, card or today"
                 )
             }
         }
@@ -142,6 +151,8 @@ public struct KioskScript: Sendable {
                 session.idle(seconds: seconds)
             case .size(let columns, let rows):
                 session.viewport = (columns, rows)
+            case .card(let card):
+                session.placeCard(card)
             case .expect(let text):
                 let screen = session.screen
                 if !screen.joined(separator: "\n").contains(text) {
@@ -175,7 +186,7 @@ public struct KioskScript: Sendable {
         case .expectNot(let text): return .expectNot(fill(text))
         case .printed(let text): return .printed(fill(text))
         case .staff(let text): return .staff(fill(text))
-        case .idle, .bundle, .size: return step
+        case .idle, .bundle, .size, .card: return step
         }
     }
 }

@@ -160,6 +160,8 @@ extension KioskSession {
             }
             lines.append(t("notice.start"))
             return lines
+        case .name where hasCardReader:
+            return [t("card.place")] + (context.profile.typedIdentity ? [t("card.orType")] : [])
         case .name: return [t("identity.name")] + keep(name)
         case .idNumber: return [t("identity.idNumber")] + keep(idNumber.isEmpty ? "" : IDNumber.masked(idNumber))
         case .phone: return [t("identity.phone")] + keep(phone)

@@ -26,6 +26,9 @@ extension KioskSession {
             stage = history.popLast() ?? .home
         case .notice:
             if line == "1" { go(.name) } else { say("field.chooseNumber") }
+        case .name where hasCardReader && (line.isEmpty || !context.profile.typedIdentity):
+            guard line.isEmpty else { return say("card.required") }
+            readCard()
         case .name:
             let entered = line.isEmpty ? name : line
             guard entered.count >= 2 else { return say("identity.nameTooShort") }
@@ -135,6 +138,22 @@ extension KioskSession {
                 say("error.submit")
             }
         }
+    }
+
+    /// Reads the card on the reader: name and ID number filled and locked, an expired or unreadable
+    /// card refused with a sentence saying what to do.
+    func readCard() {
+        guard let card = placedCards.isEmpty ? context.cardReader?() : placedCards.removeFirst() else {
+            return say("card.none")
+        }
+        guard FieldValidator.validate(card.idNumber, type: .idNumber) == nil else { return say("card.unreadable") }
+        if card.isExpired(on: context.today()) {
+            return say("card.expired", card.validUntil?.description ?? "")
+        }
+        name = card.name
+        idNumber = card.idNumber
+        identityFromCard = true
+        nextAfterIdentity(from: .idNumber)
     }
 
     func nextAfterIdentity(from stage: Stage) {
@@ -330,6 +349,9 @@ extension KioskSession {
             return
         }
         guard let number = Int(line), entries.indices.contains(number - 1) else { return say("field.chooseNumber") }
+        if identityFromCard && [Stage.name, .idNumber].contains(entries[number - 1].stage) {
+            return say("card.locked")
+        }
         reviewing = true
         go(entries[number - 1].stage)
     }

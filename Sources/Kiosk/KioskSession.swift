@@ -26,13 +26,17 @@ public final class KioskSession {
         public var today: () -> CalendarDate
         /// The kiosk's scanner, if it has one: the next scanned file (name, bytes, media type).
         public var scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)?
+        /// The kiosk's ID card reader, if it has one: the card placed since the last call.
+        public var cardReader: (() -> IDCard?)?
 
         public init(
             library: BundleLibrary, calendar: WorkCalendar, strings: KioskStrings, profile: KioskProfile,
             client: any KioskClient, today: @escaping () -> CalendarDate,
-            scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)? = nil
+            scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)? = nil,
+            cardReader: (() -> IDCard?)? = nil
         ) {
             self.scanner = scanner
+            self.cardReader = cardReader
             self.library = library
             self.calendar = calendar
             self.strings = strings
@@ -82,6 +86,10 @@ public final class KioskSession {
     var receipt: Receipt?
     var caseNumber = ""
     var queryCode = ""
+    /// Cards placed on the reader by a script (`card {…}`), taken before the device's.
+    var placedCards: [IDCard] = []
+    /// Name and ID number came from the ID card: they are locked.
+    var identityFromCard = false
     var progress: CaseSummary?
     /// Whether the engine answered the last check (``checkConnection()``); offline, the kiosk
     /// offers no bundles.
@@ -166,6 +174,15 @@ public final class KioskSession {
     /// The home screen's key for the other language.
     public static let languageKey = "90"
 
+    /// A card placed on the reader (KioskScripts' `card`); read when the citizen presses Enter on
+    /// the identity screen.
+    public func placeCard(_ card: IDCard) {
+        placedCards.append(card)
+    }
+
+    /// Whether the kiosk reads identity from an ID card.
+    var hasCardReader: Bool { context.cardReader != nil || !placedCards.isEmpty || context.profile.cardReader }
+
     /// Whether the idle countdown is on the screen.
     public var isWarning: Bool {
         idleSeconds >= context.profile.idleWarning && idleSeconds < context.profile.idleTimeout
@@ -205,6 +222,7 @@ public final class KioskSession {
         receipt = nil
         caseNumber = ""
         queryCode = ""
+        identityFromCard = false
         progress = nil
         history = []
         message = nil

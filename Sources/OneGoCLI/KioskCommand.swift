@@ -19,6 +19,12 @@ public struct KioskCommand: AsyncParsableCommand {
     @Option(help: "Run a KioskScripts file and report the first expectation that fails.") var script: String?
     @Option(help: "The directory where the kiosk's scanner drops its files; enables scanning materials.")
     var scanDir: String?
+    @Option(
+        help: """
+            The ID card reader: a directory where it drops one JSON file per card, or a command that prints one \
+            JSON record per card, one a line (docs/kiosk.md).
+            """)
+    var cardReader: String?
     @Option(help: "A command that prints receipts (gets the text on standard input), or a file to append to.")
     var printer: String?
 
@@ -97,7 +103,8 @@ public struct KioskCommand: AsyncParsableCommand {
         let session = KioskSession(
             context: KioskSession.Context(
                 library: library, calendar: calendar, strings: strings, profile: profile, client: client,
-                today: { clock.today() }, scanner: scanDir.map { ScanDirectory(path: $0).next }))
+                today: { clock.today() }, scanner: scanDir.map { ScanDirectory(path: $0).next },
+                cardReader: try cardReaderDevice()))
         await session.checkConnection()
         if let script, let parsed {
             let steps = try await parsed.run(
@@ -131,6 +138,16 @@ public struct KioskCommand: AsyncParsableCommand {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The card reader `--card-reader` names: a directory of JSON files, else a command.
+    private func cardReaderDevice() throws -> (() -> IDCard?)? {
+        guard let cardReader else { return nil }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: cardReader, isDirectory: &isDirectory), isDirectory.boolValue {
+            return CardDirectory(path: cardReader).next
+        }
+        return try CardCommand(command: cardReader).next
     }
 
     /// The most recently written library under the cache directory.

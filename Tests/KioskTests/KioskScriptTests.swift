@@ -11,7 +11,7 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 
 /// A kiosk session on a fresh SQLite file, on Monday 2026-11-23.
 func makeSession(
-    scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)? = nil
+    scanner: (() -> (name: String, content: [UInt8], mediaType: String)?)? = nil, profile custom: KioskProfile? = nil
 ) throws -> (KioskSession, CaseEngine, String) {
     let bundles = root.appendingPathComponent("Bundles").path
     let path = NSTemporaryDirectory() + "onego-kiosk-\(UUID().uuidString).db"
@@ -20,7 +20,7 @@ func makeSession(
         calendar: try WorkCalendar(directory: bundles + "/calendar"),
         clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
         codes: SeededQueryCodes(seed: 3))
-    let profile = try KioskProfile(contentsOf: bundles + "/kiosk/default-profile.json")
+    let profile = try custom ?? KioskProfile(contentsOf: bundles + "/kiosk/default-profile.json")
     let session = KioskSession(
         context: KioskSession.Context(
             library: engine.library, calendar: engine.calendar,
@@ -225,5 +225,49 @@ struct ScreenLayoutTests {
         #expect(layout.wrap("请准备企业设立登记申请书和公司章程", width: 10) == ["请准备企业", "设立登记申", "请书和公司", "章程"])
         #expect(layout.wrap("Supercalifragilistic", width: 8) == ["Supercal", "ifragili", "stic"])
         #expect(layout.wrap("一次告知: One-time notice", width: 12) == ["一次告知:", "One-time", "notice"])
+    }
+}
+
+@Suite("ID card reader")
+struct IDCardReaderTests {
+    static let card = #"{"name": "孙梅", "idNumber": "440524188001010014", "validUntil": "长期"}"#
+
+    @Test("a reader program's records and a reader's files are read once each, in order")
+    func devices() throws {
+        let command = try CardCommand(command: "printf '%s\\n' 'not a card' '\(Self.card)'")
+        var read: IDCard?
+        for _ in 0..<50 where read == nil {
+            read = command.next()
+            usleep(50_000)
+        }
+        #expect(read?.name == "孙梅")
+        #expect(read?.validUntil == nil)
+        #expect(command.next() == nil)
+
+        let directory = NSTemporaryDirectory() + "onego-cards-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.card.write(toFile: directory + "/1.json", atomically: true, encoding: .utf8)
+        let reader = CardDirectory(path: directory)
+        #expect(reader.next()?.idNumber == "440524188001010014")
+        #expect(reader.next() == nil)
+        #expect(IDCard(json: #"{"name": "x", "idNumber": "1", "validUntil": "someday"}"#) == nil)
+    }
+
+    @Test("a kiosk whose profile does not allow typing asks for the card")
+    func cardRequired() async throws {
+        let (session, _, path) = try makeSession(
+            profile: KioskProfile(
+                id: "police-07", location: "派出所", bundles: ["social-security-card"], cardReader: true,
+                typedIdentity: false))
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        await session.enter("1")
+        await session.enter("1")
+        #expect(session.screen.contains("请将身份证放在读卡区，然后按确认键"))
+        #expect(!session.screen.contains("没有带身份证?也可以直接输入姓名后按确认键"))
+        await session.enter("孙梅")
+        #expect(session.screen.contains("! 本机须读取身份证，请将身份证放在读卡区后按确认键"))
+        await session.enter("")
+        #expect(session.screen.contains("! 没有读到身份证，请把身份证平放在读卡区后再按确认键"))
     }
 }
