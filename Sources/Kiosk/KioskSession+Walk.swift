@@ -32,6 +32,10 @@ extension KioskSession {
         case .name:
             let entered = line.isEmpty ? name : line
             guard entered.count >= 2 else { return say("identity.nameTooShort") }
+            if let problem = FieldValidator.validate(entered, type: .personName) {
+                message = validation(problem)
+                return
+            }
             name = entered
             nextAfterIdentity(from: .name)
         case .idNumber:
@@ -299,9 +303,9 @@ extension KioskSession {
     /// them. Phone numbers stay readable: the citizen checks them here.
     func shown(_ value: String, of field: CompiledField) -> String {
         guard !value.isEmpty else { return value }
-        if field.sensitive && field.type == .text { return IDNumber.masked(value) }
+        if field.sensitive && (field.type == .text || field.type == .bankCard) { return IDNumber.masked(value) }
         switch field.type {
-        case .idNumber: return IDNumber.masked(value)
+        case .idNumber, .bankCard: return IDNumber.masked(value)
         case .choice: return field.choices.first { $0.value == value }?.label.text(in: language) ?? value
         case .boolean: return context.strings.text(value == "true" ? "yes" : "no", language)
         default: return value

@@ -69,4 +69,28 @@ struct FieldValidatorTests {
     func masking() async {
         #expect(IDNumber.masked("11010519491231002X") == "110105********002X")
     }
+
+    @Test("names are Chinese characters (with ·) or Latin letters, not mixed, 2 to 30 long (issue 16.7)")
+    func names() {
+        for valid in ["张三", "阿沛·阿旺晋美", "Zhang San", "Mary-Jane O'Neil"] {
+            #expect(FieldValidator.validate(valid, type: .personName) == nil, "\(valid)")
+        }
+        #expect(FieldValidator.validate("张A", type: .personName)?.code == "person-name")
+        #expect(FieldValidator.validate("张三3", type: .personName)?.code == "person-name")
+        #expect(FieldValidator.validate(String(repeating: "张", count: 134), type: .personName)?.code == "name-length")
+        #expect(FieldValidator.validate("张小明", type: .chineseName) == nil)
+        #expect(FieldValidator.validate("Zhang Xiaoming", type: .chineseName)?.code == "chinese-name")
+        #expect(
+            FieldValidator.validate("张Xiao", type: .chineseName)?.message.zh == "姓名只能使用汉字(少数民族姓名各部分之间可用 ·)")
+    }
+
+    @Test("bank card numbers: 12 to 19 digits; a failed Luhn check is a warning the citizen can confirm (issue 16.7)")
+    func bankCards() {
+        #expect(FieldValidator.validate("6222020200112233446", type: .bankCard) == nil)
+        #expect(FieldValidator.validate("6222 0202 0011 2233 446", type: .bankCard) == nil)
+        let luhn = FieldValidator.validate("6222020200112233445", type: .bankCard)
+        #expect(luhn?.code == "bank-card-check-digit" && luhn?.severity == .warning)
+        #expect(FieldValidator.validate("62220202", type: .bankCard)?.code == "bank-card-format")
+        #expect(FieldValidator.validate("6222abcd00112233446", type: .bankCard)?.severity == .error)
+    }
 }

@@ -172,6 +172,9 @@ struct KioskScriptTests {
         await session.enter("\u{1B}[A\u{1B}[B1")
         await session.enter("1")
         await session.enter(String(repeating: "张", count: 5000) + "\u{07}\u{00}")
+        // Cut at 200 characters, then refused as a name (2 to 30 characters, issue 16.7).
+        #expect(session.screen.joined().contains("姓名应为 2 至 30 个字"))
+        await session.enter("张三")
         #expect(session.screen.joined().contains("请输入您的 18 位身份证号"))
         await session.enter("\u{FFFD}\u{1B}]0;title\u{07}")
         #expect(session.screen.joined().contains("身份证号应为 18 位"))

@@ -33,7 +33,8 @@ struct ServeProcessTests {
             "POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n"
             + "Idempotency-Key: graceful-1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
         try connection.send(Array(head.utf8) + body.prefix(body.count / 2))
-        try await Task.sleep(for: .milliseconds(300))
+        // Time for the server to take the request in (the machine may be busy with other tests).
+        try await Task.sleep(for: .milliseconds(1500))
         server.terminate()
         try await Task.sleep(for: .milliseconds(300))
         try connection.send(Array(body.dropFirst(body.count / 2)))

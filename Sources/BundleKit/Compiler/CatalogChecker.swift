@@ -103,7 +103,7 @@ public struct CatalogChecker: Sendable {
     private func checkConstraints(_ field: ItemField, of element: Element, in item: Item) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         let constraints = field.constraints
-        let lengthAllowed = element.type == .text
+        let lengthAllowed = [.text, .personName, .chineseName].contains(element.type)
         if !lengthAllowed, constraints.minLength != nil || constraints.maxLength != nil {
             diagnostics.append(
                 Diagnostic(

@@ -49,7 +49,7 @@ public enum IdentityPart: String, Sendable, CaseIterable {
     /// The element type a part fits.
     public var elementType: ElementType {
         switch self {
-        case .name: return .text
+        case .name: return .personName
         case .idNumber: return .idNumber
         case .phone: return .phone
         }
@@ -58,6 +58,13 @@ public enum IdentityPart: String, Sendable, CaseIterable {
 
 public enum ElementType: String, Sendable, CaseIterable {
     case text, integer, decimal, date, boolean, choice, idNumber, creditCode, phone, divisionCode
+    /// A person's name: Chinese characters (with `·` between the parts of a minority name) or,
+    /// for a foreign name, Latin letters with spaces, hyphens and apostrophes; never both.
+    case personName
+    /// A name to be registered in Chinese (a newborn's): Chinese characters and `·` only.
+    case chineseName
+    /// A bank card number: 12 to 19 digits; one failing the Luhn check is a warning (confirmable).
+    case bankCard
 
     /// Whether values are numbers (compared with numeric literals in conditions).
     public var isNumeric: Bool { self == .integer || self == .decimal }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value a field does not accept, with the message a citizen or clerk reads.
 public struct ValidationProblem: Sendable, Equatable {
     /// A stable code, e.g. `id-number-check-digit`.
@@ -65,6 +67,10 @@ public enum FieldValidator {
                 : problem(
                     "phone", "手机号码应为 1 开头的 11 位数字,请核对后重新输入",
                     "A mobile number has 11 digits and starts with 1; check it and enter it again.")
+        case .personName, .chineseName:
+            return validateName(value, chineseOnly: type == .chineseName)
+        case .bankCard:
+            return validateBankCard(value)
         case .divisionCode:
             let digits = Array(value)
             let valid =
@@ -72,6 +78,63 @@ public enum FieldValidator {
                 && (11...82).contains(Int(String(digits[0...1])) ?? 0)
             return valid ? nil : problem("division-code", "行政区划代码应为 6 位数字", "A division code has 6 digits.")
         }
+    }
+
+    /// Chinese characters (CJK ideographs) and the middle dot, or Latin letters with spaces,
+    /// hyphens and apostrophes, not mixed; 2 to 30 characters.
+    static func validateName(_ value: String, chineseOnly: Bool) -> ValidationProblem? {
+        func isHan(_ scalar: Unicode.Scalar) -> Bool {
+            (0x3400...0x4DBF).contains(scalar.value) || (0x4E00...0x9FFF).contains(scalar.value)
+                || (0x20000...0x2FA1F).contains(scalar.value) || scalar == "·" || scalar == "・"
+        }
+        func isLatin(_ scalar: Unicode.Scalar) -> Bool {
+            (scalar.isASCII && (CharacterSet.letters.contains(scalar) || " -'".unicodeScalars.contains(scalar)))
+                || ("À"..."ɏ").contains(scalar)
+        }
+        let scalars = value.unicodeScalars
+        let han = scalars.allSatisfy(isHan)
+        let latin = !chineseOnly && scalars.allSatisfy(isLatin) && scalars.contains { $0 != " " }
+        guard han || latin else {
+            return chineseOnly
+                ? problem(
+                    "chinese-name", "姓名只能使用汉字(少数民族姓名各部分之间可用 ·)",
+                    "The name is written in Chinese characters only (a · may separate the parts of a minority name).")
+                : problem(
+                    "person-name", "姓名只能是汉字(可含 ·)或外文字母,不能混用,也不能含数字或符号",
+                    "A name is Chinese characters (with ·) or Latin letters, not both, and no digits or symbols.")
+        }
+        let length = value.count
+        guard (2...30).contains(length) else {
+            return problem(
+                "name-length", "姓名应为 2 至 30 个字", "A name has 2 to 30 characters.", arguments: ["2", "30"])
+        }
+        return nil
+    }
+
+    /// 12 to 19 digits (spaces allowed between groups); the Luhn check is a warning, as some
+    /// older cards do not carry it.
+    static func validateBankCard(_ value: String) -> ValidationProblem? {
+        let digits = value.filter { $0 != " " }
+        guard (12...19).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return problem(
+                "bank-card-format", "银行卡号应为 12 至 19 位数字,请核对后重新输入",
+                "A bank card number has 12 to 19 digits; check it and enter it again.")
+        }
+        var sum = 0
+        for (index, character) in digits.reversed().enumerated() {
+            var digit = Int(String(character)) ?? 0
+            if index % 2 == 1 {
+                digit *= 2
+                if digit > 9 { digit -= 9 }
+            }
+            sum += digit
+        }
+        guard sum % 10 == 0 else {
+            return problem(
+                "bank-card-check-digit", "银行卡号校验位不符,请核对卡号;确认无误可继续",
+                "The card number fails its check digit; check it, and confirm it if it is as on the card.", .warning)
+        }
+        return nil
     }
 
     private static func validateIDNumber(_ value: String) -> ValidationProblem? {

@@ -52,6 +52,8 @@ struct ApplicationValidator {
             problem(
                 "applicant.name", "姓名最多 \(Self.maximumNameLength) 个字",
                 "A name is at most \(Self.maximumNameLength) characters.")
+        } else if let issue = FieldValidator.validate(name, type: .personName) {
+            problems.append(ApplicationProblem(subject: "applicant.name", message: issue.message))
         }
         for (subject, text) in [
             ("applicant.name", applicant.name), ("applicant.idNumber", applicant.idNumber),
