@@ -205,7 +205,7 @@ extension KioskSession {
         guard let field = compiled?.fields.first(where: { $0.element == element }) else { return }
         var value = line
         if !line.isEmpty, field.type == .idNumber { value = KioskInput.idNumber(line) }
-        if field.type == .date { value = KioskInput.date(line) }
+        if field.type == .date || field.type == .pastDate { value = KioskInput.date(line) }
         if field.type == .choice || field.type == .boolean {
             let choices = field.type == .boolean ? ["true", "false"] : field.choices.map(\.value)
             if line.isEmpty, let kept = values[element] {
@@ -226,7 +226,8 @@ extension KioskSession {
             }
         }
         if values[element] != value { confirmedWarnings.remove(element) }
-        if let problem = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
+        if let problem = FieldValidator.validate(
+            value, type: field.type, constraints: field.constraints, today: context.today().description),
             problem.severity == .error || !confirmedWarnings.contains(element)
         {
             if problem.severity == .warning, let warned, warned == (element, value) {

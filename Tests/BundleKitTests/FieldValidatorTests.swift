@@ -93,4 +93,14 @@ struct FieldValidatorTests {
         #expect(FieldValidator.validate("62220202", type: .bankCard)?.code == "bank-card-format")
         #expect(FieldValidator.validate("6222abcd00112233446", type: .bankCard)?.severity == .error)
     }
+
+    @Test("a past date is refused when after today; without a today only its form is checked")
+    func pastDates() {
+        #expect(FieldValidator.validate("2026-11-23", type: .pastDate, today: "2026-11-23") == nil)
+        #expect(
+            FieldValidator.validate("2026-11-24", type: .pastDate, today: "2026-11-23")?.message.en
+                == "The date cannot be after today (2026-11-23); check it.")
+        #expect(FieldValidator.validate("2026-11-24", type: .pastDate) == nil)
+        #expect(FieldValidator.validate("2026-02-30", type: .pastDate, today: "2026-11-23")?.code == "date")
+    }
 }

@@ -274,3 +274,28 @@ struct IDCardReaderTests {
         #expect(session.screen.contains("! 没有读到身份证，请把身份证平放在读卡区后再按确认键"))
     }
 }
+
+@Suite("What the kiosk lets through (issue 16.7)")
+struct KioskValidationTests {
+    @Test("a birth date after today and Latin letters in a newborn's name are refused, and what to do is said")
+    func newbornChecks() async throws {
+        let (session, _, path) = try makeSession()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let walk = try String(contentsOf: root.appendingPathComponent("KioskScripts/newborn.kiosk"), encoding: .utf8)
+        let script = walk.replacingOccurrences(
+            of: "type 李小明\ntype 1\ntype 2026-11-20\n",
+            with: """
+                type Li 小明
+                expect 姓名只能使用汉字(少数民族姓名各部分之间可用 ·)
+                type 李小明
+                type 1
+                type 2026-12-20
+                expect 日期不能晚于今天(2026-11-23),请核对
+                type 20261120
+                expect 出生医院
+
+                """)
+        #expect(script != walk)
+        try await KioskScript(path: "newborn-checks", text: script).run(on: session)
+    }
+}

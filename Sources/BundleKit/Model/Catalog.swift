@@ -65,6 +65,8 @@ public enum ElementType: String, Sendable, CaseIterable {
     case chineseName
     /// A bank card number: 12 to 19 digits; one failing the Luhn check is a warning (confirmable).
     case bankCard
+    /// A date that cannot be in the future (a birth or death date): `YYYY-MM-DD`, on or before today.
+    case pastDate
 
     /// Whether values are numbers (compared with numeric literals in conditions).
     public var isNumeric: Bool { self == .integer || self == .decimal }

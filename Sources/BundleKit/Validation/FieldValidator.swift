@@ -20,13 +20,20 @@ public struct ValidationProblem: Sendable, Equatable {
 /// ```
 public enum FieldValidator {
     /// The problem with `value`, or `nil` when it is acceptable.
+    /// `today` (`YYYY-MM-DD`) is checked against by `pastDate`; without it only the form is.
     public static func validate(
         _ value: String,
         type: ElementType,
-        constraints: FieldConstraints = FieldConstraints()
+        constraints: FieldConstraints = FieldConstraints(),
+        today: String? = nil
     ) -> ValidationProblem? {
         let trimmed = value.trimmingWhitespace
         if let problem = validateType(trimmed, type: type) { return problem }
+        if type == .pastDate, let today, trimmed > today {
+            return problem(
+                "date-in-future", "日期不能晚于今天(\(today)),请核对", "The date cannot be after today (\(today)); check it.",
+                arguments: [today])
+        }
         return validateConstraints(trimmed, type: type, constraints: constraints)
     }
 
@@ -48,7 +55,7 @@ public enum FieldValidator {
             return isNumber ? nil : problem("decimal", "请输入数字", "Enter a number.")
         case .boolean:
             return ["true", "false"].contains(value) ? nil : problem("boolean", "请选择是或否", "Choose yes or no.")
-        case .date:
+        case .date, .pastDate:
             return isRealDate(value)
                 ? nil
                 : problem(

@@ -94,7 +94,8 @@ struct ApplicationValidator {
                 problems.append(problem)
                 continue
             }
-            if let issue = FieldValidator.validate(value, type: field.type, constraints: field.constraints),
+            if let issue = FieldValidator.validate(
+                value, type: field.type, constraints: field.constraints, today: today.description),
                 issue.severity == .error || !application.confirmedWarnings.contains(field.element)
             {
                 // A warning is asked once more, the same at the kiosk and the window: the value
