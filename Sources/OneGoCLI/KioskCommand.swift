@@ -87,9 +87,9 @@ public struct KioskCommand: AsyncParsableCommand {
                 loaded, try WorkCalendar(directory: (root as NSString).appendingPathComponent("calendar")), remote
             )
             strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
+            // A kiosk's own profile (its place, its bundles), else the server's default one.
             profile = try KioskProfile(
-                contentsOf: self.profile
-                    ?? (options.library.root as NSString).appendingPathComponent("kiosk/default-profile.json"))
+                contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
         } else {
             let root = options.library.root
             strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))

@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 import JSONC
 
-/// The files the server's engine was loaded from — catalog, bundles, holiday calendar and the
-/// kiosk's strings — for kiosks to run on exactly what the server validates against, instead of
+/// The files the server's engine was loaded from — catalog, bundles, holiday calendar, the kiosk's
+/// strings and default profile — for kiosks to run on exactly what the server validates against, instead of
 /// local copies that can drift. Taken once when the server starts; `version` is a SHA-256 over
 /// every path and content.
 struct LibrarySnapshot: Sendable {
@@ -36,8 +36,10 @@ struct LibrarySnapshot: Sendable {
                 files.append(File(path: "calendar/" + name, content: text))
             }
         }
-        if let strings = try? String(contentsOfFile: root + "/kiosk/strings.json", encoding: .utf8) {
-            files.append(File(path: "kiosk/strings.json", content: strings))
+        for name in ["strings.json", "default-profile.json"] {
+            if let text = try? String(contentsOfFile: root + "/kiosk/" + name, encoding: .utf8) {
+                files.append(File(path: "kiosk/" + name, content: text))
+            }
         }
         files.sort { $0.path < $1.path }
         self.files = files
