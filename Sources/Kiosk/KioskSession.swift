@@ -159,7 +159,8 @@ public final class KioskSession {
         case "0":
             if let previous = history.popLast() { stage = previous } else { stage = .home }
             return
-        case "?":
+        case "000", "?":
+            // Help has a key a numeric keypad has (`?` still works on a full keyboard).
             if stage != .help { history.append(stage) }
             stage = .help
             return
