@@ -65,7 +65,11 @@ public final class HTTPKioskClient: KioskClient {
     }
 
     public func isOnline() async -> Bool {
-        await connection.isHealthy(within: min(connection.timeout, .seconds(3)))
+        // Twice before calling the kiosk offline: one slow answer on a busy network is not an outage.
+        for _ in 0..<2 where await connection.isHealthy(within: min(connection.timeout, .seconds(5))) {
+            return true
+        }
+        return false
     }
 
     /// The files the server runs on, written under `directory/<version>` (kept between starts); returns

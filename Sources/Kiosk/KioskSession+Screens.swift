@@ -160,6 +160,9 @@ extension KioskSession {
             }
             lines.append(t("notice.start"))
             return lines
+        case .zero(let element):
+            let label = compiled?.fields.first { $0.element == element }?.label.text(in: language) ?? element
+            return [strings.text("zero.question", language, label), "1 " + t("zero.value"), "2 " + t("zero.back")]
         case .name where hasCardReader:
             return [t("card.place")] + (context.profile.typedIdentity ? [t("card.orType")] : [])
         case .name: return [t("identity.name")] + keep(name)

@@ -69,6 +69,16 @@ extension KioskSession {
             if index + 1 < bundle.situations.count { go(.situation(index + 1)) } else { goToFields(after: nil) }
         case .field(let element):
             handleField(element, line)
+        case .zero(let element):
+            if line == "1" {
+                stage = history.popLast() ?? .field(element)
+                handleField(element, "0")
+            } else if line == "2" {
+                _ = history.popLast()
+                stage = history.popLast() ?? .home
+            } else {
+                say("field.chooseNumber")
+            }
         case .material(let index):
             handleMaterial(index, line)
         case .promise(let index):
@@ -199,6 +209,14 @@ extension KioskSession {
         let fields = askedFields
         let start = element.flatMap { current in fields.firstIndex { $0.element == current }.map { $0 + 1 } } ?? 0
         if start < fields.count { go(.field(fields[start].element)) } else { goToMaterials() }
+    }
+
+    /// Whether `0` is a valid answer to a number field (then typing it asks whether it is meant).
+    func acceptsZero(_ element: String) -> Bool {
+        guard let field = compiled?.fields.first(where: { $0.element == element }), field.type.isNumeric else {
+            return false
+        }
+        return FieldValidator.validate("0", type: field.type, constraints: field.constraints) == nil
     }
 
     func handleField(_ element: String, _ line: String) {

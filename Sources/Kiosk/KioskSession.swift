@@ -52,6 +52,8 @@ public final class KioskSession {
         case bring, review, receipt, rating, thanks
         /// `00` pressed with answers entered: asks before they are thrown away.
         case leaving
+        /// `0` typed on a number field that accepts zero: the value 0, or back?
+        case zero(String)
         case progressNumber, progressCode, progressView, supplied
     }
 
@@ -157,6 +159,12 @@ public final class KioskSession {
             }
             return
         case "0":
+            // On a number field that accepts zero, 0 may be the answer: ask (issue 16.12).
+            if case .field(let element) = stage, acceptsZero(element) {
+                history.append(stage)
+                stage = .zero(element)
+                return
+            }
             if let previous = history.popLast() { stage = previous } else { stage = .home }
             return
         case "000", "?":

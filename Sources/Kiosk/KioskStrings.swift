@@ -43,7 +43,7 @@ public struct KioskStrings: Sendable {
             "receipt.time", "receipt.place",
             "receipt.applicant", "receipt.received", "receipt.shared", "receipt.collect", "receipt.hotline",
             "gaps.heading", "gaps.case", "gaps.close", "card.place", "card.orType", "card.none", "card.unreadable",
-            "card.expired", "card.required", "card.locked",
+            "card.expired", "card.required", "card.locked", "zero.question", "zero.value", "zero.back",
             "identity.idNumber", "identity.name", "identity.nameTooShort", "identity.phone", "idle.warning", "keys",
             "material.detail", "material.gap", "material.heading", "material.missing", "material.noScan",
             "material.promise", "material.promiseInvalid", "material.promiseTooLate", "material.ready", "material.scan",

@@ -171,7 +171,7 @@ struct KioskExecutableTests {
         }
         let (status, output, _) = try runKiosk(["--script", "KioskScripts/company-opening.kiosk"], db: db)
         #expect(status == 0)
-        #expect(output.hasSuffix("KioskScripts/company-opening.kiosk: 88 steps passed\n"))
+        #expect(output.hasSuffix("KioskScripts/company-opening.kiosk: 90 steps passed\n"))
         try "type 1\nexpect 新生儿出生\n".write(toFile: bad, atomically: true, encoding: .utf8)
         let failed = try runKiosk(["--script", bad], db: db)
         #expect(failed.0 == 1)
