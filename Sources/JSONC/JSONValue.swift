@@ -70,6 +70,11 @@ extension JSONValue {
     public static func strings(_ values: [String]) -> JSONValue {
         .array(values.map { JSONNode(.string($0)) })
     }
+
+    /// Builds an object of strings, its keys sorted (a stable text for the same map).
+    public static func stringMap(_ map: [String: String]) -> JSONValue {
+        .orderedObject(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+    }
 }
 
 // MARK: - Reading values

@@ -57,32 +57,21 @@ public struct IDCard: Sendable, Equatable {
 
 /// A reader that drops one JSON file per card placed in a directory; each file is used once.
 public final class CardDirectory {
-    let path: String
-    private var used: Set<String> = []
+    let directory: DropDirectory
 
     /// Creates a reader on a directory.
     public init(path: String) {
-        self.path = path
+        directory = DropDirectory(path: path, suffix: ".json")
     }
 
     /// The newest card not used yet.
     public func next() -> IDCard? {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-            .filter { $0.hasSuffix(".json") && !used.contains($0) }
-        guard
-            let newest = names.max(by: { modified($0) < modified($1) })
-        else { return nil }
-        used.insert(newest)
-        guard let data = FileManager.default.contents(atPath: (path as NSString).appendingPathComponent(newest)),
+        guard let newest = directory.takeNewest(),
+            let data = FileManager.default.contents(
+                atPath: (directory.path as NSString).appendingPathComponent(newest)),
             data.count <= 64 * 1024
         else { return nil }
         return IDCard(json: String(decoding: data, as: UTF8.self))
-    }
-
-    private func modified(_ name: String) -> Date {
-        let attributes = try? FileManager.default.attributesOfItem(
-            atPath: (path as NSString).appendingPathComponent(name))
-        return attributes?[.modificationDate] as? Date ?? .distantPast
     }
 }
 

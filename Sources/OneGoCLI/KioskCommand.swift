@@ -153,12 +153,12 @@ public struct KioskCommand: AsyncParsableCommand {
     /// The most recently written library under the cache directory.
     static func newestLibrary(in cache: String) -> String? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
-        return names.map { (cache as NSString).appendingPathComponent($0) }.max { first, second in
-            let dates = [first, second].map {
-                ((try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date) ?? .distantPast
-            }
-            return dates[0] < dates[1]
+        let dated = names.map { name -> (String, Date) in
+            let path = (cache as NSString).appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            return (path, modified ?? .distantPast)
         }
+        return dated.max { $0.1 < $1.1 }?.0
     }
 
     private func deliver(_ text: String) {
@@ -186,27 +186,16 @@ public struct KioskCommand: AsyncParsableCommand {
 
 /// The files a scanner drops in a directory, newest first, each used once.
 final class ScanDirectory {
-    let path: String
-    private var used: Set<String> = []
+    let directory: DropDirectory
 
     init(path: String) {
-        self.path = path
+        directory = DropDirectory(path: path)
     }
 
     /// The newest file not used yet, read whole.
     func next() -> (name: String, content: [UInt8], mediaType: String)? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        let candidates = names.filter { !used.contains($0) && !$0.hasPrefix(".") }.compactMap {
-            name -> (String, Date)? in
-            let full = (path as NSString).appendingPathComponent(name)
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full),
-                attributes[.type] as? FileAttributeType == .typeRegular,
-                let modified = attributes[.modificationDate] as? Date
-            else { return nil }
-            return (name, modified)
-        }
-        guard let newest = candidates.max(by: { $0.1 < $1.1 })?.0 else { return nil }
-        used.insert(newest)
+        guard let newest = directory.takeNewest() else { return nil }
+        let path = directory.path
         // Confined to the scanner's directory, its type from its content: anything else is not a scan.
         guard let scan = try? AttachmentFile.read(newest, in: path) else { return nil }
         return (newest, scan.content, scan.mediaType)

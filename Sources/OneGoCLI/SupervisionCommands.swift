@@ -55,8 +55,8 @@ struct SuperviseCommand: AsyncParsableCommand {
         @Option(help: "Output format: text or csv.") var format: OutputFormatCSV = .text
 
         func run() async throws {
-            let service = try options.service()
-            let rows = try await service.supervisionReport()
+            let report = try await options.service().report()
+            let rows = report.rows
             let states = SubcaseState.allCases
             func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
             func number(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
@@ -64,10 +64,10 @@ struct SuperviseCommand: AsyncParsableCommand {
             case .csv:
                 print(SupervisionRow.csv(rows), terminator: "")
             case .text:
-                let ratings = try await service.ratingCounts()
                 let grades = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
                 print(
-                    "ratings (好差评): " + (1...5).map { "\(grades[$0 - 1]) \(ratings[$0] ?? 0)" }.joined(separator: ", "))
+                    "ratings (好差评): "
+                        + (1...5).map { "\(grades[$0 - 1]) \(report.count(ofGrade: $0))" }.joined(separator: ", "))
                 if rows.isEmpty { print("no sub-cases yet") }
                 for row in rows {
                     let counts = states.compactMap { state in row.counts[state].map { "\(state.rawValue) \($0)" } }

@@ -37,8 +37,7 @@ public protocol StaffService: Sendable {
         async throws(CaseEngineError) -> SubcaseSummary
     func deadlineAlerts(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<DeadlineAlert>
     func awaitedMaterials(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<AwaitedMaterial>
-    func supervisionReport() async throws(CaseEngineError) -> [SupervisionRow]
-    func ratingCounts() async throws(CaseEngineError) -> [Int: Int]
+    func report() async throws(CaseEngineError) -> SupervisionReport
 }
 
 /// A department's step with what it carries.
@@ -62,13 +61,10 @@ public enum DepartmentStep: Sendable, Equatable {
 
     /// The step's request body.
     var body: JSONValue {
-        func strings(_ map: [String: String]) -> JSONValue {
-            .orderedObject(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
-        }
         switch self {
         case .accept, .review, .approve: return .object([:])
         case .issue(let outputs, let overrideWarnings):
-            return .object(["outputs": strings(outputs), "overrideWarnings": .bool(overrideWarnings)])
+            return .object(["outputs": .stringMap(outputs), "overrideWarnings": .bool(overrideWarnings)])
         case .correct(let materials, let fields, let note):
             return .object(["materials": .strings(materials), "fields": .strings(fields), "note": .string(note)])
         case .reject(let reason): return .object(["reason": .string(reason)])
@@ -167,7 +163,7 @@ public struct HTTPStaffClient: StaffService {
         }
         let body = JSONValue.object([
             "materials": .strings(materials),
-            "values": .orderedObject(values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }),
+            "values": .stringMap(values),
         ])
         return try await connection.call(
             .POST, "/v1/cases/\(APIConnection.segment(caseNumber))/supply", body: body.serialized(pretty: false),
@@ -238,18 +234,8 @@ public struct HTTPStaffClient: StaffService {
             as: Page<AwaitedMaterial>.self)
     }
 
-    struct Report: Decodable {
-        var rows: [SupervisionRow]
-        var ratings: [String: Int]
-    }
-
-    public func supervisionReport() async throws(CaseEngineError) -> [SupervisionRow] {
-        try await connection.call(.GET, "/v1/supervision/report", as: Report.self).rows
-    }
-
-    public func ratingCounts() async throws(CaseEngineError) -> [Int: Int] {
-        let ratings = try await connection.call(.GET, "/v1/supervision/report", as: Report.self).ratings
-        return Dictionary(uniqueKeysWithValues: ratings.compactMap { key, value in Int(key).map { ($0, value) } })
+    public func report() async throws(CaseEngineError) -> SupervisionReport {
+        try await connection.call(.GET, "/v1/supervision/report", as: SupervisionReport.self)
     }
 }
 

@@ -49,7 +49,7 @@ struct CaseRoutes {
         let list = engine.library.bundles.sorted { $0.id < $1.id }.map { bundle in
             JSONValue.orderedObject([
                 ("id", .string(bundle.id)), ("version", .string(bundle.version)),
-                ("name", .object(["zh": .string(bundle.name.zh), "en": .string(bundle.name.en)])),
+                ("name", bundle.name.jsonValue),
             ])
         }
         return .json(.object(["bundles": .list(list)]))
@@ -128,18 +128,17 @@ struct CaseRoutes {
     /// Materials (and corrected values) an open correction asked for, or a material accepted under
     /// 容缺 arriving: at a kiosk with the case's query code, at a window without.
     @Sendable func supply(_ request: Request, context: ServerContext) async throws -> Response {
-        let caller = try context.requireIdentity()
-        let number = try context.parameters.require("number")
-        let raw = try await request.smallBody()
-        let body = try Request.decode(SupplyBody.self, from: raw)
-        if caller.kind == .kiosk {
-            _ = try await queryGuard.summary(number: number, queryCode: body.queryCode ?? "", engine: engine)
-        }
-        return try await steps.run(request, body: raw, caller: caller) {
+        try await caseStep(
+            request, context, SupplyBody.self,
+            check: { caller, number, body in
+                if caller.kind == .kiosk {
+                    _ = try await queryGuard.summary(number: number, queryCode: body.queryCode ?? "", engine: engine)
+                }
+            }
+        ) { number, body, actor in
             try JSONReply(
                 try await engine.supply(
-                    caseNumber: number, materials: body.materials, values: body.values ?? [:],
-                    actor: caller.principal(request: context.id)))
+                    caseNumber: number, materials: body.materials, values: body.values ?? [:], actor: actor))
         }
     }
 
@@ -150,14 +149,13 @@ struct CaseRoutes {
 
     /// Records the citizen's rating of a case.
     @Sendable func rate(_ request: Request, context: ServerContext) async throws -> Response {
-        let caller = try context.requireIdentity()
-        let number = try context.parameters.require("number")
-        let raw = try await request.smallBody()
-        let body = try Request.decode(RatingBody.self, from: raw)
-        _ = try await queryGuard.summary(number: number, queryCode: body.queryCode, engine: engine)
-        return try await steps.run(request, body: raw, caller: caller) {
-            try await engine.rate(
-                caseNumber: number, grade: body.grade, actor: caller.principal(request: context.id))
+        try await caseStep(
+            request, context, RatingBody.self,
+            check: { _, number, body in
+                _ = try await queryGuard.summary(number: number, queryCode: body.queryCode, engine: engine)
+            }
+        ) { number, body, actor in
+            try await engine.rate(caseNumber: number, grade: body.grade, actor: actor)
             return try JSONReply(["rated": body.grade])
         }
     }
@@ -204,15 +202,10 @@ struct CaseRoutes {
 
     /// Hands the results out to the applicant or the person they sent (统一出件).
     @Sendable func handout(_ request: Request, context: ServerContext) async throws -> Response {
-        let caller = try context.requireIdentity()
-        let number = try context.parameters.require("number")
-        let raw = try await request.smallBody()
-        let body = try Request.decode(HandoutBody.self, from: raw)
-        return try await steps.run(request, body: raw, caller: caller) {
+        try await caseStep(request, context, HandoutBody.self) { number, body, actor in
             try JSONReply(
                 try await engine.handout(
-                    caseNumber: number, to: Recipient(name: body.name, idNumber: body.idNumber),
-                    actor: caller.principal(request: context.id)))
+                    caseNumber: number, to: Recipient(name: body.name, idNumber: body.idNumber), actor: actor))
         }
     }
 
@@ -222,15 +215,25 @@ struct CaseRoutes {
 
     /// Withdraws a case at the applicant's request.
     @Sendable func withdraw(_ request: Request, context: ServerContext) async throws -> Response {
+        try await caseStep(request, context, WithdrawBody.self) { number, body, actor in
+            try JSONReply(try await engine.withdraw(caseNumber: number, reason: body.reason, actor: actor))
+        }
+    }
+
+    /// A step on the case the path names: its JSON body decoded and `check`ed (a kiosk's query code),
+    /// then run once per `Idempotency-Key` as the caller.
+    private func caseStep<Body: Decodable>(
+        _ request: Request, _ context: ServerContext, _ type: Body.Type,
+        check: (Caller, String, Body) async throws -> Void = { _, _, _ in },
+        _ work: (String, Body, Principal) async throws -> JSONReply
+    ) async throws -> Response {
         let caller = try context.requireIdentity()
         let number = try context.parameters.require("number")
         let raw = try await request.smallBody()
-        let body = try Request.decode(WithdrawBody.self, from: raw)
-        return try await steps.run(request, body: raw, caller: caller) {
-            try JSONReply(
-                try await engine.withdraw(
-                    caseNumber: number, reason: body.reason, actor: caller.principal(request: context.id)))
-        }
+        let body = try Request.decode(Body.self, from: raw)
+        try await check(caller, number, body)
+        let actor = caller.principal(request: context.id)
+        return try await steps.run(request, body: raw, caller: caller) { try await work(number, body, actor) }
     }
 }
 

@@ -9,7 +9,7 @@ import Hummingbird
 /// only answers the third case of the IETF draft: a retry that arrives while the first request
 /// with its key is still running gets 409 instead of racing it.
 final class IdempotencyKeys: Sendable {
-    private let running = NSLockedSet()
+    private let running = LockedSet()
 
     /// The request's key, scoped to its caller; `idempotency-key-missing` when there is none.
     static func key(of request: Request, caller: Caller) throws -> String {
@@ -29,7 +29,7 @@ final class IdempotencyKeys: Sendable {
 }
 
 /// A set of strings behind a lock.
-final class NSLockedSet: @unchecked Sendable {
+final class LockedSet: @unchecked Sendable {
     private let lock = NSLock()
     private var members: Set<String> = []
 

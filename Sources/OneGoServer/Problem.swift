@@ -110,13 +110,13 @@ public struct Problem: Error, Sendable, Equatable {
     func document(language: Language, instance: String) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("type", .string("https://onego.example/problems/\(code)")),
-            ("title", .string(language == .en ? title.en : title.zh)),
+            ("title", .string(title.text(in: language))),
             ("status", .integer(Int64(status.code))),
             ("code", .string(code)),
             ("retryable", .bool(retryable)),
             ("instance", .string(instance)),
             // Both languages, for clients that show the message themselves (the kiosk switches).
-            ("localized", .object(["zh": .string(title.zh), "en": .string(title.en)])),
+            ("localized", title.jsonValue),
         ]
         if !problems.isEmpty {
             members.append(
@@ -126,11 +126,9 @@ public struct Problem: Error, Sendable, Equatable {
                         problems.map { problem in
                             .object([
                                 "subject": .string(problem.subject),
-                                "message": .string(language == .en ? problem.message.en : problem.message.zh),
+                                "message": .string(problem.message.text(in: language)),
                                 "confirmable": .bool(problem.confirmable),
-                                "localized": .object([
-                                    "zh": .string(problem.message.zh), "en": .string(problem.message.en),
-                                ]),
+                                "localized": problem.message.jsonValue,
                             ])
                         })
                 ))
@@ -184,10 +182,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The language of a response: English when the caller's `Accept-Language` prefers it, else Chinese.
-public enum Language: Sendable, Equatable {
-    case zh, en
-
+extension Language {
+    /// The language of a response: English when the caller's `Accept-Language` prefers it, else Chinese.
     init(acceptLanguage: String?) {
         let first = acceptLanguage?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased()
         self = first?.hasPrefix("en") == true ? .en : .zh

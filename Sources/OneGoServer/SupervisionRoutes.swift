@@ -36,8 +36,8 @@ struct SupervisionRoutes {
     /// Per department and item: counts by state, on-time rate, working days, compression. CSV with
     /// `?format=csv`.
     @Sendable func report(_ request: Request, context: ServerContext) async throws -> Response {
-        let rows = try await engine.supervisionReport()
         if request.uri.queryParameters["format"] == "csv" {
+            let rows = try await engine.supervisionReport()
             return Response(
                 status: .ok,
                 headers: [
@@ -46,10 +46,7 @@ struct SupervisionRoutes {
                 ],
                 body: .init(byteBuffer: ByteBuffer(string: SupervisionRow.csv(rows))))
         }
-        let ratings = try await engine.ratingCounts()
-        return try .json(
-            SupervisionReport(
-                rows: rows, ratings: Dictionary(uniqueKeysWithValues: ratings.map { (String($0.key), $0.value) })))
+        return try .json(try await engine.report())
     }
 
     /// The whole audit chain checked, with the key and the checkpoints kept outside the database.
@@ -60,10 +57,4 @@ struct SupervisionRoutes {
         if case .intact = result { intact = true }
         return .json(.object(["intact": .bool(intact), "verdict": .string(result.description)]))
     }
-}
-
-/// The report as JSON: the rows, and the ratings by grade (1 very satisfied … 5).
-public struct SupervisionReport: Codable, Sendable {
-    public var rows: [SupervisionRow]
-    public var ratings: [String: Int]
 }

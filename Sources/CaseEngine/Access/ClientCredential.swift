@@ -42,12 +42,20 @@ public struct ClientEnrolment: Sendable, Equatable, Codable {
     /// Whether `id` may name a client or an account: 1–64 letters, digits, hyphens and dots,
     /// starting with a letter or digit.
     public static func isValidID(_ id: String) -> Bool {
-        guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 64 else { return false }
-        func allowed(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_")
-        }
-        return first != "-" && first != "_" && id.unicodeScalars.allSatisfy(allowed)
+        isIdentifier(id, punctuation: "-_")
     }
+}
+
+/// Whether `id` is 1–64 ASCII letters, digits and the given punctuation, starting with a letter or
+/// digit: the shape of client ids and sign-in names.
+func isIdentifier(_ id: String, punctuation: String) -> Bool {
+    func alphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && CharacterSet.alphanumerics.contains(scalar)
+    }
+    guard let first = id.unicodeScalars.first, alphanumeric(first), id.unicodeScalars.count <= 64 else {
+        return false
+    }
+    return id.unicodeScalars.allSatisfy { alphanumeric($0) || punctuation.unicodeScalars.contains($0) }
 }
 
 /// The bearer credential a client presents: `ogk.<kiosk id>.<secret>` or `ogd.<client id>.<secret>`,

@@ -44,14 +44,7 @@ public struct StaffAccount: Sendable, Equatable {
     /// Whether `id` may be a sign-in name: 1–64 letters, digits, dots, hyphens and underscores,
     /// starting with a letter or digit.
     public static func isValidID(_ id: String) -> Bool {
-        guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 64,
-            first.properties.isAlphabetic || ("0"..."9").contains(first)
-        else { return false }
-        return id.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII
-                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                    || "._-".unicodeScalars.contains(scalar))
-        }
+        isIdentifier(id, punctuation: "._-")
     }
 }
 

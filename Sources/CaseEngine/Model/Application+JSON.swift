@@ -198,9 +198,6 @@ extension Application {
     /// channel (the server takes it from the credential) and the key (sent as `Idempotency-Key`);
     /// attachments carry their content in base64.
     public var requestJSON: JSONValue {
-        func strings(_ map: [String: String]) -> JSONValue {
-            .orderedObject(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
-        }
         var members: [(String, JSONValue)] = [
             ("bundle", .string(bundle)),
             (
@@ -210,7 +207,7 @@ extension Application {
                     "phone": .string(applicant.phone),
                 ])
             ),
-            ("answers", strings(answers)), ("values", strings(values)),
+            ("answers", .stringMap(answers)), ("values", .stringMap(values)),
             (
                 "materials",
                 .orderedObject(

@@ -92,6 +92,31 @@ extension SupervisionRow: Codable {
     }
 }
 
+/// The supervision report as supervisors read it: the rows, and the citizens' ratings by grade.
+public struct SupervisionReport: Sendable, Equatable, Codable {
+    /// Per department and item.
+    public var rows: [SupervisionRow]
+    /// Ratings by grade, 1 (very satisfied) to 5 (very dissatisfied); keyed by the grade's digit,
+    /// as JSON keys are text.
+    public var ratings: [String: Int]
+
+    /// Creates a report.
+    public init(rows: [SupervisionRow], ratings: [Int: Int]) {
+        self.rows = rows
+        self.ratings = Dictionary(uniqueKeysWithValues: ratings.map { (String($0.key), $0.value) })
+    }
+
+    /// How many ratings gave `grade`.
+    public func count(ofGrade grade: Int) -> Int { ratings[String(grade)] ?? 0 }
+}
+
+extension CaseEngine {
+    /// The report with the ratings.
+    public func report() async throws(CaseEngineError) -> SupervisionReport {
+        SupervisionReport(rows: try await supervisionReport(), ratings: try await ratingCounts())
+    }
+}
+
 extension SupervisionRow {
     /// The report as CSV (RFC 4180): a header, then one line per department and item.
     public static func csv(_ rows: [SupervisionRow]) -> String {
