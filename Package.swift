@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -58,6 +59,17 @@ let package = Package(
             dependencies: [
                 "CaseEngine", "BundleKit", "CNative", "JSONC", "WorkCalendar",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "CaseStorePostgres",
+            dependencies: [
+                "CaseEngine", "BundleKit", "JSONC", "WorkCalendar",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -125,10 +137,11 @@ let package = Package(
         .testTarget(name: "JSONCTests", dependencies: ["JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["WorkCalendar"], swiftSettings: strictSettings),
+        .target(name: "PostgresTesting", path: "Tests/PostgresTesting", swiftSettings: strictSettings),
         .testTarget(
             name: "CaseEngineTests",
             dependencies: [
-                "CaseEngine", "CaseStoreSQLite", "BundleKit", "WorkCalendar",
+                "CaseEngine", "CaseStoreSQLite", "CaseStorePostgres", "PostgresTesting", "BundleKit", "WorkCalendar",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

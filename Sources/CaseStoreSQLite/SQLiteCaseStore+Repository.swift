@@ -16,7 +16,7 @@ extension SQLiteCaseStore: CaseRepository {
     }
 
     public func transact(
-        _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
+        _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
         try transactNow(scope, decide)
     }
@@ -337,7 +337,7 @@ extension SQLiteCaseStore: CaseRepository {
     }
 
     private func transactNow(
-        _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
+        _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) throws(CaseEngineError) -> Transition {
         try write { db in
             let snapshot = try snapshot(scope, in: db)

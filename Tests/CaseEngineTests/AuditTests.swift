@@ -7,8 +7,8 @@ import WorkCalendar
 @Suite("Audit chain")
 struct AuditTests {
     /// A store with one case taken through a few steps: 6 events.
-    func populated() async throws -> EngineFixture {
-        let fixture = try EngineFixture()
+    func populated(_ store: StoreKind = .sqlite) async throws -> EngineFixture {
+        let fixture = try await EngineFixture(store)
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
         try await engine.issueRegistration(number)
@@ -57,9 +57,9 @@ struct AuditTests {
         #expect(SHA256.digest(message).count == 32)
     }
 
-    @Test("an untouched chain verifies")
-    func intact() async throws {
-        let fixture = try await populated()
+    @Test("an untouched chain verifies", arguments: StoreKind.allCases)
+    func intact(store: StoreKind) async throws {
+        let fixture = try await populated(store)
         defer { fixture.remove() }
         #expect(try await fixture.engine().verifyAudit() == .intact(events: 6))
         #expect(try await fixture.engine().verifyAudit().description == "audit chain intact: 6 events")
@@ -67,7 +67,8 @@ struct AuditTests {
 
     @Test(
         "tampering is named at the first event it touches",
-        arguments: [
+        arguments: StoreKind.allCases,
+        [
             ("UPDATE events SET after = 'issued' WHERE seq = 3", "audit chain broken: event 3 was edited"),
             ("DELETE FROM events WHERE seq = 4", "audit chain broken: an event before event 5 was deleted"),
             ("DELETE FROM events WHERE seq = 1", "audit chain broken: an event before event 2 was deleted"),
@@ -80,16 +81,17 @@ struct AuditTests {
                 "audit chain broken: event 3 was reordered"
             ),
         ])
-    func tampering(sql: String, verdict: String) async throws {
-        let fixture = try await populated()
+    func tampering(store: StoreKind, change: (sql: String, verdict: String)) async throws {
+        let (sql, verdict) = change
+        let fixture = try await populated(store)
         defer { fixture.remove() }
-        try await fixture.database().write { db in try db.execute(sql: sql) }
+        try fixture.tamper(sql)
         #expect(try await fixture.engine().verifyAudit().description == verdict)
     }
 
     @Test("two stores on one file (a kiosk and a window) appending in turn keep one unbroken chain")
     func twoWriters() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let window = fixture.engine()
         let kiosk = CaseEngine(
@@ -149,8 +151,8 @@ struct AuditTests {
 @Suite("Audit replay against the stored rows")
 struct AuditReplayTests {
     /// A company-opening case with the registration issued (6 events), on a fresh file.
-    func populated() async throws -> (EngineFixture, String) {
-        let fixture = try EngineFixture()
+    func populated(_ store: StoreKind = .sqlite) async throws -> (EngineFixture, String) {
+        let fixture = try await EngineFixture(store)
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
         try await engine.issueRegistration(number)
@@ -160,7 +162,8 @@ struct AuditReplayTests {
 
     @Test(
         "tampering with rows, or deleting events, that the hash chain alone misses is named",
-        arguments: [
+        arguments: StoreKind.allCases,
+        [
             (
                 "UPDATE subcases SET state = 'issued' WHERE id LIKE '%-03'",
                 "audit check failed: sub-case OG20261123-000001-03 (its state, dates, inputs or outputs) differs from what"
@@ -190,11 +193,12 @@ struct AuditReplayTests {
                 "audit check failed: case OG20261123-000001 is stored as completed, but its sub-cases make it in-progress"
             ),
         ])
-    func tampering(sql: String, verdict: String) async throws {
-        let (fixture, _) = try await populated()
+    func tampering(store: StoreKind, change: (sql: String, verdict: String)) async throws {
+        let (sql, verdict) = change
+        let (fixture, _) = try await populated(store)
         defer { fixture.remove() }
         #expect(try await fixture.engine().verifyAudit() == .intact(events: 6))
-        try await fixture.database().write { db in try db.execute(sql: sql) }
+        try fixture.tamper(sql)
         #expect(try await fixture.engine().verifyAudit().description == verdict)
     }
 }

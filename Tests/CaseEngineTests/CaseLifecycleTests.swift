@@ -9,9 +9,11 @@ import WorkCalendar
 
 @Suite("Life of a case")
 struct CaseLifecycleTests {
-    @Test("a company-opening case goes through all seven departments, with a correction, to handout")
-    func companyOpening() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a company-opening case goes through all seven departments, with a correction, to handout",
+        arguments: StoreKind.allCases)
+    func companyOpening(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let monday = fixture.engine()
         let receipt = try await monday.submit(companyApplication())
@@ -81,9 +83,11 @@ struct CaseLifecycleTests {
         #expect(report.first { $0.item == "tax-invoice-setup" }?.onTimeRate == 1)
     }
 
-    @Test("a shared-data material whose condition is false is neither needed nor recorded as obtained")
-    func sharedMaterialRuledOut() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a shared-data material whose condition is false is neither needed nor recorded as obtained",
+        arguments: StoreKind.allCases)
+    func sharedMaterialRuledOut(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber  // the premises are rented
@@ -92,9 +96,11 @@ struct CaseLifecycleTests {
         #expect(materials.first { $0.id == "lease-contract" }?.status == "provided")
     }
 
-    @Test("a department sees only its own item's fields and materials, and its own attachments")
-    func projection() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a department sees only its own item's fields and materials, and its own attachments",
+        arguments: StoreKind.allCases)
+    func projection(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -115,9 +121,11 @@ struct CaseLifecycleTests {
         }
     }
 
-    @Test("a corrected value with quotes, a backslash and a line break comes back to the department intact")
-    func correctedValueRoundTrip() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a corrected value with quotes, a backslash and a line break comes back to the department intact",
+        arguments: StoreKind.allCases)
+    func correctedValueRoundTrip(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let market = officer("market")
@@ -137,9 +145,11 @@ struct CaseLifecycleTests {
         #expect(view.fields.first { $0.element == "company.name" }?.value == "安阳市示例科技有限公司")
     }
 
-    @Test("fields that are the applicant in person are filled from the applicant when left out")
-    func applicantFields() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "fields that are the applicant in person are filled from the applicant when left out",
+        arguments: StoreKind.allCases)
+    func applicantFields(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let application = Application(
@@ -161,9 +171,9 @@ struct CaseLifecycleTests {
         #expect(try await engine.submit(application).caseNumber == number)
     }
 
-    @Test("steps out of order name the case, the step and the allowed next steps")
-    func stepErrors() async throws {
-        let fixture = try EngineFixture()
+    @Test("steps out of order name the case, the step and the allowed next steps", arguments: StoreKind.allCases)
+    func stepErrors(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -186,9 +196,9 @@ struct CaseLifecycleTests {
         }
     }
 
-    @Test("a credit code failing its check is refused unless staff override it")
-    func creditCodeWarning() async throws {
-        let fixture = try EngineFixture()
+    @Test("a credit code failing its check is refused unless staff override it", arguments: StoreKind.allCases)
+    func creditCodeWarning(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let id = try await engine.submit(companyApplication()).caseNumber + "-01"
@@ -205,9 +215,11 @@ struct CaseLifecycleTests {
         #expect(issued.state == .issued)
     }
 
-    @Test("a rejection cancels what depends on it; independent items go on to a partial completion")
-    func rejection() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a rejection cancels what depends on it; independent items go on to a partial completion",
+        arguments: StoreKind.allCases)
+    func rejection(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -228,9 +240,9 @@ struct CaseLifecycleTests {
         #expect(summary.status == .partiallyCompleted)
     }
 
-    @Test("the applicant may withdraw before the end; nothing can be done after")
-    func withdrawal() async throws {
-        let fixture = try EngineFixture()
+    @Test("the applicant may withdraw before the end; nothing can be done after", arguments: StoreKind.allCases)
+    func withdrawal(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -242,9 +254,11 @@ struct CaseLifecycleTests {
         }
     }
 
-    @Test("the same idempotency key returns the same case; with a different body it is refused")
-    func idempotency() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "the same idempotency key returns the same case; with a different body it is refused",
+        arguments: StoreKind.allCases)
+    func idempotency(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let first = try await engine.submit(companyApplication(key: "k"))
@@ -256,9 +270,11 @@ struct CaseLifecycleTests {
         }
     }
 
-    @Test("an invalid application is answered with every problem at once and saves nothing")
-    func invalidApplication() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "an invalid application is answered with every problem at once and saves nothing", arguments: StoreKind.allCases
+    )
+    func invalidApplication(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let before = try fixture.snapshot()
@@ -286,9 +302,11 @@ struct CaseLifecycleTests {
         #expect(try fixture.snapshot() == before)
     }
 
-    @Test("a case pins its plan: it can be worked after its bundle is gone from the library")
-    func pinnedPlan() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a case pins its plan: it can be worked after its bundle is gone from the library",
+        arguments: StoreKind.allCases)
+    func pinnedPlan(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let number = try await fixture.engine().submit(companyApplication()).caseNumber
         var emptied = shippedLibrary
@@ -298,9 +316,9 @@ struct CaseLifecycleTests {
         await #expect(try later.caseSummary(number).bundleName.zh == "企业开办")
     }
 
-    @Test("a citizen sees progress only with the right query code")
-    func queryCode() async throws {
-        let fixture = try EngineFixture()
+    @Test("a citizen sees progress only with the right query code", arguments: StoreKind.allCases)
+    func queryCode(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let receipt = try await engine.submit(companyApplication())
@@ -312,9 +330,11 @@ struct CaseLifecycleTests {
         }
     }
 
-    @Test("the clerk who reviewed a sub-case may not approve it, unless its item relaxes the rule")
-    func separationOfDuties() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "the clerk who reviewed a sub-case may not approve it, unless its item relaxes the rule",
+        arguments: StoreKind.allCases)
+    func separationOfDuties(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let id = try await engine.submit(companyApplication()).caseNumber + "-01"
@@ -371,13 +391,15 @@ extension CaseEngine {
 
 @Suite("Early start (提前介入)")
 struct EarlyStartTests {
-    @Test("an item allowed to start early accepts and reviews before its input, and approves only after")
-    func earlyStart() async throws {
+    @Test(
+        "an item allowed to start early accepts and reviews before its input, and approves only after",
+        arguments: StoreKind.allCases)
+    func earlyStart(store: StoreKind) async throws {
         var library = shippedLibrary
         let bundleIndex = try #require(library.bundles.firstIndex { $0.id == "company-opening" })
         let itemIndex = try #require(library.bundles[bundleIndex].items.firstIndex { $0.item == "seal-engraving" })
         library.bundles[bundleIndex].items[itemIndex].earlyStart = true
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine(library: library)
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -411,7 +433,7 @@ struct StoreTests {
 
     @Test("opening a store turns SQLite's memory statistics off: no counters kept on any allocation")
     func memoryStatisticsOff() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         _ = try await fixture.engine().submit(companyApplication())
         // With the statistics on, SQLite counts every byte it holds; off, the count stays 0.
@@ -420,7 +442,7 @@ struct StoreTests {
 
     @Test("a request's fingerprint keeps its text, so retries of cases already stored still match")
     func fingerprintIsStable() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         // The example as it was when this fingerprint was pinned: the employee list promised for
         // 2026-11-27, which a submission on Thursday 2026-11-26 may promise (one working day ahead).
@@ -447,7 +469,7 @@ struct StoreTests {
 
     @Test("migration v5 moves each sub-case's progress into subcase_progress, keeping every step taken")
     func progressMovesOut() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -495,7 +517,7 @@ struct StoreTests {
 
     @Test("migration v6 moves each material checklist from case_materials into its case's row")
     func materialsMoveIntoCase() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let promised = CalendarDate("2026-11-24") ?? CalendarDate(dayNumber: 0)
         let number = try await fixture.engine().submit(
@@ -536,7 +558,7 @@ struct StoreTests {
 
     @Test("migration v4 moves each form document from case_forms into its case's row")
     func formMovesIntoCase() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let number = try await fixture.engine().submit(companyApplication()).caseNumber
         // Put the file back as v3 left it: the form in its own table, none in the case row.

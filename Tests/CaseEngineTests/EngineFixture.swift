@@ -1,8 +1,11 @@
 import BundleKit
 import CaseEngine
+import CaseStorePostgres
 import CaseStoreSQLite
 import Foundation
 import GRDB
+import PostgresTesting
+import Testing
 import WorkCalendar
 
 /// The repository root, found from this file.
@@ -19,20 +22,63 @@ let shippedCalendar: WorkCalendar = {
     }
 }()
 
-/// A real SQLite file in a temporary directory with an engine on a fixed day.
-struct EngineFixture {
-    let path: String
-    let store: SQLiteCaseStore
+/// The stores every repository test runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
 
-    init() throws {
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+}
+
+/// A real store with an engine on a fixed day: a SQLite file in a temporary directory, or a new
+/// database in the test command's PostgreSQL cluster.
+struct EngineFixture {
+    let kind: StoreKind
+    /// The SQLite file (SQLite fixtures).
+    let path: String
+    /// The PostgreSQL database's address (PostgreSQL fixtures).
+    let address: String
+    /// The store under test.
+    let repository: any CaseRepository & AccessRepository
+    private let sqlite: SQLiteCaseStore?
+    private let postgres: PostgresCaseStore?
+
+    init(_ kind: StoreKind = .sqlite) async throws {
+        self.kind = kind
         path = NSTemporaryDirectory() + "onego-test-\(UUID().uuidString).db"
-        store = try SQLiteCaseStore(path: path, create: true)
+        switch kind {
+        case .sqlite:
+            address = ""
+            let store = try SQLiteCaseStore(path: path, create: true)
+            sqlite = store
+            postgres = nil
+            repository = store
+        case .postgres:
+            address = try TestPostgres.createDatabase()
+            let store = try await PostgresCaseStore.open(
+                try PostgresAddress(address), options: .init(maximumConnections: 4))
+            sqlite = nil
+            postgres = store
+            repository = store
+        }
+    }
+
+    /// The SQLite store (tests of SQLite's own behaviour).
+    var store: SQLiteCaseStore {
+        guard let sqlite else { fatalError("this test is for the SQLite store") }
+        return sqlite
+    }
+
+    /// The PostgreSQL store (tests of PostgreSQL's own behaviour).
+    var postgresStore: PostgresCaseStore {
+        guard let postgres else { fatalError("this test is for the PostgreSQL store") }
+        return postgres
     }
 
     /// An engine on `day` (default 2026-11-23, a Monday) with seeded query codes.
     func engine(on day: String = "2026-11-23", library: BundleLibrary = shippedLibrary) -> CaseEngine {
         CaseEngine(
-            repository: store, library: library, calendar: shippedCalendar,
+            repository: repository, library: library, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate(day) ?? CalendarDate(dayNumber: 0)), codes: SeededQueryCodes(seed: 7))
     }
 
@@ -62,11 +108,45 @@ struct EngineFixture {
 
     func remove() {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        if let postgres {
+            postgres.stop()
+            TestPostgres.drop(address)
+        }
+    }
+
+    /// Changes rows behind the store's back, on either store.
+    func tamper(_ sql: String) throws {
+        switch kind {
+        case .sqlite: try database().write { db in try db.execute(sql: sql) }
+        case .postgres: try TestPostgres.psql(address, sql)
+        }
+    }
+
+    /// The single number an SQL query (a count) gives, on either store.
+    func count(_ sql: String) throws -> Int {
+        switch kind {
+        case .sqlite: return try database().read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+        case .postgres: return Int(try TestPostgres.psql(address, sql)) ?? -1
+        }
     }
 
     /// Row counts of every table, to prove that a failed call changed nothing.
     func snapshot() throws -> [String: Int] {
-        try database().read { db in
+        if kind == .postgres {
+            var counts: [String: Int] = [:]
+            for table in [
+                "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases", "corrections", "outbox",
+                "events",
+            ] {
+                counts[table] = try count("SELECT count(*) FROM \(table)")
+            }
+            counts["digest"] = try TestPostgres.psql(
+                address,
+                "SELECT string_agg(id || state || released || coalesce(due_date, ''), '' ORDER BY id) FROM subcases"
+            ).hashValue
+            return counts
+        }
+        return try database().read { db in
             var counts: [String: Int] = [:]
             for table in [
                 "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases",

@@ -10,9 +10,11 @@ import WorkCalendar
 /// it (issue 11), each with the behaviour that must hold.
 @Suite("Engine under faults and hostile input")
 struct HardeningTests {
-    @Test("a retry of a stored submission on a later day returns the stored receipt, before any validation")
-    func retryOnALaterDay() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a retry of a stored submission on a later day returns the stored receipt, before any validation",
+        arguments: StoreKind.allCases)
+    func retryOnALaterDay(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let promised = try #require(CalendarDate("2026-11-24"))
         let application = companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
@@ -31,7 +33,7 @@ struct HardeningTests {
 struct StorageFaultTests {
     @Test("a full disk is reported as such, says a retry can help, and leaves what was saved intact")
     func diskFull() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         _ = try await fixture.engine().submit(companyApplication())
         let pages = try await fixture.database().read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
@@ -62,9 +64,11 @@ struct StorageFaultTests {
 
 @Suite("Personal data to departments")
 struct DepartmentDataTests {
-    @Test("a department sees a sub-case's data only once it is dispatched, and not after it is cancelled")
-    func dataOnlyWhenDispatched() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a department sees a sub-case's data only once it is dispatched, and not after it is cancelled",
+        arguments: StoreKind.allCases)
+    func dataOnlyWhenDispatched(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -151,7 +155,7 @@ struct HostileInputTests {
 
     @Test("each hostile input is refused with a message naming the field, and saves nothing", arguments: cases)
     func refused(input: HostileInput) async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let before = try fixture.snapshot()
         var application = companyApplication()
@@ -169,7 +173,7 @@ struct HostileInputTests {
 
     @Test("a lowercase x in an ID number is stored as X, and a retry typed either way is the same case")
     func lowercaseX() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let typed = companyApplication {
             $0.applicant.idNumber = "11010519491231002x"
@@ -225,9 +229,9 @@ struct ApplicationFileTests {
 
 @Suite("Time of steps")
 struct StepTimeTests {
-    @Test("no step may be dated before the step it follows, even on a test clock")
-    func noBackdating() async throws {
-        let fixture = try EngineFixture()
+    @Test("no step may be dated before the step it follows, even on a test clock", arguments: StoreKind.allCases)
+    func noBackdating(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let number = try await fixture.engine(on: "2026-11-23").submit(companyApplication()).caseNumber
         let earlier = fixture.engine(on: "2026-11-20")
@@ -266,19 +270,17 @@ struct PagingTests {
         return numbers
     }
 
-    @Test("a department's inbox pages by cursor and marks nothing; the department acknowledges what it took in")
-    func inbox() async throws {
-        let fixture = try EngineFixture()
+    @Test(
+        "a department's inbox pages by cursor and marks nothing; the department acknowledges what it took in",
+        arguments: StoreKind.allCases)
+    func inbox(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let numbers = try await threeCases(fixture)
         let engine = fixture.engine()
         func undelivered() async throws -> Int {
-            try await fixture.database().read { db in
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT count(*) FROM outbox WHERE department = 'market-regulation' AND delivered_at IS NULL"
-                ) ?? -1
-            }
+            try fixture.count(
+                "SELECT count(*) FROM outbox WHERE department = 'market-regulation' AND delivered_at IS NULL")
         }
         let first = try await engine.inbox(department: "market-regulation", limit: 2)
         #expect(first.items.map(\.subcase.id) == [numbers[0] + "-01", numbers[1] + "-01"])
@@ -292,9 +294,10 @@ struct PagingTests {
     }
 
     @Test(
-        "window staff find cases by number, name, full ID number, phone, day, status and department, a page at a time")
-    func search() async throws {
-        let fixture = try EngineFixture()
+        "window staff find cases by number, name, full ID number, phone, day, status and department, a page at a time",
+        arguments: StoreKind.allCases)
+    func search(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let numbers = try await threeCases(fixture)
         let engine = fixture.engine()
@@ -318,9 +321,9 @@ struct PagingTests {
         #expect(try await engine.findCases(CaseQuery(department: "health")).items == [])
     }
 
-    @Test("deadline alerts page by due date")
-    func overdue() async throws {
-        let fixture = try EngineFixture()
+    @Test("deadline alerts page by due date", arguments: StoreKind.allCases)
+    func overdue(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let numbers = try await threeCases(fixture)
         let wednesday = fixture.engine(on: "2026-11-25")
@@ -335,10 +338,10 @@ struct PagingTests {
 @Suite("容缺 promises are kept")
 struct GapPromiseTests {
     @Test(
-        "an item needing a material awaited under 容缺 is not issued until its arrival is recorded; promises due are listed"
-    )
-    func awaitedMaterialBlocksIssue() async throws {
-        let fixture = try EngineFixture()
+        "an item needing a material awaited under 容缺 is not issued until its arrival is recorded; promises due are listed",
+        arguments: StoreKind.allCases)
+    func awaitedMaterialBlocksIssue(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
         let promised = try #require(CalendarDate("2026-11-24"))
@@ -422,9 +425,9 @@ struct AttachmentFileTests {
 
 @Suite("Provisional deadlines in supervision")
 struct ProvisionalSupervisionTests {
-    @Test("the report counts open sub-cases whose due date is provisional")
-    func reportMarksProvisional() async throws {
-        let fixture = try EngineFixture()
+    @Test("the report counts open sub-cases whose due date is provisional", arguments: StoreKind.allCases)
+    func reportMarksProvisional(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         // Thursday 2026-12-31: the registration is due in 2027, a year without a published schedule.
         _ = try await fixture.engine(on: "2026-12-31").submit(companyApplication())

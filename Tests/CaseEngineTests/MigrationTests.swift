@@ -10,7 +10,7 @@ import WorkCalendar
 struct MigrationTests {
     @Test("migration v7 rewrites the comma, flow and separator encodings as JSON; the case shows the same and goes on")
     func legacyEncodingsBecomeJSON() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -74,7 +74,7 @@ struct MigrationTests {
 
     @Test("a stored list that is not JSON is reported as a damaged record naming the plan entry, not read as empty")
     func corruptListIsAnError() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber

@@ -57,7 +57,7 @@ struct ReliabilityTests {
 
     @Test("a fault at any write of submit leaves nothing behind")
     func submitFaults() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         try installFaults(in: fixture)
         let engine = fixture.engine()
@@ -72,7 +72,7 @@ struct ReliabilityTests {
 
     @Test("a fault at any write of issue leaves the sub-case and its dependants as they were")
     func issueFaults() async throws {
-        let fixture = try EngineFixture()
+        let fixture = try await EngineFixture()
         defer { fixture.remove() }
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
@@ -90,9 +90,9 @@ struct ReliabilityTests {
         #expect(try await engine.verifyAudit() == .intact(events: 5))
     }
 
-    @Test("random step sequences keep the invariants", arguments: 1...25)
-    func randomSteps(seed: UInt64) async throws {
-        let fixture = try EngineFixture()
+    @Test("random step sequences keep the invariants", arguments: StoreKind.allCases, 1...25)
+    func randomSteps(store: StoreKind, seed: UInt64) async throws {
+        let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         var random = SeededRandom(seed: seed)
         var day = CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)

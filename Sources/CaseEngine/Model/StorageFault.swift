@@ -17,6 +17,17 @@ public enum StorageFault: Sendable, Equatable {
     case cannotOpen(path: String)
     /// There is no database at this path, and the command is not one that creates it.
     case noDatabase(path: String)
+    /// The database server cannot be reached (PostgreSQL down, wrong address, network cut):
+    /// nothing was written; retrying once it is back succeeds.
+    case unreachable(server: String)
+    /// The connection to the database server broke during the request: the transaction was not
+    /// committed (the server rolls it back); retrying reconnects.
+    case connectionLost
+    /// The database did not answer within the deadline (every connection busy, or a slow
+    /// statement); retrying later can succeed.
+    case timedOut(seconds: Int)
+    /// The database server refused the credentials or the database name.
+    case refused(server: String)
     /// Anything else, in the database's own words.
     case other(String)
 
@@ -30,6 +41,10 @@ public enum StorageFault: Sendable, Equatable {
         case .damaged: return "storage-damaged"
         case .cannotOpen: return "storage-cannot-open"
         case .noDatabase: return "storage-no-database"
+        case .unreachable: return "storage-unreachable"
+        case .connectionLost: return "storage-connection-lost"
+        case .timedOut: return "storage-timeout"
+        case .refused: return "storage-refused"
         case .other: return "storage"
         }
     }
@@ -37,8 +52,8 @@ public enum StorageFault: Sendable, Equatable {
     /// Whether the same request can succeed later (for a full disk, once space is freed).
     public var retryable: Bool {
         switch self {
-        case .busy, .diskFull, .ioError: return true
-        case .readOnly, .damaged, .cannotOpen, .noDatabase, .other: return false
+        case .busy, .diskFull, .ioError, .unreachable, .connectionLost, .timedOut: return true
+        case .readOnly, .damaged, .cannotOpen, .noDatabase, .refused, .other: return false
         }
     }
 
@@ -73,6 +88,24 @@ public enum StorageFault: Sendable, Equatable {
                 zh: "\(path) 处没有办件数据库;请检查路径(--db 或 $ONEGO_DB),或用 onego db init --db \(path) 新建",
                 en: "there is no case database at \(path); check the path (--db or $ONEGO_DB), or create one with"
                     + " 'onego db init --db \(path)'")
+        case .unreachable(let server):
+            return LocalizedText(
+                zh: "无法连接数据库服务器 \(server);请确认它正在运行、地址正确,然后重试",
+                en: "cannot reach the database server at \(server); check that it is running and the address is"
+                    + " right, then try again")
+        case .connectionLost:
+            return LocalizedText(
+                zh: "与数据库服务器的连接中断,本次操作未保存;请重试",
+                en: "the connection to the database server broke; nothing was saved; try again")
+        case .timedOut(let seconds):
+            return LocalizedText(
+                zh: "数据库在 \(seconds) 秒内没有响应;请稍后重试(重试不会重复办理)",
+                en: "the database did not answer within \(seconds) s; try again shortly (a retry is not applied twice)")
+        case .refused(let server):
+            return LocalizedText(
+                zh: "数据库服务器 \(server) 拒绝了连接(用户、密码或数据库名不对);请检查 --db 或 $ONEGO_DB",
+                en: "the database server at \(server) refused the connection (user, password or database name);"
+                    + " check --db or $ONEGO_DB")
         case .other(let detail):
             return LocalizedText(zh: "数据库错误:\(detail)", en: "storage error: \(detail)")
         }

@@ -24,7 +24,7 @@ public protocol CaseRepository: Sendable {
     /// Reads what `scope` names, lets `decide` turn it into a transition, and writes the
     /// transition, all in one transaction.
     func transact(
-        _ scope: SnapshotScope, _ decide: (CaseSnapshot) throws(CaseEngineError) -> Transition
+        _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition
 
     /// Marks a department's undelivered dispatches of these sub-cases delivered: the department

@@ -1,18 +1,17 @@
 import BundleKit
-import CaseEngine
 import JSONC
 
-/// The JSON documents the SQLite store keeps in its columns, each with its encoder and decoder
+/// The JSON documents the stores keep in their columns (SQLite and PostgreSQL alike), each with its encoder and decoder
 /// side by side: lists of ids (`["a","b"]`), maps of element to value (`{"a":"1"}`), input
 /// flows (`[{"from":"item","elements":["a"]}]`), the form (`[[element, zh, en, sensitive, value]]`)
 /// and the material checklist (`[[material, zh, en, status, promised_by]]`).
 ///
 /// A document that does not decode to its shape is ``CaseEngineError/corruptRecord(_:)``, never a
 /// plausible default.
-enum StoredJSON {
+public enum StoredJSON {
     // MARK: - Lists
 
-    static func encode(_ list: [String]) -> String {
+    public static func encode(_ list: [String]) -> String {
         guard !list.isEmpty else { return "[]" }
         var bytes: [UInt8] = [UInt8(ascii: "[")]
         for (index, item) in list.enumerated() {
@@ -23,7 +22,7 @@ enum StoredJSON {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func list(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [String] {
+    public static func list(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [String] {
         if text == "[]" { return [] }
         if let compact = Compact.strings(text) { return compact }
         var result: [String] = []
@@ -36,7 +35,7 @@ enum StoredJSON {
 
     // MARK: - Maps
 
-    static func encode(_ map: [String: String]) -> String {
+    public static func encode(_ map: [String: String]) -> String {
         guard !map.isEmpty else { return "{}" }
         var bytes: [UInt8] = [UInt8(ascii: "{")]
         for (index, entry) in map.sorted(by: { $0.key < $1.key }).enumerated() {
@@ -49,7 +48,9 @@ enum StoredJSON {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func map(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [String: String] {
+    public static func map(
+        _ text: String, _ what: @autoclosure () -> String
+    ) throws(CaseEngineError) -> [String: String] {
         if text == "{}" { return [:] }
         if let compact = Compact.pairs(text) {
             var result: [String: String] = [:]
@@ -72,7 +73,7 @@ enum StoredJSON {
 
     // MARK: - Input flows
 
-    static func encode(_ flows: [InputFlow]) -> String {
+    public static func encode(_ flows: [InputFlow]) -> String {
         guard !flows.isEmpty else { return "[]" }
         var bytes: [UInt8] = [UInt8(ascii: "[")]
         for (index, flow) in flows.enumerated() {
@@ -87,7 +88,7 @@ enum StoredJSON {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func flows(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [InputFlow] {
+    public static func flows(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [InputFlow] {
         if text == "[]" { return [] }
         if let compact = Compact.flows(text) { return compact }
         var result: [InputFlow] = []
@@ -105,7 +106,7 @@ enum StoredJSON {
 
     // MARK: - Form and checklist
 
-    static func encode(_ form: [FormEntry]) -> String {
+    public static func encode(_ form: [FormEntry]) -> String {
         var writer = Writer(capacity: 64 * form.count + 2)
         for entry in form {
             writer.entry {
@@ -119,7 +120,7 @@ enum StoredJSON {
         return writer.finish()
     }
 
-    static func form(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [FormEntry] {
+    public static func form(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [FormEntry] {
         var result: [FormEntry] = []
         for entry in try elements(text, what()) {
             guard let parts = entry.elements?.map(\.value), parts.count == 5, let element = parts[0].stringValue,
@@ -132,7 +133,7 @@ enum StoredJSON {
         return result
     }
 
-    static func encode(_ materials: [CaseMaterial]) -> String {
+    public static func encode(_ materials: [CaseMaterial]) -> String {
         var writer = Writer(capacity: 96 * materials.count + 2)
         for entry in materials {
             writer.entry {
@@ -146,7 +147,9 @@ enum StoredJSON {
         return writer.finish()
     }
 
-    static func materials(_ text: String, _ what: @autoclosure () -> String) throws(CaseEngineError) -> [CaseMaterial] {
+    public static func materials(
+        _ text: String, _ what: @autoclosure () -> String
+    ) throws(CaseEngineError) -> [CaseMaterial] {
         var result: [CaseMaterial] = []
         for entry in try elements(text, what()) {
             guard let parts = entry.elements?.map(\.value), parts.count == 5, let id = parts[0].stringValue,

@@ -1,0 +1,323 @@
+import CaseEngine
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// The case store for a city: one PostgreSQL database that several OneGo processes share,
+/// implementing ``CaseRepository`` and ``AccessRepository`` on postgres-nio.
+///
+/// A `PostgresClient` is the connection pool; the store runs it in a task of its own from
+/// ``open(_:auditKey:options:)`` until ``close()``. Every operation is one transaction, started with
+/// its isolation level named (`READ COMMITTED`: the invariants are kept by row locks, not by
+/// retrying serialisation failures), and bounded by a deadline: an unreachable server, a lost
+/// connection or a pool whose every connection is busy gives a retryable ``StorageFault``, never a
+/// hang. Values are always bound parameters.
+///
+/// Concurrency rules (docs/operations.md): case numbers come from a per-day counter row updated
+/// under its row lock; an idempotency key is unique, and a second process's submission under the
+/// same key waits for the first and returns its case; a step locks its sub-case's row (`FOR
+/// UPDATE`), and a step that reads the whole case locks the case's row first, so two clerks cannot
+/// both move one sub-case and two departments' steps on one case see each other's result; the
+/// audit chain is one chain whose head row is locked by the appending transaction until it commits.
+public final class PostgresCaseStore: Sendable {
+    /// Pool and deadline settings.
+    public struct Options: Sendable {
+        /// The most connections this process opens (keep the sum over processes below the
+        /// server's `max_connections`).
+        public var maximumConnections: Int
+        /// How long an operation may take, waiting for a connection included.
+        public var deadline: Duration
+        /// How long opening a connection may take.
+        public var connectTimeout: Duration
+        /// `synchronous_commit` for this process's sessions; `nil` keeps the server's setting.
+        public var synchronousCommit: Bool?
+
+        public init(
+            maximumConnections: Int = 16, deadline: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
+            synchronousCommit: Bool? = nil
+        ) {
+            self.maximumConnections = maximumConnections
+            self.deadline = deadline
+            self.connectTimeout = connectTimeout
+            self.synchronousCommit = synchronousCommit
+        }
+    }
+
+    public let address: PostgresAddress
+    let client: PostgresClient
+    let options: Options
+    let auditKey: AuditKey?
+    let logger: Logger
+    private let runner: Task<Void, Never>
+    /// The plans' sub-case entries, decoded once per plan.
+    let planEntries = PostgresPlanCache()
+
+    private init(address: PostgresAddress, auditKey: AuditKey?, options: Options) {
+        self.address = address
+        self.auditKey = auditKey
+        self.options = options
+        var logger = Logger(label: "onego.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        var configuration: PostgresClient.Configuration
+        if let socket = address.socketPath {
+            configuration = .init(
+                unixSocketPath: socket, username: address.user, password: address.password,
+                database: address.database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS
+            switch address.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(Self.unverifiedTLS)
+            case .require: tls = .require(Self.unverifiedTLS)
+            case .verifyFull: tls = .require(.makeClientConfiguration())
+            }
+            configuration = .init(
+                host: address.host ?? "localhost", port: address.port, username: address.user,
+                password: address.password, database: address.database, tls: tls)
+        }
+        configuration.options.maximumConnections = options.maximumConnections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = options.connectTimeout
+        var startup: [(String, String)] = [
+            ("application_name", address.applicationName),
+            // The server ends a statement that runs past the deadline, so a slow one holds no locks.
+            ("statement_timeout", "\(options.deadline.components.seconds * 1000)"),
+            ("lock_timeout", "\(options.deadline.components.seconds * 1000)"),
+        ]
+        if let synchronous = options.synchronousCommit {
+            startup.append(("synchronous_commit", synchronous ? "on" : "off"))
+        }
+        configuration.options.additionalStartupParameters = startup
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    private static var unverifiedTLS: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        return configuration
+    }
+
+    /// Connects, migrates the schema (under an advisory lock, so servers may start together) and
+    /// returns the store; a server that cannot be reached is reported within the deadline.
+    public static func open(
+        _ address: PostgresAddress, auditKey: AuditKey? = nil, options: Options = Options()
+    ) async throws(CaseEngineError) -> PostgresCaseStore {
+        let store = PostgresCaseStore(address: address, auditKey: auditKey, options: options)
+        do {
+            try await store.migrate()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Stops the pool: open connections are closed once their work ends.
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    /// Stops the pool without waiting for it (a process about to end, a test's clean-up).
+    public func stop() {
+        runner.cancel()
+    }
+
+    // MARK: - Running work
+
+    /// Runs `work` on a leased connection within the deadline.
+    func withConnection<T: Sendable>(
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(CaseEngineError) -> T {
+        let client = self.client
+        return try await bounded { try await client.withConnection { connection in try await work(connection) } }
+    }
+
+    /// How a transaction ends.
+    enum Outcome<T: Sendable>: Sendable {
+        case commit(T)
+        /// Undo everything, yet return this (the caller found the work already done elsewhere).
+        case rollback(T)
+    }
+
+    /// Runs `work` in one transaction (`READ COMMITTED`, row locks where an invariant needs
+    /// them): committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(CaseEngineError) -> T {
+        try await transaction(outcome: { connection in Outcome.commit(try await work(connection)) })
+    }
+
+    /// Runs `work` in one transaction that it may ask to roll back.
+    func transaction<T: Sendable>(
+        outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
+    ) async throws(CaseEngineError) -> T {
+        let logger = self.logger
+        return try await withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
+            do {
+                switch try await work(connection) {
+                case .commit(let result):
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                case .rollback(let result):
+                    try await connection.query("ROLLBACK", logger: logger)
+                    return result
+                }
+            } catch {
+                // A broken connection has no transaction left to roll back; the server did it.
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `work` and fails with a timeout past the deadline: waiting for a connection is
+    /// cancelled, so no caller waits forever on a server that is down or a pool that is full.
+    private func bounded<T: Sendable>(
+        _ work: @escaping @Sendable () async throws -> T
+    ) async throws(CaseEngineError) -> T {
+        let deadline = options.deadline
+        let address = self.address
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await work() }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let result = first else {
+                    throw CaseEngineError.storage(.timedOut(seconds: Int(deadline.components.seconds)))
+                }
+                return result
+            }
+        } catch let error as CaseEngineError {
+            throw error
+        } catch {
+            throw CaseEngineError.storage(Self.fault(error, address: address))
+        }
+    }
+
+    /// What a PostgreSQL or connection error means for the caller (never the statement's values).
+    static func fault(_ error: any Error, address: PostgresAddress) -> StorageFault {
+        if error is CancellationError { return .timedOut(seconds: 0) }
+        guard let error = error as? PSQLError else {
+            if let error = error as? CaseEngineError, case .storage(let fault) = error { return fault }
+            return .other(String(describing: type(of: error)))
+        }
+        switch error.code {
+        case .connectionError:
+            return .unreachable(server: address.description)
+        case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
+            return .connectionLost
+        case .queryCancelled:
+            return .timedOut(seconds: 0)
+        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError, .sslUnsupported:
+            return .refused(server: address.description)
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            switch state {
+            case "40001", "40P01", "55P03": return .busy
+            case "57014": return .timedOut(seconds: 0)
+            case "53100": return .diskFull
+            case "53300", "57P01", "57P02", "57P03", "08006", "08003": return .connectionLost
+            case "25006": return .readOnly
+            case "3D000", "28000", "28P01": return .refused(server: address.description)
+            case "XX001", "XX002": return .damaged
+            default:
+                let message = error.serverInfo?[.message] ?? ""
+                return .other("PostgreSQL \(state): \(message)")
+            }
+        default:
+            return .other("PostgreSQL: \(error.code)")
+        }
+    }
+
+    // MARK: - Schema
+
+    /// Applies the migrations not yet recorded, each in its own transaction.
+    private func migrate() async throws(CaseEngineError) {
+        let logger = self.logger
+        try await withConnection { connection in
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL)",
+                logger: logger)
+            for migration in PostgresMigrations.all {
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: logger)
+                    let done = try await connection.query(
+                        "SELECT 1 FROM schema_migrations WHERE name = \(migration.name)", logger: logger
+                    ).collect()
+                    if done.isEmpty {
+                        for statement in migration.sql {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), now())",
+                            logger: logger)
+                    }
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// The migrations applied, in order.
+    public func appliedMigrations() async throws(CaseEngineError) -> [String] {
+        let logger = self.logger
+        return try await withConnection { connection in
+            var names: [String] = []
+            for try await name in try await connection.query(
+                "SELECT name FROM schema_migrations ORDER BY name", logger: logger
+            ).decode(String.self) {
+                names.append(name)
+            }
+            return names
+        }
+    }
+
+    /// The newest audit event's sequence number, 0 with none.
+    public func lastEventSeq() async throws(CaseEngineError) -> Int64 {
+        let logger = self.logger
+        return try await withConnection { connection in
+            var seq: Int64 = 0
+            for try await value in try await connection.query("SELECT seq FROM audit_head", logger: logger).decode(
+                Int64.self)
+            {
+                seq = value
+            }
+            return seq
+        }
+    }
+}
+
+/// The sub-case entries of the plans this process has read, decoded once per plan (a plan never
+/// changes once stored). Bounded: past 1,024 plans it starts again.
+final class PostgresPlanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var plans: [Int64: [SubcasePlan]] = [:]
+
+    func entries(_ id: Int64) -> [SubcasePlan]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return plans[id]
+    }
+
+    func remember(_ id: Int64, _ entries: [SubcasePlan]) {
+        lock.lock()
+        if plans.count >= 1024 { plans.removeAll() }
+        plans[id] = entries
+        lock.unlock()
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The throw-away PostgreSQL cluster the test command starts (`scripts/with-postgres`), and
+/// databases made in it for one test each.
+public enum TestPostgres {
+    /// Why PostgreSQL is not there, in words that say what to do.
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The cluster's address (its superuser, the `postgres` database).
+    public static func clusterAddress() throws -> String {
+        guard let address = ProcessInfo.processInfo.environment["ONEGO_TEST_POSTGRES"], !address.isEmpty else {
+            throw Missing(
+                description: """
+                    no PostgreSQL for the tests: run them with scripts/test, which starts a throw-away cluster \
+                    (or: scripts/with-postgres swift test)
+                    """)
+        }
+        return address
+    }
+
+    /// A new empty database; its address. ``drop(_:)`` removes it.
+    public static func createDatabase() throws -> String {
+        let cluster = try clusterAddress()
+        let name = "onego_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try psql(cluster, "CREATE DATABASE \(name)")
+        return cluster.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
+    }
+
+    /// Drops a database made by ``createDatabase()``, closing its connections.
+    public static func drop(_ address: String) {
+        guard let cluster = try? clusterAddress(), let name = databaseName(address), name.hasPrefix("onego_test_")
+        else { return }
+        try? psql(cluster, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    /// Runs SQL with `psql` (for checks and tampering a test does behind the store's back).
+    @discardableResult
+    public static func psql(_ address: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: programs + "/psql")
+        process.arguments = ["-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", address, "-c", sql]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Missing(description: "psql failed: \(problem)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The directory of PostgreSQL's programs.
+    public static var programs: String {
+        ProcessInfo.processInfo.environment["ONEGO_TEST_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin"
+    }
+
+    static func databaseName(_ address: String) -> String? {
+        guard let components = URLComponents(string: address) else { return nil }
+        return String(components.path.dropFirst())
+    }
+}
