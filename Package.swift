@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "BundleKit",
                 "CaseEngine",
+                "CaseStorePostgres",
                 "CaseStoreSQLite",
                 "JSONC",
                 "Kiosk",

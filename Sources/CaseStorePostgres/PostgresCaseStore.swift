@@ -109,6 +109,7 @@ public final class PostgresCaseStore: Sendable {
     ) async throws(CaseEngineError) -> PostgresCaseStore {
         let store = PostgresCaseStore(address: address, auditKey: auditKey, options: options)
         do {
+            try await store.probe()
             try await store.migrate()
         } catch {
             await store.close()
@@ -130,12 +131,22 @@ public final class PostgresCaseStore: Sendable {
 
     // MARK: - Running work
 
-    /// Runs `work` on a leased connection within the deadline.
+    /// Runs `work` on a leased connection within the deadline (`nil`: the store's own; a copy of a
+    /// whole database passes `.none`, bounded by each statement's timeout instead).
     func withConnection<T: Sendable>(
-        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+        deadline: Duration?? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CaseEngineError) -> T {
         let client = self.client
-        return try await bounded { try await client.withConnection { connection in try await work(connection) } }
+        guard let limit = deadline ?? options.deadline else {
+            do {
+                return try await client.withConnection { connection in try await work(connection) }
+            } catch let error as CaseEngineError {
+                throw error
+            } catch {
+                throw CaseEngineError.storage(Self.fault(error, address: address))
+            }
+        }
+        return try await bounded(limit) { try await client.withConnection { connection in try await work(connection) } }
     }
 
     /// How a transaction ends.
@@ -148,17 +159,17 @@ public final class PostgresCaseStore: Sendable {
     /// Runs `work` in one transaction (`READ COMMITTED`, row locks where an invariant needs
     /// them): committed when it returns, rolled back when it throws.
     func transaction<T: Sendable>(
-        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+        deadline: Duration?? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CaseEngineError) -> T {
-        try await transaction(outcome: { connection in Outcome.commit(try await work(connection)) })
+        try await transaction(deadline: deadline, outcome: { connection in Outcome.commit(try await work(connection)) })
     }
 
     /// Runs `work` in one transaction that it may ask to roll back.
     func transaction<T: Sendable>(
-        outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
+        deadline: Duration?? = nil, outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
     ) async throws(CaseEngineError) -> T {
         let logger = self.logger
-        return try await withConnection { connection in
+        return try await withConnection(deadline: deadline) { connection in
             try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
             do {
                 switch try await work(connection) {
@@ -180,9 +191,8 @@ public final class PostgresCaseStore: Sendable {
     /// Runs `work` and fails with a timeout past the deadline: waiting for a connection is
     /// cancelled, so no caller waits forever on a server that is down or a pool that is full.
     private func bounded<T: Sendable>(
-        _ work: @escaping @Sendable () async throws -> T
+        _ deadline: Duration, _ work: @escaping @Sendable () async throws -> T
     ) async throws(CaseEngineError) -> T {
-        let deadline = options.deadline
         let address = self.address
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -236,6 +246,46 @@ public final class PostgresCaseStore: Sendable {
             }
         default:
             return .other("PostgreSQL: \(error.code)")
+        }
+    }
+
+    /// Opens one connection outside the pool and closes it: the pool retries a failing server
+    /// quietly, so this is where "refused", "no such database" and "unreachable" are told apart.
+    private func probe() async throws(CaseEngineError) {
+        var configuration: PostgresConnection.Configuration
+        if let socket = address.socketPath {
+            configuration = .init(
+                unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            do {
+                switch address.tls {
+                case .disable: tls = .disable
+                case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.unverifiedTLS))
+                case .require: tls = .require(try NIOSSLContext(configuration: Self.unverifiedTLS))
+                case .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+            } catch {
+                throw CaseEngineError.storage(.other("TLS: \(error)"))
+            }
+            configuration = .init(
+                host: address.host ?? "localhost", port: address.port, username: address.user,
+                password: address.password, database: address.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(options.connectTimeout.components.seconds)
+        let logger = self.logger
+        let address = self.address
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: PostgresClient.defaultEventLoopGroup.any(), configuration: configuration, id: 0, logger: logger
+            ).get()
+            try await connection.close()
+        } catch {
+            // Before a first connection, a broken or timed-out one means the server is not reachable.
+            switch Self.fault(error, address: address) {
+            case .connectionLost, .timedOut: throw CaseEngineError.storage(.unreachable(server: address.description))
+            case let fault: throw CaseEngineError.storage(fault)
+            }
         }
     }
 

@@ -39,7 +39,7 @@ struct ListClients: AsyncParsableCommand {
     @OptionGroup var options: EngineOptions
 
     func run() async throws {
-        let access = try accessStore(options)
+        let access = try await accessStore(options)
         for client in try await access.clients() {
             let state = client.revoked ? "revoked" : "active"
             print(
@@ -74,7 +74,7 @@ struct DepartmentEnrol: AsyncParsableCommand {
     @Option(help: "The department it acts for.") var dept: String
 
     func run() async throws {
-        let engine = try options.engine()
+        let engine = try await options.engine()
         guard engine.library.catalog.departments[dept] != nil else {
             throw ValidationError("no department '\(dept)' in the catalog")
         }
@@ -110,7 +110,7 @@ struct StaffCommand: AsyncParsableCommand {
             guard (role == .department) == (dept != nil) else {
                 throw ValidationError("--dept is given for department clerks, and only for them")
             }
-            let engine = try options.engine()
+            let engine = try await options.engine()
             if let dept, engine.library.catalog.departments[dept] == nil {
                 throw ValidationError("no department '\(dept)' in the catalog")
             }
@@ -176,8 +176,8 @@ private func enrolClient(
     return credential.text
 }
 
-private func accessStore(_ options: EngineOptions) throws -> any AccessRepository {
-    guard let access = try options.engine().repository as? any AccessRepository else {
+private func accessStore(_ options: EngineOptions) async throws -> any AccessRepository {
+    guard let access = try await options.engine().repository as? any AccessRepository else {
         throw RuntimeError("this store does not keep clients and accounts")
     }
     return access

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BundleKit
 import CaseEngine
+import CaseStorePostgres
 import CaseStoreSQLite
 import Foundation
 import OneGoClient
@@ -10,8 +11,19 @@ import WorkCalendar
 struct EngineOptions: ParsableArguments {
     @OptionGroup var library: LibraryOptions
 
-    @Option(name: .long, help: "The case database (default: $ONEGO_DB or ./onego.db).")
+    @Option(
+        name: .long,
+        help: """
+            The case database: a SQLite file's path, or postgres://user@host:port/database (default: $ONEGO_DB \
+            or ./onego.db).
+            """)
     var db: String?
+
+    @Option(help: "PostgreSQL only: the most connections this process opens (keep the sum below max_connections).")
+    var dbConnections: Int = 16
+
+    @Option(help: "PostgreSQL only: seconds an operation may take, waiting for a connection included.")
+    var dbTimeout: Int = 10
 
     @Option(
         name: .customLong("test-today"),
@@ -39,23 +51,51 @@ struct EngineOptions: ParsableArguments {
 
     var databasePath: String { db ?? SQLiteCaseStore.defaultPath }
 
+    /// The database `--db` names.
+    func database() throws -> CaseDatabase {
+        try CaseDatabase(databasePath)
+    }
+
+    /// The pool and deadline for a PostgreSQL database.
+    var postgresOptions: PostgresCaseStore.Options {
+        PostgresCaseStore.Options(
+            maximumConnections: max(1, dbConnections), deadline: .seconds(max(1, dbTimeout)))
+    }
+
     /// The server commands go to, if any.
     var serverAddress: String? { server ?? ProcessInfo.processInfo.environment["ONEGO_SERVER"] }
 
     /// The engine in process, or the server with the signed-in session: what staff commands use.
-    func service() throws -> any StaffService {
-        guard let serverAddress else { return try engine() }
+    func service() async throws -> any StaffService {
+        guard let serverAddress else { return try await engine() }
         return HTTPStaffClient(connection: try StoredSession.connection(to: serverAddress))
     }
 
-    /// Where the audit key is kept: outside the database.
+    /// The audit key file named by `--audit-key` or `$ONEGO_AUDIT_KEY_FILE`, if any.
+    private var namedAuditKey: String? { auditKey ?? ProcessInfo.processInfo.environment["ONEGO_AUDIT_KEY_FILE"] }
+
+    /// Where the audit key is kept: outside the database. Beside a SQLite file by default; a
+    /// PostgreSQL database has no file to sit beside, and every server on it must use the same key,
+    /// so it is named (see ``auditKeyFile()``).
     var auditKeyPath: String {
-        auditKey ?? ProcessInfo.processInfo.environment["ONEGO_AUDIT_KEY_FILE"] ?? databasePath + ".audit-key"
+        namedAuditKey ?? databasePath + ".audit-key"
     }
 
-    /// Where audit checkpoints are appended: outside the database.
+    /// The audit key's path, refusing a PostgreSQL database without a named one.
+    func auditKeyFile() throws -> String {
+        if namedAuditKey == nil, case .postgres = try database() {
+            throw RuntimeError(
+                "a PostgreSQL database needs its audit key named: --audit-key FILE or $ONEGO_AUDIT_KEY_FILE, the same"
+                    + " file on every server that shares the database (docs/operations.md)")
+        }
+        return auditKeyPath
+    }
+
+    /// Where audit checkpoints are appended: outside the database (beside the audit key for PostgreSQL).
     var checkpointPath: String {
-        ProcessInfo.processInfo.environment["ONEGO_AUDIT_CHECKPOINT_FILE"] ?? databasePath + ".audit-checkpoints"
+        if let path = ProcessInfo.processInfo.environment["ONEGO_AUDIT_CHECKPOINT_FILE"] { return path }
+        if PostgresAddress.isAddress(databasePath) { return auditKeyPath + ".checkpoints" }
+        return databasePath + ".audit-checkpoints"
     }
 
     /// The server's clock; a fixed test day only when asked for by a name that says so.
@@ -75,7 +115,7 @@ struct EngineOptions: ParsableArguments {
 
     /// Opens the engine; reports bundle-library errors instead of running on a broken library.
     /// `createsDatabase`: the command is one meant to create a database (the kiosk).
-    func engine(createsDatabase: Bool = false) throws -> CaseEngine {
+    func engine(createsDatabase: Bool = false) async throws -> CaseEngine {
         if serverAddress != nil {
             throw RuntimeError("this command works on a local database only; it has no --server form")
         }
@@ -85,20 +125,64 @@ struct EngineOptions: ParsableArguments {
                 "the bundle library has errors; run 'onego bundle lint':\n"
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
-        let creates = (create || createsDatabase) && !readOnly
-        guard creates || readOnly || FileManager.default.fileExists(atPath: databasePath) else {
-            throw CaseEngineError.storage(.noDatabase(path: databasePath))
-        }
-        // The key that hashes new audit events: created, beside nothing in the database, on first
-        // use by a writer; from the next event on every event must be keyed (recorded outside).
-        var key = try AuditKey.load(at: auditKeyPath)
-        var keyCreated = false
-        if key == nil && !readOnly {
-            (key, keyCreated) = try AuditKey.loadOrCreate(at: auditKeyPath)
-        }
-        let store = try SQLiteCaseStore(path: databasePath, create: creates, readOnly: readOnly, auditKey: key)
-        if keyCreated { try AuditCheckpoints.append("keyed-from \(try store.lastEventSeq() + 1)", to: checkpointPath) }
+        let store = try await openStore(createsDatabase: createsDatabase)
         return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
+    }
+
+    /// Opens the store `--db` names with the audit key that hashes new events: created, beside
+    /// nothing in the database, on first use by a writer; from the next event on every event must
+    /// be keyed (recorded outside, in the checkpoint file).
+    func openStore(createsDatabase: Bool = false) async throws -> any CaseRepository & AccessRepository {
+        let keyPath = try auditKeyFile()
+        switch try database() {
+        case .sqlite(let path):
+            let creates = (create || createsDatabase) && !readOnly
+            guard creates || readOnly || FileManager.default.fileExists(atPath: path) else {
+                throw CaseEngineError.storage(.noDatabase(path: path))
+            }
+            let (key, keyCreated) = try loadAuditKey(at: keyPath)
+            let store = try SQLiteCaseStore(path: path, create: creates, readOnly: readOnly, auditKey: key)
+            if keyCreated {
+                try AuditCheckpoints.append("keyed-from \(try store.lastEventSeq() + 1)", to: checkpointPath)
+            }
+            return store
+        case .postgres(let address):
+            if readOnly {
+                throw RuntimeError(
+                    "--read-only is for a SQLite file; on PostgreSQL connect as a role that may only read")
+            }
+            let (key, keyCreated) = try loadAuditKey(at: keyPath)
+            let store = try await PostgresCaseStore.open(address, auditKey: key, options: postgresOptions)
+            if keyCreated {
+                try AuditCheckpoints.append("keyed-from \(try await store.lastEventSeq() + 1)", to: checkpointPath)
+            }
+            return store
+        }
+    }
+
+    private func loadAuditKey(at path: String) throws -> (AuditKey?, created: Bool) {
+        if let key = try AuditKey.load(at: path) { return (key, false) }
+        if readOnly { return (nil, false) }
+        let (key, created) = try AuditKey.loadOrCreate(at: path)
+        return (key, created)
+    }
+}
+
+/// The case database a `--db` names: a PostgreSQL address, or else a SQLite file's path.
+enum CaseDatabase {
+    case sqlite(path: String)
+    case postgres(PostgresAddress)
+
+    init(_ text: String) throws {
+        guard PostgresAddress.isAddress(text) else {
+            self = .sqlite(path: text)
+            return
+        }
+        do {
+            self = .postgres(try PostgresAddress(text))
+        } catch {
+            throw ValidationError("--db: \(error.description)")
+        }
     }
 }
 

@@ -95,7 +95,7 @@ public struct KioskCommand: AsyncParsableCommand {
             strings = try KioskStrings(contentsOf: (root as NSString).appendingPathComponent("kiosk/strings.json"))
             profile = try KioskProfile(
                 contentsOf: self.profile ?? (root as NSString).appendingPathComponent("kiosk/default-profile.json"))
-            let local = try options.engine(createsDatabase: true)
+            let local = try await options.engine(createsDatabase: true)
             (library, calendar, client, engine) = (
                 local.library, local.calendar, EngineKioskClient(engine: local, kioskID: profile.id), local
             )

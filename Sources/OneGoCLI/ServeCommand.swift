@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         {
             throw RuntimeError(refusal)
         }
-        let engine = try options.engine()
+        let engine = try await options.engine()
         guard let access = engine.repository as? any AccessRepository else {
             throw RuntimeError("this store does not keep kiosk enrolments")
         }

@@ -98,7 +98,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: EngineOptions
 
         func run() async throws {
-            let engine = try options.engine()
+            let engine = try await options.engine()
             let result = try await engine.verifyAudit(
                 key: try AuditKey.load(at: options.auditKeyPath),
                 checkpoints: try AuditCheckpoints.read(from: options.checkpointPath))
@@ -118,7 +118,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: EngineOptions
 
         func run() async throws {
-            let engine = try options.engine()
+            let engine = try await options.engine()
             guard let head = try await engine.auditHead() else {
                 print("the audit chain is empty: nothing to checkpoint")
                 return
