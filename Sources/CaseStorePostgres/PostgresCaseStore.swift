@@ -83,9 +83,10 @@ public final class PostgresCaseStore: Sendable {
         configuration.options.connectTimeout = options.connectTimeout
         var startup: [(String, String)] = [
             ("application_name", address.applicationName),
-            // The server ends a statement that runs past the deadline, so a slow one holds no locks.
-            ("statement_timeout", "\(options.deadline.components.seconds * 1000)"),
-            ("lock_timeout", "\(options.deadline.components.seconds * 1000)"),
+            // The caller gives up at the deadline; the server ends a statement left running soon
+            // after (twice the deadline), so an abandoned one holds no locks for long.
+            ("statement_timeout", "\(options.deadline.components.seconds * 2000)"),
+            ("lock_timeout", "\(options.deadline.components.seconds * 2000)"),
         ]
         if let synchronous = options.synchronousCommit {
             startup.append(("synchronous_commit", synchronous ? "on" : "off"))
@@ -169,11 +170,15 @@ public final class PostgresCaseStore: Sendable {
         deadline: Duration?? = nil, outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
     ) async throws(CaseEngineError) -> T {
         let logger = self.logger
+        let address = self.address
         return try await withConnection(deadline: deadline) { connection in
             try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
             do {
                 switch try await work(connection) {
                 case .commit(let result):
+                    // A caller that gave up (its deadline passed while a statement ran) gets no
+                    // commit behind its back: the work is rolled back instead.
+                    try Task.checkCancellation()
                     try await connection.query("COMMIT", logger: logger)
                     return result
                 case .rollback(let result):
@@ -181,35 +186,51 @@ public final class PostgresCaseStore: Sendable {
                     return result
                 }
             } catch {
-                // A broken connection has no transaction left to roll back; the server did it.
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                // A broken connection has no transaction left to roll back: the server did it.
+                if !connection.isClosed, !Self.fault(error, address: address).isConnectionFault {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                }
                 throw error
             }
         }
     }
 
-    /// Runs `work` and fails with a timeout past the deadline: waiting for a connection is
-    /// cancelled, so no caller waits forever on a server that is down or a pool that is full.
+    /// Runs `work` and fails with a timeout at the deadline: the caller is answered then, even
+    /// if a statement is still running (it cannot be interrupted from here). The abandoned work is
+    /// cancelled, so it commits nothing (see ``transaction(deadline:outcome:)``), and the server
+    /// ends its statement at the session's `statement_timeout`/`lock_timeout`. Waiting for a
+    /// connection is cancelled at once, so nobody waits forever on a server that is down or a pool
+    /// that is full.
     private func bounded<T: Sendable>(
         _ deadline: Duration, _ work: @escaping @Sendable () async throws -> T
     ) async throws(CaseEngineError) -> T {
         let address = self.address
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await work() }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw CaseEngineError.storage(.timedOut(seconds: Int(deadline.components.seconds)))
-                }
-                return result
+        let answer = FirstAnswer<T>()
+        let worker = Task {
+            do {
+                answer.give(.success(try await work()))
+            } catch {
+                answer.give(.failure(error))
             }
-        } catch let error as CaseEngineError {
+        }
+        let timer = Task {
+            try await Task.sleep(for: deadline)
+            answer.give(.failure(CaseEngineError.storage(.timedOut(seconds: Int(deadline.components.seconds)))))
+            worker.cancel()
+        }
+        let result = await withTaskCancellationHandler {
+            await answer.wait()
+        } onCancel: {
+            worker.cancel()
+            answer.give(.failure(CancellationError()))
+        }
+        timer.cancel()
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error as CaseEngineError):
             throw error
-        } catch {
+        case .failure(let error):
             throw CaseEngineError.storage(Self.fault(error, address: address))
         }
     }
@@ -348,6 +369,49 @@ public final class PostgresCaseStore: Sendable {
                 seq = value
             }
             return seq
+        }
+    }
+}
+
+extension StorageFault {
+    /// Whether the connection itself failed (nothing more can be sent on it).
+    var isConnectionFault: Bool {
+        switch self {
+        case .connectionLost, .unreachable: return true
+        default: return false
+        }
+    }
+}
+
+/// The first of several answers to one question (the work or its deadline); later ones are dropped.
+final class FirstAnswer<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+    private var waiter: CheckedContinuation<Result<T, any Error>, Never>?
+
+    func give(_ answer: Result<T, any Error>) {
+        lock.lock()
+        guard result == nil else {
+            lock.unlock()
+            return
+        }
+        result = answer
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume(returning: answer)
+    }
+
+    func wait() async -> Result<T, any Error> {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(returning: result)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
         }
     }
 }

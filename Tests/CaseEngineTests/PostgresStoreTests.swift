@@ -1,0 +1,184 @@
+import BundleKit
+import CaseEngine
+import CaseStorePostgres
+import Foundation
+import PostgresTesting
+import Testing
+import WorkCalendar
+
+/// What only a network database can do wrong: be down, restart, run out of connections, or be
+/// shared by two engines at once.
+@Suite("PostgreSQL store: faults and concurrency")
+struct PostgresStoreTests {
+    func engine(_ store: PostgresCaseStore, seed: UInt64 = 7) -> CaseEngine {
+        CaseEngine(
+            repository: store, library: shippedLibrary, calendar: shippedCalendar,
+            clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
+            codes: SeededQueryCodes(seed: seed))
+    }
+
+    func fault(of work: () async throws -> Void) async -> StorageFault? {
+        do {
+            try await work()
+            return nil
+        } catch let error as CaseEngineError {
+            if case .storage(let fault) = error { return fault }
+            Issue.record("not a storage fault: \(error)")
+            return nil
+        } catch {
+            Issue.record("not an engine error: \(error)")
+            return nil
+        }
+    }
+
+    /// Waits until a background session is blocked holding its lock (at most 10 s).
+    func waitForSleeper(_ address: String) throws {
+        for _ in 0..<100 {
+            let active = try TestPostgres.psql(
+                address,
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active'"
+                    + " AND pid <> pg_backend_pid()")
+            if active == "1" { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("the background session never took its lock")
+    }
+
+    @Test("PostgreSQL down at start: a clear error that says a retry can help, at once, not a hang")
+    func downAtStart() async throws {
+        let empty = NSTemporaryDirectory() + "onego-no-server-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let address = try PostgresAddress("postgres://onego@/postgres?host=\(empty)&port=5432")
+        let started = ContinuousClock.now
+        let found = await fault { _ = try await PostgresCaseStore.open(address) }
+        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(found == .unreachable(server: "postgres://onego@[\(empty)]:5432/postgres"))
+        #expect(found?.retryable == true)
+        #expect(
+            CaseEngineError.storage(found ?? .busy).description
+                == "cannot reach the database server at postgres://onego@[\(empty)]:5432/postgres; check that it is"
+                + " running and the address is right, then try again")
+    }
+
+    @Test("PostgreSQL restarted during a step: the step fails retryably, nothing is half-written, the next reconnects")
+    func restartMidStep() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.remove() }
+        let store = try await PostgresCaseStore.open(
+            try PostgresAddress(cluster.address), options: .init(maximumConnections: 2, deadline: .seconds(20)))
+        defer { store.stop() }
+        let engine = engine(store)
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        let rows = "SELECT state || count(*) OVER () FROM subcases WHERE id = '\(id)'"
+        let before = try TestPostgres.psql(cluster.address, rows)
+        let events = try TestPostgres.psql(cluster.address, "SELECT count(*) FROM events")
+        // Another session holds the sub-case's row, so the step is in flight when the server stops.
+        let holder = try BackgroundSQL(
+            cluster.address,
+            "BEGIN; SELECT 1 FROM subcases WHERE id = '\(id)' FOR UPDATE; SELECT pg_sleep(60);")
+        defer { holder.end() }
+        try waitForSleeper(cluster.address)
+        async let inFlight = fault {
+            try await engine.accept(id, department: "market-regulation", actor: officer("market"))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        try cluster.stop()
+        let found = await inFlight
+        #expect(found == .connectionLost)
+        #expect(found?.retryable == true)
+        holder.end()
+        try cluster.start()
+        #expect(try TestPostgres.psql(cluster.address, rows) == before)
+        #expect(try TestPostgres.psql(cluster.address, "SELECT count(*) FROM events") == events)
+        let summary = try await engine.accept(id, department: "market-regulation", actor: officer("market"))
+        #expect(summary.state == .accepted)
+        #expect(try await engine.verifyAudit() == .intact(events: 2))
+    }
+
+    @Test("every connection busy with a slow request: later requests time out within the deadline, then recover")
+    func poolExhausted() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = try await PostgresCaseStore.open(
+            try PostgresAddress(fixture.address), options: .init(maximumConnections: 1, deadline: .seconds(2)))
+        defer { store.stop() }
+        let engine = engine(store)
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        let holder = try BackgroundSQL(
+            fixture.address, "BEGIN; SELECT 1 FROM subcases WHERE id = '\(id)' FOR UPDATE; SELECT pg_sleep(60);")
+        defer { holder.end() }
+        try waitForSleeper(fixture.address)
+        let started = ContinuousClock.now
+        async let slow = fault { try await engine.accept(id, department: "market-regulation", actor: officer("m")) }
+        try await Task.sleep(for: .milliseconds(300))
+        let waiting = await fault { _ = try await engine.caseSummary(number) }
+        let stuck = await slow
+        #expect(ContinuousClock.now - started < .milliseconds(3500))
+        #expect(waiting == .timedOut(seconds: 2))
+        #expect(stuck == .timedOut(seconds: 2))
+        #expect(waiting?.retryable == true)
+        holder.end()
+        // The abandoned step, which now gets its lock, commits nothing behind its caller's back;
+        // the store serves again.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await engine.caseSummary(number).subcases.first?.state == .dispatched)
+        #expect(try fixture.count("SELECT count(*) FROM events") == 1)
+        let accepted = try await engine.accept(id, department: "market-regulation", actor: officer("m"))
+        #expect(accepted.state == .accepted)
+    }
+
+    @Test("two engines on one database: numbers never repeat, one case per key, one clerk wins a step, one chain")
+    func twoEngines() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let address = try PostgresAddress(fixture.address)
+        let first = try await PostgresCaseStore.open(address, options: .init(maximumConnections: 4))
+        let second = try await PostgresCaseStore.open(address, options: .init(maximumConnections: 4))
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let engines = [engine(first, seed: 1), engine(second, seed: 2)]
+        // 40 different submissions, alternating engines, all at once; and 10 keys sent to both.
+        let numbers = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await engines[index % 2].submit(companyApplication(key: "k-\(index)")).caseNumber
+                }
+            }
+            for index in 0..<10 {
+                for engine in engines {
+                    group.addTask { try await engine.submit(companyApplication(key: "shared-\(index)")).caseNumber }
+                }
+            }
+            var numbers: [String] = []
+            for try await number in group { numbers.append(number) }
+            return numbers
+        }
+        #expect(numbers.count == 60)
+        #expect(Set(numbers).count == 50)
+        #expect(try fixture.count("SELECT count(*) FROM cases") == 50)
+        #expect(try fixture.count("SELECT max(last) FROM case_sequences") == 50)
+        // Both engines accept every sub-case dispatched, at once: each is accepted exactly once.
+        let dispatched = numbers.sorted().map { $0 + "-01" }
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for id in Set(dispatched) {
+                for engine in engines {
+                    group.addTask {
+                        (try? await engine.accept(id, department: "market-regulation", actor: officer("m"))) != nil
+                    }
+                }
+            }
+            var wins = 0
+            for await won in group where won { wins += 1 }
+            return wins
+        }
+        #expect(outcomes == 50)
+        #expect(try fixture.count("SELECT count(*) FROM events WHERE action = 'accept'") == 50)
+        #expect(try await engines[0].verifyAudit() == .intact(events: 100))
+        #expect(try fixture.count("SELECT max(seq) - count(*) FROM events") == 0)
+    }
+}
