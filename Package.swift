@@ -169,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneGoCLITests",
-            dependencies: ["OneGoCLI", "BundleKit", "CaseEngine", "CaseStoreSQLite"],
+            dependencies: ["OneGoCLI", "BundleKit", "CaseEngine", "CaseStoreSQLite", "PostgresTesting"],
             swiftSettings: strictSettings
         ),
     ],

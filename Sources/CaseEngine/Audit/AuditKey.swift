@@ -1,6 +1,10 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The secret that keys the audit chain (HMAC-SHA256), kept outside the database: whoever can edit
 /// the database but not read this file cannot rewrite the chain so that it verifies.
 ///
@@ -31,16 +35,27 @@ public struct AuditKey: Sendable, Equatable {
         return AuditKey(bytes: bytes)
     }
 
-    /// The key in `path`, created (32 random bytes, rights 0600) when there is none.
+    /// The key in `path`, created (32 random bytes, rights 0600) when there is none. Safe when
+    /// several processes start at once on a new database: the key is written to a file of its own
+    /// and linked into place only if no other process got there first (then that one's key is read),
+    /// so every process hashes with the same key and nobody reads a half-written one.
     public static func loadOrCreate(at path: String) throws(Problem) -> (key: AuditKey, created: Bool) {
         if let key = try load(at: path) { return (key, false) }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let text = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        let draft = path + ".new-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         guard
             FileManager.default.createFile(
-                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+                atPath: draft, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         else { throw Problem(description: "\(path): error: cannot create the audit key file") }
+        defer { unlink(draft) }
+        if link(draft, path) != 0 {
+            guard errno == EEXIST, let key = try load(at: path) else {
+                throw Problem(description: "\(path): error: cannot create the audit key file")
+            }
+            return (key, false)
+        }
         return (AuditKey(bytes: bytes), true)
     }
 

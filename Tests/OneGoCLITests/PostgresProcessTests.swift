@@ -1,0 +1,145 @@
+import Foundation
+import PostgresTesting
+import Testing
+
+/// Several `onego` processes on one PostgreSQL database, and a centre moved from SQLite to it.
+@Suite("onego processes sharing PostgreSQL", .serialized)
+struct PostgresProcessTests {
+    /// A temporary directory with the example application under several idempotency keys.
+    struct Workspace {
+        let directory: String
+        let database: String
+        var environment: [String: String] {
+            ["ONEGO_DB": database, "ONEGO_AUDIT_KEY_FILE": directory + "/audit.key", "ONEGO_TEST_TODAY": "2026-11-23"]
+        }
+
+        init() throws {
+            directory = NSTemporaryDirectory() + "onego-pg-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: repositoryRoot.appendingPathComponent("docs/examples/lease-contract.pdf").path,
+                toPath: directory + "/lease-contract.pdf")
+            database = try TestPostgres.createDatabase()
+        }
+
+        /// The example application saved under `key`; its path.
+        func application(key: String) throws -> String {
+            let text = try String(
+                contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json"),
+                encoding: .utf8
+            ).replacingOccurrences(of: "window-023-20261123-0001", with: key)
+            let path = directory + "/\(key).json"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        func remove() {
+            TestPostgres.drop(database)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// Starts every command at once as its own process and waits for all: (status, stdout, stderr).
+    func together(_ commands: [[String]], environment: [String: String]) throws -> [(Int32, String, String)] {
+        let binary = repositoryRoot.appendingPathComponent(".build/debug/onego")
+        var running: [(Process, Pipe, Pipe)] = []
+        for arguments in commands {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.currentDirectoryURL = repositoryRoot
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            running.append((process, output, errors))
+        }
+        return running.map { process, output, errors in
+            let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, stdout, stderr)
+        }
+    }
+
+    @Test("processes submitting at once get distinct numbers, one case per key; one of two clerks wins a step")
+    func processesShareOneDatabase() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let environment = workspace.environment
+        #expect(try runOneGo(["db", "init"], environment: environment).stdout.hasSuffix("is at schema v2-access\n"))
+        let keys = ["p-1", "p-2", "p-3", "p-4", "shared", "shared"]
+        let submitted = try together(
+            try keys.map { ["window", "submit", "--application", try workspace.application(key: $0)] },
+            environment: environment)
+        let numbers = submitted.map { result in
+            result.1.split(separator: "\n").first { $0.hasPrefix("案件编号 Case number: ") }.map {
+                String($0.dropFirst("案件编号 Case number: ".count))
+            } ?? "failed: \(result.2)"
+        }
+        #expect(Set(numbers).count == 5, "\(numbers)")
+        #expect(numbers[4] == numbers[5])
+        #expect(Set(numbers).allSatisfy { $0.hasPrefix("OG20261123-00000") })
+        #expect(try TestPostgres.psql(workspace.database, "SELECT count(*) FROM cases") == "5")
+
+        // Two clerks' processes accept the same sub-case at the same moment: one wins.
+        let id = numbers[0] + "-01"
+        let accepted = try together(
+            Array(repeating: ["dept", "accept", id, "--dept", "market-regulation"], count: 2), environment: environment)
+        #expect(accepted.filter { $0.0 == 0 }.count == 1)
+        let loser = accepted.first { $0.0 != 0 }
+        #expect(loser?.2.contains(id) == true, "\(loser?.2 ?? "")")
+        #expect(try TestPostgres.psql(workspace.database, "SELECT count(*) FROM events WHERE action = 'accept'") == "1")
+        let verified = try runOneGo(["audit", "verify"], environment: environment)
+        #expect(verified.stdout == "audit chain intact: 6 events\n")
+    }
+
+    @Test("onego db copy moves a SQLite centre into PostgreSQL; the audit verifies there with the same head")
+    func copyFromSQLite() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let file = workspace.directory + "/centre.db"
+        let local = [
+            "ONEGO_DB": file, "ONEGO_TEST_TODAY": "2026-11-23",
+            "ONEGO_AUDIT_KEY_FILE": workspace.directory + "/audit.key",
+        ]
+        #expect(try runOneGo(["db", "init"], environment: local).status == 0)
+        for key in ["c-1", "c-2"] {
+            let result = try runOneGo(
+                ["window", "submit", "--application", try workspace.application(key: key)], environment: local)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(
+            try runOneGo(["dept", "accept", "OG20261123-000001-01", "--dept", "market-regulation"], environment: local)
+                .status == 0)
+        let sourceHead = try runOneGo(["audit", "checkpoint"], environment: local).stdout.split(separator: " ")
+            .prefix(3)
+
+        let copied = try runOneGo(
+            ["db", "copy", "--from", file, "--to", workspace.database], environment: workspace.environment)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(
+            copied.stdout.hasPrefix("copied 2 cases, 14 sub-cases, 3 audit events and 2 attachments into postgres://"))
+        let verified = try runOneGo(["audit", "verify"], environment: workspace.environment)
+        #expect(verified.stdout == "audit chain intact: 3 events\n", "\(verified.stderr)")
+        let targetHead = try runOneGo(["audit", "checkpoint"], environment: workspace.environment).stdout.split(
+            separator: " "
+        ).prefix(3)
+        #expect(targetHead == sourceHead)
+        #expect(sourceHead.count == 3)
+
+        // The copied centre goes on: the next case is numbered after the copied ones.
+        let next = try runOneGo(
+            ["window", "submit", "--application", try workspace.application(key: "c-3")],
+            environment: workspace.environment)
+        #expect(next.stdout.contains("案件编号 Case number: OG20261123-000003"), "\(next.stderr)")
+        // A second copy into a database that is no longer empty is refused, and changes nothing.
+        let again = try runOneGo(
+            ["db", "copy", "--from", file, "--to", workspace.database], environment: workspace.environment)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds"))
+        #expect(try TestPostgres.psql(workspace.database, "SELECT count(*) FROM cases") == "3")
+    }
+}
