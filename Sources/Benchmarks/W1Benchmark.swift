@@ -16,8 +16,17 @@ struct W1Benchmark: ParsableCommand {
             """)
     @Option(help: "Number of cases.") var cases: Int = 2000
     @Option(help: "normal or full.") var sync: SQLiteCaseStore.Synchronous = .normal
-    @Option(help: "The database file (deleted first).") var db: String = "/tmp/onego-w1.db"
-    @Option(help: "The floor program to compare with, e.g. ../shared/bench/raw-c/w1.") var against: String?
+    @Option(
+        help: """
+            The database file (deleted first), or postgres://… (its public schema dropped first; the floor gets the \
+            database named DB_floor on the same server, created if missing).
+            """)
+    var db: String = "/tmp/onego-w1.db"
+    @Option(help: "PostgreSQL: synchronous_commit on or off.") var synchronousCommit: String = "on"
+    @Option(
+        help: "The floor program to compare with: ../shared/bench/raw-c/w1, or ../shared/bench/raw-pg/w1pg with postgres://."
+    )
+    var against: String?
     @Option(help: "Alternating runs with --against.") var runs: Int = 5
 
     func validate() throws {
@@ -29,8 +38,10 @@ struct W1Benchmark: ParsableCommand {
             try compare(floor: against)
             return
         }
-        let workload = W1Workload(cases: cases, sync: sync, path: db)
-        let result = try runBlocking { try await workload.run() }
+        var workload = W1Workload(cases: cases, sync: sync, path: db)
+        workload.synchronousCommit = synchronousCommit != "off"
+        let configured = workload
+        let result = try runBlocking { try await configured.run() }
         print(result.line)
         if !result.verified { throw BenchmarkError("W1 verification failed: \(result.line)") }
     }
@@ -39,9 +50,19 @@ struct W1Benchmark: ParsableCommand {
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var floorTimes: [Double] = []
         var ownTimes: [Double] = []
+        let postgres = db.hasPrefix("postgres")
+        var floorArguments = [db + ".floor", String(cases), sync.rawValue]
+        var ownArguments = ["w1", "--cases", String(cases), "--sync", sync.rawValue, "--db", db]
+        if postgres {
+            // The floor's tables have the engine's names: it gets a database of its own.
+            let floorDatabase = try floorAddress()
+            _ = try? runProcess("/usr/bin/psql", ["-X", "-q", "-d", db, "-c", "CREATE DATABASE \(floorDatabase.name)"])
+            floorArguments = [floorDatabase.conninfo, String(cases), synchronousCommit]
+            ownArguments += ["--synchronous-commit", synchronousCommit]
+        }
         for _ in 0..<runs {
-            let floorLine = try runProcess(floor, [db + ".floor", String(cases), sync.rawValue])
-            let ownLine = try runProcess(me, ["w1", "--cases", String(cases), "--sync", sync.rawValue, "--db", db])
+            let floorLine = try runProcess(floor, floorArguments)
+            let ownLine = try runProcess(me, ownArguments)
             print(floorLine)
             print(ownLine)
             guard let floorWall = wall(in: floorLine), let ownWall = wall(in: ownLine) else {
@@ -55,6 +76,16 @@ struct W1Benchmark: ParsableCommand {
             String(
                 format: "median ratio onego/floor = %.2f (runs %@)", ratios[ratios.count / 2],
                 ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")))
+    }
+
+    /// The floor's database beside `--db` (name + `_floor`), as a libpq URL and name.
+    private func floorAddress() throws -> (conninfo: String, name: String) {
+        guard var components = URLComponents(string: db), components.path.count > 1 else {
+            throw ValidationError("--db must name a database: postgres://user@host:port/database")
+        }
+        let name = String(components.path.dropFirst()) + "_floor"
+        components.path = "/" + name
+        return (components.string ?? db, name)
     }
 
     private func wall(in line: String) -> Double? {

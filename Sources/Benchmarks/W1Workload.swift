@@ -1,5 +1,6 @@
 import BundleKit
 import CaseEngine
+import CaseStorePostgres
 import CaseStoreSQLite
 import Foundation
 import WorkCalendar
@@ -10,7 +11,10 @@ import WorkCalendar
 struct W1Workload: Sendable {
     let cases: Int
     let sync: SQLiteCaseStore.Synchronous
+    /// A SQLite file (deleted first) or a PostgreSQL database (its tables dropped first).
     let path: String
+    /// `synchronous_commit` on PostgreSQL.
+    var synchronousCommit = true
 
     struct Result {
         var line: String
@@ -30,9 +34,23 @@ struct W1Workload: Sendable {
         guard !library.diagnostics.contains(where: { $0.severity == .error }) else {
             throw BenchmarkError("the generated W1 library has errors")
         }
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let postgres = PostgresAddress.isAddress(path)
+        if postgres {
+            _ = try runProcess("/usr/bin/psql", [
+                    "-X", "-q", "-d", path, "-c",
+                    "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+                ])
+        } else {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
         let start = DispatchTime.now().uptimeNanoseconds
-        let store = try SQLiteCaseStore(path: path, create: true, synchronous: sync)
+        let sqlite = postgres ? nil : try SQLiteCaseStore(path: path, create: true, synchronous: sync)
+        let pg =
+            postgres
+            ? try await PostgresCaseStore.open(
+                try PostgresAddress(path), options: .init(maximumConnections: 1, synchronousCommit: synchronousCommit))
+            : nil
+        let store: any CaseRepository = sqlite ?? pg!
         let engine = CaseEngine(
             repository: store, library: library, calendar: WorkCalendar(schedules: []),
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
@@ -52,7 +70,10 @@ struct W1Workload: Sendable {
             switch step {
             case 0: try await engine.accept(id, department: department, actor: actor)
             case 1: try await engine.review(id, department: department, actor: actor)
-            case 2: try await engine.approve(id, department: department, actor: actor)
+            case 2:
+                // Separation of duties: another member of staff approves what was reviewed.
+                try await engine.approve(
+                    id, department: department, actor: Principal(id: department + "-approver", role: .department))
             default:
                 let outputs = item == 0 ? ["w1.creditCode": Self.creditCode(number)] : [:]
                 try await engine.issue(id, department: department, outputs: outputs, actor: actor)
@@ -62,13 +83,22 @@ struct W1Workload: Sendable {
         for step in 0..<4 { for number in numbers { try await act(0, step, number) } }
         for step in 0..<4 { for number in numbers { for item in 1..<7 { try await act(item, step, number) } } }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let complete = try store.caseCount(status: .completed)
-        let events = try store.eventCount()
+        var complete = 0
+        var events = 0
+        if let sqlite {
+            complete = try sqlite.caseCount(status: .completed)
+            events = try sqlite.eventCount()
+        } else if let pg {
+            complete = try await pg.caseCount(status: .completed)
+            events = try await pg.eventCount()
+            await pg.close()
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
+        let durability = postgres ? "synchronous_commit=" + (synchronousCommit ? "on" : "off") : "sync=" + sync.rawValue
         let line = String(
-            format: "engine=onego n=%d sync=%@ tx=%d inner_wall_s=%.3f complete=%d events=%d peak_rss_kb=%ld",
-            cases, sync.rawValue, transactions, wall, complete, events, usage.ru_maxrss)
+            format: "engine=onego n=%d %@ tx=%d inner_wall_s=%.3f complete=%d events=%d peak_rss_kb=%ld",
+            cases, durability, transactions, wall, complete, events, usage.ru_maxrss)
         return Result(line: line, verified: complete == cases && events == 29 * cases && transactions == 29 * cases)
     }
 

@@ -435,3 +435,20 @@ final class PostgresPlanCache: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+extension PostgresCaseStore {
+    /// The number of cases with a status.
+    public func caseCount(status: CaseStatus) async throws(CaseEngineError) -> Int {
+        try await read { connection, logger, _ in
+            try await connection.first(
+                "SELECT count(*) FROM cases WHERE status = \(status.rawValue)", logger: logger, { try $0.int(0) }) ?? 0
+        }
+    }
+
+    /// The number of audit events.
+    public func eventCount() async throws(CaseEngineError) -> Int {
+        try await read { connection, logger, _ in
+            try await connection.first("SELECT count(*) FROM events", logger: logger, { try $0.int(0) }) ?? 0
+        }
+    }
+}
