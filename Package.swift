@@ -130,7 +130,8 @@ let package = Package(
         .executableTarget(
             name: "onego-bench",
             dependencies: [
-                "BundleKit", "CaseEngine", "CaseStorePostgres", "CaseStoreSQLite", "JSONC", "OneGoServer", "WorkCalendar",
+                "BundleKit", "CaseEngine", "CaseStorePostgres", "CaseStoreSQLite", "JSONC", "OneGoServer",
+                "WorkCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

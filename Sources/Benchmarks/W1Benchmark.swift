@@ -24,7 +24,8 @@ struct W1Benchmark: ParsableCommand {
     var db: String = "/tmp/onego-w1.db"
     @Option(help: "PostgreSQL: synchronous_commit on or off.") var synchronousCommit: String = "on"
     @Option(
-        help: "The floor program to compare with: ../shared/bench/raw-c/w1, or ../shared/bench/raw-pg/w1pg with postgres://."
+        help:
+            "The floor program to compare with: ../shared/bench/raw-c/w1, or ../shared/bench/raw-pg/w1pg with postgres://."
     )
     var against: String?
     @Option(help: "Alternating runs with --against.") var runs: Int = 5

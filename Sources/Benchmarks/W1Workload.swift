@@ -36,7 +36,9 @@ struct W1Workload: Sendable {
         }
         let postgres = PostgresAddress.isAddress(path)
         if postgres {
-            _ = try runProcess("/usr/bin/psql", [
+            _ = try runProcess(
+                "/usr/bin/psql",
+                [
                     "-X", "-q", "-d", path, "-c",
                     "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public",
                 ])

@@ -1,0 +1,115 @@
+import ArgumentParser
+import BundleKit
+import CaseEngine
+import CaseStorePostgres
+import Foundation
+import WorkCalendar
+
+/// `onego-bench concurrent`: P engine processes × N different submissions against one PostgreSQL
+/// database at once; every one must be stored once. Prints throughput and p50/p99 per submit.
+struct ConcurrencyBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "concurrent",
+        abstract: "P processes × N company-opening submissions against one PostgreSQL database.")
+    @Option(help: "The PostgreSQL database (its public schema is dropped first).") var db: String
+    @Option(help: "Engine processes.") var processes: Int = 8
+    @Option(help: "Submissions per process.") var cases: Int = 250
+    @Option(help: "The bundles directory.") var bundles: String = "Bundles"
+
+    func run() throws {
+        _ = try runProcess(
+            "/usr/bin/psql",
+            [
+                "-X", "-q", "-d", db, "-c",
+                "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+            ])
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let keyFile = NSTemporaryDirectory() + "onego-bench-\(getpid()).audit-key"
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        // The schema once, before the processes race (they would wait on the migration lock anyway).
+        _ = try runProcess(me, ["submit-batch", "--db", db, "--prefix", "warm", "--count", "0", "--bundles", bundles])
+        var children: [(Process, Pipe)] = []
+        for index in 0..<processes {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: me)
+            process.arguments = [
+                "submit-batch", "--db", db, "--prefix", "p\(index)-", "--count", String(cases), "--bundles", bundles,
+                "--audit-key", keyFile,
+            ]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            children.append((process, pipe))
+        }
+        var latencies: [Double] = []
+        var starts: [UInt64] = []
+        var ends: [UInt64] = []
+        for (process, pipe) in children {
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0, let line = text.split(separator: "\n").last else {
+                throw BenchmarkError("a submitting process failed")
+            }
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, let start = UInt64(fields[0]), let end = UInt64(fields[1]) else {
+                throw BenchmarkError("cannot read a child's line: \(line)")
+            }
+            starts.append(start)
+            ends.append(end)
+            latencies += fields[2].split(separator: ",").compactMap { Double($0) }
+        }
+        let wall = Double((ends.max() ?? 0) - (starts.min() ?? 0)) / 1e9
+        latencies.sort()
+        let stored = try runProcess(
+            "/usr/bin/psql",
+            ["-X", "-q", "-tA", "-d", db, "-c", "SELECT count(*), count(DISTINCT idempotency_key) FROM cases"])
+        let expected = "\(processes * cases)|\(processes * cases)"
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+        print(
+            String(
+                format:
+                    "engine=onego processes=%d submissions=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p99_ms=%.2f stored=%@",
+                processes, processes * cases, wall, Double(processes * cases) / wall, percentile(0.5), percentile(0.99),
+                stored))
+        if stored != expected { throw BenchmarkError("stored \(stored), expected \(expected)") }
+    }
+}
+
+/// `onego-bench submit-batch`: one process of `concurrent`: submits N applications with keys
+/// PREFIX0 … and prints `START END LATENCIES` (monotonic nanoseconds; milliseconds, comma-separated).
+struct SubmitBatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit-batch", abstract: "One process of 'concurrent'.")
+    @Option var db: String
+    @Option var prefix: String
+    @Option var count: Int
+    @Option var bundles: String = "Bundles"
+    @Option var auditKey: String?
+
+    func run() throws {
+        let library = BundleLibrary.load(root: bundles)
+        let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
+        let address = try PostgresAddress(db)
+        let (prefix, count) = (self.prefix, self.count)
+        let key = try auditKey.map { path throws -> AuditKey in try AuditKey.loadOrCreate(at: path).key }
+        let line = try runBlocking {
+            let store = try await PostgresCaseStore.open(address, auditKey: key, options: .init(maximumConnections: 2))
+            let engine = CaseEngine(
+                repository: store, library: library, calendar: calendar,
+                clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+            var latencies: [String] = []
+            let start = DispatchTime.now().uptimeNanoseconds
+            for index in 0..<count {
+                let before = DispatchTime.now().uptimeNanoseconds
+                _ = try await engine.submit(W1Workload.companyApplication(key: prefix + String(index)))
+                latencies.append(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - before) / 1e6))
+            }
+            let end = DispatchTime.now().uptimeNanoseconds
+            await store.close()
+            return "\(start) \(end) \(latencies.joined(separator: ","))"
+        }
+        print(line)
+    }
+}
