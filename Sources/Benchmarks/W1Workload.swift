@@ -52,7 +52,7 @@ struct W1Workload: Sendable {
             ? try await PostgresCaseStore.open(
                 try PostgresAddress(path), options: .init(maximumConnections: 1, synchronousCommit: synchronousCommit))
             : nil
-        let store: any CaseRepository = sqlite ?? pg!
+        guard let store: any CaseRepository = sqlite ?? pg else { throw BenchmarkError("no store") }
         let engine = CaseEngine(
             repository: store, library: library, calendar: WorkCalendar(schedules: []),
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)),
