@@ -85,7 +85,7 @@ struct AuditTests {
         let (sql, verdict) = change
         let fixture = try await populated(store)
         defer { fixture.remove() }
-        try fixture.tamper(sql)
+        try await fixture.tamper(sql)
         #expect(try await fixture.engine().verifyAudit().description == verdict)
     }
 
@@ -198,7 +198,7 @@ struct AuditReplayTests {
         let (fixture, _) = try await populated(store)
         defer { fixture.remove() }
         #expect(try await fixture.engine().verifyAudit() == .intact(events: 6))
-        try fixture.tamper(sql)
+        try await fixture.tamper(sql)
         #expect(try await fixture.engine().verifyAudit().description == verdict)
     }
 }

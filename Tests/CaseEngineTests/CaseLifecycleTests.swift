@@ -264,7 +264,7 @@ struct CaseLifecycleTests {
         let first = try await engine.submit(companyApplication(key: "k"))
         let again = try await engine.submit(companyApplication(key: "k"))
         #expect(first == again)
-        #expect(try fixture.snapshot()["cases"] == 1)
+        #expect(try await fixture.snapshot()["cases"] == 1)
         await #expect(throws: CaseEngineError.idempotencyConflict(key: "k", existingCase: first.caseNumber)) {
             try await engine.submit(companyApplication(key: "k") { $0.values["company.employeeCount"] = "6" })
         }
@@ -277,7 +277,7 @@ struct CaseLifecycleTests {
         let fixture = try await EngineFixture(store)
         defer { fixture.remove() }
         let engine = fixture.engine()
-        let before = try fixture.snapshot()
+        let before = try await fixture.snapshot()
         let application = companyApplication {
             $0.values["legalRep.idNumber"] = "340524198001010013"
             $0.values["legalRep.phone"] = "12345"
@@ -299,7 +299,7 @@ struct CaseLifecycleTests {
         } catch {
             Issue.record("unexpected error \(error)")
         }
-        #expect(try fixture.snapshot() == before)
+        #expect(try await fixture.snapshot() == before)
     }
 
     @Test(
@@ -341,7 +341,7 @@ struct CaseLifecycleTests {
         let clerk = officer("market")
         try await engine.accept(id, department: "market-regulation", actor: clerk)
         try await engine.review(id, department: "market-regulation", actor: clerk)
-        let before = try fixture.snapshot()
+        let before = try await fixture.snapshot()
         do {
             try await engine.approve(id, department: "market-regulation", actor: clerk)
             Issue.record("the reviewer approved")
@@ -352,7 +352,7 @@ struct CaseLifecycleTests {
                     == "case OG20261123-000001, sub-case OG20261123-000001-01 (company-registration): market-officer"
                     + " reviewed this sub-case and may not also approve it; another member of staff must approve")
         }
-        #expect(try fixture.snapshot() == before)
+        #expect(try await fixture.snapshot() == before)
         #expect(
             try await engine.approve(id, department: "market-regulation", actor: approver("market")).state == .approved)
 
@@ -478,7 +478,7 @@ struct StoreTests {
         try await engine.requestCorrection(
             number + "-03", department: "tax", materials: ["id-card"], fields: [], note: "复印件不清晰",
             actor: officer("tax"))
-        let before = try fixture.snapshot()
+        let before = try await fixture.snapshot()
         let states = try await engine.caseSummary(number).subcases.map(\.state)
         // Put the file back as v4 left it: progress in the sub-case rows themselves.
         let progress = [
@@ -505,7 +505,7 @@ struct StoreTests {
             repository: try SQLiteCaseStore(path: fixture.path), library: shippedLibrary, calendar: shippedCalendar,
             clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
         try fixture.restore(reviewers: reviewers)
-        #expect(try fixture.snapshot() == before)
+        #expect(try await fixture.snapshot() == before)
         await #expect(try reopened.caseSummary(number).subcases.map(\.state) == states)
         #expect(states.filter { $0 == .issued }.count == 1 && states.contains(.correcting))
         // The correction, which refers to the rebuilt sub-case table, resumes the sub-case.

@@ -54,9 +54,9 @@ struct EngineFixture {
             postgres = nil
             repository = store
         case .postgres:
-            address = try TestPostgres.createDatabase()
+            address = try await TestPostgres.newDatabase()
             let store = try await PostgresCaseStore.open(
-                try PostgresAddress(address), options: .init(maximumConnections: 4))
+                try PostgresAddress(address), options: .init(maximumConnections: 4, deadline: .seconds(30)))
             sqlite = nil
             postgres = store
             repository = store
@@ -110,43 +110,45 @@ struct EngineFixture {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         if let postgres {
             postgres.stop()
-            TestPostgres.drop(address)
+            // Dropped on a thread of its own: a test's clean-up does not hold the cooperative pool.
+            let address = self.address
+            Thread.detachNewThread { TestPostgres.drop(address) }
         }
     }
 
     /// Changes rows behind the store's back, on either store.
-    func tamper(_ sql: String) throws {
+    func tamper(_ sql: String) async throws {
         switch kind {
-        case .sqlite: try database().write { db in try db.execute(sql: sql) }
-        case .postgres: try TestPostgres.psql(address, sql)
+        case .sqlite: try await database().write { db in try db.execute(sql: sql) }
+        case .postgres: try await TestPostgres.query(address, sql)
         }
     }
 
     /// The single number an SQL query (a count) gives, on either store.
-    func count(_ sql: String) throws -> Int {
+    func count(_ sql: String) async throws -> Int {
         switch kind {
-        case .sqlite: return try database().read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
-        case .postgres: return Int(try TestPostgres.psql(address, sql)) ?? -1
+        case .sqlite: return try await database().read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+        case .postgres: return Int(try await TestPostgres.query(address, sql)) ?? -1
         }
     }
 
     /// Row counts of every table, to prove that a failed call changed nothing.
-    func snapshot() throws -> [String: Int] {
+    func snapshot() async throws -> [String: Int] {
         if kind == .postgres {
             var counts: [String: Int] = [:]
             for table in [
                 "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases", "corrections", "outbox",
                 "events",
             ] {
-                counts[table] = try count("SELECT count(*) FROM \(table)")
+                counts[table] = try await count("SELECT count(*) FROM \(table)")
             }
-            counts["digest"] = try TestPostgres.psql(
+            counts["digest"] = try await TestPostgres.query(
                 address,
                 "SELECT string_agg(id || state || released || coalesce(due_date, ''), '' ORDER BY id) FROM subcases"
             ).hashValue
             return counts
         }
-        return try database().read { db in
+        return try await database().read { db in
             var counts: [String: Int] = [:]
             for table in [
                 "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases",

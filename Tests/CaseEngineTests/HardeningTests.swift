@@ -55,7 +55,7 @@ struct StorageFaultTests {
         #expect(error.retryable)
         #expect(error.description == "the disk holding the database is full; free some space, then try again")
         // Every case that was stored is whole, and the chain holds exactly their events.
-        let after = try fixture.snapshot()
+        let after = try await fixture.snapshot()
         #expect(try await full.verifyAudit() == .intact(events: after["events"] ?? -1))
         #expect(after["events"] == after["cases"])
         #expect(try bounded.consistencyReport().partial == 0)
@@ -157,7 +157,7 @@ struct HostileInputTests {
     func refused(input: HostileInput) async throws {
         let fixture = try await EngineFixture()
         defer { fixture.remove() }
-        let before = try fixture.snapshot()
+        let before = try await fixture.snapshot()
         var application = companyApplication()
         input.change(&application)
         do {
@@ -168,7 +168,7 @@ struct HostileInputTests {
         } catch {
             Issue.record("unexpected \(error)")
         }
-        #expect(try fixture.snapshot() == before)
+        #expect(try await fixture.snapshot() == before)
     }
 
     @Test("a lowercase x in an ID number is stored as X, and a retry typed either way is the same case")
@@ -279,7 +279,7 @@ struct PagingTests {
         let numbers = try await threeCases(fixture)
         let engine = fixture.engine()
         func undelivered() async throws -> Int {
-            try fixture.count(
+            try await fixture.count(
                 "SELECT count(*) FROM outbox WHERE department = 'market-regulation' AND delivered_at IS NULL")
         }
         let first = try await engine.inbox(department: "market-regulation", limit: 2)

@@ -32,27 +32,31 @@ struct PostgresStoreTests {
     }
 
     /// Waits until a background session is blocked holding its lock (at most 10 s).
-    func waitForSleeper(_ address: String) throws {
+    func waitForSleeper(_ address: String) async throws {
         for _ in 0..<100 {
-            let active = try TestPostgres.psql(
+            let active = try await TestPostgres.query(
                 address,
                 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active'"
                     + " AND pid <> pg_backend_pid()")
             if active == "1" { return }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("the background session never took its lock")
     }
 
-    @Test("PostgreSQL down at start: a clear error that says a retry can help, at once, not a hang")
+    @Test("PostgreSQL down at start: a clear error that says a retry can help, not a wait for the deadline")
     func downAtStart() async throws {
         let empty = NSTemporaryDirectory() + "onego-no-server-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
         let address = try PostgresAddress("postgres://onego@/postgres?host=\(empty)&port=5432")
         let started = ContinuousClock.now
-        let found = await fault { _ = try await PostgresCaseStore.open(address) }
-        #expect(ContinuousClock.now - started < .seconds(6))
+        let found = await fault {
+            _ = try await PostgresCaseStore.open(address, options: .init(deadline: .seconds(60)))
+        }
+        // Unreachable, not timed out: the first connection's failure is the answer, not a
+        // deadline (60 s here; the bound below only allows for a machine busy with other tests).
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(found == .unreachable(server: "postgres://onego@[\(empty)]:5432/postgres"))
         #expect(found?.retryable == true)
         #expect(
@@ -63,7 +67,7 @@ struct PostgresStoreTests {
 
     @Test("PostgreSQL restarted during a step: the step fails retryably, nothing is half-written, the next reconnects")
     func restartMidStep() async throws {
-        let cluster = try PrivateCluster()
+        let cluster = try await offload { try PrivateCluster() }
         defer { cluster.remove() }
         let store = try await PostgresCaseStore.open(
             try PostgresAddress(cluster.address), options: .init(maximumConnections: 2, deadline: .seconds(20)))
@@ -72,26 +76,26 @@ struct PostgresStoreTests {
         let number = try await engine.submit(companyApplication()).caseNumber
         let id = number + "-01"
         let rows = "SELECT state || count(*) OVER () FROM subcases WHERE id = '\(id)'"
-        let before = try TestPostgres.psql(cluster.address, rows)
-        let events = try TestPostgres.psql(cluster.address, "SELECT count(*) FROM events")
+        let before = try await TestPostgres.query(cluster.address, rows)
+        let events = try await TestPostgres.query(cluster.address, "SELECT count(*) FROM events")
         // Another session holds the sub-case's row, so the step is in flight when the server stops.
         let holder = try BackgroundSQL(
             cluster.address,
             "BEGIN; SELECT 1 FROM subcases WHERE id = '\(id)' FOR UPDATE; SELECT pg_sleep(60);")
         defer { holder.end() }
-        try waitForSleeper(cluster.address)
+        try await waitForSleeper(cluster.address)
         async let inFlight = fault {
             try await engine.accept(id, department: "market-regulation", actor: officer("market"))
         }
         try await Task.sleep(for: .milliseconds(500))
-        try cluster.stop()
+        try await offload { try cluster.stop() }
         let found = await inFlight
         #expect(found == .connectionLost)
         #expect(found?.retryable == true)
-        holder.end()
-        try cluster.start()
-        #expect(try TestPostgres.psql(cluster.address, rows) == before)
-        #expect(try TestPostgres.psql(cluster.address, "SELECT count(*) FROM events") == events)
+        try await offload { holder.end() }
+        try await offload { try cluster.start() }
+        #expect(try await TestPostgres.query(cluster.address, rows) == before)
+        #expect(try await TestPostgres.query(cluster.address, "SELECT count(*) FROM events") == events)
         let summary = try await engine.accept(id, department: "market-regulation", actor: officer("market"))
         #expect(summary.state == .accepted)
         #expect(try await engine.verifyAudit() == .intact(events: 2))
@@ -110,7 +114,7 @@ struct PostgresStoreTests {
         let holder = try BackgroundSQL(
             fixture.address, "BEGIN; SELECT 1 FROM subcases WHERE id = '\(id)' FOR UPDATE; SELECT pg_sleep(60);")
         defer { holder.end() }
-        try waitForSleeper(fixture.address)
+        try await waitForSleeper(fixture.address)
         let started = ContinuousClock.now
         async let slow = fault { try await engine.accept(id, department: "market-regulation", actor: officer("m")) }
         try await Task.sleep(for: .milliseconds(300))
@@ -120,12 +124,12 @@ struct PostgresStoreTests {
         #expect(waiting == .timedOut(seconds: 2))
         #expect(stuck == .timedOut(seconds: 2))
         #expect(waiting?.retryable == true)
-        holder.end()
+        try await offload { holder.end() }
         // The abandoned step, which now gets its lock, commits nothing behind its caller's back;
         // the store serves again.
         try await Task.sleep(for: .seconds(1))
         #expect(try await engine.caseSummary(number).subcases.first?.state == .dispatched)
-        #expect(try fixture.count("SELECT count(*) FROM events") == 1)
+        #expect(try await fixture.count("SELECT count(*) FROM events") == 1)
         let accepted = try await engine.accept(id, department: "market-regulation", actor: officer("m"))
         #expect(accepted.state == .accepted)
     }
@@ -135,8 +139,10 @@ struct PostgresStoreTests {
         let fixture = try await EngineFixture(.postgres)
         defer { fixture.remove() }
         let address = try PostgresAddress(fixture.address)
-        let first = try await PostgresCaseStore.open(address, options: .init(maximumConnections: 4))
-        let second = try await PostgresCaseStore.open(address, options: .init(maximumConnections: 4))
+        let first = try await PostgresCaseStore.open(
+            address, options: .init(maximumConnections: 4, deadline: .seconds(60)))
+        let second = try await PostgresCaseStore.open(
+            address, options: .init(maximumConnections: 4, deadline: .seconds(60)))
         defer {
             first.stop()
             second.stop()
@@ -160,8 +166,8 @@ struct PostgresStoreTests {
         }
         #expect(numbers.count == 60)
         #expect(Set(numbers).count == 50)
-        #expect(try fixture.count("SELECT count(*) FROM cases") == 50)
-        #expect(try fixture.count("SELECT max(last) FROM case_sequences") == 50)
+        #expect(try await fixture.count("SELECT count(*) FROM cases") == 50)
+        #expect(try await fixture.count("SELECT max(last) FROM case_sequences") == 50)
         // Both engines accept every sub-case dispatched, at once: each is accepted exactly once.
         let dispatched = numbers.sorted().map { $0 + "-01" }
         let outcomes = await withTaskGroup(of: Bool.self) { group in
@@ -177,8 +183,8 @@ struct PostgresStoreTests {
             return wins
         }
         #expect(outcomes == 50)
-        #expect(try fixture.count("SELECT count(*) FROM events WHERE action = 'accept'") == 50)
+        #expect(try await fixture.count("SELECT count(*) FROM events WHERE action = 'accept'") == 50)
         #expect(try await engines[0].verifyAudit() == .intact(events: 100))
-        #expect(try fixture.count("SELECT max(seq) - count(*) FROM events") == 0)
+        #expect(try await fixture.count("SELECT max(seq) - count(*) FROM events") == 0)
     }
 }

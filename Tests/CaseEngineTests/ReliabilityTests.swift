@@ -40,14 +40,14 @@ struct ReliabilityTests {
         var failures = 0
         for n in 1...500 {
             try failAtWrite(n, in: fixture)
-            let before = try fixture.snapshot()
+            let before = try await fixture.snapshot()
             do {
                 try await operation()
                 try failAtWrite(-1, in: fixture)
                 return failures
             } catch {
                 failures += 1
-                #expect(try fixture.snapshot() == before, "write \(n) left a partial change")
+                #expect(try await fixture.snapshot() == before, "write \(n) left a partial change")
                 #expect(try fixture.store.integrityCheck() == "ok")
             }
         }

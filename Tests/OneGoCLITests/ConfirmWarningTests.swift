@@ -22,7 +22,7 @@ struct ConfirmWarningTests {
     }
 
     @Test("a credit code failing its check is refused until the clerk confirms it, and nothing is saved before")
-    func windowConfirms() throws {
+    func windowConfirms() async throws {
         let db = NSTemporaryDirectory() + "onego-confirm-\(UUID().uuidString).db"
         let file = NSTemporaryDirectory() + "onego-confirm-\(UUID().uuidString).json"
         defer {
@@ -33,13 +33,14 @@ struct ConfirmWarningTests {
         }
         try application(creditCode: "91350211M0000XUF46").write(toFile: file, atomically: true, encoding: .utf8)
         let environment = ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"]
-        let refused = try runOneGo(["window", "submit", "--create", "--application", file], environment: environment)
+        let refused = try await runOneGo(
+            ["window", "submit", "--create", "--application", file], environment: environment)
         #expect(refused.status == 1)
         #expect(
             refused.stderr.contains(
                 "  company.creditCode: 统一社会信用代码:统一社会信用代码校验位不符,请核对;确属有效代码的由工作人员确认 / Unified social credit code: The credit code's check character does not match; check it, or have staff confirm a genuine code. (--confirm company.creditCode)"
             ), "\(refused.stderr)")
-        let confirmed = try runOneGo(
+        let confirmed = try await runOneGo(
             ["window", "submit", "--create", "--application", file, "--confirm", "company.creditCode"],
             environment: environment)
         #expect(confirmed.status == 0, "\(confirmed.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTesting
 import Testing
 
 /// A copy of the shipped library in a temporary directory; the caller removes it.
@@ -11,7 +12,14 @@ func libraryCopy() throws -> String {
 }
 
 /// Runs the built `onego` binary from the repository root and returns its exit status and output.
+/// Runs `onego` to its end, off the cooperative pool (see `offload`).
 func runOneGo(
+    _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offload { try runOneGoBlocking(arguments, environment: environment, input: input) }
+}
+
+func runOneGoBlocking(
     _ arguments: [String], environment: [String: String] = [:], input: String? = nil
 ) throws -> (
     status: Int32, stdout: String, stderr: String
@@ -48,7 +56,7 @@ func runOneGo(
 struct OneGoExecutableTests {
     @Test("lint of the shipped bundles exits 0")
     func lintClean() async throws {
-        let result = try runOneGo(["bundle", "lint", "--warnings-as-errors"])
+        let result = try await runOneGo(["bundle", "lint", "--warnings-as-errors"])
         #expect(result.status == 0)
         #expect(result.stdout == "13 bundles and 76 items: no problems\n")
     }
@@ -67,7 +75,7 @@ struct OneGoExecutableTests {
             """
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try runOneGo(["bundle", "lint", path])
+        let result = try await runOneGo(["bundle", "lint", path])
         #expect(result.status == 1)
         #expect(
             result.stdout.hasPrefix(
@@ -81,25 +89,25 @@ struct OneGoExecutableTests {
             ["bundle", "lint", "/no/such/file.json"], ["bundle", "show", "no-such-bundle"],
             ["bundle", "compile", "newborn", "--answer", "oops"], ["bundle", "frobnicate"],
         ])
-    func usage(arguments: [String]) throws {
-        let result = try runOneGo(arguments)
+    func usage(arguments: [String]) async throws {
+        let result = try await runOneGo(arguments)
         #expect(result.status == 2)
         #expect(!result.stderr.isEmpty)
     }
 
     @Test("an unknown bundle gets a did-you-mean")
     func unknownBundle() async throws {
-        let result = try runOneGo(["bundle", "show", "new-born"])
+        let result = try await runOneGo(["bundle", "show", "new-born"])
         #expect(
             result.stderr == "error: unknown bundle 'new-born'; did you mean 'newborn'?\n(see 'onego bundle list')\n")
     }
 
     @Test("a material an item of the bundle makes is not asked of the citizen, and the notice says so (issue 16.1)")
     func producedMaterial() async throws {
-        let notice = try runOneGo(["bundle", "show", "company-opening", "--answer", "needsBankAccount=yes"])
+        let notice = try await runOneGo(["bundle", "show", "company-opening", "--answer", "needsBankAccount=yes"])
         #expect(notice.stdout.contains("由本次办理产生,无需提交:\n  - 企业公章(由“印章刻制备案”产生)\n"), "\(notice.stdout)")
         #expect(!notice.stdout.contains("企业公章                "))
-        let json = try runOneGo(["bundle", "compile", "company-opening", "--format", "json"])
+        let json = try await runOneGo(["bundle", "compile", "company-opening", "--format", "json"])
         #expect(
             json.stdout.contains(
                 "  \"producedMaterials\": [\n    {\n      \"material\": \"company-seal\",\n      \"producer\": \"seal-engraving\",\n"
@@ -108,7 +116,7 @@ struct OneGoExecutableTests {
 
     @Test("a notice states each condition once, in its shortest form (issue 17.14)")
     func simplifiedConditions() async throws {
-        let retirement = try runOneGo(["bundle", "show", "retirement"])
+        let retirement = try await runOneGo(["bundle", "show", "retirement"])
         #expect(retirement.stdout.contains("视情形:按哪种情形退休:特殊工种提前退休或因病或非因工致残提前退休"))
         #expect(!retirement.stdout.contains(",或按哪种情形退休"))
         // The identity card is needed whichever way one retires: no condition at all.
@@ -118,13 +126,15 @@ struct OneGoExecutableTests {
 
     @Test("show prints the one-time notice with the savings, compressed against the legal critical path")
     func show() async throws {
-        let result = try runOneGo(["bundle", "show", "company-opening", "--answer", "hiresStaff=yes"])
+        let result = try await runOneGo(["bundle", "show", "company-opening", "--answer", "hiresStaff=yes"])
         #expect(result.status == 0)
         // Items that run side by side take their legal time together: 18 days, not the sum of 26 (issue 17.15).
         #expect(
             result.stdout.contains(
                 "承诺办结:2 个工作日(法定时限下最长的办理链为 18 个工作日,压缩 89%;各事项法定时限相加为 26 个工作日)"))
-        let english = try runOneGo(["bundle", "show", "company-opening", "--answer", "hiresStaff=yes", "--lang", "en"])
+        let english = try await runOneGo([
+            "bundle", "show", "company-opening", "--answer", "hiresStaff=yes", "--lang", "en",
+        ])
         #expect(
             english.stdout.contains(
                 "Promised completion: 2 working days (at their legal limits the longest chain of items takes 18 working days: 89% shorter; the items' legal limits added one after another come to 26)"
@@ -134,7 +144,7 @@ struct OneGoExecutableTests {
 
     @Test("compile --format json has the documented keys")
     func compileJSON() async throws {
-        let result = try runOneGo(["bundle", "compile", "newborn", "--format", "json"])
+        let result = try await runOneGo(["bundle", "compile", "newborn", "--format", "json"])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         for key in [
@@ -146,7 +156,7 @@ struct OneGoExecutableTests {
 
     @Test("graph draws DOT with the flowing outputs")
     func graph() async throws {
-        let result = try runOneGo(["bundle", "graph", "newborn", "--format", "dot"])
+        let result = try await runOneGo(["bundle", "graph", "newborn", "--format", "dot"])
         #expect(
             result.stdout.contains(
                 "\"birth-certificate\" -> \"birth-registration\" [label=\"newborn.birthCertificateNumber\"];"))
@@ -154,7 +164,7 @@ struct OneGoExecutableTests {
 
     @Test("bundle test runs the golden cases")
     func golden() async throws {
-        let result = try runOneGo(["bundle", "test"])
+        let result = try await runOneGo(["bundle", "test"])
         #expect(result.status == 0)
         #expect(result.stdout.hasSuffix("30 passed, 0 failed\n"))
     }
@@ -164,7 +174,7 @@ struct OneGoExecutableTests {
 struct BundleReportCommandTests {
     @Test("the report shows each bundle's saving, in text and CSV")
     func report() async throws {
-        let csv = try runOneGo(["bundle", "report", "--format", "csv"])
+        let csv = try await runOneGo(["bundle", "report", "--format", "csv"])
         #expect(csv.status == 0)
         #expect(
             csv.stdout.contains(
@@ -174,7 +184,7 @@ struct BundleReportCommandTests {
             csv.stdout.contains(
                 "after-death,身后一件事,7,7,13,40,8,19,4,7,7,15,0,7,deathKind=natural hadDrivingLicence=yes hadPension=yes hadProvidentFund=yes\n"
             ))
-        let text = try runOneGo(["bundle", "report"])
+        let text = try await runOneGo(["bundle", "report"])
         #expect(text.stdout.contains("| newborn 新生儿出生 | 7 | 5 | 16 (33) | 8 (13) | 4 | 5 / 4 (7) | — | 4 |"))
     }
 
@@ -183,30 +193,30 @@ struct BundleReportCommandTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("docs/bundles.md"), encoding: .utf8)
-        #expect(doc.contains(try runOneGo(["bundle", "report"]).stdout))
+        #expect(doc.contains(try await runOneGo(["bundle", "report"]).stdout))
     }
 }
 
 @Suite("Clashing ids in the library")
 struct ClashingIDTests {
     @Test("a second file claiming a bundle id is found when either file is linted, and no command serves the id")
-    func duplicateBundleID() throws {
+    func duplicateBundleID() async throws {
         let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let original = try String(contentsOfFile: copy + "/newborn.json", encoding: .utf8)
         try original.replacingOccurrences(of: "\"id\": \"newborn\"", with: "\"id\": \"company-opening\"")
             .write(toFile: copy + "/zz-copy.json", atomically: true, encoding: .utf8)
-        let lint = try runOneGo(["bundle", "lint", "--bundles", copy, copy + "/zz-copy.json"])
+        let lint = try await runOneGo(["bundle", "lint", "--bundles", copy, copy + "/zz-copy.json"])
         #expect(lint.status == 1)
         #expect(lint.stdout.contains("error: bundle id 'company-opening' is used by two files"), "\(lint.stdout)")
-        let show = try runOneGo(["bundle", "show", "company-opening", "--bundles", copy])
+        let show = try await runOneGo(["bundle", "show", "company-opening", "--bundles", copy])
         #expect(show.status == 1)
         #expect(show.stderr.contains("error: bundle id 'company-opening' is used by two files"))
         #expect(show.stdout.isEmpty)
     }
 
     @Test("two catalog items with one government catalogue code are an error")
-    func duplicateItemCode() throws {
+    func duplicateItemCode() async throws {
         let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let path = copy + "/catalog/items-family.json"
@@ -217,7 +227,7 @@ struct ClashingIDTests {
         }
         try text.replacingCharacters(in: range, with: "\"code\": \"00013112700401\", \"name\"")
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let lint = try runOneGo(["bundle", "lint", "--bundles", copy])
+        let lint = try await runOneGo(["bundle", "lint", "--bundles", copy])
         #expect(lint.status == 1)
         #expect(lint.stdout.contains("have the same catalogue code '00013112700401'"), "\(lint.stdout)")
     }
@@ -226,16 +236,16 @@ struct ClashingIDTests {
 @Suite("bundle test and show on broken libraries")
 struct BrokenLibraryTests {
     @Test("bundle test with an unknown id says so with a did-you-mean instead of '0 passed, 0 failed'")
-    func unknownID() throws {
+    func unknownID() async throws {
         let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        let result = try runOneGo(["bundle", "test", "newbron", "--bundles", copy])
+        let result = try await runOneGo(["bundle", "test", "newbron", "--bundles", copy])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("error: unknown bundle 'newbron'; did you mean 'newborn'?"), "\(result.stderr)")
     }
 
     @Test("an expectation that does not read fails its case, and failures name their place")
-    func invalidExpectation() throws {
+    func invalidExpectation() async throws {
         let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let path = copy + "/tests/newborn.json"
@@ -246,7 +256,7 @@ struct BrokenLibraryTests {
         }
         try text.replacingCharacters(in: range, with: "\"expect\": { \"itemz\": [],")
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try runOneGo(["bundle", "test", "newborn", "--bundles", copy])
+        let result = try await runOneGo(["bundle", "test", "newborn", "--bundles", copy])
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL newborn"))
         #expect(result.stdout.contains(path + ":"))
@@ -254,14 +264,14 @@ struct BrokenLibraryTests {
     }
 
     @Test("show names the errors of a bundle's file instead of calling the bundle unknown")
-    func brokenFile() throws {
+    func brokenFile() async throws {
         let copy = try libraryCopy()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let path = copy + "/newborn.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try text.replacingOccurrences(of: "\"version\"", with: "\"version\",,").write(
             toFile: path, atomically: true, encoding: .utf8)
-        let result = try runOneGo(["bundle", "show", "newborn", "--bundles", copy])
+        let result = try await runOneGo(["bundle", "show", "newborn", "--bundles", copy])
         #expect(result.status == 1)
         #expect(
             result.stderr.hasPrefix("error: the file of bundle 'newborn' has errors; fix them first:\n" + path + ":"))
@@ -271,7 +281,7 @@ struct BrokenLibraryTests {
 @Suite("A catalog file that does not parse")
 struct CascadeTests {
     @Test("one trailing comma in elements.json is reported once, with a count of what may follow from it")
-    func trailingComma() throws {
+    func trailingComma() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let copy = NSTemporaryDirectory() + "onego-cascade-\(UUID().uuidString)"
@@ -287,7 +297,7 @@ struct CascadeTests {
         var broken = text
         broken.insert(",", at: end)
         try broken.write(toFile: path, atomically: true, encoding: .utf8)
-        let lint = try runOneGo(["bundle", "lint", "--bundles", copy])
+        let lint = try await runOneGo(["bundle", "lint", "--bundles", copy])
         #expect(lint.status == 1)
         #expect(lint.stdout.hasSuffix("2 errors, 0 warnings\n"), "\(lint.stdout.suffix(300))")
         #expect(lint.stdout.contains(path + ":5:"))

@@ -13,13 +13,13 @@ struct PostgresProcessTests {
             ["ONEGO_DB": database, "ONEGO_AUDIT_KEY_FILE": directory + "/audit.key", "ONEGO_TEST_TODAY": "2026-11-23"]
         }
 
-        init() throws {
+        init() async throws {
             directory = NSTemporaryDirectory() + "onego-pg-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try FileManager.default.copyItem(
                 atPath: repositoryRoot.appendingPathComponent("docs/examples/lease-contract.pdf").path,
                 toPath: directory + "/lease-contract.pdf")
-            database = try TestPostgres.createDatabase()
+            database = try await TestPostgres.newDatabase()
         }
 
         /// The example application saved under `key`; its path.
@@ -40,7 +40,15 @@ struct PostgresProcessTests {
     }
 
     /// Starts every command at once as its own process and waits for all: (status, stdout, stderr).
-    func together(_ commands: [[String]], environment: [String: String]) throws -> [(Int32, String, String)] {
+    func together(
+        _ commands: [[String]], environment: [String: String]
+    ) async throws -> [(Int32, String, String)] {
+        try await offload { try togetherBlocking(commands, environment: environment) }
+    }
+
+    func togetherBlocking(
+        _ commands: [[String]], environment: [String: String]
+    ) throws -> [(Int32, String, String)] {
         let binary = repositoryRoot.appendingPathComponent(".build/debug/onego")
         var running: [(Process, Pipe, Pipe)] = []
         for arguments in commands {
@@ -66,12 +74,13 @@ struct PostgresProcessTests {
 
     @Test("processes submitting at once get distinct numbers, one case per key; one of two clerks wins a step")
     func processesShareOneDatabase() async throws {
-        let workspace = try Workspace()
+        let workspace = try await Workspace()
         defer { workspace.remove() }
         let environment = workspace.environment
-        #expect(try runOneGo(["db", "init"], environment: environment).stdout.hasSuffix("is at schema v2-access\n"))
+        #expect(
+            try await runOneGo(["db", "init"], environment: environment).stdout.hasSuffix("is at schema v2-access\n"))
         let keys = ["p-1", "p-2", "p-3", "p-4", "shared", "shared"]
-        let submitted = try together(
+        let submitted = try await together(
             try keys.map { ["window", "submit", "--application", try workspace.application(key: $0)] },
             environment: environment)
         let numbers = submitted.map { result in
@@ -82,64 +91,68 @@ struct PostgresProcessTests {
         #expect(Set(numbers).count == 5, "\(numbers)")
         #expect(numbers[4] == numbers[5])
         #expect(Set(numbers).allSatisfy { $0.hasPrefix("OG20261123-00000") })
-        #expect(try TestPostgres.psql(workspace.database, "SELECT count(*) FROM cases") == "5")
+        #expect(try await TestPostgres.query(workspace.database, "SELECT count(*) FROM cases") == "5")
 
         // Two clerks' processes accept the same sub-case at the same moment: one wins.
         let id = numbers[0] + "-01"
-        let accepted = try together(
+        let accepted = try await together(
             Array(repeating: ["dept", "accept", id, "--dept", "market-regulation"], count: 2), environment: environment)
         #expect(accepted.filter { $0.0 == 0 }.count == 1)
         let loser = accepted.first { $0.0 != 0 }
         #expect(loser?.2.contains(id) == true, "\(loser?.2 ?? "")")
-        #expect(try TestPostgres.psql(workspace.database, "SELECT count(*) FROM events WHERE action = 'accept'") == "1")
-        let verified = try runOneGo(["audit", "verify"], environment: environment)
+        #expect(
+            try await TestPostgres.query(workspace.database, "SELECT count(*) FROM events WHERE action = 'accept'")
+                == "1")
+        let verified = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verified.stdout == "audit chain intact: 6 events\n")
     }
 
     @Test("onego db copy moves a SQLite centre into PostgreSQL; the audit verifies there with the same head")
     func copyFromSQLite() async throws {
-        let workspace = try Workspace()
+        let workspace = try await Workspace()
         defer { workspace.remove() }
         let file = workspace.directory + "/centre.db"
         let local = [
             "ONEGO_DB": file, "ONEGO_TEST_TODAY": "2026-11-23",
             "ONEGO_AUDIT_KEY_FILE": workspace.directory + "/audit.key",
         ]
-        #expect(try runOneGo(["db", "init"], environment: local).status == 0)
+        #expect(try await runOneGo(["db", "init"], environment: local).status == 0)
         for key in ["c-1", "c-2"] {
-            let result = try runOneGo(
+            let result = try await runOneGo(
                 ["window", "submit", "--application", try workspace.application(key: key)], environment: local)
             #expect(result.status == 0, "\(result.stderr)")
         }
         #expect(
-            try runOneGo(["dept", "accept", "OG20261123-000001-01", "--dept", "market-regulation"], environment: local)
-                .status == 0)
-        let sourceHead = try runOneGo(["audit", "checkpoint"], environment: local).stdout.split(separator: " ")
+            try await runOneGo(
+                ["dept", "accept", "OG20261123-000001-01", "--dept", "market-regulation"], environment: local
+            )
+            .status == 0)
+        let sourceHead = try await runOneGo(["audit", "checkpoint"], environment: local).stdout.split(separator: " ")
             .prefix(3)
 
-        let copied = try runOneGo(
+        let copied = try await runOneGo(
             ["db", "copy", "--from", file, "--to", workspace.database], environment: workspace.environment)
         #expect(copied.status == 0, "\(copied.stderr)")
         #expect(
             copied.stdout.hasPrefix("copied 2 cases, 14 sub-cases, 3 audit events and 2 attachments into postgres://"))
-        let verified = try runOneGo(["audit", "verify"], environment: workspace.environment)
+        let verified = try await runOneGo(["audit", "verify"], environment: workspace.environment)
         #expect(verified.stdout == "audit chain intact: 3 events\n", "\(verified.stderr)")
-        let targetHead = try runOneGo(["audit", "checkpoint"], environment: workspace.environment).stdout.split(
+        let targetHead = try await runOneGo(["audit", "checkpoint"], environment: workspace.environment).stdout.split(
             separator: " "
         ).prefix(3)
         #expect(targetHead == sourceHead)
         #expect(sourceHead.count == 3)
 
         // The copied centre goes on: the next case is numbered after the copied ones.
-        let next = try runOneGo(
+        let next = try await runOneGo(
             ["window", "submit", "--application", try workspace.application(key: "c-3")],
             environment: workspace.environment)
         #expect(next.stdout.contains("案件编号 Case number: OG20261123-000003"), "\(next.stderr)")
         // A second copy into a database that is no longer empty is refused, and changes nothing.
-        let again = try runOneGo(
+        let again = try await runOneGo(
             ["db", "copy", "--from", file, "--to", workspace.database], environment: workspace.environment)
         #expect(again.status == 1)
         #expect(again.stderr.contains("already holds"))
-        #expect(try TestPostgres.psql(workspace.database, "SELECT count(*) FROM cases") == "3")
+        #expect(try await TestPostgres.query(workspace.database, "SELECT count(*) FROM cases") == "3")
     }
 }

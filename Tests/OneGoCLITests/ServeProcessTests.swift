@@ -15,8 +15,8 @@ struct ServeProcessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let environment = ["ONEGO_DB": directory + "/onego.db"]
-        #expect(try runOneGo(["db", "init"], environment: environment).status == 0)
-        let enrolled = try runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
+        #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
+        let enrolled = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
         #expect(enrolled.status == 0)
         // The credential alone on standard output, so that it can go straight to a file.
         let credential = enrolled.stdout.trimmingCharacters(in: .newlines)
@@ -42,7 +42,7 @@ struct ServeProcessTests {
         #expect(response.hasPrefix("HTTP/1.1 201"), "\(response.prefix(300))")
         #expect(response.contains("\"caseNumber\":\"OG"))
         #expect(server.waitForExit() == 0)
-        let listed = try runOneGo(["case", "list"], environment: environment)
+        let listed = try await runOneGo(["case", "list"], environment: environment)
         #expect(listed.stdout.contains("OG"))
     }
 }
@@ -54,13 +54,13 @@ extension ServeProcessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var environment = ["ONEGO_DB": directory + "/onego.db", "ONEGO_SESSION_FILE": directory + "/session"]
-        #expect(try runOneGo(["db", "init"], environment: environment).status == 0)
+        #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
         let password = "correct horse battery\n"
         for (id, role, dept) in [
             ("wang.fang", "window", ""), ("zhao", "department", "market-regulation"),
             ("qian", "department", "market-regulation"), ("chen", "supervisor", ""),
         ] {
-            let added = try runOneGo(
+            let added = try await runOneGo(
                 ["staff", "add", id, "--name", id, "--role", role] + (dept.isEmpty ? [] : ["--dept", dept]),
                 environment: environment, input: password)
             #expect(added.stdout == "added \(id) (\(role))\n", "\(added.stderr)")
@@ -77,58 +77,58 @@ extension ServeProcessTests {
             with: "{\n  \"idempotencyKey\": \"w-1\", \"channel\": {\"kind\": \"window\", \"id\": \"x\"},\n  \"bundle\"")
         try text.write(toFile: directory + "/application.json", atomically: true, encoding: .utf8)
 
-        func login(_ account: String) throws {
-            let result = try runOneGo(
+        func login(_ account: String) async throws {
+            let result = try await runOneGo(
                 ["login", "--server", address, "--account", account], environment: environment, input: password)
             #expect(result.stdout == "signed in to \(address) as \(account)\n", "\(result.stderr)")
         }
-        #expect(try runOneGo(["case", "list"], environment: environment).stderr.contains("not signed in to"))
-        try login("wang.fang")
-        let receipt = try runOneGo(
+        #expect(try await runOneGo(["case", "list"], environment: environment).stderr.contains("not signed in to"))
+        try await login("wang.fang")
+        let receipt = try await runOneGo(
             ["window", "submit", "--application", directory + "/application.json"], environment: environment)
         #expect(receipt.status == 0, "\(receipt.stderr)")
         let number = try #require(
             receipt.stdout.split(separator: "\n").compactMap { line in
                 line.split(separator: " ").first { $0.hasPrefix("OG2") }.map(String.init)
             }.first)
-        let listed = try runOneGo(["case", "list"], environment: environment)
+        let listed = try await runOneGo(["case", "list"], environment: environment)
         #expect(listed.stdout.hasPrefix(number + "  in-progress  company-opening  张三 110105********002X"))
         #expect(!listed.stdout.contains("11010519491231002X"))
         // Window staff cannot take a department's step.
-        let refused = try runOneGo(
+        let refused = try await runOneGo(
             ["dept", "accept", number + "-01", "--dept", "market-regulation"], environment: environment)
         #expect(refused.stderr == "error: this credential may not do this\n")
         #expect(refused.status == 1)
 
-        try login("zhao")
+        try await login("zhao")
         for step in ["accept", "review"] {
-            let done = try runOneGo(
+            let done = try await runOneGo(
                 ["dept", step, number + "-01", "--dept", "market-regulation"], environment: environment)
             #expect(done.status == 0, "\(done.stderr)")
         }
-        let same = try runOneGo(
+        let same = try await runOneGo(
             ["dept", "approve", number + "-01", "--dept", "market-regulation"], environment: environment)
         #expect(same.stderr.contains("zhao reviewed this sub-case and may not also approve it"))
-        try login("qian")
-        let approved = try runOneGo(
+        try await login("qian")
+        let approved = try await runOneGo(
             ["dept", "approve", number + "-01", "--dept", "market-regulation"], environment: environment)
         #expect(approved.stdout.hasPrefix(number + "-01  company-registration  approved"), "\(approved.stderr)")
         // Through the server and on the file itself, the same text.
-        try login("chen")
+        try await login("chen")
         var local = environment
         local["ONEGO_SERVER"] = nil
         for command in [["supervise", "report"], ["supervise", "overdue"], ["supervise", "promises"]] {
-            let remote = try runOneGo(command, environment: environment)
+            let remote = try await runOneGo(command, environment: environment)
             #expect(remote.status == 0, "\(command): \(remote.stderr)")
-            #expect(remote.stdout == (try runOneGo(command, environment: local)).stdout, "\(command)")
+            #expect(remote.stdout == (try await runOneGo(command, environment: local)).stdout, "\(command)")
         }
-        try login("wang.fang")
+        try await login("wang.fang")
         #expect(
-            try runOneGo(["case", "show", number], environment: environment).stdout
-                == (try runOneGo(["case", "show", number], environment: local)).stdout)
-        #expect(try runOneGo(["logout"], environment: environment).stdout == "signed out\n")
+            try await runOneGo(["case", "show", number], environment: environment).stdout
+                == (try await runOneGo(["case", "show", number], environment: local)).stdout)
+        #expect(try await runOneGo(["logout"], environment: environment).stdout == "signed out\n")
         #expect(
-            try runOneGo(["audit", "verify"], environment: environment).stderr
+            try await runOneGo(["audit", "verify"], environment: environment).stderr
                 == "error: this command works on a local database only; it has no --server form\n")
     }
 }

@@ -8,83 +8,84 @@ struct WalkthroughTests {
         let db = NSTemporaryDirectory() + "onego-walk-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         var today = "2026-11-23"
-        func onego(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-            try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": today])
+        func onego(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+            try await runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": today])
         }
-        func ok(_ arguments: String...) throws -> String {
-            let result = try runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": today])
+        func ok(_ arguments: String...) async throws -> String {
+            let result = try await runOneGo(arguments, environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": today])
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
             return result.stdout
         }
         // A mistyped path is not answered from an empty database: the database is created explicitly.
-        let missing = try onego("case", "list")
+        let missing = try await onego("case", "list")
         #expect(missing.status == 1)
         #expect(
             missing.stderr
                 == "error: there is no case database at \(db); check the path (--db or $ONEGO_DB), or create one with 'onego db init --db \(db)'\n"
         )
         #expect(!FileManager.default.fileExists(atPath: db))
-        #expect(try ok("db", "init") == "created the case database at \(db)\n")
-        let receipt = try ok("window", "submit", "--application", "docs/examples/company-opening-application.json")
+        #expect(try await ok("db", "init") == "created the case database at \(db)\n")
+        let receipt = try await ok(
+            "window", "submit", "--application", "docs/examples/company-opening-application.json")
         #expect(receipt.contains("案件编号 Case number: OG20261123-000001"))
         #expect(receipt.contains("承诺办结 Promised:    2026-11-25"))
         #expect(receipt.contains("申请人 Applicant:     张三 110105********002X"))
         let c = "OG20261123-000001"
 
-        let early = try onego("dept", "approve", "\(c)-01", "--dept", "market-regulation")
+        let early = try await onego("dept", "approve", "\(c)-01", "--dept", "market-regulation")
         #expect(early.status == 1)
         #expect(
             early.stderr
                 == "error: case \(c), sub-case \(c)-01 (company-registration): cannot approve while dispatched; allowed next steps: accept, correct, reject\n"
         )
-        for step in ["accept", "review"] { _ = try ok("dept", step, "\(c)-01", "--dept", "market-regulation") }
-        _ = try ok("dept", "approve", "\(c)-01", "--dept", "market-regulation", "--staff", "approver-1")
-        _ = try ok(
+        for step in ["accept", "review"] { _ = try await ok("dept", step, "\(c)-01", "--dept", "market-regulation") }
+        _ = try await ok("dept", "approve", "\(c)-01", "--dept", "market-regulation", "--staff", "approver-1")
+        _ = try await ok(
             "dept", "issue", "\(c)-01", "--dept", "market-regulation", "--output",
             "company.creditCode=91512081MA62K0260E")
         #expect(
-            try ok("dept", "inbox", "tax").contains(
+            try await ok("dept", "inbox", "tax").contains(
                 "company.creditCode = 91512081MA62K0260E  (from company-registration)"))
 
-        _ = try ok("dept", "accept", "\(c)-03", "--dept", "tax")
-        _ = try ok(
+        _ = try await ok("dept", "accept", "\(c)-03", "--dept", "tax")
+        _ = try await ok(
             "dept", "correct", "\(c)-03", "--dept", "tax", "--material", "id-card", "--field", "taxOfficer.phone",
             "--note", "复印件不清晰")
-        let waiting = try ok("case", "show", c)
+        let waiting = try await ok("case", "show", c)
         #expect(waiting.contains("awaiting-correction"))
         #expect(waiting.contains("  material id-card: 居民身份证"))
         today = "2026-11-24"
-        _ = try ok("case", "supply", c, "--material", "id-card", "--field", "taxOfficer.phone=13912345670")
+        _ = try await ok("case", "supply", c, "--material", "id-card", "--field", "taxOfficer.phone=13912345670")
         // The employee list, accepted under 容缺, arrives: the items that need it may then be issued.
-        _ = try ok("case", "supply", c, "--material", "employee-list")
+        _ = try await ok("case", "supply", c, "--material", "employee-list")
 
         let departments = [
             (2, "public-security"), (3, "tax"), (4, "human-resources"), (5, "medical-security"), (6, "provident-fund"),
         ]
         for (index, department) in departments {
             let id = "\(c)-0\(index)"
-            if index != 3 { _ = try ok("dept", "accept", id, "--dept", department) }
-            _ = try ok("dept", "review", id, "--dept", department)
-            _ = try ok("dept", "approve", id, "--dept", department, "--staff", "approver-1")
+            if index != 3 { _ = try await ok("dept", "accept", id, "--dept", department) }
+            _ = try await ok("dept", "review", id, "--dept", department)
+            _ = try await ok("dept", "approve", id, "--dept", department, "--staff", "approver-1")
             if index == 2 {
-                _ = try ok(
+                _ = try await ok(
                     "dept", "issue", id, "--dept", department, "--output", "company.sealFilingNumber=AY-2026-001")
             } else {
-                _ = try ok("dept", "issue", id, "--dept", department)
+                _ = try await ok("dept", "issue", id, "--dept", department)
             }
         }
-        _ = try ok("dept", "issue", "\(c)-07", "--dept", "bank")
-        #expect(try ok("case", "show", c).contains("\(c)  企业开办 (company-opening 1.0.0)  completed"))
-        let handedOut = try ok("case", "handout", c, "--recipient", "张三", "--recipient-id", "11010519491231002X")
+        _ = try await ok("dept", "issue", "\(c)-07", "--dept", "bank")
+        #expect(try await ok("case", "show", c).contains("\(c)  企业开办 (company-opening 1.0.0)  completed"))
+        let handedOut = try await ok("case", "handout", c, "--recipient", "张三", "--recipient-id", "11010519491231002X")
         #expect(handedOut.contains("handed out"))
         #expect(handedOut.contains(" to 张三 110105********002X"))
         #expect(!handedOut.contains("11010519491231002X"))
-        let again = try onego("case", "handout", c, "--recipient", "李四")
+        let again = try await onego("case", "handout", c, "--recipient", "李四")
         #expect(again.status == 1)
         #expect(again.stderr == "error: case \(c) was already handed out on 2026-11-24 to 张三\n")
-        #expect(try ok("case", "list").contains("\(c)  completed  company-opening  张三 110105********002X"))
-        #expect(try ok("audit", "verify") == "audit chain intact: 31 events\n")
-        let report = try ok("supervise", "report", "--format", "csv")
+        #expect(try await ok("case", "list").contains("\(c)  completed  company-opening  张三 110105********002X"))
+        #expect(try await ok("audit", "verify") == "audit chain intact: 31 events\n")
+        let report = try await ok("supervise", "report", "--format", "csv")
         #expect(report.hasPrefix("department,item,waiting,dispatched,accepted,reviewed,approved,correcting,issued"))
         #expect(report.contains("tax,tax-invoice-setup,0,0,0,0,0,0,1,0,0,1,1.000,"))
     }
@@ -93,25 +94,25 @@ struct WalkthroughTests {
     func overdue() async throws {
         let db = NSTemporaryDirectory() + "onego-overdue-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
-        _ = try runOneGo(
+        _ = try await runOneGo(
             ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
             environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
-        let monday = try runOneGo(
+        let monday = try await runOneGo(
             ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         #expect(
             monday.stdout
                 == "warning  OG20261123-000001-01  market-regulation  company-registration  dispatched  due 2026-11-24\n"
         )
-        let wednesday = try runOneGo(
+        let wednesday = try await runOneGo(
             ["supervise", "overdue"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-25"])
         #expect(wednesday.stdout.hasPrefix("overdue  OG20261123-000001-01"))
     }
 
     @Test("calendar commands answer from the yearly files")
     func calendar() async throws {
-        #expect(try runOneGo(["calendar", "add-days", "2026-02-12", "3"]).stdout == "2026-02-24\n")
-        #expect(try runOneGo(["calendar", "add-days", "2026-12-30", "3"]).stdout == "2027-01-05 (provisional)\n")
-        let check = try runOneGo(["calendar", "check", "2027-03-01"])
+        #expect(try await runOneGo(["calendar", "add-days", "2026-02-12", "3"]).stdout == "2026-02-24\n")
+        #expect(try await runOneGo(["calendar", "add-days", "2026-12-30", "3"]).stdout == "2027-01-05 (provisional)\n")
+        let check = try await runOneGo(["calendar", "check", "2027-03-01"])
         #expect(check.status == 1)
         #expect(check.stdout.contains("2027-03-01: working day (provisional: no holiday data for 2027)"))
     }
@@ -126,7 +127,7 @@ struct WalkthroughTests {
         }
         try "{\n  \"bundle\": \"newborn\",\n  \"idempotencyKey\": 7\n}".write(
             toFile: file, atomically: true, encoding: .utf8)
-        let result = try runOneGo(["window", "submit", "--application", file], environment: ["ONEGO_DB": db])
+        let result = try await runOneGo(["window", "submit", "--application", file], environment: ["ONEGO_DB": db])
         #expect(result.status == 1)
         #expect(result.stderr == "\(file):3:21: error: 'idempotencyKey' must be a string\n")
     }
@@ -212,7 +213,8 @@ struct KioskExecutableTests {
         let (status, output, _) = try runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
         #expect(status == 0)
         #expect(output.contains("案件编号:OG20261123-000001"))
-        let list = try runOneGo(["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
+        let list = try await runOneGo(
+            ["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         #expect(list.stdout.contains("OG20261123-000001  in-progress  newborn  王芳 440524********0014"))
     }
 }
@@ -224,7 +226,7 @@ struct TerminalEscapingTests {
         let db = NSTemporaryDirectory() + "onego-escape-\(UUID().uuidString).db"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let environment = ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"]
-        _ = try runOneGo(
+        _ = try await runOneGo(
             ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
             environment: environment)
         // As an older version or another writer might have left it: refused at input today.
@@ -240,11 +242,11 @@ struct TerminalEscapingTests {
         try sqlite.run()
         sqlite.waitUntilExit()
         #expect(sqlite.terminationStatus == 0)
-        let shown = try runOneGo(["case", "show", "OG20261123-000001"], environment: environment)
+        let shown = try await runOneGo(["case", "show", "OG20261123-000001"], environment: environment)
         #expect(shown.status == 0)
         #expect(!shown.stdout.contains("\u{1B}") && !shown.stdout.contains("\u{07}"))
         #expect(shown.stdout.contains("applicant 张三\\u{1B}[2J\\u{1B}]0;pwned\\u{7} 110105********002X"))
-        let listed = try runOneGo(["case", "list"], environment: environment)
+        let listed = try await runOneGo(["case", "list"], environment: environment)
         #expect(!listed.stdout.contains("\u{1B}"))
     }
 }
@@ -289,7 +291,7 @@ struct ConcurrentFirstUseTests {
             if process.terminationStatus != 0 { failures.append(text) }
         }
         #expect(failures == [])
-        let list = try runOneGo(["case", "list", "--limit", "50"], environment: ["ONEGO_DB": db])
+        let list = try await runOneGo(["case", "list", "--limit", "50"], environment: ["ONEGO_DB": db])
         #expect(list.stdout.split(separator: "\n").count == 20)
     }
 }
@@ -303,7 +305,7 @@ struct ReadOnlyCopyTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = directory + "/live.db"
         let environment = ["ONEGO_TEST_TODAY": "2026-11-23"]
-        _ = try runOneGo(
+        _ = try await runOneGo(
             [
                 "window", "submit", "--create", "--db", db, "--application",
                 "docs/examples/company-opening-application.json",
@@ -311,23 +313,23 @@ struct ReadOnlyCopyTests {
         // The auditor's copy: the live file checkpointed and copied alone.
         let copy = directory + "/copy/onego.db"
         try FileManager.default.createDirectory(atPath: directory + "/copy", withIntermediateDirectories: true)
-        _ = try runOneGo(["case", "list", "--db", db], environment: environment)
+        _ = try await runOneGo(["case", "list", "--db", db], environment: environment)
         try FileManager.default.copyItem(atPath: db, toPath: copy)
         let before = try Data(contentsOf: URL(fileURLWithPath: copy))
         // Without the key the keyed chain cannot be vouched for; the auditor is given it.
-        let keyless = try runOneGo(["audit", "verify", "--read-only", "--db", copy], environment: environment)
+        let keyless = try await runOneGo(["audit", "verify", "--read-only", "--db", copy], environment: environment)
         #expect(keyless.status == 1)
         #expect(
             keyless.stdout
                 == "audit chain not verified: events from 1 on are keyed; give the audit key (ONEGO_AUDIT_KEY_FILE)\n")
-        let verify = try runOneGo(
+        let verify = try await runOneGo(
             ["audit", "verify", "--read-only", "--db", copy, "--audit-key", db + ".audit-key"], environment: environment
         )
         #expect(verify.stdout == "audit chain intact: 1 event\n", "\(verify.stderr)")
-        let show = try runOneGo(
+        let show = try await runOneGo(
             ["case", "show", "OG20261123-000001", "--read-only", "--db", copy], environment: environment)
         #expect(show.status == 0)
-        let change = try runOneGo(
+        let change = try await runOneGo(
             ["case", "withdraw", "OG20261123-000001", "--reason", "x", "--read-only", "--db", copy],
             environment: environment)
         #expect(change.status == 1)
@@ -344,10 +346,10 @@ struct ReadOnlyCopyTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = directory + "/onego.db"
         let environment = ["ONEGO_TEST_TODAY": "2026-11-23", "ONEGO_DB": db]
-        _ = try runOneGo(
+        _ = try await runOneGo(
             ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
             environment: environment)
-        _ = try runOneGo(["case", "list"], environment: environment)  // checkpoints the WAL on close
+        _ = try await runOneGo(["case", "list"], environment: environment)  // checkpoints the WAL on close
         // Overwrite the header and the middle of every page after the first two with garbage.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: db))
         let size = try handle.seekToEnd()
@@ -360,7 +362,7 @@ struct ReadOnlyCopyTests {
             page += 4096
         }
         try handle.close()
-        let verify = try runOneGo(["audit", "verify"], environment: environment)
+        let verify = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verify.status == 1)
         #expect(!verify.stdout.contains("intact"))
         #expect(
@@ -372,12 +374,12 @@ struct ReadOnlyCopyTests {
 @Suite("A keyed audit chain and its checkpoints")
 struct KeyedAuditTests {
     /// A database with one case, its key and checkpoint file beside it; returns the paths.
-    func live() throws -> (directory: String, db: String, environment: [String: String]) {
+    func live() async throws -> (directory: String, db: String, environment: [String: String]) {
         let directory = NSTemporaryDirectory() + "onego-keyed-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let db = directory + "/onego.db"
         let environment = ["ONEGO_TEST_TODAY": "2026-11-23", "ONEGO_DB": db]
-        let submitted = try runOneGo(
+        let submitted = try await runOneGo(
             ["window", "submit", "--create", "--application", "docs/examples/company-opening-application.json"],
             environment: environment)
         #expect(submitted.status == 0, "\(submitted.stderr)")
@@ -397,8 +399,8 @@ struct KeyedAuditTests {
     }
 
     @Test("the key file is created on first use with owner-only rights, and keying is recorded outside the database")
-    func keyCreated() throws {
-        let (directory, db, _) = try live()
+    func keyCreated() async throws {
+        let (directory, db, _) = try await live()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let rights = try FileManager.default.attributesOfItem(atPath: db + ".audit-key")[.posixPermissions] as? Int
         #expect(rights == 0o600)
@@ -406,8 +408,8 @@ struct KeyedAuditTests {
     }
 
     @Test("a chain rewritten with plain SHA-256, without the key, is caught")
-    func rewrittenWithoutKey() throws {
-        let (directory, db, environment) = try live()
+    func rewrittenWithoutKey() async throws {
+        let (directory, db, environment) = try await live()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Whoever edits the database recomputes the chain the way the first versions did.
         try sql(
@@ -427,7 +429,7 @@ struct KeyedAuditTests {
         process.arguments = ["python3", "-c", script, db]
         try process.run()
         process.waitUntilExit()
-        let verify = try runOneGo(["audit", "verify"], environment: environment)
+        let verify = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verify.status == 1)
         #expect(
             verify.stdout == "audit chain broken: event 1 is not keyed: the chain was rewritten without the audit key\n"
@@ -435,15 +437,15 @@ struct KeyedAuditTests {
     }
 
     @Test("deleting the newest events is caught against a checkpoint")
-    func truncatedAfterCheckpoint() throws {
-        let (directory, db, environment) = try live()
+    func truncatedAfterCheckpoint() async throws {
+        let (directory, db, environment) = try await live()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        _ = try runOneGo(
+        _ = try await runOneGo(
             ["dept", "accept", "OG20261123-000001-01", "--dept", "market-regulation"], environment: environment)
-        let checkpoint = try runOneGo(["audit", "checkpoint"], environment: environment)
+        let checkpoint = try await runOneGo(["audit", "checkpoint"], environment: environment)
         #expect(checkpoint.stdout.hasPrefix("checkpoint 2 "))
         try sql(db, "DELETE FROM events WHERE seq = 2; UPDATE subcases SET state = 'dispatched' WHERE id LIKE '%-01'")
-        let verify = try runOneGo(["audit", "verify"], environment: environment)
+        let verify = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verify.status == 1)
         #expect(
             verify.stdout

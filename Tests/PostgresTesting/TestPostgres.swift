@@ -63,3 +63,27 @@ public enum TestPostgres {
         return String(components.path.dropFirst())
     }
 }
+
+/// Runs blocking work (a child process, a wait) on a thread of its own, not on the cooperative
+/// pool: with two cores the pool has two threads, and a test blocking them starves every other
+/// test's async work (a PostgreSQL store's replies among it) into timeouts.
+public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}
+
+extension TestPostgres {
+    /// ``createDatabase()`` off the cooperative pool.
+    public static func newDatabase() async throws -> String {
+        try await offload { try createDatabase() }
+    }
+
+    /// ``psql(_:_:)`` off the cooperative pool.
+    @discardableResult
+    public static func query(_ address: String, _ sql: String) async throws -> String {
+        try await offload { try psql(address, sql) }
+    }
+}
