@@ -113,3 +113,33 @@ struct SubmitBatch: ParsableCommand {
         print(line)
     }
 }
+
+/// `onego-bench pg-roundtrip`: the cost of one statement through the PostgreSQL store's pool and
+/// deadline, and of a transaction of the engine's shape, to see where W1's time goes.
+struct PostgresRoundTrip: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pg-roundtrip", abstract: "Time N trivial reads through the PostgreSQL store.")
+    @Option var db: String
+    @Option var count: Int = 5000
+
+    func run() throws {
+        let address = try PostgresAddress(db)
+        let count = self.count
+        let line = try runBlocking {
+            let store = try await PostgresCaseStore.open(address, options: .init(maximumConnections: 1))
+            func time(_ work: () async throws -> Void) async throws -> Double {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<count { try await work() }
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(count)
+            }
+            let read = try await time { _ = try await store.lastEventSeq() }
+            let bounded = try await time { try await store.ping(bounded: true) }
+            let direct = try await time { try await store.ping(bounded: false) }
+            await store.close()
+            return String(
+                format: "statements=%d us_per_read=%.1f us_per_select1_bounded=%.1f us_per_select1_direct=%.1f", count,
+                read, bounded, direct)
+        }
+        print(line)
+    }
+}

@@ -11,10 +11,9 @@ extension PostgresCaseStore {
     public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
         let logger = self.logger
         let auditKey = self.auditKey
-        let insertion: Insertion? = try await transaction(outcome: { connection -> Outcome<Insertion?> in
-            if let existing = try await Self.submission(newCase.idempotencyKey, on: connection, logger: logger) {
-                return .commit(.existing(number: existing.number, fingerprint: existing.fingerprint))
-            }
+        let knownPlan = planIDs.id(newCase.planHash)
+        let outcome: (Insertion, Int64)? = try await transaction(outcome: {
+            connection -> Outcome<(Insertion, Int64)?> in
             // The day's counter row is locked until commit: numbers never repeat across processes.
             let sequence =
                 try await connection.first(
@@ -24,7 +23,9 @@ extension PostgresCaseStore {
                     """, logger: logger, { try $0.int(0) }) ?? 1
             let numbered = newCase.numbered(sequence)
             let record = numbered.record
-            let planID = try await Self.storePlan(newCase, numbered: numbered, on: connection, logger: logger)
+            let batch = WriteBatch()
+            let planID = try await Self.storePlan(
+                newCase, numbered: numbered, known: knownPlan, batch: batch, on: connection, logger: logger)
             let inserted = try await connection.first(
                 """
                 INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
@@ -40,21 +41,24 @@ extension PostgresCaseStore {
                     \(StoredJSON.encode(record.form)), \(StoredJSON.encode(record.materials)))
                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING number
                 """, logger: logger, { try $0.text(0) })
-            // Another process committed a case under this key while this one numbered its own:
-            // this transaction is undone and the other's case returned.
+            // A case under this key exists (another process may have committed it a moment ago):
+            // this transaction is undone and that case returned.
             guard inserted != nil else { return .rollback(nil) }
             for attachment in numbered.attachments {
-                try await Self.store(
-                    attachment, caseNumber: record.number, at: record.submittedAt, on: connection, logger: logger)
+                batch.insert(attachment, caseNumber: record.number, at: record.submittedAt)
             }
-            for subcase in numbered.subcases {
-                try await Self.insertSubcase(subcase, planID: planID, on: connection, logger: logger)
-            }
-            for dispatch in numbered.dispatches { try await Self.enqueue(dispatch, on: connection, logger: logger) }
-            try await Self.append([numbered.event], key: auditKey, on: connection, logger: logger)
-            return .commit(.inserted(number: record.number))
+            for subcase in numbered.subcases { batch.insert(subcase, planID: planID) }
+            for dispatch in numbered.dispatches { batch.insert(dispatch) }
+            batch.append(
+                [numbered.event], after: try await WriteBatch.lockHead(on: connection, logger: logger), key: auditKey)
+            try await batch.run(on: connection, logger: logger)
+            return .commit((.inserted(number: record.number), planID))
         })
-        if let insertion { return insertion }
+        if let (insertion, planID) = outcome {
+            // Remembered only once committed: a plan row of a rolled-back transaction does not exist.
+            planIDs.remember(newCase.planHash, planID)
+            return insertion
+        }
         guard let existing = try await storedSubmission(idempotencyKey: newCase.idempotencyKey) else {
             throw CaseEngineError.storage(.busy)
         }
@@ -69,11 +73,14 @@ extension PostgresCaseStore {
             { StoredSubmission(number: try $0.text(0), fingerprint: try $0.text(1)) })
     }
 
-    /// The plan's id, storing the plan and its sub-case entries the first time (a second process
-    /// storing the same plan at once waits on the unique hash and then finds it).
+    /// The plan's id, storing the plan the first time (its sub-case entries go into `batch`); a
+    /// second process storing the same plan at once waits on the unique hash and then finds it.
+    /// `known` is the id this process saw committed before: a plan never changes once stored.
     private static func storePlan(
-        _ newCase: NewCase, numbered: NumberedCase, on connection: PostgresConnection, logger: Logger
+        _ newCase: NewCase, numbered: NumberedCase, known: Int64?, batch: WriteBatch, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> Int64 {
+        if let known { return known }
         if let id = try await connection.first(
             "SELECT id FROM plans WHERE hash = \(newCase.planHash)", logger: logger, { try $0.int64(0) })
         {
@@ -94,40 +101,8 @@ extension PostgresCaseStore {
             else { throw CaseEngineError.corruptRecord("plan \(newCase.planHash.prefix(16))") }
             return id
         }
-        for subcase in numbered.subcases {
-            let plan = subcase.plan
-            try await connection.run(
-                """
-                INSERT INTO plan_subcases (plan_id, \(unescaped: PostgresPlanRow.columns))
-                VALUES (\(id), \(plan.position), \(plan.item), \(plan.itemName.zh), \(plan.itemName.en),
-                    \(plan.department), \(plan.departmentName.zh), \(plan.departmentName.en), \(plan.kind.rawValue),
-                    \(plan.promisedDays), \(plan.legalDays), \(plan.earlyStart), \(StoredJSON.encode(plan.after)),
-                    \(StoredJSON.encode(plan.inputFlows)), \(StoredJSON.encode(plan.outputElements)),
-                    \(StoredJSON.encode(plan.dependants)), \(StoredJSON.encode(plan.fields)),
-                    \(StoredJSON.encode(plan.materials)))
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-        }
+        for subcase in numbered.subcases { batch.insert(subcase.plan, planID: id) }
         return id
-    }
-
-    private static func insertSubcase(
-        _ subcase: Subcase, planID: Int64, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        let progress = subcase.progress
-        try await connection.run(
-            """
-            INSERT INTO subcases (id, case_number, plan_id, position, department, state, resume_state, released, inputs,
-                outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on,
-                finished_on, reason, reviewed_by)
-            VALUES (\(subcase.id), \(subcase.caseNumber), \(planID), \(subcase.plan.position),
-                \(subcase.plan.department), \(progress.state.rawValue), \(progress.resumeState?.rawValue),
-                \(progress.released), \(StoredJSON.encode(progress.inputs)), \(StoredJSON.encode(progress.outputs)),
-                \(progress.dispatchedOn?.description), \(progress.due?.date.description),
-                \(progress.due?.provisional ?? false), \(progress.daysUsedBeforePause), \(progress.pausedDays),
-                \(progress.pausedOn?.description), \(progress.finishedOn?.description), \(progress.reason),
-                \(progress.reviewedBy))
-            """, logger: logger)
     }
 
     // MARK: - Steps
@@ -190,151 +165,26 @@ extension PostgresCaseStore {
         }
     }
 
+    /// Writes a transition: the chain's head is locked last, after every row the snapshot locked,
+    /// then every write and the events go in one statement.
     private static func persist(
         _ transition: Transition, after snapshot: CaseSnapshot, key: AuditKey?, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
+        let batch = WriteBatch()
         let number = transition.caseNumber
-        for subcase in transition.subcases {
-            var stateOnly = subcase.progress
-            if let before = snapshot.subcase, before.id == subcase.id {
-                stateOnly.state = before.progress.state
-                if stateOnly == before.progress {
-                    try await connection.run(
-                        "UPDATE subcases SET state = \(subcase.progress.state.rawValue) WHERE id = \(subcase.id)",
-                        logger: logger)
-                    continue
-                }
-            }
-            let progress = subcase.progress
-            try await connection.run(
-                """
-                UPDATE subcases SET state = \(progress.state.rawValue), resume_state = \(progress.resumeState?.rawValue),
-                    released = \(progress.released), inputs = \(StoredJSON.encode(progress.inputs)),
-                    outputs = \(StoredJSON.encode(progress.outputs)), dispatched_on = \(progress.dispatchedOn?.description),
-                    due_date = \(progress.due?.date.description), due_provisional = \(progress.due?.provisional ?? false),
-                    days_used_before_pause = \(progress.daysUsedBeforePause), paused_days = \(progress.pausedDays),
-                    paused_on = \(progress.pausedOn?.description), finished_on = \(progress.finishedOn?.description),
-                    reason = \(progress.reason), reviewed_by = \(progress.reviewedBy)
-                WHERE id = \(subcase.id)
-                """, logger: logger)
-        }
-        let update = transition.caseUpdate
-        if let status = update.status {
-            try await connection.run(
-                "UPDATE cases SET status = \(status.rawValue), closed_on = \(update.closedOn?.description) WHERE number = \(number)",
-                logger: logger)
-        }
-        if update.withdrawn {
-            try await connection.run("UPDATE cases SET withdrawn = true WHERE number = \(number)", logger: logger)
-        }
-        if let handedOutAt = update.handedOutAt {
-            try await connection.run(
-                """
-                UPDATE cases SET handed_out_at = \(handedOutAt), handed_out_to_name = \(update.handedOutTo?.name),
-                    handed_out_to_id_number = \(update.handedOutTo?.idNumber)
-                WHERE number = \(number)
-                """, logger: logger)
-        }
-        if let form = update.form {
-            try await connection.run(
-                "UPDATE cases SET form = \(StoredJSON.encode(form)) WHERE number = \(number)", logger: logger)
-        }
-        if let materials = update.materials {
-            try await connection.run(
-                "UPDATE cases SET materials = \(StoredJSON.encode(materials)) WHERE number = \(number)", logger: logger)
-        }
-        for correction in transition.corrections {
-            if let id = correction.id {
-                try await connection.run(
-                    """
-                    UPDATE corrections SET supplied_materials = \(StoredJSON.encode(correction.suppliedMaterials)),
-                        supplied_fields = \(StoredJSON.encode(correction.suppliedFields)),
-                        resolved_on = \(correction.resolvedOn?.description)
-                    WHERE id = \(id)
-                    """, logger: logger)
-            } else {
-                try await connection.run(
-                    """
-                    INSERT INTO corrections (subcase_id, requested_on, materials, fields, note, supplied_materials,
-                        supplied_fields, resolved_on)
-                    VALUES (\(correction.subcaseID), \(correction.requestedOn.description),
-                        \(StoredJSON.encode(correction.materials)), \(StoredJSON.encode(correction.fields)),
-                        \(correction.note), \(StoredJSON.encode(correction.suppliedMaterials)),
-                        \(StoredJSON.encode(correction.suppliedFields)), \(correction.resolvedOn?.description))
-                    """, logger: logger)
-            }
-        }
+        for subcase in transition.subcases { batch.save(subcase, before: snapshot.subcase) }
+        batch.save(transition.caseUpdate, caseNumber: number)
+        for correction in transition.corrections { batch.save(correction) }
         let timestamp = transition.events.first?.at ?? ""
-        for attachment in transition.attachments {
-            try await store(attachment, caseNumber: number, at: timestamp, on: connection, logger: logger)
+        for attachment in transition.attachments { batch.insert(attachment, caseNumber: number, at: timestamp) }
+        for dispatch in transition.dispatches { batch.insert(dispatch) }
+        if let rating = transition.rating { batch.save(rating) }
+        if !transition.events.isEmpty {
+            batch.append(
+                transition.events, after: try await WriteBatch.lockHead(on: connection, logger: logger), key: key)
         }
-        for dispatch in transition.dispatches { try await enqueue(dispatch, on: connection, logger: logger) }
-        if let rating = transition.rating {
-            try await connection.run(
-                """
-                INSERT INTO ratings (case_number, grade, channel_id, rated_at)
-                VALUES (\(rating.caseNumber), \(rating.grade), \(rating.channelID), \(rating.at))
-                ON CONFLICT (case_number) DO UPDATE
-                    SET grade = excluded.grade, channel_id = excluded.channel_id, rated_at = excluded.rated_at
-                """, logger: logger)
-        }
-        try await append(transition.events, key: key, on: connection, logger: logger)
-    }
-
-    /// Appends events to the one audit chain: the head row is locked until this transaction
-    /// commits, so appends of all processes form one chain and sequence numbers have no gaps.
-    /// Taken last in a transaction, after the case's and sub-cases' rows.
-    static func append(
-        _ events: [AuditEvent], key: AuditKey?, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        guard !events.isEmpty else { return }
-        guard
-            var (seq, previous) = try await connection.first(
-                "SELECT seq, hash FROM audit_head FOR UPDATE", logger: logger, { (try $0.int64(0), try $0.text(1)) })
-        else { throw CaseEngineError.corruptRecord("the audit chain's head row is missing") }
-        for (index, event) in events.enumerated() {
-            seq += 1
-            let hash = event.hash(after: previous, key: key)
-            let insert: PostgresQuery = """
-                INSERT INTO events (\(unescaped: PostgresEventRow.columns))
-                VALUES (\(seq), \(event.at), \(event.principal.id), \(event.principal.role.rawValue), \(event.action),
-                    \(event.caseNumber), \(event.subcaseID), \(event.before), \(event.after), \(event.detail),
-                    \(previous), \(hash), \(key != nil), \(event.principal.via), \(event.principal.requestID))
-                """
-            if index == events.count - 1 {
-                // The last event and the new head in one round trip.
-                var query = insert
-                query.sql = "WITH appended AS (\(query.sql)) UPDATE audit_head SET seq = $16, hash = $17"
-                try query.binds.append(seq, context: .default)
-                try query.binds.append(hash, context: .default)
-                try await connection.run(query, logger: logger)
-            } else {
-                try await connection.run(insert, logger: logger)
-            }
-            previous = hash
-        }
-    }
-
-    private static func enqueue(_ dispatch: Dispatch, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.run(
-            """
-            INSERT INTO outbox (department, subcase_id, kind, created_at)
-            VALUES (\(dispatch.department), \(dispatch.subcase), \(dispatch.kind.rawValue), \(dispatch.at))
-            """, logger: logger)
-    }
-
-    private static func store(
-        _ attachment: Attachment, caseNumber: String, at timestamp: String, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws {
-        try await connection.run(
-            """
-            INSERT INTO attachments (case_number, material, sha256, size, media_type, content, added_at)
-            VALUES (\(caseNumber), \(attachment.material), \(SHA256.hex(attachment.content)),
-                \(attachment.content.count), \(attachment.mediaType), \(ByteBuffer(bytes: attachment.content)),
-                \(timestamp))
-            """, logger: logger)
+        try await batch.run(on: connection, logger: logger)
     }
 
     // MARK: - Outbox
@@ -344,16 +194,13 @@ extension PostgresCaseStore {
     ) async throws(CaseEngineError) -> Int {
         let logger = self.logger
         return try await transaction { connection in
-            var count = 0
-            for id in subcases {
-                count += try await connection.rows(
-                    """
-                    UPDATE outbox SET delivered_at = \(timestamp)
-                    WHERE department = \(department) AND subcase_id = \(id) AND delivered_at IS NULL RETURNING id
-                    """, logger: logger, { try $0.int64(0) }
-                ).count
-            }
-            return count
+            try await connection.rows(
+                """
+                UPDATE outbox SET delivered_at = \(timestamp)
+                WHERE department = \(department) AND subcase_id = ANY(\(subcases)) AND delivered_at IS NULL
+                RETURNING id
+                """, logger: logger, { try $0.int64(0) }
+            ).count
         }
     }
 }

@@ -53,6 +53,8 @@ public final class PostgresCaseStore: Sendable {
     private let runner: Task<Void, Never>
     /// The plans' sub-case entries, decoded once per plan.
     let planEntries = PostgresPlanCache()
+    /// The ids of the plans this process has seen committed, by hash.
+    let planIDs = PostgresPlanIDs()
 
     private init(address: PostgresAddress, auditKey: AuditKey?, options: Options) {
         self.address = address
@@ -416,6 +418,26 @@ final class FirstAnswer<T: Sendable>: @unchecked Sendable {
     }
 }
 
+/// The ids of committed plans by hash: a submission under a known plan neither looks it up nor
+/// writes it again. Bounded: past 1,024 plans it starts again.
+final class PostgresPlanIDs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String: Int64] = [:]
+
+    func id(_ hash: String) -> Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return ids[hash]
+    }
+
+    func remember(_ hash: String, _ id: Int64) {
+        lock.lock()
+        if ids.count >= 1024 { ids.removeAll() }
+        ids[hash] = id
+        lock.unlock()
+    }
+}
+
 /// The sub-case entries of the plans this process has read, decoded once per plan (a plan never
 /// changes once stored). Bounded: past 1,024 plans it starts again.
 final class PostgresPlanCache: @unchecked Sendable {
@@ -449,6 +471,17 @@ extension PostgresCaseStore {
     public func eventCount() async throws(CaseEngineError) -> Int {
         try await read { connection, logger, _ in
             try await connection.first("SELECT count(*) FROM events", logger: logger, { try $0.int(0) }) ?? 0
+        }
+    }
+}
+
+extension PostgresCaseStore {
+    /// One trivial statement, through the deadline (`bounded`) or straight on a leased connection:
+    /// what `onego-bench pg-roundtrip` times.
+    public func ping(bounded: Bool) async throws(CaseEngineError) {
+        let logger = self.logger
+        try await withConnection(deadline: bounded ? nil : .some(nil)) { connection in
+            try await connection.run("SELECT 1", logger: logger)
         }
     }
 }
