@@ -156,3 +156,54 @@ struct PostgresProcessTests {
         #expect(try await TestPostgres.query(workspace.database, "SELECT count(*) FROM cases") == "3")
     }
 }
+
+extension PostgresProcessTests {
+    /// Posts an application to a server as a kiosk; the response's text.
+    func submit(port: UInt16, credential: String, key: String) async throws -> String {
+        let body = Array(
+            try Data(contentsOf: repositoryRoot.appendingPathComponent("docs/examples/api-application.json")))
+        let head =
+            "POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n"
+            + "Idempotency-Key: \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+            + "Connection: close\r\n\r\n"
+        return try await offload {
+            let connection = try RawConnection(port: port)
+            try connection.send(Array(head.utf8) + body)
+            return try connection.receiveAll()
+        }
+    }
+
+    func caseNumber(in response: String) -> String? {
+        guard let range = response.range(of: "\"caseNumber\":\"") else { return nil }
+        return String(response[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test(
+        "two onego serve on one PostgreSQL database: kiosks on either get distinct cases, a retry on the other the same"
+    )
+    func twoServers() async throws {
+        let workspace = try await Workspace()
+        defer { workspace.remove() }
+        let environment = workspace.environment
+        #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
+        let enrolled = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
+        let credential = enrolled.stdout.trimmingCharacters(in: .newlines)
+        #expect(credential.hasPrefix("ogk.bank-01."), "\(enrolled.stderr)")
+        let first = try ServerProcess(environment: environment)
+        defer { first.stop() }
+        let second = try ServerProcess(environment: environment)
+        defer { second.stop() }
+        let ports = [try first.waitForPort(), try second.waitForPort()]
+        let a = try await submit(port: ports[0], credential: credential, key: "bank-01-a")
+        let b = try await submit(port: ports[1], credential: credential, key: "bank-01-b")
+        let retry = try await submit(port: ports[1], credential: credential, key: "bank-01-a")
+        #expect(a.hasPrefix("HTTP/1.1 201"), "\(a.prefix(400))")
+        #expect(b.hasPrefix("HTTP/1.1 201"), "\(b.prefix(400))")
+        #expect(caseNumber(in: a) == "OG20261123-000001")
+        #expect(caseNumber(in: b) == "OG20261123-000002")
+        #expect(caseNumber(in: retry) == caseNumber(in: a), "\(retry.prefix(400))")
+        #expect(try await TestPostgres.query(workspace.database, "SELECT count(*) FROM cases") == "2")
+        let verified = try await runOneGo(["audit", "verify"], environment: environment)
+        #expect(verified.stdout == "audit chain intact: 2 events\n", "\(verified.stderr)")
+    }
+}
