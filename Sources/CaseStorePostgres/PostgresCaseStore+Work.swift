@@ -1,0 +1,232 @@
+import CaseEngine
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+extension PostgresCaseStore {
+    // MARK: - Running work
+
+    /// Runs `work` on a leased connection within the deadline (`nil`: the store's own; a copy of a
+    /// whole database passes `.none`, bounded by each statement's timeout instead).
+    func withConnection<T: Sendable>(
+        deadline: Duration?? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(CaseEngineError) -> T {
+        let client = self.client
+        guard let limit = deadline ?? options.deadline else {
+            do {
+                return try await client.withConnection { connection in try await work(connection) }
+            } catch let error as CaseEngineError {
+                throw error
+            } catch {
+                throw CaseEngineError.storage(Self.fault(error, address: address))
+            }
+        }
+        return try await bounded(limit) { try await client.withConnection { connection in try await work(connection) } }
+    }
+
+    /// How a transaction ends.
+    enum Outcome<T: Sendable>: Sendable {
+        case commit(T)
+        /// Undo everything, yet return this (the caller found the work already done elsewhere).
+        case rollback(T)
+    }
+
+    /// Runs `work` in one transaction (`READ COMMITTED`, row locks where an invariant needs
+    /// them): committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(
+        deadline: Duration?? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(CaseEngineError) -> T {
+        try await transaction(deadline: deadline, outcome: { connection in Outcome.commit(try await work(connection)) })
+    }
+
+    /// Runs `work` in one transaction that it may ask to roll back.
+    func transaction<T: Sendable>(
+        deadline: Duration?? = nil, outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
+    ) async throws(CaseEngineError) -> T {
+        let logger = self.logger
+        let address = self.address
+        return try await withConnection(deadline: deadline) { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
+            do {
+                switch try await work(connection) {
+                case .commit(let result):
+                    // A caller that gave up (its deadline passed while a statement ran) gets no
+                    // commit behind its back: the work is rolled back instead.
+                    try Task.checkCancellation()
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                case .rollback(let result):
+                    try await connection.query("ROLLBACK", logger: logger)
+                    return result
+                }
+            } catch {
+                // A broken connection has no transaction left to roll back: the server did it.
+                if !connection.isClosed, !Self.fault(error, address: address).isConnectionFault {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Runs `work` and fails with a timeout at the deadline: the caller is answered then, even
+    /// if a statement is still running (it cannot be interrupted from here). The abandoned work is
+    /// cancelled, so it commits nothing (see ``transaction(deadline:outcome:)``), and the server
+    /// ends its statement at the session's `statement_timeout`/`lock_timeout`. Waiting for a
+    /// connection is cancelled at once, so nobody waits forever on a server that is down or a pool
+    /// that is full.
+    func bounded<T: Sendable>(
+        _ deadline: Duration, _ work: @escaping @Sendable () async throws -> T
+    ) async throws(CaseEngineError) -> T {
+        let address = self.address
+        let answer = FirstAnswer<T>()
+        let worker = Task {
+            do {
+                answer.give(.success(try await work()))
+            } catch {
+                answer.give(.failure(error))
+            }
+        }
+        let timer = Task {
+            try await Task.sleep(for: deadline)
+            answer.give(.failure(CaseEngineError.storage(.timedOut(seconds: Int(deadline.components.seconds)))))
+            worker.cancel()
+        }
+        let result = await withTaskCancellationHandler {
+            await answer.wait()
+        } onCancel: {
+            worker.cancel()
+            answer.give(.failure(CancellationError()))
+        }
+        timer.cancel()
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error as CaseEngineError):
+            throw error
+        case .failure(let error):
+            throw CaseEngineError.storage(Self.fault(error, address: address))
+        }
+    }
+
+    /// What a PostgreSQL or connection error means for the caller (never the statement's values).
+    static func fault(_ error: any Error, address: PostgresAddress) -> StorageFault {
+        if error is CancellationError { return .timedOut(seconds: 0) }
+        guard let error = error as? PSQLError else {
+            if let error = error as? CaseEngineError, case .storage(let fault) = error { return fault }
+            return .other(String(describing: type(of: error)))
+        }
+        switch error.code {
+        case .connectionError:
+            return .unreachable(server: address.description)
+        case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
+            return .connectionLost
+        case .queryCancelled:
+            return .timedOut(seconds: 0)
+        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError, .sslUnsupported:
+            return .refused(server: address.description)
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            switch state {
+            case "40001", "40P01", "55P03": return .busy
+            case "57014": return .timedOut(seconds: 0)
+            case "53100": return .diskFull
+            case "53300", "57P01", "57P02", "57P03", "08006", "08003": return .connectionLost
+            case "25006": return .readOnly
+            case "3D000", "28000", "28P01": return .refused(server: address.description)
+            case "XX001", "XX002": return .damaged
+            default:
+                let message = error.serverInfo?[.message] ?? ""
+                return .other("PostgreSQL \(state): \(message)")
+            }
+        default:
+            return .other("PostgreSQL: \(error.code)")
+        }
+    }
+
+    /// Opens one connection outside the pool and closes it: the pool retries a failing server
+    /// quietly, so this is where "refused", "no such database" and "unreachable" are told apart.
+    func probe() async throws(CaseEngineError) {
+        var configuration: PostgresConnection.Configuration
+        if let socket = address.socketPath {
+            configuration = .init(
+                unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            do {
+                switch address.tls {
+                case .disable: tls = .disable
+                case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.unverifiedTLS))
+                case .require: tls = .require(try NIOSSLContext(configuration: Self.unverifiedTLS))
+                case .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+            } catch {
+                throw CaseEngineError.storage(.other("TLS: \(error)"))
+            }
+            configuration = .init(
+                host: address.host ?? "localhost", port: address.port, username: address.user,
+                password: address.password, database: address.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(options.connectTimeout.components.seconds)
+        let logger = self.logger
+        let address = self.address
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: PostgresClient.defaultEventLoopGroup.any(), configuration: configuration, id: 0, logger: logger
+            ).get()
+            try await connection.close()
+        } catch {
+            // Before a first connection, a broken or timed-out one means the server is not reachable.
+            switch Self.fault(error, address: address) {
+            case .connectionLost, .timedOut: throw CaseEngineError.storage(.unreachable(server: address.description))
+            case let fault: throw CaseEngineError.storage(fault)
+            }
+        }
+    }
+
+}
+
+extension StorageFault {
+    /// Whether the connection itself failed (nothing more can be sent on it).
+    var isConnectionFault: Bool {
+        switch self {
+        case .connectionLost, .unreachable: return true
+        default: return false
+        }
+    }
+}
+
+/// The first of several answers to one question (the work or its deadline); later ones are dropped.
+final class FirstAnswer<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+    private var waiter: CheckedContinuation<Result<T, any Error>, Never>?
+
+    func give(_ answer: Result<T, any Error>) {
+        lock.lock()
+        guard result == nil else {
+            lock.unlock()
+            return
+        }
+        result = answer
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume(returning: answer)
+    }
+
+    func wait() async -> Result<T, any Error> {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(returning: result)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+}
