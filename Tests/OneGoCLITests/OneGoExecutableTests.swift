@@ -11,45 +11,49 @@ func libraryCopy() throws -> String {
     return copy
 }
 
-/// Runs the built `onego` binary from the repository root and returns its exit status and output.
-/// Runs `onego` to its end, off the cooperative pool (see `offload`).
+/// Runs the built `onego` binary from the repository root to its end, off the cooperative pool
+/// (see `offload`), and returns its exit status and output.
 func runOneGo(
     _ arguments: [String], environment: [String: String] = [:], input: String? = nil
 ) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await offload { try runOneGoBlocking(arguments, environment: environment, input: input) }
+    try await offload { try OneGoRun(arguments, environment: environment, input: input).finish() }
 }
 
-func runOneGoBlocking(
-    _ arguments: [String], environment: [String: String] = [:], input: String? = nil
-) throws -> (
-    status: Int32, stdout: String, stderr: String
-) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/onego")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "build onego first: \(binary.path)"])
-    }
+/// A running `onego` process (several may run at once), with its input written and closed.
+struct OneGoRun {
     let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = root
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let output = Pipe()
     let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    let feed = Pipe()
-    if input != nil { process.standardInput = feed }
-    try process.run()
-    if let input {
-        feed.fileHandleForWriting.write(Data(input.utf8))
-        try? feed.fileHandleForWriting.close()
+
+    init(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws {
+        let binary = repositoryRoot.appendingPathComponent(".build/debug/onego")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "build onego first: \(binary.path)"])
+        }
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = output
+        process.standardError = errors
+        let feed = Pipe()
+        if input != nil { process.standardInput = feed }
+        try process.run()
+        if let input {
+            feed.fileHandleForWriting.write(Data(input.utf8))
+            try? feed.fileHandleForWriting.close()
+        }
     }
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+
+    /// Waits for the end: exit status, standard output and standard error.
+    func finish() -> (status: Int32, stdout: String, stderr: String) {
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
+    }
 }
 
 @Suite("The onego executable", .serialized)

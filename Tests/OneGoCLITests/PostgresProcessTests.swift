@@ -49,26 +49,10 @@ struct PostgresProcessTests {
     func togetherBlocking(
         _ commands: [[String]], environment: [String: String]
     ) throws -> [(Int32, String, String)] {
-        let binary = repositoryRoot.appendingPathComponent(".build/debug/onego")
-        var running: [(Process, Pipe, Pipe)] = []
-        for arguments in commands {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.currentDirectoryURL = repositoryRoot
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            running.append((process, output, errors))
-        }
-        return running.map { process, output, errors in
-            let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, stdout, stderr)
+        let running = try commands.map { try OneGoRun($0, environment: environment) }
+        return running.map { run in
+            let result = run.finish()
+            return (result.status, result.stdout, result.stderr)
         }
     }
 
