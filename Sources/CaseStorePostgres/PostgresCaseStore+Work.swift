@@ -20,7 +20,7 @@ extension PostgresCaseStore {
             } catch let error as CaseEngineError {
                 throw error
             } catch {
-                throw CaseEngineError.storage(Self.fault(error, address: address))
+                throw CaseEngineError.storage(Self.fault(error, address: address, statementSeconds: statementSeconds))
             }
         }
         return try await bounded(limit) { try await client.withConnection { connection in try await work(connection) } }
@@ -107,13 +107,16 @@ extension PostgresCaseStore {
         case .failure(let error as CaseEngineError):
             throw error
         case .failure(let error):
-            throw CaseEngineError.storage(Self.fault(error, address: address))
+            throw CaseEngineError.storage(Self.fault(error, address: address, statementSeconds: statementSeconds))
         }
     }
 
     /// What a PostgreSQL or connection error means for the caller (never the statement's values).
-    static func fault(_ error: any Error, address: PostgresAddress) -> StorageFault {
-        if error is CancellationError { return .timedOut(seconds: 0) }
+    ///
+    /// `statementSeconds` is the session's statement and lock timeout, named when the server ends
+    /// a statement that ran past it.
+    static func fault(_ error: any Error, address: PostgresAddress, statementSeconds: Int = 0) -> StorageFault {
+        if error is CancellationError { return .timedOut(seconds: statementSeconds) }
         guard let error = error as? PSQLError else {
             if let error = error as? CaseEngineError, case .storage(let fault) = error { return fault }
             return .other(String(describing: type(of: error)))
@@ -124,14 +127,15 @@ extension PostgresCaseStore {
         case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
             return .connectionLost
         case .queryCancelled:
-            return .timedOut(seconds: 0)
+            return .timedOut(seconds: statementSeconds)
         case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError, .sslUnsupported:
             return .refused(server: address.description)
         case .server:
             let state = error.serverInfo?[.sqlState] ?? ""
             switch state {
-            case "40001", "40P01", "55P03": return .busy
-            case "57014": return .timedOut(seconds: 0)
+            case "40001", "40P01": return .busy
+            case "55P03": return .timedOut(seconds: statementSeconds)
+            case "57014": return .timedOut(seconds: statementSeconds)
             case "53100": return .diskFull
             case "53300", "57P01", "57P02", "57P03", "08006", "08003": return .connectionLost
             case "25006": return .readOnly

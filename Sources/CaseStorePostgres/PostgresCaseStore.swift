@@ -56,6 +56,9 @@ public final class PostgresCaseStore: Sendable {
     /// The ids of the plans this process has seen committed, by hash.
     let planIDs = PostgresPlanIDs()
 
+    /// The session's `statement_timeout` and `lock_timeout`, in seconds: twice the deadline.
+    var statementSeconds: Int { Int(options.deadline.components.seconds) * 2 }
+
     private init(address: PostgresAddress, auditKey: AuditKey?, options: Options) {
         self.address = address
         self.auditKey = auditKey
