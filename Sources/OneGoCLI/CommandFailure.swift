@@ -12,6 +12,7 @@ import WorkCalendar
 /// | `UsageError` | `error: <message>` | 2 |
 /// | `RuntimeError` | `error: <message>` | 1 |
 /// | `CaseEngineError` | `error: <message>`; an invalid application lists each problem in Chinese and English | 1 |
+/// | `CaseEngineError` a retry can cure (database busy, unreachable, timed out, connection lost) | `error: <message>` | 75 (`EX_TEMPFAIL`) |
 /// | a file's error (`path:line: error: …`) | as it is | 1 |
 ///
 /// Anything else is ArgumentParser's own (help, version, a usage mistake it found).
@@ -24,7 +25,8 @@ enum CommandFailure {
         case let failure as RuntimeError:
             return ("error: " + failure.description, 1)
         case let failure as CaseEngineError:
-            return (text(of: failure), 1)
+            // 75 is sysexits' EX_TEMPFAIL: a script or supervisor may try the same command again.
+            return (text(of: failure), failure.retryable ? 75 : 1)
         case let located as any LocatedFailure:
             return (located.description, 1)
         default:

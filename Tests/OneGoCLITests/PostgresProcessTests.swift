@@ -91,6 +91,20 @@ struct PostgresProcessTests {
         #expect(verified.stdout == "audit chain intact: 6 events\n")
     }
 
+    @Test("with PostgreSQL down, a command says so at once and exits 75 (try again later)")
+    func databaseDown() async throws {
+        let empty = NSTemporaryDirectory() + "onego-down-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let result = try await runOneGo(
+            ["case", "list", "--db", "postgres://onego@/onego?host=\(empty)&port=5432", "--audit-key", empty + "/key"])
+        #expect(result.status == 75)
+        #expect(
+            result.stderr
+                == "error: cannot reach the database server at postgres://onego@[\(empty)]:5432/onego; check that it is"
+                + " running and the address is right, then try again\n")
+    }
+
     @Test("onego db copy moves a SQLite centre into PostgreSQL; the audit verifies there with the same head")
     func copyFromSQLite() async throws {
         let workspace = try await Workspace()
