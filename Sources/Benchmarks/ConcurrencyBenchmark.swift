@@ -17,12 +17,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
     @Option(help: "The bundles directory.") var bundles: String = "Bundles"
 
     func run() throws {
-        _ = try runProcess(
-            "/usr/bin/psql",
-            [
-                "-X", "-q", "-d", db, "-c",
-                "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-            ])
+        try resetPostgresSchema(db)
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let keyFile = NSTemporaryDirectory() + "onego-bench-\(getpid()).audit-key"
         defer { try? FileManager.default.removeItem(atPath: keyFile) }

@@ -68,3 +68,13 @@ func runProcess(_ path: String, _ arguments: [String]) throws -> String {
     }
     return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
 }
+
+/// Empties a PostgreSQL database for a benchmark run: its public schema dropped and made again.
+func resetPostgresSchema(_ address: String) throws {
+    _ = try runProcess(
+        "/usr/bin/psql",
+        [
+            "-X", "-q", "-d", address, "-c",
+            "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+        ])
+}

@@ -36,12 +36,7 @@ struct W1Workload: Sendable {
         }
         let postgres = PostgresAddress.isAddress(path)
         if postgres {
-            _ = try runProcess(
-                "/usr/bin/psql",
-                [
-                    "-X", "-q", "-d", path, "-c",
-                    "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-                ])
+            try resetPostgresSchema(path)
         } else {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 
 /// Where a PostgreSQL database is, written as libpq's connection URL:
 /// `postgres://user[:password]@host[:port]/database[?host=/socket/dir&sslmode=…]`
@@ -28,6 +29,20 @@ public struct PostgresAddress: Sendable, Equatable {
     public var tls: TLSMode
     /// `application_name`, shown in `pg_stat_activity`.
     public var applicationName: String
+
+    /// The TLS configuration `sslmode` asks for and whether the server must accept it; `nil` for
+    /// plain connections. `prefer` and `require` do not check the certificate (as libpq);
+    /// `verify-full` does.
+    public var tlsChoice: (configuration: TLSConfiguration, required: Bool)? {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        switch tls {
+        case .disable: return nil
+        case .prefer: return (unverified, false)
+        case .require: return (unverified, true)
+        case .verifyFull: return (.makeClientConfiguration(), true)
+        }
+    }
 
     /// Whether `text` is a PostgreSQL address rather than a SQLite file's path.
     public static func isAddress(_ text: String) -> Bool {

@@ -56,8 +56,9 @@ extension PostgresCaseStore {
             name: "idempotent_responses", columns: ["key", "fingerprint", "status", "body", "stored_at"], key: ["key"]),
     ]
 
+    /// A column name of a comma-separated column list.
     private static func trimmed(_ text: Substring) -> String {
-        text.trimmingPrefix(while: { $0.isWhitespace }).filter { !$0.isWhitespace }
+        text.filter { !$0.isWhitespace }
     }
 
     /// Rows in the tables a copy fills; a copy goes only into an empty database.
@@ -83,7 +84,7 @@ extension PostgresCaseStore {
         from source: @escaping @Sendable (CopiedTable, [CopiedValue]?) throws -> [[CopiedValue]]
     ) async throws(CaseEngineError) -> [String: Int] {
         let logger = self.logger
-        return try await transaction(deadline: .some(nil)) { connection in
+        return try await transaction(bounded: false) { connection in
             var copied: [String: Int] = [:]
             for table in Self.copiedTables {
                 let types = try await connection.rows(

@@ -8,13 +8,13 @@ import PostgresNIO
 extension PostgresCaseStore {
     // MARK: - Running work
 
-    /// Runs `work` on a leased connection within the deadline (`nil`: the store's own; a copy of a
-    /// whole database passes `.none`, bounded by each statement's timeout instead).
+    /// Runs `work` on a leased connection within the store's deadline; unbounded (a copy of a whole
+    /// database), it is bounded by each statement's timeout instead.
     func withConnection<T: Sendable>(
-        deadline: Duration?? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+        bounded: Bool = true, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CaseEngineError) -> T {
         let client = self.client
-        guard let limit = deadline ?? options.deadline else {
+        guard bounded else {
             do {
                 return try await client.withConnection { connection in try await work(connection) }
             } catch let error as CaseEngineError {
@@ -23,7 +23,9 @@ extension PostgresCaseStore {
                 throw CaseEngineError.storage(Self.fault(error, address: address, statementSeconds: statementSeconds))
             }
         }
-        return try await bounded(limit) { try await client.withConnection { connection in try await work(connection) } }
+        return try await self.bounded(options.deadline) {
+            try await client.withConnection { connection in try await work(connection) }
+        }
     }
 
     /// How a transaction ends.
@@ -36,18 +38,18 @@ extension PostgresCaseStore {
     /// Runs `work` in one transaction (`READ COMMITTED`, row locks where an invariant needs
     /// them): committed when it returns, rolled back when it throws.
     func transaction<T: Sendable>(
-        deadline: Duration?? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+        bounded: Bool = true, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CaseEngineError) -> T {
-        try await transaction(deadline: deadline, outcome: { connection in Outcome.commit(try await work(connection)) })
+        try await transaction(bounded: bounded, outcome: { connection in Outcome.commit(try await work(connection)) })
     }
 
     /// Runs `work` in one transaction that it may ask to roll back.
     func transaction<T: Sendable>(
-        deadline: Duration?? = nil, outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
+        bounded: Bool = true, outcome work: @escaping @Sendable (PostgresConnection) async throws -> Outcome<T>
     ) async throws(CaseEngineError) -> T {
         let logger = self.logger
         let address = self.address
-        return try await withConnection(deadline: deadline) { connection in
+        return try await withConnection(bounded: bounded) { connection in
             try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
             do {
                 switch try await work(connection) {
@@ -158,16 +160,14 @@ extension PostgresCaseStore {
             configuration = .init(
                 unixSocketPath: socket, username: address.user, password: address.password, database: address.database)
         } else {
-            let tls: PostgresConnection.Configuration.TLS
-            do {
-                switch address.tls {
-                case .disable: tls = .disable
-                case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.unverifiedTLS))
-                case .require: tls = .require(try NIOSSLContext(configuration: Self.unverifiedTLS))
-                case .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            var tls = PostgresConnection.Configuration.TLS.disable
+            if let choice = address.tlsChoice {
+                do {
+                    let context = try NIOSSLContext(configuration: choice.configuration)
+                    tls = choice.required ? .require(context) : .prefer(context)
+                } catch {
+                    throw CaseEngineError.storage(.other("TLS: \(error)"))
                 }
-            } catch {
-                throw CaseEngineError.storage(.other("TLS: \(error)"))
             }
             configuration = .init(
                 host: address.host ?? "localhost", port: address.port, username: address.user,

@@ -72,13 +72,9 @@ public final class PostgresCaseStore: Sendable {
                 unixSocketPath: socket, username: address.user, password: address.password,
                 database: address.database)
         } else {
-            let tls: PostgresClient.Configuration.TLS
-            switch address.tls {
-            case .disable: tls = .disable
-            case .prefer: tls = .prefer(Self.unverifiedTLS)
-            case .require: tls = .require(Self.unverifiedTLS)
-            case .verifyFull: tls = .require(.makeClientConfiguration())
-            }
+            let tls: PostgresClient.Configuration.TLS =
+                address.tlsChoice.map { $0.required ? .require($0.configuration) : .prefer($0.configuration) }
+                ?? .disable
             configuration = .init(
                 host: address.host ?? "localhost", port: address.port, username: address.user,
                 password: address.password, database: address.database, tls: tls)
@@ -100,12 +96,6 @@ public final class PostgresCaseStore: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
-    }
-
-    static var unverifiedTLS: TLSConfiguration {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.certificateVerification = .none
-        return configuration
     }
 
     /// Connects, migrates the schema (under an advisory lock, so servers may start together) and
@@ -220,7 +210,7 @@ extension PostgresCaseStore {
     /// what `onego-bench pg-roundtrip` times.
     public func ping(bounded: Bool) async throws(CaseEngineError) {
         let logger = self.logger
-        try await withConnection(deadline: bounded ? nil : .some(nil)) { connection in
+        try await withConnection(bounded: bounded) { connection in
             try await connection.run("SELECT 1", logger: logger)
         }
     }

@@ -90,7 +90,7 @@ struct DatabaseCommand: AsyncParsableCommand {
                 }
                 let head = try await target.lastEventSeq()
                 await target.close()
-                try copyCheckpoints(from: path + ".audit-checkpoints")
+                try copyCheckpoints(ofFile: path)
                 print(
                     "copied \(copied["cases"] ?? 0) cases, \(copied["subcases"] ?? 0) sub-cases, "
                         + "\(copied["events"] ?? 0) audit events and \(copied["attachments"] ?? 0) attachments "
@@ -108,10 +108,11 @@ struct DatabaseCommand: AsyncParsableCommand {
 
         /// The file's checkpoints, where the servers on PostgreSQL read them (the key's path +
         /// `.checkpoints`), unless a file is there already.
-        private func copyCheckpoints(from source: String) throws {
+        private func copyCheckpoints(ofFile path: String) throws {
+            let source = path + ".audit-checkpoints"
             let target =
-                ProcessInfo.processInfo.environment["ONEGO_AUDIT_CHECKPOINT_FILE"]
-                ?? keyPath(for: String(source.dropLast(".audit-checkpoints".count))) + ".checkpoints"
+                ProcessInfo.processInfo.environment["ONEGO_AUDIT_CHECKPOINT_FILE"] ?? keyPath(for: path)
+                + ".checkpoints"
             guard FileManager.default.fileExists(atPath: source), !FileManager.default.fileExists(atPath: target) else {
                 return
             }

@@ -132,14 +132,17 @@ struct EngineFixture {
         }
     }
 
+    /// The tables ``snapshot()`` counts, on either store.
+    static let countedTables = [
+        "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases", "corrections", "outbox",
+        "events",
+    ]
+
     /// Row counts of every table, to prove that a failed call changed nothing.
     func snapshot() async throws -> [String: Int] {
         if kind == .postgres {
             var counts: [String: Int] = [:]
-            for table in [
-                "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases", "corrections", "outbox",
-                "events",
-            ] {
+            for table in Self.countedTables {
                 counts[table] = try await count("SELECT count(*) FROM \(table)")
             }
             counts["digest"] = try await TestPostgres.query(
@@ -150,11 +153,7 @@ struct EngineFixture {
         }
         return try await database().read { db in
             var counts: [String: Int] = [:]
-            for table in [
-                "case_sequences", "plans", "plan_subcases", "cases", "attachments", "subcases",
-                "corrections", "outbox",
-                "events",
-            ] {
+            for table in Self.countedTables {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
             }
             counts["digest"] = try String.fetchAll(
