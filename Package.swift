@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -86,6 +87,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -140,6 +145,9 @@ let package = Package(
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "JSONC"], swiftSettings: strictSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["WorkCalendar"], swiftSettings: strictSettings),
         .target(name: "PostgresTesting", path: "Tests/PostgresTesting", swiftSettings: strictSettings),
+        .target(
+            name: "WebhookTesting", dependencies: ["PostgresTesting"], path: "Tests/WebhookTesting",
+            swiftSettings: strictSettings),
         .testTarget(
             name: "CaseEngineTests",
             dependencies: [
@@ -157,7 +165,9 @@ let package = Package(
         .testTarget(
             name: "OneGoServerTests",
             dependencies: [
-                "OneGoServer", "CaseEngine", "CaseStoreSQLite", "BundleKit", "Kiosk", "WorkCalendar",
+                "OneGoServer", "CaseEngine", "CaseStoreSQLite", "CaseStorePostgres", "BundleKit", "Kiosk",
+                "WorkCalendar",
+                "PostgresTesting", "WebhookTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -170,7 +180,9 @@ let package = Package(
         ),
         .testTarget(
             name: "OneGoCLITests",
-            dependencies: ["OneGoCLI", "BundleKit", "CaseEngine", "CaseStoreSQLite", "PostgresTesting"],
+            dependencies: [
+                "OneGoCLI", "BundleKit", "CaseEngine", "CaseStoreSQLite", "PostgresTesting", "WebhookTesting",
+            ],
             swiftSettings: strictSettings
         ),
     ],

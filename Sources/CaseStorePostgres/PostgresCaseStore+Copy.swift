@@ -36,8 +36,20 @@ extension PostgresCaseStore {
             columns: PostgresCorrectionRow.columns.split(separator: ",").map { trimmed($0).replacing("c.", with: "") },
             key: ["id"]),
         CopiedTable(
-            name: "outbox", columns: ["id", "department", "subcase_id", "kind", "created_at", "delivered_at"],
-            key: ["id"]),
+            name: "outbox",
+            columns: ["id", "department", "subcase_id", "kind", "state", "created_at", "delivered_at"], key: ["id"]),
+        CopiedTable(
+            name: "webhook_endpoints",
+            columns: [
+                "id", "department", "url", "events", "secret", "previous_secret", "previous_secret_until", "status",
+                "disabled_reason", "created_at",
+            ], key: ["id"]),
+        CopiedTable(
+            name: "deliveries",
+            columns: [
+                "id", "outbox_id", "endpoint_id", "subcase_id", "status", "attempts", "next_attempt_at", "locked_until",
+                "last_status", "last_error",
+            ], key: ["id"]),
         CopiedTable(name: "events", columns: PostgresEventRow.columns.split(separator: ",").map(trimmed), key: ["seq"]),
         CopiedTable(
             name: "ratings", columns: ["case_number", "grade", "channel_id", "rated_at"], key: ["case_number"]),
@@ -118,7 +130,7 @@ extension PostgresCaseStore {
                 UPDATE audit_head SET seq = coalesce((SELECT max(seq) FROM events), 0),
                     hash = coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), \(AuditChain.genesis))
                 """, logger: logger)
-            for table in ["plans", "attachments", "corrections", "outbox"] {
+            for table in ["plans", "attachments", "corrections", "outbox", "deliveries"] {
                 try await connection.run(
                     PostgresQuery(
                         unsafeSQL: """

@@ -137,5 +137,33 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "v3-webhooks",
+            [
+                "ALTER TABLE outbox ADD COLUMN state text NOT NULL DEFAULT ''",
+                "CREATE INDEX outbox_by_department ON outbox (department, id)",
+                """
+                CREATE TABLE webhook_endpoints (
+                    id text PRIMARY KEY, department text NOT NULL, url text NOT NULL, events text NOT NULL,
+                    secret text NOT NULL, previous_secret text, previous_secret_until bigint, status text NOT NULL,
+                    disabled_reason text, created_at bigint NOT NULL)
+                """,
+                "CREATE INDEX webhook_endpoints_by_department ON webhook_endpoints (department)",
+                """
+                CREATE TABLE deliveries (
+                    id bigserial PRIMARY KEY, outbox_id bigint NOT NULL REFERENCES outbox(id),
+                    endpoint_id text NOT NULL REFERENCES webhook_endpoints(id), subcase_id text NOT NULL,
+                    status text NOT NULL DEFAULT 'pending', attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_at bigint NOT NULL DEFAULT 0, locked_until bigint NOT NULL DEFAULT 0,
+                    last_status integer, last_error text)
+                """,
+                "CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending'",
+                """
+                CREATE INDEX deliveries_in_order ON deliveries (endpoint_id, subcase_id, id) WHERE status = 'pending'
+                """,
+                "CREATE INDEX deliveries_by_status ON deliveries (status, id)",
+                "CREATE INDEX deliveries_by_event ON deliveries (outbox_id)",
+            ]
+        ),
     ]
 }

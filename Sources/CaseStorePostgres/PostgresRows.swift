@@ -16,6 +16,7 @@ struct Cells {
     func int(_ column: Int) throws -> Int { try row[column].decode(Int.self) }
     func int64(_ column: Int) throws -> Int64 { try row[column].decode(Int64.self) }
     func optionalInt(_ column: Int) throws -> Int? { try row[column].decode(Int?.self) }
+    func optionalInt64(_ column: Int) throws -> Int64? { try row[column].decode(Int64?.self) }
     func bool(_ column: Int) throws -> Bool { try row[column].decode(Bool.self) }
     func bytes(_ column: Int) throws -> [UInt8] {
         var buffer = try row[column].decode(ByteBuffer.self)

@@ -151,12 +151,24 @@ final class WriteBatch {
             """)
     }
 
+    /// An outbox row and, from it, one delivery to each endpoint of its department that takes its
+    /// type. The outbox row is never the batch's last statement, so the deliveries read its id
+    /// from its `WITH`.
     func insert(_ dispatch: Dispatch) {
+        let outbox = "w\(statements.count)"
         add(
             """
-            INSERT INTO outbox (department, subcase_id, kind, created_at)
+            INSERT INTO outbox (department, subcase_id, kind, state, created_at)
             VALUES (\(value(dispatch.department)), \(value(dispatch.subcase)), \(value(dispatch.kind.rawValue)),
-                \(value(dispatch.at)))
+                \(value(dispatch.state.rawValue)), \(value(dispatch.at)))
+            RETURNING id
+            """)
+        add(
+            """
+            INSERT INTO deliveries (outbox_id, endpoint_id, subcase_id)
+            SELECT (SELECT id FROM \(outbox)), id, \(value(dispatch.subcase)) FROM webhook_endpoints
+            WHERE department = \(value(dispatch.department))
+                AND (events = '*' OR strpos(',' || events || ',', \(value("," + DepartmentEvent.EventType(dispatch.kind).rawValue + ","))) > 0)
             """)
     }
 

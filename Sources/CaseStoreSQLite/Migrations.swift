@@ -461,6 +461,34 @@ extension SQLiteCaseStore {
                     ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
                     """)
         }
+        migrator.registerMigration("v15-webhooks") { db in
+            // Department systems' webhook endpoints and the deliveries of each outbox row to them,
+            // written in the change's transaction (docs/departments.md). The outbox keeps the
+            // sub-case's state after the change, for the payload and the pull feed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX outbox_by_department ON outbox(department, id);
+                    CREATE TABLE webhook_endpoints (
+                        id TEXT PRIMARY KEY, department TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
+                        secret TEXT NOT NULL, previous_secret TEXT, previous_secret_until INTEGER,
+                        status TEXT NOT NULL, disabled_reason TEXT, created_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX webhook_endpoints_by_department ON webhook_endpoints(department);
+                    CREATE TABLE deliveries (
+                        id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+                        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id), subcase_id TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0,
+                        last_status INTEGER, last_error TEXT
+                    ) STRICT;
+                    CREATE INDEX deliveries_due ON deliveries(next_attempt_at, id) WHERE status = 'pending';
+                    CREATE INDEX deliveries_in_order ON deliveries(endpoint_id, subcase_id, id)
+                        WHERE status = 'pending';
+                    CREATE INDEX deliveries_by_status ON deliveries(status, id);
+                    CREATE INDEX deliveries_by_event ON deliveries(outbox_id);
+                    """)
+        }
         return migrator
     }
 }

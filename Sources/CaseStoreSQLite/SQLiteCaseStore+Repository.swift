@@ -421,7 +421,10 @@ extension SQLiteCaseStore: CaseRepository {
     private static func enqueue(_ dispatch: Dispatch, in db: Database) throws {
         try db.execute(
             .insertOutbox, .text(dispatch.department), .text(dispatch.subcase), .text(dispatch.kind.rawValue),
-            .text(dispatch.at))
+            .text(dispatch.state.rawValue), .text(dispatch.at))
+        try db.execute(
+            .insertDeliveries, .integer(db.lastInsertedRowID), .text(dispatch.subcase), .text(dispatch.department),
+            .text("," + DepartmentEvent.EventType(dispatch.kind).rawValue + ","))
     }
 
     private static func store(

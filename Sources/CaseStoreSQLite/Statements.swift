@@ -141,7 +141,15 @@ extension SQL {
         """)
     static let saveCorrection = SQL(
         "UPDATE corrections SET supplied_materials = ?, supplied_fields = ?, resolved_on = ? WHERE id = ?")
-    static let insertOutbox = SQL("INSERT INTO outbox (department, subcase_id, kind, created_at) VALUES (?, ?, ?, ?)")
+    static let insertOutbox = SQL(
+        "INSERT INTO outbox (department, subcase_id, kind, state, created_at) VALUES (?, ?, ?, ?, ?)")
+    /// One delivery of the outbox row just inserted to each endpoint of its department that takes its type.
+    static let insertDeliveries = SQL(
+        """
+            INSERT INTO deliveries (outbox_id, endpoint_id, subcase_id)
+            SELECT ?, id, ? FROM webhook_endpoints
+            WHERE department = ? AND (events = '*' OR instr(',' || events || ',', ?) > 0)
+        """)
     static let acknowledgeDispatch = SQL(
         "UPDATE outbox SET delivered_at = ? WHERE department = ? AND subcase_id = ? AND delivered_at IS NULL")
     static let lastEventHash = SQL("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")

@@ -10,7 +10,7 @@ struct DepartmentCommand: AsyncParsableCommand {
         commandName: "dept", abstract: "Work a department's sub-cases.",
         subcommands: [
             Inbox.self, Acknowledge.self, Show.self, Accept.self, Review.self, Approve.self, Issue.self, Correct.self,
-            Reject.self, DepartmentEnrol.self,
+            Reject.self, DepartmentEnrol.self, WebhookCommand.self,
         ])
 
     struct Inbox: AsyncParsableCommand {

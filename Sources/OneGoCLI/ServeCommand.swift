@@ -15,6 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The server's private key (PEM) for TLS.") var tlsKey: String?
     @Flag(help: "Allow plain HTTP on an address other than loopback (only behind a TLS proxy).")
     var insecurePlainHttpOnNetwork = false
+    @Option(help: "Seconds a webhook delivery may take before it counts as failed.") var webhookTimeout = 15
+    @Option(
+        name: .customLong("test-webhook-retries"), help: ArgumentHelp(visibility: .hidden))
+    var testWebhookRetries: String?
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else {
@@ -36,9 +40,17 @@ struct ServeCommand: AsyncParsableCommand {
         guard let access = engine.repository as? any AccessRepository else {
             throw RuntimeError("this store does not keep kiosk enrolments")
         }
-        let server = OneGoServer(
-            engine: engine, access: access, auditKey: try AuditKey.load(at: options.auditKeyPath),
-            checkpointPath: options.checkpointPath)
+        var server = OneGoServer(
+            engine: engine, access: access, deliveries: engine.repository as? any DeliveryRepository,
+            auditKey: try AuditKey.load(at: options.auditKeyPath), checkpointPath: options.checkpointPath)
+        server.relaySettings.timeout = .seconds(max(1, webhookTimeout))
+        server.relaySettings.lease = .seconds(max(1, webhookTimeout) * 4)
+        if let testWebhookRetries {
+            // Tests only: the schedule in milliseconds, the lease and the poll short, no jitter.
+            let delays = testWebhookRetries.split(separator: ",").compactMap { Int64($0) }
+            server.relaySettings.schedule = RetrySchedule(delays: delays, jitter: 0)
+            server.relaySettings.lease = .seconds(max(1, webhookTimeout) * 2)
+        }
         try await server.run(at: address, certificate: tlsCert, key: tlsKey)
     }
 }

@@ -9,7 +9,7 @@ import WorkCalendar
 struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervise", abstract: "Watch deadlines and on-time rates.",
-        subcommands: [Overdue.self, Promises.self, Report.self])
+        subcommands: [Overdue.self, Promises.self, Report.self, DeliveriesCommand.self])
 
     struct Promises: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

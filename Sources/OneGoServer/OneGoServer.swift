@@ -1,3 +1,4 @@
+import BundleKit
 import CaseEngine
 import Foundation
 import Hummingbird
@@ -22,16 +23,22 @@ public struct OneGoServer: Sendable {
     /// The audit key and the checkpoint file, for `GET /v1/audit/verify`.
     public let auditKey: AuditKey?
     public let checkpointPath: String?
+    /// Webhook endpoints and deliveries, when the store keeps them (both stores do).
+    public let deliveries: (any DeliveryRepository)?
+    /// How the outbox relay inside ``run(at:certificate:key:)`` works.
+    public var relaySettings = WebhookRelay.Settings()
     let metrics = ServerMetrics()
     let keys = IdempotencyKeys()
 
     /// Creates a server over an engine and the access records of the same store.
     public init(
-        engine: CaseEngine, access: any AccessRepository, auditKey: AuditKey? = nil, checkpointPath: String? = nil,
+        engine: CaseEngine, access: any AccessRepository, deliveries: (any DeliveryRepository)? = nil,
+        auditKey: AuditKey? = nil, checkpointPath: String? = nil,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.engine = engine
         self.access = access
+        self.deliveries = deliveries
         self.auditKey = auditKey
         self.checkpointPath = checkpointPath
         self.now = now
@@ -57,17 +64,30 @@ public struct OneGoServer: Sendable {
         ).add(to: router)
         DepartmentRoutes(engine: engine, steps: steps).add(to: router)
         SupervisionRoutes(engine: engine, auditKey: auditKey, checkpointPath: checkpointPath).add(to: router)
+        if let deliveries {
+            let now = self.now
+            WebhookRoutes(
+                store: deliveries,
+                administration: WebhookAdministration(
+                    store: deliveries, departments: Set(engine.library.catalog.departments.ids),
+                    now: { now() * 1000 })
+            ).add(to: router)
+        }
         return router
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets requests in flight finish (swift-service-lifecycle).
+    /// Serves until SIGTERM or SIGINT, then lets requests in flight finish (swift-service-lifecycle);
+    /// the outbox relay runs beside the server and stops with it.
     public func run(at address: ServerAddress, certificate: String?, key: String?) async throws {
         var logger = Logger(label: "onego.server")
         logger.logLevel = .info
-        let app = Hummingbird.Application(
+        var app = Hummingbird.Application(
             router: router(), server: try ServerAddress.serverBuilder(certificate: certificate, key: key),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "OneGo"),
             logger: logger)
+        if let deliveries {
+            app.addServices(WebhookRelay(store: deliveries, settings: relaySettings, bell: engine.dispatches))
+        }
         try await app.runService()  // graceful shutdown on SIGTERM and SIGINT
     }
 }

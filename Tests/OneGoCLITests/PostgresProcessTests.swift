@@ -62,7 +62,7 @@ struct PostgresProcessTests {
         defer { workspace.remove() }
         let environment = workspace.environment
         #expect(
-            try await runOneGo(["db", "init"], environment: environment).stdout.hasSuffix("is at schema v2-access\n"))
+            try await runOneGo(["db", "init"], environment: environment).stdout.hasSuffix("is at schema v3-webhooks\n"))
         let keys = ["p-1", "p-2", "p-3", "p-4", "shared", "shared"]
         let submitted = try await together(
             try keys.map { ["window", "submit", "--application", try workspace.application(key: $0)] },

@@ -24,6 +24,8 @@ public final class CaseEngine: Sendable {
     public let calendar: WorkCalendar
     /// The state machine.
     public let machine: SubcaseMachine
+    /// Rung after every committed change that notifies a department (the outbox relay listens).
+    public let dispatches = Doorbell()
     let clock: any EngineClock
     let codes: any QueryCodeSource
     let plans = PlanCache()
@@ -131,6 +133,7 @@ public final class CaseEngine: Sendable {
             }
             return try await receipt(for: number)
         case .inserted(let number):
+            dispatches.ring()
             return Receipt(
                 caseNumber: number, queryCode: newCase.queryCode, bundle: bundle.id, bundleName: bundle.name,
                 applicantName: application.applicant.name,
@@ -164,9 +167,11 @@ public final class CaseEngine: Sendable {
             today: clock.today(), timestamp: clock.timestamp(), principal: principal, department: department,
             fieldTypes: fieldTypes)
         let machine = self.machine
-        return try await repository.transact(step.scope(target)) { snapshot throws(CaseEngineError) in
+        let transition = try await repository.transact(step.scope(target)) { snapshot throws(CaseEngineError) in
             try machine.apply(step, to: target, in: snapshot, context: context)
         }
+        if !transition.dispatches.isEmpty { dispatches.ring() }
+        return transition
     }
 }
 

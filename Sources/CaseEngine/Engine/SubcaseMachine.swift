@@ -297,7 +297,7 @@ public struct SubcaseMachine: Sendable {
             transition.subcases.append(siblings[index])
             transition.dispatches.append(
                 Dispatch(
-                    department: sibling.plan.department, subcase: sibling.id, kind: .dispatched,
+                    department: sibling.plan.department, subcase: sibling.id, kind: .dispatched, state: progress.state,
                     at: context.timestamp))
             released.append(sibling.plan.item)
         }
@@ -316,14 +316,17 @@ public struct SubcaseMachine: Sendable {
             for index in siblings.indices
             where !siblings[index].state.isFinal && !blocked.contains(siblings[index].plan.item) {
                 guard siblings[index].plan.after.contains(where: blocked.contains) else { continue }
+                let known = siblings[index].progress.isKnownToDepartment
                 siblings[index].progress.state = .cancelled
                 siblings[index].progress.reason = "cannot proceed: \(rejected.plan.item) was rejected"
                 siblings[index].progress.finishedOn = context.today
                 transition.subcases.append(siblings[index])
-                transition.dispatches.append(
-                    Dispatch(
-                        department: siblings[index].plan.department, subcase: siblings[index].id, kind: .cancelled,
-                        at: context.timestamp))
+                if known {
+                    transition.dispatches.append(
+                        Dispatch(
+                            department: siblings[index].plan.department, subcase: siblings[index].id,
+                            kind: .cancelled, state: .cancelled, at: context.timestamp))
+                }
                 blocked.insert(siblings[index].plan.item)
                 cancelled.append(siblings[index].plan.item)
                 changed = true
@@ -420,7 +423,7 @@ public struct SubcaseMachine: Sendable {
             transition.dispatches.append(
                 Dispatch(
                     department: subcases[index].plan.department, subcase: subcases[index].id, kind: .resumed,
-                    at: context.timestamp))
+                    state: progress.state, at: context.timestamp))
             transition.events.append(
                 AuditEvent(
                     at: context.timestamp, principal: context.principal, action: "resume", caseNumber: record.number,
@@ -447,14 +450,17 @@ public struct SubcaseMachine: Sendable {
         var transition = Transition(caseNumber: record.number)
         var subcases = snapshot.subcases
         for index in subcases.indices where !subcases[index].state.isFinal {
+            let known = subcases[index].progress.isKnownToDepartment
             subcases[index].progress.state = .cancelled
             subcases[index].progress.reason = "withdrawn by the applicant"
             subcases[index].progress.finishedOn = context.today
             transition.subcases.append(subcases[index])
-            transition.dispatches.append(
-                Dispatch(
-                    department: subcases[index].plan.department, subcase: subcases[index].id, kind: .cancelled,
-                    at: context.timestamp))
+            if known {
+                transition.dispatches.append(
+                    Dispatch(
+                        department: subcases[index].plan.department, subcase: subcases[index].id, kind: .withdrawn,
+                        state: .cancelled, at: context.timestamp))
+            }
         }
         transition.caseUpdate.withdrawn = true
         let after = refreshStatus(

@@ -137,6 +137,8 @@ public struct Dispatch: Sendable, Equatable, Codable {
     /// What happened to the sub-case.
     public enum Kind: String, Sendable, Codable {
         case dispatched, resumed, cancelled
+        /// The applicant withdrew the case: the sub-case is cancelled with it.
+        case withdrawn
     }
     /// The receiving department.
     public var department: String
@@ -144,14 +146,17 @@ public struct Dispatch: Sendable, Equatable, Codable {
     public var subcase: String
     /// What happened.
     public var kind: Kind
+    /// The sub-case's state after it happened.
+    public var state: SubcaseState
     /// When (ISO 8601).
     public var at: String
 
     /// Creates a dispatch.
-    public init(department: String, subcase: String, kind: Kind, at: String) {
+    public init(department: String, subcase: String, kind: Kind, state: SubcaseState, at: String) {
         self.department = department
         self.subcase = subcase
         self.kind = kind
+        self.state = state
         self.at = at
     }
 }
@@ -284,7 +289,7 @@ public struct NewCase: Sendable {
                 dispatches.append(
                     Dispatch(
                         department: numberedSubcases[index].plan.department, subcase: numberedSubcases[index].plan.id,
-                        kind: .dispatched, at: submittedAt))
+                        kind: .dispatched, state: .dispatched, at: submittedAt))
             }
         }
         let principal = Principal(

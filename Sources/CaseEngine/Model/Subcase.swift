@@ -227,6 +227,10 @@ public struct SubcasePlan: Sendable, Equatable, Codable {
 
 /// How far a sub-case has come: the part of it every step changes.
 public struct SubcaseProgress: Sendable, Equatable, Codable {
+    /// Whether its department knows of it: released to it, or started early. Only such a
+    /// sub-case's cancellation is a notice for the department; it never heard of the others.
+    public var isKnownToDepartment: Bool { released || state != .waiting }
+
     /// The state.
     public var state: SubcaseState
     /// The state a correction interrupted, to resume to.

@@ -1,0 +1,92 @@
+import Foundation
+import PostgresTesting
+
+/// scripts/webhook-receiver.py running in the background: the reference receiver departments copy,
+/// verifying signatures and logging what it accepted (JSON Lines).
+public final class ReferenceReceiver: @unchecked Sendable {
+    /// One line of its log.
+    public struct Entry: Decodable, Sendable, Equatable {
+        public var webhookID: String
+        public var duplicate: Bool
+        public var type: String
+        public var subcase: String
+        public var sequence: Int64
+        public var eventAt: String
+        public var receivedAtMs: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case webhookID = "webhook_id", duplicate, type, subcase, sequence
+            case eventAt = "event_at", receivedAtMs = "received_at_ms"
+        }
+    }
+
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/webhook-receiver.py").path
+
+    public let port: UInt16
+    public let log: String
+    private let process: Process
+
+    /// Starts a receiver (on `port`, or any free one) and waits until it listens.
+    public init(secrets: [String], port: UInt16 = 0, log: String, options: [String] = []) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            ["python3", Self.script, "--port", String(port), "--log", log]
+            + secrets.flatMap { ["--secret", $0] } + options
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        self.process = process
+        self.log = log
+        self.port = try await offload {
+            var text = ""
+            while !text.contains("\n") {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            guard
+                let port = UInt16(
+                    text.replacingOccurrences(of: "listening on ", with: "").trimmingCharacters(
+                        in: .whitespacesAndNewlines))
+            else { throw ReceiverNotStarted(output: text) }
+            return port
+        }
+    }
+
+    /// The webhook URL of this receiver.
+    public var url: String { "http://127.0.0.1:\(port)/onego/events" }
+
+    /// Stops it at once (SIGKILL) and waits.
+    public func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// What it has logged so far.
+    public func entries() -> [Entry] {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Entry.self, from: Data($0.utf8)) }
+    }
+
+    /// The distinct webhook-ids it accepted.
+    public func accepted() -> Set<String> { Set(entries().filter { !$0.duplicate }.map(\.webhookID)) }
+}
+
+public struct ReceiverNotStarted: Error {
+    public var output: String
+}
+
+/// Waits until `condition` holds, checking every 50 ms, for at most `seconds`; whether it held.
+public func eventually(within seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// A temporary file's path for a receiver's log.
+public func temporaryLog() -> String { NSTemporaryDirectory() + "onego-receiver-\(UUID().uuidString).jsonl" }
