@@ -127,7 +127,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
             return state
         }
         let records = try await store.deliveries(in: states, limit: max(1, limit))
-        if records.isEmpty { print("no \(status) deliveries") }
+        if records.isEmpty { print("no \(states.map(\.rawValue).joined(separator: " or ")) deliveries") }
         for record in records { print(WebhookText.line(record)) }
         let disabled = try await store.endpoints(department: nil).filter { $0.status == .disabled }
         if !disabled.isEmpty {

@@ -156,26 +156,6 @@ struct PostgresProcessTests {
 }
 
 extension PostgresProcessTests {
-    /// Posts an application to a server as a kiosk; the response's text.
-    func submit(port: UInt16, credential: String, key: String) async throws -> String {
-        let body = Array(
-            try Data(contentsOf: repositoryRoot.appendingPathComponent("docs/examples/api-application.json")))
-        let head =
-            "POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n"
-            + "Idempotency-Key: \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
-            + "Connection: close\r\n\r\n"
-        return try await offload {
-            let connection = try RawConnection(port: port)
-            try connection.send(Array(head.utf8) + body)
-            return try connection.receiveAll()
-        }
-    }
-
-    func caseNumber(in response: String) -> String? {
-        guard let range = response.range(of: "\"caseNumber\":\"") else { return nil }
-        return String(response[range.upperBound...].prefix { $0 != "\"" })
-    }
-
     @Test(
         "two onego serve on one PostgreSQL database: kiosks on either get distinct cases, a retry on the other the same"
     )
@@ -204,4 +184,24 @@ extension PostgresProcessTests {
         let verified = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verified.stdout == "audit chain intact: 2 events\n", "\(verified.stderr)")
     }
+}
+
+/// Posts an application to a server as a kiosk; the response's text.
+func submit(port: UInt16, credential: String, key: String) async throws -> String {
+    let body = Array(
+        try Data(contentsOf: repositoryRoot.appendingPathComponent("docs/examples/api-application.json")))
+    let head =
+        "POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(credential)\r\n"
+        + "Idempotency-Key: \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        + "Connection: close\r\n\r\n"
+    return try await offload {
+        let connection = try RawConnection(port: port)
+        try connection.send(Array(head.utf8) + body)
+        return try connection.receiveAll()
+    }
+}
+
+func caseNumber(in response: String) -> String? {
+    guard let range = response.range(of: "\"caseNumber\":\"") else { return nil }
+    return String(response[range.upperBound...].prefix { $0 != "\"" })
 }

@@ -141,12 +141,12 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let log: URL
 
-    init(environment: [String: String]) throws {
+    init(environment: [String: String], arguments: [String] = []) throws {
         log = URL(fileURLWithPath: NSTemporaryDirectory() + "onego-serve-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = repositoryRoot.appendingPathComponent(".build/debug/onego")
-        process.arguments = ["serve", "--listen", "127.0.0.1:0"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = repositoryRoot
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = handle

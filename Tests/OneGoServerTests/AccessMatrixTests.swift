@@ -110,6 +110,32 @@ struct AccessMatrixTests {
                     method: .post, path: "/v1/subcases/OG20261123-000001-01/accept",
                     template: "/v1/subcases/{id}/{step}"), department
             ),
+            (
+                Route(
+                    method: .get, path: "/v1/departments/market-regulation/events?after=0",
+                    template: "/v1/departments/{department}/events"), department
+            ),
+            (
+                Route(
+                    method: .get, path: "/v1/departments/market-regulation/webhooks",
+                    template: "/v1/departments/{department}/webhooks"), [.administrator]
+            ),
+            (
+                Route(
+                    method: .post, path: "/v1/departments/market-regulation/webhooks",
+                    template: "/v1/departments/{department}/webhooks", body: #"{"url": "https://market.example/h"}"#),
+                [.administrator]
+            ),
+            (
+                Route(method: .post, path: "/v1/webhooks/we_0/rotate", template: "/v1/webhooks/{id}/{action}"),
+                [.administrator]
+            ),
+            (Route(method: .delete, path: "/v1/webhooks/we_0", template: "/v1/webhooks/{id}"), [.administrator]),
+            (Route(method: .get, path: "/v1/deliveries"), [.supervisor, .administrator]),
+            (
+                Route(method: .post, path: "/v1/deliveries/replay", body: #"{"selection": "1"}"#),
+                [.supervisor, .administrator]
+            ),
             (Route(method: .get, path: "/v1/supervision/overdue"), [.supervisor, .administrator]),
             (Route(method: .get, path: "/v1/supervision/promises"), [.supervisor, .administrator]),
             (Route(method: .get, path: "/v1/supervision/report"), [.supervisor, .administrator]),

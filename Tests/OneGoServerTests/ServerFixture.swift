@@ -56,7 +56,7 @@ struct ServerFixture {
             clock: FixedClock(day: CalendarDate(year: 2026, month: 11, day: 23) ?? CalendarDate(dayNumber: 0)),
             codes: SeededQueryCodes(seed: querySeed))
         let seconds = self.seconds
-        server = OneGoServer(engine: engine, access: store, now: { seconds.now })
+        server = OneGoServer(engine: engine, access: store, deliveries: store, now: { seconds.now })
         bank = ClientCredential.generate(.kiosk, id: "bank-01")
         police = ClientCredential.generate(.kiosk, id: "police-07")
         revoked = ClientCredential.generate(.kiosk, id: "old-03")

@@ -90,3 +90,13 @@ public func eventually(within seconds: Double = 30, _ condition: () async throws
 
 /// A temporary file's path for a receiver's log.
 public func temporaryLog() -> String { NSTemporaryDirectory() + "onego-receiver-\(UUID().uuidString).jsonl" }
+
+extension ReferenceReceiver {
+    /// A port nothing listens on now (a receiver started on it and stopped), for an endpoint whose
+    /// receiver is started later, once its secret is known.
+    public static func freePort() async throws -> UInt16 {
+        let probe = try await ReferenceReceiver(secrets: [], log: temporaryLog(), options: ["--status", "200"])
+        probe.stop()
+        return probe.port
+    }
+}
