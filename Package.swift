@@ -138,6 +138,7 @@ let package = Package(
                 "BundleKit", "CaseEngine", "CaseStorePostgres", "CaseStoreSQLite", "JSONC", "OneGoServer",
                 "WorkCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Benchmarks", swiftSettings: strictSettings),

@@ -144,8 +144,15 @@ def main():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer((options.host, options.port), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            # A sender that went away mid-request (OneGo restarted): it will send again.
+            if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+                super().handle_error(request, client_address)
+
+    server = Server((options.host, options.port), Handler)
     print(f"listening on {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

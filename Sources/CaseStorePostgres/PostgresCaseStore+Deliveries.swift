@@ -70,6 +70,9 @@ extension PostgresCaseStore: DeliveryRepository {
 
     // MARK: - Deliveries
 
+    /// The enabled endpoints are a subquery, not a join: joined, the planner misjudges how many rows
+    /// remain and sorts the whole backlog on every claim instead of reading the due index in order
+    /// (BENCHMARKS.md).
     public func claimDeliveries(_ request: ClaimRequest) async throws(CaseEngineError) -> [Delivery] {
         try await read { connection, logger, _ in
             try await connection.rows(
@@ -77,9 +80,10 @@ extension PostgresCaseStore: DeliveryRepository {
                 WITH claimed AS (
                     UPDATE deliveries SET locked_until = \(request.leaseUntil), attempts = attempts + 1
                     WHERE id IN (
-                        SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                        SELECT d.id FROM deliveries d
                         WHERE d.status = 'pending' AND d.next_attempt_at <= \(request.now)
-                            AND d.locked_until <= \(request.now) AND e.status = 'enabled'
+                            AND d.locked_until <= \(request.now)
+                            AND d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'enabled')
                             AND d.endpoint_id <> ALL(\(request.busyEndpoints))
                             AND NOT EXISTS (
                                 SELECT 1 FROM deliveries p

@@ -163,6 +163,12 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX deliveries_by_status ON deliveries (status, id)",
                 "CREATE INDEX deliveries_by_event ON deliveries (outbox_id)",
+                // A queue: finished rows leave dead entries at the head of the due index that every
+                // claim steps over until a vacuum; vacuum it early and often.
+                """
+                ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,
+                    autovacuum_vacuum_cost_delay = 0)
+                """,
             ]
         ),
     ]

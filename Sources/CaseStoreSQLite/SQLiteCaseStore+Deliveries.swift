@@ -53,6 +53,8 @@ extension SQLiteCaseStore: DeliveryRepository {
 
     // MARK: - Deliveries
 
+    /// The indexes are named: left to itself, SQLite's planner reads every pending delivery for each
+    /// candidate's "no older one pending" check (quadratic in the backlog; BENCHMARKS.md).
     public func claimDeliveries(_ request: ClaimRequest) async throws(CaseEngineError) -> [Delivery] {
         try write { db -> [Row] in
             let busy =
@@ -61,11 +63,11 @@ extension SQLiteCaseStore: DeliveryRepository {
             let ids = try Int64.fetchAll(
                 db,
                 sql: """
-                    SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                    SELECT d.id FROM deliveries d INDEXED BY deliveries_due JOIN webhook_endpoints e ON e.id = d.endpoint_id
                     WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.locked_until <= ?
                         AND e.status = 'enabled' \(busy)
                         AND NOT EXISTS (
-                            SELECT 1 FROM deliveries p
+                            SELECT 1 FROM deliveries p INDEXED BY deliveries_in_order
                             WHERE p.endpoint_id = d.endpoint_id AND p.subcase_id = d.subcase_id
                                 AND p.status = 'pending' AND p.id < d.id)
                     ORDER BY d.next_attempt_at, d.id LIMIT ?

@@ -122,3 +122,41 @@ extension WebhookProcessTests {
                 == "replayed 0 deliveries\n")
     }
 }
+
+extension WebhookProcessTests {
+    @Test("SIGTERM lets a delivery in flight finish and records it before onego serve exits")
+    func gracefulShutdown() async throws {
+        let directory = NSTemporaryDirectory() + "onego-webhooks-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["ONEGO_DB": directory + "/onego.db", "ONEGO_TEST_TODAY": "2026-11-23"]
+        #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
+        let credential = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
+            .stdout.trimmingCharacters(in: .newlines)
+        let port = try await ReferenceReceiver.freePort()
+        let added = try await runOneGo(
+            ["dept", "webhook", "add", "market-regulation", "http://127.0.0.1:\(port)/onego/events"],
+            environment: environment)
+        let secret = try #require(added.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .newlines) })
+        let receiver = try await ReferenceReceiver(
+            secrets: [secret], port: port, log: directory + "/received.jsonl", options: ["--delay-ms", "1500"])
+        defer { receiver.stop() }
+        let server = try ServerProcess(environment: environment)
+        defer { server.stop() }
+        #expect(
+            try await submit(port: try server.waitForPort(), credential: credential, key: "k-1").hasPrefix(
+                "HTTP/1.1 201"))
+        // Claimed and on its way (the receiver takes 1.5 s to answer).
+        #expect(
+            try await eventually {
+                try await runOneGo(["supervise", "deliveries", "--status", "pending"], environment: environment)
+                    .stdout.contains("  pending  1 attempt  ")
+            })
+        server.terminate()
+        #expect(try await offload { server.waitForExit() } == 0)
+        #expect(receiver.accepted() == ["evt_1"])
+        let done = try await runOneGo(["supervise", "deliveries", "--status", "done"], environment: environment)
+        #expect(done.stdout.contains("  evt_1  subcase.dispatched  OG20261123-000001-01  "), "\(done.stdout)")
+        #expect(done.stdout.contains("  done  1 attempt  —  "))
+    }
+}
