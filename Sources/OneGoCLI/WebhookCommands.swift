@@ -170,7 +170,10 @@ private func administration<T>(
     _ options: EngineOptions, _ work: (WebhookAdministration) async throws -> T
 ) async throws -> T {
     let departments = Set(try options.library.load().catalog.departments.ids)
-    let administration = WebhookAdministration(store: try await deliveryStore(options), departments: departments)
+    let store = try await deliveryStore(options)  // opening a store makes its audit key if it has none
+    let administration = WebhookAdministration(
+        store: store, departments: departments,
+        sealer: try AuditKey.load(at: options.auditKeyFile()).map(WebhookSecretSealer.init))
     do {
         return try await work(administration)
     } catch let refusal as WebhookAdministration.Refusal {

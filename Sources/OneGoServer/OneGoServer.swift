@@ -70,7 +70,7 @@ public struct OneGoServer: Sendable {
                 store: deliveries,
                 administration: WebhookAdministration(
                     store: deliveries, departments: Set(engine.library.catalog.departments.ids),
-                    now: { now() * 1000 })
+                    sealer: auditKey.map(WebhookSecretSealer.init), now: { now() * 1000 })
             ).add(to: router)
         }
         return router
@@ -86,7 +86,11 @@ public struct OneGoServer: Sendable {
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "OneGo"),
             logger: logger)
         if let deliveries {
-            app.addServices(WebhookRelay(store: deliveries, settings: relaySettings, bell: engine.dispatches))
+            app.addServices(
+                WebhookRelay(
+                    store: deliveries, settings: relaySettings, bell: engine.dispatches,
+                    sealer: auditKey.map(WebhookSecretSealer.init), observe: { [metrics] in metrics.recordWebhook($0) })
+            )
         }
         try await app.runService()  // graceful shutdown on SIGTERM and SIGINT
     }

@@ -1,3 +1,4 @@
+import CaseEngine
 import Foundation
 import Hummingbird
 
@@ -14,7 +15,20 @@ final class ServerMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [Key: Int] = [:]
     private var seconds: [Key: Double] = [:]
+    private var webhookAttempts: [String: Int] = [:]
     private let started = Date()
+
+    /// Counts a webhook attempt by what became of it.
+    func recordWebhook(_ result: DeliveryOutcome.Result) {
+        let name: String
+        switch result {
+        case .delivered: name = "delivered"
+        case .retry: name = "retry"
+        case .dead: name = "dead"
+        case .endpointGone: name = "gone"
+        }
+        lock.withLock { webhookAttempts[name, default: 0] += 1 }
+    }
 
     func record(method: String, route: String, status: Int, duration: Double) {
         let key = Key(method: method, route: route, status: status)
@@ -26,7 +40,7 @@ final class ServerMetrics: @unchecked Sendable {
 
     /// The exposition text.
     func text() -> String {
-        let (counts, seconds) = lock.withLock { (self.counts, self.seconds) }
+        let (counts, seconds, attempts) = lock.withLock { (self.counts, self.seconds, self.webhookAttempts) }
         var lines = [
             "# HELP onego_http_requests_total HTTP requests answered, by method, route and status.",
             "# TYPE onego_http_requests_total counter",
@@ -41,6 +55,13 @@ final class ServerMetrics: @unchecked Sendable {
         ]
         for key in keys {
             lines.append("onego_http_request_seconds_total{\(labels(key))} \(seconds[key] ?? 0)")
+        }
+        lines += [
+            "# HELP onego_webhook_attempts_total Webhook deliveries attempted by this server, by outcome.",
+            "# TYPE onego_webhook_attempts_total counter",
+        ]
+        for name in ["delivered", "retry", "dead", "gone"] {
+            lines.append("onego_webhook_attempts_total{outcome=\"\(name)\"} \(attempts[name] ?? 0)")
         }
         lines += [
             "# HELP onego_uptime_seconds Seconds since the server started.",

@@ -65,6 +65,14 @@ public struct AuditKey: Sendable, Equatable {
             .map { String(format: "%02x", $0) }.joined()
     }
 
+    /// A key for another purpose derived from this one (HKDF-SHA256 with the purpose as its info):
+    /// the key file stays the one secret kept outside the database, and no two uses share a key.
+    public func derivedKeyBytes(for purpose: String) -> [UInt8] {
+        HKDF<Crypto.SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: bytes), info: Array(purpose.utf8), outputByteCount: 32
+        ).withUnsafeBytes { Array($0) }
+    }
+
     private static func bytes(hex: String) -> [UInt8]? {
         var result: [UInt8] = []
         var iterator = hex.utf8.makeIterator()

@@ -19,19 +19,23 @@ public struct WebhookAdministration: Sendable {
 
     let store: any DeliveryRepository
     let departments: Set<String>
+    let sealer: WebhookSecretSealer?
     let now: @Sendable () -> Int64
 
-    /// Creates the administration over a store and the catalog's departments.
+    /// Creates the administration over a store and the catalog's departments; `sealer` seals the
+    /// secrets it stores (with the audit key; without one they are stored as they are).
     public init(
-        store: any DeliveryRepository, departments: Set<String>,
+        store: any DeliveryRepository, departments: Set<String>, sealer: WebhookSecretSealer? = nil,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
         self.store = store
         self.departments = departments
+        self.sealer = sealer
         self.now = now
     }
 
-    /// A new endpoint with a new secret (shown to the caller once).
+    /// A new endpoint with a new secret: the endpoint returned carries it in the clear, to be shown
+    /// once; the store keeps it sealed.
     public func add(
         department: String, url: String, events: [String], plainHTTPAllowed: Bool = false
     ) async throws -> WebhookEndpoint {
@@ -54,24 +58,30 @@ public struct WebhookAdministration: Sendable {
             }
             if !types.contains(type) { types.append(type) }
         }
-        let endpoint = WebhookEndpoint(
+        let secret = WebhookSignature.newSecret()
+        var endpoint = WebhookEndpoint(
             id: "we_" + Self.randomHex(bytes: 8), department: department, url: url, events: types,
-            secret: WebhookSignature.newSecret(), createdAt: now())
+            secret: sealed(secret), createdAt: now())
         guard try await store.addEndpoint(endpoint) else {
             throw Refusal(code: "endpoint-exists", description: "an endpoint \(endpoint.id) exists; try again")
         }
+        endpoint.secret = secret
         return endpoint
     }
 
-    /// A new secret; the old one signs too for ``rotationOverlap``.
+    /// A new secret, returned in the clear once; the old one signs too for ``rotationOverlap``.
     public func rotate(_ id: String) async throws -> WebhookEndpoint {
         var endpoint = try await existing(id)
+        let secret = WebhookSignature.newSecret()
         endpoint.previousSecret = endpoint.secret
         endpoint.previousSecretUntil = now() + Self.rotationOverlap
-        endpoint.secret = WebhookSignature.newSecret()
+        endpoint.secret = sealed(secret)
         _ = try await store.updateEndpoint(endpoint)
+        endpoint.secret = secret
         return endpoint
     }
+
+    private func sealed(_ secret: String) -> String { sealer?.seal(secret) ?? secret }
 
     /// Stops or resumes deliveries to an endpoint (pending ones wait while it is disabled).
     public func setEnabled(_ id: String, _ enabled: Bool) async throws -> WebhookEndpoint {

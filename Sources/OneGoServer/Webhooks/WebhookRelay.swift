@@ -37,6 +37,8 @@ public final class WebhookRelay: Service, Sendable {
     let store: any DeliveryRepository
     let settings: Settings
     let bell: Doorbell
+    let sealer: WebhookSecretSealer?
+    let observe: @Sendable (DeliveryOutcome.Result) -> Void
     let now: @Sendable () -> Int64
     let random: @Sendable () -> Double
     let logger: Logger
@@ -44,9 +46,11 @@ public final class WebhookRelay: Service, Sendable {
     let ledger: RelayLedger
 
     /// Creates a relay over a store. `bell` wakes it (the engine rings it after a dispatch);
-    /// `now` is the server's clock in Unix milliseconds.
+    /// `sealer` opens the secrets the store keeps sealed; `now` is the server's clock in Unix
+    /// milliseconds.
     public init(
         store: any DeliveryRepository, settings: Settings = Settings(), bell: Doorbell = Doorbell(),
+        sealer: WebhookSecretSealer? = nil, observe: @escaping @Sendable (DeliveryOutcome.Result) -> Void = { _ in },
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger = Logger(label: "onego.webhooks")
@@ -54,6 +58,8 @@ public final class WebhookRelay: Service, Sendable {
         self.store = store
         self.settings = settings
         self.bell = bell
+        self.sealer = sealer
+        self.observe = observe
         self.now = now
         self.random = random
         self.logger = logger
@@ -74,7 +80,11 @@ public final class WebhookRelay: Service, Sendable {
                     let worked = await flush()
                     let claimed = await claim()
                     for delivery in claimed {
-                        group.addTask { await self.ledger.finished(await self.attempt(delivery)) }
+                        group.addTask {
+                            let outcome = await self.attempt(delivery)
+                            self.observe(outcome.result)
+                            await self.ledger.finished(outcome)
+                        }
                     }
                     if claimed.isEmpty && !worked { await bell.wait(upTo: settings.poll) }
                 }
@@ -132,6 +142,14 @@ public final class WebhookRelay: Service, Sendable {
         let body = Array(event.payload.utf8)
         let sentAt = now()
         let timestamp = sentAt / 1000
+        let stored = delivery.endpoint.signingSecrets(at: sentAt)
+        let secrets = sealer.map { sealer in stored.compactMap(sealer.open) } ?? stored
+        // Never a delivery without a valid signature: every secret must open and be well formed.
+        guard secrets.count == stored.count, secrets.allSatisfy({ WebhookSignature.key(of: $0) != nil }) else {
+            return failed(
+                delivery, status: nil, error: "the endpoint's secret is sealed under another audit key", retryAfter: nil
+            )
+        }
         var request = HTTPClientRequest(url: delivery.endpoint.url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
@@ -140,9 +158,7 @@ public final class WebhookRelay: Service, Sendable {
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
         request.headers.add(
             name: "webhook-signature",
-            value: WebhookSignature.header(
-                id: event.webhookID, timestamp: timestamp, body: body,
-                secrets: delivery.endpoint.signingSecrets(at: sentAt)))
+            value: WebhookSignature.header(id: event.webhookID, timestamp: timestamp, body: body, secrets: secrets))
         request.body = .bytes(ByteBuffer(bytes: body))
         let status: Int
         let retryAfter: Int64?

@@ -30,6 +30,7 @@ struct WebhookDeliveryTests {
         let waiting = try await fixture.deliveries()
         #expect(waiting.count == 3)
         #expect(waiting.allSatisfy { $0.status == .pending && $0.lastError == "connection refused" })
+        #expect(try await fixture.store.endpoint(endpoint.id)?.secret.hasPrefix("sealed.v1.") == true)
         let receiver = try await ReferenceReceiver(secrets: [endpoint.secret], port: port, log: log)
         defer { receiver.stop() }
         #expect(try await eventually { try await fixture.deliveries([.done]).count == 3 })
@@ -132,6 +133,26 @@ struct WebhookDeliveryTests {
         #expect(try await fixture.store.replay(.one(dead.id), at: 0) == 1)
         let replayed = try #require(try await fixture.deliveries([.pending]).first { $0.id == dead.id })
         #expect(replayed.attempts == 0)
+    }
+
+    @Test("a server with another audit key cannot open the secrets: it sends nothing unsigned, and says why")
+    func anotherAuditKey() async throws {
+        let fixture = try await WebhookFixture(.sqlite)
+        defer { fixture.remove() }
+        let receiver = try await ReferenceReceiver(secrets: [], log: temporaryLog(), options: ["--status", "200"])
+        defer { receiver.stop() }
+        _ = try await fixture.endpoint(url: receiver.url)
+        try await fixture.submit(1)
+        let relay = WebhookRelay(
+            store: fixture.store, settings: WebhookFixture.settings(retries: [0, 50]), bell: fixture.engine.dispatches,
+            sealer: WebhookSecretSealer(auditKey: AuditKey(bytes: Array(repeating: 1, count: 32))))
+        let running = Task { try? await relay.run() }
+        defer { running.cancel() }
+        #expect(try await eventually { try await fixture.deliveries([.dead]).count == 1 })
+        #expect(
+            try await fixture.deliveries([.dead]).first?.lastError
+                == "the endpoint's secret is sealed under another audit key")
+        #expect(receiver.entries().isEmpty)
     }
 
     @Test("two relays on one PostgreSQL database never claim the same delivery")

@@ -64,9 +64,13 @@ struct WebhookFixture {
         return numbers
     }
 
-    /// An endpoint for a department at a receiver's URL, with its secret.
+    /// The sealer of this fixture's audit key.
+    static let sealer = WebhookSecretSealer(auditKey: AuditKey(bytes: Array(repeating: 42, count: 32)))
+
+    /// An endpoint for a department at a receiver's URL, with its secret in the clear (the store
+    /// keeps it sealed).
     func endpoint(_ department: String = "market-regulation", url: String) async throws -> WebhookEndpoint {
-        try await WebhookAdministration(store: store, departments: [department]).add(
+        try await WebhookAdministration(store: store, departments: [department], sealer: Self.sealer).add(
             department: department, url: url, events: [])
     }
 
@@ -84,7 +88,8 @@ struct WebhookFixture {
 
     /// Runs a relay over `store` until the returned task is cancelled.
     func run(_ settings: WebhookRelay.Settings, on other: (any DeliveryRepository)? = nil) -> Task<Void, Never> {
-        let relay = WebhookRelay(store: other ?? store, settings: settings, bell: engine.dispatches)
+        let relay = WebhookRelay(
+            store: other ?? store, settings: settings, bell: engine.dispatches, sealer: Self.sealer)
         return Task { try? await relay.run() }
     }
 

@@ -34,6 +34,21 @@ struct WebhookSigningTests {
         #expect(header.split(separator: " ").count == 2)
     }
 
+    @Test("secrets are sealed at rest under the audit key; another key cannot open them")
+    func sealing() {
+        let sealer = WebhookSecretSealer(auditKey: AuditKey(bytes: Array(repeating: 7, count: 32)))
+        let secret = WebhookSignature.newSecret()
+        let stored = sealer.seal(secret)
+        #expect(stored.hasPrefix("sealed.v1."))
+        #expect(!stored.contains(secret.dropFirst(6)))
+        #expect(sealer.seal(secret) != stored, "a fresh nonce each time")
+        #expect(sealer.open(stored) == secret)
+        #expect(sealer.open(secret) == secret, "a secret stored plainly is used as it is")
+        let other = WebhookSecretSealer(auditKey: AuditKey(bytes: Array(repeating: 8, count: 32)))
+        #expect(other.open(stored) == nil)
+        #expect(sealer.open(String(stored.dropLast(4)) + "AAA=") == nil)
+    }
+
     @Test("the thin payload: ids and state, no personal data")
     func payload() {
         let event = DepartmentEvent(
