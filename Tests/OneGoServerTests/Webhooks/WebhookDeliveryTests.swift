@@ -15,9 +15,7 @@ struct WebhookDeliveryTests {
         let fixture = try await WebhookFixture(kind)
         defer { fixture.remove() }
         let log = temporaryLog()
-        let first = try await ReferenceReceiver(secrets: [], log: log, options: ["--status", "200"])
-        let port = first.port
-        first.stop()
+        let port = try await ReferenceReceiver.freePort()
         let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(port)/onego/events")
         try await fixture.submit(3)
         let relay = fixture.run(WebhookFixture.settings())
@@ -42,12 +40,7 @@ struct WebhookDeliveryTests {
     func serverErrorThenSuccess(kind: StoreKind) async throws {
         let fixture = try await WebhookFixture(kind)
         defer { fixture.remove() }
-        let log = temporaryLog()
-        var receiver = try await ReferenceReceiver(secrets: [], log: log, options: ["--status", "200"])
-        receiver.stop()
-        let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(receiver.port)/onego/events")
-        receiver = try await ReferenceReceiver(
-            secrets: [endpoint.secret], port: receiver.port, log: log, options: ["--fail-first", "2"])
+        let (_, receiver) = try await fixture.connectedReceiver(["--fail-first", "2"])
         defer { receiver.stop() }
         try await fixture.submit(2)
         let relay = fixture.run(WebhookFixture.settings())
@@ -66,11 +59,7 @@ struct WebhookDeliveryTests {
         let hanging = try await ReferenceReceiver(secrets: [], log: temporaryLog(), options: ["--hang"])
         defer { hanging.stop() }
         let stuck = try await fixture.endpoint(url: hanging.url)
-        let healthy = try await ReferenceReceiver(
-            secrets: ["whsec_" + String(repeating: "A", count: 32)], log: temporaryLog())
-        healthy.stop()
-        let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(healthy.port)/onego/events")
-        let receiver = try await ReferenceReceiver(secrets: [endpoint.secret], port: healthy.port, log: healthy.log)
+        let (_, receiver) = try await fixture.connectedReceiver()
         defer { receiver.stop() }
         try await fixture.submit(3)
         let relay = fixture.run(WebhookFixture.settings(timeout: .seconds(60)))
@@ -87,12 +76,7 @@ struct WebhookDeliveryTests {
     func orderPerSubcase(kind: StoreKind) async throws {
         let fixture = try await WebhookFixture(kind)
         defer { fixture.remove() }
-        let log = temporaryLog()
-        var receiver = try await ReferenceReceiver(secrets: [], log: log, options: ["--status", "200"])
-        receiver.stop()
-        let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(receiver.port)/onego/events")
-        receiver = try await ReferenceReceiver(
-            secrets: [endpoint.secret], port: receiver.port, log: log, options: ["--fail-first", "1"])
+        let (_, receiver) = try await fixture.connectedReceiver(["--fail-first", "1"])
         defer { receiver.stop() }
         let number = try #require(try await fixture.submit(1).first)
         try await fixture.engine.withdraw(
@@ -161,11 +145,7 @@ struct WebhookDeliveryTests {
         defer { fixture.remove() }
         let other = try await fixture.secondStore()
         defer { other.stop() }
-        let log = temporaryLog()
-        var receiver = try await ReferenceReceiver(secrets: [], log: log, options: ["--status", "200"])
-        receiver.stop()
-        let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(receiver.port)/onego/events")
-        receiver = try await ReferenceReceiver(secrets: [endpoint.secret], port: receiver.port, log: log)
+        let (endpoint, receiver) = try await fixture.connectedReceiver()
         defer { receiver.stop() }
         try await fixture.submit(40)
         // Claims straight from the two stores first: disjoint, and together everything.

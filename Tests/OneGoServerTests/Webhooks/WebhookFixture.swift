@@ -6,6 +6,7 @@ import Foundation
 import OneGoServer
 import PostgresTesting
 import Testing
+import WebhookTesting
 import WorkCalendar
 
 /// The two stores the webhook tests run on.
@@ -72,6 +73,16 @@ struct WebhookFixture {
     func endpoint(_ department: String = "market-regulation", url: String) async throws -> WebhookEndpoint {
         try await WebhookAdministration(store: store, departments: [department], sealer: Self.sealer).add(
             department: department, url: url, events: [])
+    }
+
+    /// An endpoint for market regulation and the reference receiver behind it, started with the
+    /// endpoint's secret and `options`.
+    func connectedReceiver(_ options: [String] = []) async throws -> (WebhookEndpoint, ReferenceReceiver) {
+        let port = try await ReferenceReceiver.freePort()
+        let endpoint = try await endpoint(url: "http://127.0.0.1:\(port)/onego/events")
+        let receiver = try await ReferenceReceiver(
+            secrets: [endpoint.secret], port: port, log: temporaryLog(), options: options)
+        return (endpoint, receiver)
     }
 
     /// Fast settings: attempts time out after `timeout`, retries follow `retries` (milliseconds).
