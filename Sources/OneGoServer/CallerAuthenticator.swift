@@ -30,7 +30,8 @@ struct CallerAuthenticator: AuthenticatorMiddleware {
         }
     }
 
-    private func staff(token: String) async throws -> Caller {
+    /// The staff member a session token (`ogs.…`) belongs to: the API's bearer and the console's cookie.
+    func staff(token: String) async throws -> Caller {
         let hash = SHA256.hex(token)
         guard let session = try await access.session(tokenHash: hash), session.expiresAt > now(),
             let account = try await access.staff(session.account), !account.disabled

@@ -27,6 +27,8 @@ public struct OneGoServer: Sendable {
     public let deliveries: (any DeliveryRepository)?
     /// How the outbox relay inside ``run(at:certificate:key:)`` works.
     public var relaySettings = WebhookRelay.Settings()
+    /// Whether the console's cookies are `Secure` (the server speaks TLS).
+    public var secureCookies = false
     let metrics = ServerMetrics()
     let keys = IdempotencyKeys()
 
@@ -55,9 +57,15 @@ public struct OneGoServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
-        router.add(middleware: CallerAuthenticator(access: access, now: now))
+        let authenticator = CallerAuthenticator(access: access, now: now)
+        let sessions = SessionRoutes(access: access, now: now)
+        ConsoleRoutes(
+            engine: engine, deliveries: deliveries,
+            session: ConsoleSession(sessions: sessions, authenticator: authenticator, secureCookies: secureCookies)
+        ).add(to: router)
+        router.add(middleware: authenticator)
         let steps = IdempotentStep(access: access, keys: keys, now: now)
-        SessionRoutes(access: access, now: now).add(to: router)
+        sessions.add(to: router)
         CaseRoutes(
             engine: engine, queryGuard: QueryCodeGuard(access: access, now: now), keys: keys, steps: steps,
             snapshot: LibrarySnapshot(library: engine.library)
@@ -81,8 +89,10 @@ public struct OneGoServer: Sendable {
     public func run(at address: ServerAddress, certificate: String?, key: String?) async throws {
         var logger = Logger(label: "onego.server")
         logger.logLevel = .info
+        var server = self
+        server.secureCookies = certificate != nil
         var app = Hummingbird.Application(
-            router: router(), server: try ServerAddress.serverBuilder(certificate: certificate, key: key),
+            router: server.router(), server: try ServerAddress.serverBuilder(certificate: certificate, key: key),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "OneGo"),
             logger: logger)
         if let deliveries {

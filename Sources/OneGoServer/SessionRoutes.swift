@@ -45,29 +45,42 @@ struct SessionRoutes {
     /// `POST /v1/sessions`: a session token for an account and its password.
     @Sendable func signIn(_ request: Request, context: ServerContext) async throws -> Response {
         let credentials = try await request.decodeSmall(as: Credentials.self, context: context)
-        let time = now()
-        guard let account = try await access.staff(credentials.account), !account.disabled else {
-            _ = PasswordHasher.verify(credentials.password, against: PasswordHasher.decoy)
-            throw Self.signInFailed
-        }
-        if account.failedLogins >= Self.maximumFailures, time < account.lastFailureAt + Self.lockSeconds {
-            throw Self.locked(retryAfter: Int(account.lastFailureAt + Self.lockSeconds - time))
-        }
-        guard PasswordHasher.verify(credentials.password, against: account.passwordHash) else {
-            let failures = try await access.recordLoginFailure(account.id, at: time)
-            context.logger.notice("sign-in refused", metadata: ["account": "\(account.id)", "failures": "\(failures)"])
-            throw Self.signInFailed
-        }
-        if account.failedLogins > 0 { try await access.clearLoginFailures(account.id) }
-        let token = "ogs." + randomToken()
-        let session = StaffSession(
-            tokenHash: SHA256.hex(token), account: account.id, createdAt: time, expiresAt: time + Self.sessionSeconds)
-        try await access.openSession(session)
+        let (token, account) = try await openSession(
+            account: credentials.account, password: credentials.password, logger: context.logger)
         return .json(
             .object([
                 "token": .string(token), "account": .string(account.id), "role": .string(account.role.rawValue),
                 "expiresIn": .integer(Self.sessionSeconds),
             ]), status: .created)
+    }
+
+    /// Checks a password against the account's lockout and opens a session: its token (`ogs.…`).
+    /// An unknown or disabled account is answered exactly like a wrong password. The API and the
+    /// console sign in through here.
+    func openSession(
+        account id: String, password: String, logger: Logger
+    ) async throws -> (token: String, account: StaffAccount) {
+        let time = now()
+        guard let account = try await access.staff(id), !account.disabled else {
+            _ = PasswordHasher.verify(password, against: PasswordHasher.decoy)
+            throw Self.signInFailed
+        }
+        if account.failedLogins >= Self.maximumFailures, time < account.lastFailureAt + Self.lockSeconds {
+            throw Self.locked(retryAfter: Int(account.lastFailureAt + Self.lockSeconds - time))
+        }
+        guard PasswordHasher.verify(password, against: account.passwordHash) else {
+            let failures = try await access.recordLoginFailure(account.id, at: time)
+            logger.notice("sign-in refused", metadata: ["account": "\(account.id)", "failures": "\(failures)"])
+            throw Self.signInFailed
+        }
+        if account.failedLogins > 0 { try await access.clearLoginFailures(account.id) }
+        let token = "ogs." + randomToken()
+        try await access.openSession(
+            StaffSession(
+                tokenHash: SHA256.hex(token), account: account.id, createdAt: time,
+                expiresAt: time + Self.sessionSeconds))
+        logger.info("signed in", metadata: ["account": "\(account.id)"])
+        return (token, account)
     }
 
     /// `DELETE /v1/sessions/current`: ends the caller's session.
