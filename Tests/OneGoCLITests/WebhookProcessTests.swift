@@ -24,7 +24,8 @@ struct WebhookProcessTests {
         #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
         let credential = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
             .stdout.trimmingCharacters(in: .newlines)
-        let port = try await ReferenceReceiver.freePort()
+        let reservation = try PortReservation()
+        let port = reservation.port
         let url = "http://127.0.0.1:\(port)/onego/events"
         let added = try await runOneGo(["dept", "webhook", "add", "market-regulation", url], environment: environment)
         let lines = added.stdout.split(separator: "\n").map(String.init)
@@ -33,6 +34,7 @@ struct WebhookProcessTests {
         #expect(lines.first?.hasSuffix(" for market-regulation: \(url)") == true)
         #expect(lines.dropFirst().first == "events: all")
         let secretLine = try #require(lines.last)
+        reservation.release()
         let prefix = "secret (shown once; give it to the department system): "
         #expect(secretLine.hasPrefix(prefix + "whsec_"))
         let receiver = try await ReferenceReceiver(
@@ -133,11 +135,13 @@ extension WebhookProcessTests {
         #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
         let credential = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
             .stdout.trimmingCharacters(in: .newlines)
-        let port = try await ReferenceReceiver.freePort()
+        let reservation = try PortReservation()
+        let port = reservation.port
         let added = try await runOneGo(
             ["dept", "webhook", "add", "market-regulation", "http://127.0.0.1:\(port)/onego/events"],
             environment: environment)
         let secret = try #require(added.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .newlines) })
+        reservation.release()
         let receiver = try await ReferenceReceiver(
             secrets: [secret], port: port, log: directory + "/received.jsonl", options: ["--delay-ms", "1500"])
         defer { receiver.stop() }

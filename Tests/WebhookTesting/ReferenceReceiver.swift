@@ -1,6 +1,10 @@
 import Foundation
 import PostgresTesting
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// scripts/webhook-receiver.py running in the background: the reference receiver departments copy,
 /// verifying signatures and logging what it accepted (JSON Lines).
 public final class ReferenceReceiver: @unchecked Sendable {
@@ -91,12 +95,35 @@ public func eventually(within seconds: Double = 30, _ condition: () async throws
 /// A temporary file's path for a receiver's log.
 public func temporaryLog() -> String { NSTemporaryDirectory() + "onego-receiver-\(UUID().uuidString).jsonl" }
 
-extension ReferenceReceiver {
-    /// A port nothing listens on now (a receiver started on it and stopped), for an endpoint whose
-    /// receiver is started later, once its secret is known.
-    public static func freePort() async throws -> UInt16 {
-        let probe = try await ReferenceReceiver(secrets: [], log: temporaryLog(), options: ["--status", "200"])
-        probe.stop()
-        return probe.port
+/// A loopback port held, bound but not listening: connecting to it is refused, and no other process
+/// (another test's receiver) can be given it until ``release()``. An endpoint can point at it before
+/// its receiver, which needs the endpoint's secret, starts there.
+public final class PortReservation: @unchecked Sendable {
+    public let port: UInt16
+    private var socket: Int32
+
+    public init() throws {
+        let handle = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> Bool in
+                bind(handle, raw, length) == 0 && getsockname(handle, raw, &length) == 0
+            }
+        }
+        guard handle >= 0, bound else { throw ReceiverNotStarted(output: "no loopback port could be reserved") }
+        socket = handle
+        port = UInt16(bigEndian: address.sin_port)
     }
+
+    /// Lets the port go (for the receiver about to start on it).
+    public func release() {
+        if socket >= 0 { close(socket) }
+        socket = -1
+    }
+
+    deinit { release() }
 }

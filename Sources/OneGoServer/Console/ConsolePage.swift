@@ -81,7 +81,7 @@ enum ConsolePage {
     /// The stylesheet: plain CSS for a 1366×768 window PC, and A4 for printing.
     static let stylesheet = """
         * { box-sizing: border-box; }
-        body { margin: 0; font: 15px/1.5 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; color: #1d2733; background: #f4f6f8; }
+        body { margin: 0; font: 15px/1.5 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; color: #1d2733; background: #f4f6f8; }
         header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.5rem; background: #8c1c13; color: #fff; }
         header a { color: #fff; text-decoration: none; } header .brand { font-weight: 700; }
         header nav { display: flex; gap: 1rem; flex: 1; } header .language { margin-left: auto; }
@@ -102,7 +102,7 @@ enum ConsolePage {
         .muted { color: #5d6b78; } .overdue { color: #a3261a; font-weight: 600; } .warning { color: #9a6a00; }
         .login { max-width: 24rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid #d5dbe1; }
         .login label { display: block; margin: .6rem 0 .2rem; } .login input { width: 100%; }
-        .chart { display: flex; gap: 1.5rem; align-items: flex-start; } .chart svg { background: #fff; border: 1px solid #d5dbe1; }
+        .chart { display: flex; gap: 1.5rem; align-items: flex-start; } .chart svg { flex: none; background: #fff; border: 1px solid #d5dbe1; }
         .steps { display: flex; gap: .5rem; flex-wrap: wrap; margin: 1rem 0; }
         dl { display: grid; grid-template-columns: 12rem 1fr; gap: .2rem 1rem; background: #fff; padding: .8rem; border: 1px solid #d5dbe1; }
         dt { color: #5d6b78; }

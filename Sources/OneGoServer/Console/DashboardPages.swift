@@ -22,11 +22,14 @@ struct DashboardPages {
                 onTime: items.reduce(0) { $0 + $1.issuedOnTime }
             )
         }.sorted { $0.department < $1.department }
+        let catalog = engine.library.catalog
+        func department(_ id: String) -> String { catalog.departments[id].map { l($0.name) } ?? id }
+        func item(_ id: String) -> String { catalog.items[id].map { l($0.name) } ?? id }
         let alerts = try await engine.deadlineAlerts(after: nil, limit: 50)
         let ratings = try await engine.ratingCounts()
         let itemRows = rows.map { row -> HTML in
             """
-            <tr><td>\(row.department)</td><td>\(row.item)</td><td class="number">\(row.issued)</td>
+            <tr><td>\(department(row.department))</td><td>\(item(row.item))</td><td class="number">\(row.issued)</td>
             <td class="number">\(Self.percent(row.onTimeRate))</td>
             <td class="number">\(row.averageWorkingDays.map { String(format: "%.1f", $0) } ?? "—")</td>
             <td class="number">\(row.promisedDays)</td><td class="number">\(row.legalDays.map(String.init) ?? "—")</td></tr>
@@ -35,7 +38,7 @@ struct DashboardPages {
         let alertRows = alerts.items.map { alert -> HTML in
             """
             <tr class="\(alert.level == .overdue ? "overdue" : "warning")"><td>\(alert.level == .overdue ? l("已超期", "overdue") : l("即将到期", "due soon"))</td>
-            <td>\(alert.subcase)</td><td>\(alert.department)</td><td>\(alert.item)</td><td>\(WindowPages.deadline(alert.due, l))</td></tr>
+            <td>\(alert.subcase)</td><td>\(department(alert.department))</td><td>\(item(alert.item))</td><td>\(WindowPages.deadline(alert.due, l))</td></tr>
             """
         }
         let ratingRows = (1...5).map { grade -> HTML in
@@ -63,11 +66,11 @@ struct DashboardPages {
         let departmentRows = departments.map { entry -> HTML in
             let rate = entry.issued > 0 ? Double(entry.onTime) / Double(entry.issued) : nil
             return
-                "<tr><td>\(entry.department)</td><td class=\"number\">\(entry.issued)</td><td class=\"number\">\(Self.percent(rate))</td></tr>"
+                "<tr><td>\(department(entry.department))</td><td class=\"number\">\(entry.issued)</td><td class=\"number\">\(Self.percent(rate))</td></tr>"
         }
         let body: HTML = """
             <h2>\(l("各部门按时办结率", "On-time rate by department"))</h2>
-            <div class="chart">\(Self.chart(departments.map { ($0.department, $0.issued > 0 ? Double($0.onTime) / Double($0.issued) : nil) }, l))
+            <div class="chart">\(Self.chart(departments.map { (department($0.department), $0.issued > 0 ? Double($0.onTime) / Double($0.issued) : nil) }, l))
             <table id="on-time"><thead><tr><th>\(l("部门", "Department"))</th><th>\(l("已办结", "Issued"))</th><th>\(l("按时率", "On time"))</th></tr></thead>
             <tbody>\(departmentRows)</tbody></table></div>
             <h2>\(l("超期预警", "Overdue and due soon"))</h2>

@@ -61,13 +61,13 @@ struct DeskPages {
             switch step {
             case .issue:
                 let outputs = catalog.items[subcase.item]?.outputs ?? []
-                extra = HTML(
-                    outputs.map { element in
-                        let label = catalog.elements[element].map { l($0.label) } ?? element
-                        return """
-                            <label>\(label) <input type="text" name="output.\(element)" required></label>
-                            """
-                    })
+                let fields = outputs.map { element -> HTML in
+                    let label = catalog.elements[element].map { l($0.label) } ?? element
+                    return "<label>\(label) <input type=\"text\" name=\"output.\(element)\" required></label>"
+                }
+                extra = """
+                    \(fields)<label><input type="checkbox" name="override" value="yes"> \(l("已人工核实，代码无误(校验警告仍办结)", "checked by hand: issue despite a check warning"))</label>
+                    """
             case .correct:
                 let item = catalog.items[subcase.item]
                 let materialBoxes = (item?.materials ?? []).map { material -> HTML in

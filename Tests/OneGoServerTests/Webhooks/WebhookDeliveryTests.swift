@@ -15,7 +15,8 @@ struct WebhookDeliveryTests {
         let fixture = try await WebhookFixture(kind)
         defer { fixture.remove() }
         let log = temporaryLog()
-        let port = try await ReferenceReceiver.freePort()
+        let reservation = try PortReservation()  // refuses connections until the receiver starts
+        let port = reservation.port
         let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(port)/onego/events")
         try await fixture.submit(3)
         let relay = fixture.run(WebhookFixture.settings())
@@ -29,6 +30,7 @@ struct WebhookDeliveryTests {
         #expect(waiting.count == 3)
         #expect(waiting.allSatisfy { $0.status == .pending && $0.lastError == "connection refused" })
         #expect(try await fixture.store.endpoint(endpoint.id)?.secret.hasPrefix("sealed.v1.") == true)
+        reservation.release()
         let receiver = try await ReferenceReceiver(secrets: [endpoint.secret], port: port, log: log)
         defer { receiver.stop() }
         #expect(try await eventually { try await fixture.deliveries([.done]).count == 3 })

@@ -78,10 +78,11 @@ struct WebhookFixture {
     /// An endpoint for market regulation and the reference receiver behind it, started with the
     /// endpoint's secret and `options`.
     func connectedReceiver(_ options: [String] = []) async throws -> (WebhookEndpoint, ReferenceReceiver) {
-        let port = try await ReferenceReceiver.freePort()
-        let endpoint = try await endpoint(url: "http://127.0.0.1:\(port)/onego/events")
+        let port = try PortReservation()
+        let endpoint = try await endpoint(url: "http://127.0.0.1:\(port.port)/onego/events")
+        port.release()
         let receiver = try await ReferenceReceiver(
-            secrets: [endpoint.secret], port: port, log: temporaryLog(), options: options)
+            secrets: [endpoint.secret], port: port.port, log: temporaryLog(), options: options)
         return (endpoint, receiver)
     }
 

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""The staff console in a real browser: headless Chromium driven by Selenium against `onego serve`.
+
+A day's work across roles: the window finds a case, the market regulator's clerks accept, review,
+approve and issue it with a credit code, the dependants appear for tax, the supervisor sees the
+on-time rate. Also: a stored <script> shows as text, a form posted without its token is refused, a
+clerk cannot open another department's sub-case by URL. Screenshots of the main pages are kept in
+.build/console-screenshots/ for a reviewer. Run by scripts/test after `swift build`.
+"""
+
+import http.cookiejar
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ONEGO = ROOT / ".build" / "debug" / "onego"
+SHOTS = ROOT / ".build" / "console-screenshots"
+PASSWORD = "correct horse battery"
+
+
+def run(*arguments, env, stdin=None):
+    result = subprocess.run([str(ONEGO), *arguments], env=env, input=stdin, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        sys.exit(f"console-browser-test: onego {' '.join(arguments)} failed: {result.stderr}")
+    return result.stdout
+
+
+BROWSER = None
+
+
+def check(condition, message):
+    if not condition:
+        if BROWSER is not None:
+            BROWSER.save_screenshot(str(SHOTS / "failure.png"))
+            print(BROWSER.current_url, BROWSER.find_element(By.TAG_NAME, "body").text[:2000], file=sys.stderr)
+        sys.exit(f"console-browser-test: FAILED: {message}")
+    print(f"  ok: {message}")
+
+
+def main():
+    work = pathlib.Path(tempfile.mkdtemp(prefix="onego-console-"))
+    env = dict(os.environ, ONEGO_DB=str(work / "onego.db"), ONEGO_TEST_TODAY="2026-11-23")
+    run("db", "init", env=env)
+    for account, role, dept in [
+        ("wang.fang", "window", None), ("zhao.market", "department", "market-regulation"),
+        ("qian.market", "department", "market-regulation"), ("li.tax", "department", "tax"),
+        ("chen.sup", "supervisor", None),
+    ]:
+        extra = ["--dept", dept] if dept else ["--site", "徐汇中心"]
+        run("staff", "add", account, "--name", account, "--role", role, *extra, env=env, stdin=PASSWORD + "\n")
+    application = json.loads((ROOT / "docs/examples/company-opening-application.json").read_text())
+    application["values"]["company.businessScope"] = "软件开发<script>alert(1)</script>"
+    (work / "application.json").write_text(json.dumps(application, ensure_ascii=False))
+    shutil.copy(ROOT / "docs/examples/lease-contract.pdf", work / "lease-contract.pdf")
+    receipt = run("window", "submit", "--application", str(work / "application.json"), env=env)
+    number = re.search(r"OG\d{8}-\d{6}", receipt).group(0)
+    log = open(work / "serve.log", "w")
+    server = subprocess.Popen([str(ONEGO), "serve", "--listen", "127.0.0.1:0"], env=env, cwd=ROOT, stdout=log, stderr=log)
+    try:
+        port = None
+        for _ in range(200):
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", (work / "serve.log").read_text())
+            if found:
+                port = int(found.group(1))
+                break
+            time.sleep(0.1)
+        check(port is not None, "onego serve started")
+        drive(f"http://127.0.0.1:{port}", number)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def drive(base, number):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1366,768", "--lang=zh-CN"]:
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    browser.implicitly_wait(5)
+    global BROWSER
+    BROWSER = browser
+
+    def shot(name):
+        browser.save_screenshot(str(SHOTS / f"{name}.png"))
+
+    def submit(button):
+        """Clicks a submit button and waits for the next page."""
+        page = browser.find_element(By.TAG_NAME, "html")
+        button.click()
+        WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+
+    def sign_in(account):
+        browser.get(base + "/console/login")
+        browser.find_element(By.ID, "account").send_keys(account)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        submit(browser.find_element(By.ID, "sign-in"))
+
+    def sign_out():
+        submit(browser.find_element(By.CSS_SELECTOR, "form.signout button"))
+
+    def step(name, fields=None):
+        form = browser.find_element(By.ID, f"step-{name}")
+        for field, value in (fields or {}).items():
+            form.find_element(By.NAME, field).send_keys(value)
+        form.find_element(By.NAME, "confirm").click()
+        submit(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+    try:
+        print("console-browser-test:")
+        sign_in("wang.fang")
+        check(browser.current_url.endswith("/console/cases"), "the window lands on the case search")
+        browser.find_element(By.NAME, "q").send_keys("张三")
+        submit(browser.find_element(By.CSS_SELECTOR, "form.search button"))
+        check(number in browser.find_element(By.ID, "results").text, "the window finds the case by the applicant's name")
+        check("110105********002X" in browser.page_source, "the ID number is masked")
+        shot("window-search")
+        submit(browser.find_element(By.LINK_TEXT, number))
+        check("submit" in browser.find_element(By.ID, "timeline").text, "the case page shows the timeline")
+        shot("window-case")
+        sign_out()
+
+        sign_in("zhao.market")
+        check(f"{number}-01" in browser.find_element(By.ID, "inbox").text, "the market clerk's inbox lists the sub-case")
+        shot("desk-inbox")
+        submit(browser.find_element(By.LINK_TEXT, f"{number}-01"))
+        check("软件开发<script>alert(1)</script>" in browser.find_element(By.TAG_NAME, "main").text,
+              "a stored <script> shows as text")
+        try:
+            browser.switch_to.alert
+            check(False, "no script ran")
+        except NoAlertPresentException:
+            check(True, "no script ran")
+        shot("desk-subcase")
+        csrf_refused(base, browser, f"{number}-01")
+        step("accept")
+        check(browser.find_element(By.ID, "subcase-state").text == "已受理", "accepted")
+        step("review")
+        check(browser.find_element(By.ID, "subcase-state").text == "已审核", "reviewed")
+        step("approve")
+        check(browser.find_element(By.CSS_SELECTOR, "p.error").text
+              == f"批准 {number}-01: 办件 {number}，子办件 {number}-01(company-registration):zhao.market 已审查此子办件，"
+              "不能再由其本人批准;请由另一名工作人员批准", "the reviewer may not approve: separation of duties, said in full")
+        sign_out()
+
+        sign_in("qian.market")
+        browser.get(f"{base}/console/desk/{number}-01")
+        step("approve")
+        check(browser.find_element(By.ID, "subcase-state").text == "已批准", "a second clerk approves")
+        step("issue", {"output.company.creditCode": "91512081MA62K0260X"})
+        check("The credit code's check character does not match" in browser.find_element(By.CSS_SELECTOR, "p.error").text,
+              "a wrong credit code is refused next to the step, naming the case and step")
+        shot("desk-refused")
+        browser.get(f"{base}/console/desk/{number}-01")
+        step("issue", {"output.company.creditCode": "91512081MA62K0260E"})
+        check(browser.find_element(By.ID, "subcase-state").text == "已办结", "issued with a credit code")
+        sign_out()
+
+        sign_in("li.tax")
+        check(f"{number}-03" in browser.find_element(By.ID, "inbox").text, "the dependants appear for tax")
+        browser.get(f"{base}/console/desk/{number}-01")
+        check(f"子办件 {number}-01 属于 market-regulation，不属于 tax" in browser.find_element(By.TAG_NAME, "main").text,
+              "a tax clerk cannot open the market regulator's sub-case by URL")
+        check("软件开发" not in browser.page_source, "and sees nothing of it")
+        sign_out()
+
+        sign_in("chen.sup")
+        check("100%" in browser.find_element(By.ID, "on-time").text, "the supervisor sees the on-time rate")
+        shot("dashboard")
+        browser.get(base + "/console/dashboard?lang=en")
+        check("On-time rate by department" in browser.page_source, "English by the switch")
+        shot("dashboard-en")
+    finally:
+        browser.quit()
+    print(f"console-browser-test: passed; screenshots in {SHOTS}")
+
+
+def csrf_refused(base, browser, subcase):
+    """A form posted with the session cookie but without its token is refused."""
+    session = browser.get_cookie("onego_session")["value"]
+    request = urllib.request.Request(
+        f"{base}/console/desk/{subcase}/accept", data=b"confirm=yes", method="POST",
+        headers={"Cookie": f"onego_session={session}", "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        urllib.request.urlopen(request)
+        check(False, "a form without its token is refused")
+    except urllib.error.HTTPError as error:
+        check(error.code == 403, "a form without its token is refused")
+
+
+if __name__ == "__main__":
+    main()
