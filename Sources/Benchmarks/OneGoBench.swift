@@ -8,7 +8,7 @@ struct OneGoBench: ParsableCommand {
         subcommands: [
             BundlesBenchmark.self, W1Benchmark.self, ScaleBenchmark.self, Submissions.self, APIBenchmark.self,
             ConcurrencyBenchmark.self, SubmitBatch.self, PostgresRoundTrip.self, WebhookBenchmark.self,
-            WebhookKillBenchmark.self,
+            WebhookKillBenchmark.self, ConsoleBenchmark.self,
         ])
 }
 

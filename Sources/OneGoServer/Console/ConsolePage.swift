@@ -26,7 +26,9 @@ enum ConsolePage {
         if let viewer {
             var links: [HTML] = []
             switch viewer.caller.kind {
-            case .window: links.append("<a href=\"/console/cases\">\(l("办件查询", "Cases"))</a>")
+            case .window:
+                links.append("<a href=\"/console/cases\">\(l("办件查询", "Cases"))</a>")
+                links.append("<a href=\"/console/intake\">\(l("受理申请", "New application"))</a>")
             case .department: links.append("<a href=\"/console/desk\">\(l("待办", "Inbox"))</a>")
             case .supervisor, .administrator:
                 links.append("<a href=\"/console/dashboard\">\(l("监督", "Dashboard"))</a>")
@@ -47,7 +49,8 @@ enum ConsolePage {
             <!doctype html>
             <html lang="\(language == .zh ? "zh-CN" : "en")">
             <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title) · OneGo</title><link rel="stylesheet" href="/console/assets/console.css"></head>
+            <title>\(title) · OneGo</title><link rel="stylesheet" href="/console/assets/console.css">
+            <script src="/console/assets/console.js" defer></script></head>
             <body><header><a class="brand" href="/console">OneGo \(l("一件事一次办", "one thing, one go"))</a>
             \(navigation)<a class="language" href="?lang=\(other)">\(language == .zh ? "English" : "中文")</a></header>
             <main><h1>\(title)</h1>
@@ -72,11 +75,18 @@ enum ConsolePage {
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
         headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         if let name = HTTPField.Name("X-Content-Type-Options") { headers[name] = "nosniff" }
         if let name = HTTPField.Name("Referrer-Policy") { headers[name] = "no-referrer" }
         return headers
     }
+
+    /// The one script: a print button (the pages work without it; the browser's own print does the same).
+    static let script = """
+        document.addEventListener("click", function (event) {
+          if (event.target.closest("[data-print]")) { window.print(); }
+        });
+        """
 
     /// The stylesheet: plain CSS for a 1366×768 window PC, and A4 for printing.
     static let stylesheet = """
@@ -106,6 +116,10 @@ enum ConsolePage {
         .steps { display: flex; gap: .5rem; flex-wrap: wrap; margin: 1rem 0; }
         dl { display: grid; grid-template-columns: 12rem 1fr; gap: .2rem 1rem; background: #fff; padding: .8rem; border: 1px solid #d5dbe1; }
         dt { color: #5d6b78; }
-        @media print { header, form, .steps, nav { display: none; } body { background: #fff; font-size: 12pt; } main { max-width: none; margin: 0; } @page { size: A4; margin: 18mm; } }
+        .field { display: grid; grid-template-columns: 14rem 1fr; gap: .2rem 1rem; align-items: center; margin: .3rem 0; }
+        .field-error { grid-column: 2; color: #a3261a; } fieldset { background: #fff; border: 1px solid #d5dbe1; margin: .6rem 0; }
+        pre.notice-text { background: #fff; padding: 1rem; border: 1px solid #d5dbe1; white-space: pre-wrap; font-family: inherit; }
+        .printable { background: #fff; padding: 1rem 1.5rem; border: 1px solid #d5dbe1; } .centre { font-weight: 700; font-size: 1.2rem; }
+        @media print { header, form, .steps, nav, button { display: none; } .printable, pre.notice-text { border: none; } body { background: #fff; font-size: 12pt; } main { max-width: none; margin: 0; } @page { size: A4; margin: 18mm; } }
         """
 }

@@ -19,6 +19,12 @@ struct ConsoleRoutes {
             return Response(
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePage.stylesheet)))
         }
+        console.get("assets/console.js") { _, _ in
+            var headers = ConsolePage.securityHeaders(contentType: "text/javascript; charset=utf-8")
+            headers[.cacheControl] = "max-age=3600"
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsolePage.script)))
+        }
         console.get("login", use: session.loginPage)
         console.post("login", use: session.login)
         console.post("logout", use: session.logout)
@@ -26,6 +32,16 @@ struct ConsoleRoutes {
         let window = WindowPages(engine: engine, session: session)
         console.get("cases", use: window.search)
         console.get("cases/{number}", use: window.casePage)
+        let counter = CounterPages(engine: engine, session: session)
+        console.get("cases/{number}/receipt", use: counter.receipt)
+        console.get("cases/{number}/correction-notice", use: counter.correctionNotice)
+        console.post("cases/{number}/supply", use: counter.supply)
+        console.post("cases/{number}/handout", use: counter.handout)
+        let intake = IntakePages(engine: engine, session: session)
+        console.get("intake", use: intake.bundles)
+        console.get("intake/{bundle}", use: intake.form)
+        console.post("intake/{bundle}", use: intake.submit)
+        console.get("intake/{bundle}/notice", use: intake.notice)
         let desk = DeskPages(engine: engine, session: session)
         console.get("desk", use: desk.inbox)
         console.get("desk/{id}", use: desk.subcasePage)

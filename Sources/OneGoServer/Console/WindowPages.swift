@@ -115,7 +115,9 @@ struct WindowPages {
             <th>\(l("分办事项", "Sub-case"))</th><th>\(l("状态变化", "State"))</th></tr></thead>
             <tbody>\(timeline)</tbody></table>
             """
-        return ConsolePage.render("\(l("办件", "Case")) \(number)", body: body, viewer: viewer, language: l)
+        let actions = CounterPages(engine: engine, session: session).actions(for: summary, viewer: viewer)
+        return ConsolePage.render(
+            "\(l("办件", "Case")) \(number)", body: HTML([actions, body]), viewer: viewer, language: l)
     }
 
     static func deadline(_ deadline: Deadline, _ l: ConsoleLanguage) -> String {

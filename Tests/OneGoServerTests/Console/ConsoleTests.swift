@@ -1,3 +1,4 @@
+import BundleKit
 import CaseEngine
 import Foundation
 import HTTPTypes
@@ -136,6 +137,131 @@ struct ConsoleTests {
             let (_, detail) = try await Self.page(client, "/console/cases/\(number)", session: window)
             #expect(detail.contains("<td>submit</td>"))
             #expect(detail.contains("id=\"subcases\""))
+        }
+    }
+}
+
+extension ConsoleTests {
+    /// Posts a console form with the session's cookie and the page's token.
+    static func post(
+        _ client: some TestClientProtocol, _ path: String, session: String, token: String, _ fields: [(String, String)]
+    ) async throws -> TestResponse {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        headers[.cookie] = "onego_session=\(session)"
+        let body = ([("csrf", token)] + fields).map { name, value in
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._"))
+            return name + "=" + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
+        }.joined(separator: "&")
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    @Test("intake at the window: questions, the combined form, errors next to the field, then the receipt; handout")
+    func intake() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        let example =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json"))
+            )
+            as? [String: Any]
+        let values = try #require(example?["values"] as? [String: String])
+        let materials = try #require((example?["materials"] as? [String: Any]).map { Array($0.keys).sorted() })
+        try await fixture.application().test(.router) { client in
+            let window = try await Self.signIn(client, "wang.fang")
+            let (_, questions) = try await Self.page(client, "/console/intake/company-opening", session: window)
+            #expect(questions.contains("id=\"situations\""))
+            let answers = "a.applicantRole=legal-rep&a.premises=rented&a.hiresStaff=yes&a.needsBankAccount=yes"
+            let (status, form) = try await Self.page(
+                client, "/console/intake/company-opening?\(answers)", session: window)
+            #expect(status == .ok)
+            #expect(form.contains("name=\"v.company.name\""))
+            let token = try #require(Self.csrf(in: form))
+            var fields: [(String, String)] = [
+                ("a.applicantRole", "legal-rep"), ("a.premises", "rented"), ("a.hiresStaff", "yes"),
+                ("a.needsBankAccount", "yes"), ("key", "console-test-1"), ("applicant.name", "张三"),
+                ("applicant.idNumber", "11010519491231002X"), ("applicant.phone", "13812345678"),
+            ]
+            fields += values.filter { $0.key != "company.divisionCode" }.sorted { $0.key < $1.key }.map {
+                ("v.\($0.key)", $0.value)
+            }
+            fields += materials.map { ("m.\($0)", $0 == "employee-list" ? "missing" : "provided") }
+            fields.append(("d.employee-list", "2026-11-24"))
+            fields.append(("v.company.divisionCode", "999999"))
+            let refused = try await Self.post(
+                client, "/console/intake/company-opening", session: window, token: token, fields)
+            #expect(refused.status == .unprocessableContent)
+            let page = String(buffer: refused.body)
+            #expect(page.contains("申请未保存;请按提示修改后再提交"))
+            #expect(page.contains("class=\"field-error\""), "the message stands next to the field")
+            #expect(page.contains("value=\"console-test-1\""), "the same key on the second try")
+            fields.removeLast()
+            fields.append(("v.company.divisionCode", "410502"))
+            let accepted = try await Self.post(
+                client, "/console/intake/company-opening", session: window, token: token, fields)
+            #expect(accepted.status == .seeOther)
+            let location = try #require(accepted.headers[.location])
+            #expect(location.hasSuffix("/receipt"))
+            let (_, receipt) = try await Self.page(client, location, session: window)
+            #expect(receipt.contains("OG20261123-000001"))
+            #expect(receipt.contains("110105********002X"))
+            let summary = try await fixture.engine.caseSummary("OG20261123-000001")
+            #expect(summary.channel == Channel(kind: .window, id: "wang.fang"))
+            #expect(summary.materials.first { $0.id == "employee-list" }?.promisedBy == "2026-11-24")
+            // The 容缺 material arrives: recorded from the case page.
+            let (_, casePage) = try await Self.page(client, "/console/cases/OG20261123-000001", session: window)
+            #expect(casePage.contains("id=\"supply\""))
+            let supplied = try await Self.post(
+                client, "/console/cases/OG20261123-000001/supply", session: window, token: token,
+                [("material", "employee-list")])
+            #expect(supplied.status == .seeOther)
+            #expect(
+                try await fixture.engine.caseSummary("OG20261123-000001").materials.first { $0.id == "employee-list" }?
+                    .status == "provided")
+        }
+    }
+}
+
+extension ConsoleTests {
+    @Test("the window hands out a finished case to a named recipient, whose ID number is shown masked")
+    func handout() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        let application = try Application(
+            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        let engine = fixture.engine
+        let number = try await engine.submit(application).caseNumber
+        try await engine.supply(
+            caseNumber: number, materials: ["employee-list"], values: [:], actor: Principal(id: "w", role: .window))
+        func clerk(_ name: String) -> Principal { Principal(id: name, role: .department) }
+        try await engine.accept(number + "-01", department: "market-regulation", actor: clerk("a"))
+        try await engine.review(number + "-01", department: "market-regulation", actor: clerk("a"))
+        try await engine.approve(number + "-01", department: "market-regulation", actor: clerk("b"))
+        try await engine.issue(
+            number + "-01", department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
+            actor: clerk("a"))
+        for subcase in try await engine.caseSummary(number).subcases.dropFirst() {
+            try await engine.accept(subcase.id, department: subcase.department, actor: clerk("a"))
+            try await engine.review(subcase.id, department: subcase.department, actor: clerk("a"))
+            try await engine.approve(subcase.id, department: subcase.department, actor: clerk("b"))
+            let outputs = (engine.library.catalog.items[subcase.item]?.outputs ?? []).map { ($0, "1234567890") }
+            try await engine.issue(
+                subcase.id, department: subcase.department, outputs: Dictionary(uniqueKeysWithValues: outputs),
+                actor: clerk("a"))
+        }
+        try await fixture.application().test(.router) { client in
+            let window = try await Self.signIn(client, "wang.fang")
+            let (_, page) = try await Self.page(client, "/console/cases/\(number)", session: window)
+            #expect(page.contains("id=\"handout\""))
+            let token = try #require(Self.csrf(in: page))
+            let handed = try await Self.post(
+                client, "/console/cases/\(number)/handout", session: window, token: token,
+                [("name", "李四"), ("idNumber", "11010519491231002X")])
+            #expect(handed.status == .seeOther)
+            let (_, after) = try await Self.page(client, "/console/cases/\(number)", session: window)
+            #expect(after.contains("李四 110105********002X"))
+            #expect(!after.contains("id=\"handout\""))
         }
     }
 }

@@ -28,7 +28,7 @@ struct WebhookDeliveryTests {
             })
         let waiting = try await fixture.deliveries()
         #expect(waiting.count == 3)
-        #expect(waiting.allSatisfy { $0.status == .pending && $0.lastError == "connection refused" })
+        #expect(waiting.allSatisfy { $0.status == .pending && $0.lastError == "connection refused" }, "\(waiting)")
         #expect(try await fixture.store.endpoint(endpoint.id)?.secret.hasPrefix("sealed.v1.") == true)
         reservation.release()
         let receiver = try await ReferenceReceiver(secrets: [endpoint.secret], port: port, log: log)
