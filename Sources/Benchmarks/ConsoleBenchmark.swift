@@ -85,8 +85,12 @@ struct ConsoleBenchmark: ParsableCommand {
         }
     }
 
+    /// A client that does not follow redirects: the sign-in answers with one, carrying the cookie.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
     static func signIn(base: String, account: String) async throws -> String {
-        let page = try await HTTPClient.shared.execute(
+        let page = try await client.execute(
             HTTPClientRequest(url: base + "/console/login"), timeout: .seconds(30))
         let login =
             page.headers["set-cookie"].first { $0.hasPrefix("onego_login=") }.map { String($0.prefix { $0 != ";" }) }
@@ -97,7 +101,7 @@ struct ConsoleBenchmark: ParsableCommand {
         request.headers.add(name: "cookie", value: login)
         let token = login.split(separator: "=", maxSplits: 1).last.map(String.init) ?? ""
         request.body = .bytes(ByteBuffer(string: "csrf=\(token)&account=\(account)&password=bench+password+1"))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await client.execute(request, timeout: .seconds(60))
         guard let session = response.headers["set-cookie"].first(where: { $0.hasPrefix("onego_session=") }) else {
             throw BenchmarkError("\(account) could not sign in (HTTP \(response.status.code))")
         }
@@ -107,7 +111,7 @@ struct ConsoleBenchmark: ParsableCommand {
     static func get(_ url: String, cookie: String) async throws -> Int {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "cookie", value: cookie)
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let response = try await client.execute(request, timeout: .seconds(120))
         let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
         guard response.status == .ok else { throw BenchmarkError("\(url): HTTP \(response.status.code)") }
         return body.readableBytes
@@ -115,7 +119,7 @@ struct ConsoleBenchmark: ParsableCommand {
 
     /// Console requests answered and seconds spent on them, from the server's `/metrics`.
     static func serverSeconds(base: String) async throws -> (requests: Int, seconds: Double) {
-        let response = try await HTTPClient.shared.execute(
+        let response = try await client.execute(
             HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(30))
         let text = String(buffer: try await response.body.collect(upTo: 4 * 1024 * 1024))
         var requests = 0
