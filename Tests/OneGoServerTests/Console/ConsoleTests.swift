@@ -77,6 +77,28 @@ struct ConsoleTests {
         }
     }
 
+    @Test("under TLS the session cookie is Secure")
+    func secureCookie() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        var server = fixture.server
+        server.secureCookies = true
+        try await Application(router: server.router()).test(.router) { client in
+            let form = try await client.execute(uri: "/console/login", method: .get)
+            let login = try #require(Self.cookie("onego_login", in: form))
+            #expect(form.headers[values: .setCookie].first?.contains("Secure") == true)
+            var fields = HTTPFields()
+            fields[.contentType] = "application/x-www-form-urlencoded"
+            fields[.cookie] = "onego_login=\(login)"
+            let signedIn = try await client.execute(
+                uri: "/console/login", method: .post, headers: fields,
+                body: ByteBuffer(string: "csrf=\(login)&account=wang.fang&password=correct+horse+battery"))
+            #expect(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("onego_session=") }?.contains("Secure")
+                    == true)
+        }
+    }
+
     @Test(
         "a stored <script> shows as text; a form without its token is refused; another department's sub-case is not shown"
     )
