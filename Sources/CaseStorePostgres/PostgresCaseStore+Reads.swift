@@ -127,8 +127,10 @@ extension PostgresCaseStore: CaseRepository {
         try await subcases(where: "id > $1", id, order: "id", limit: limit)
     }
 
-    public func supervisionFigures() async throws(CaseEngineError) -> SupervisionFigures {
+    public func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures {
         let open = SubcaseState.sqlList(of: { !$0.isFinal })
+        let from = range?.from.description
+        let through = range?.through.description
         return try await read { connection, logger, plans in
             var counts: [SupervisionFigures.StateCount] = []
             for row in try await connection.rows(
@@ -136,7 +138,8 @@ extension PostgresCaseStore: CaseRepository {
                 SELECT department, plan_id, position, state, count(*),
                     count(*) FILTER (WHERE state = 'issued' AND finished_on <= due_date),
                     count(*) FILTER (WHERE state IN (\(unescaped: open)) AND due_provisional)
-                FROM subcases GROUP BY department, plan_id, position, state
+                FROM subcases WHERE \(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through)
+                GROUP BY department, plan_id, position, state
                 """, logger: logger,
                 {
                     (
@@ -162,6 +165,7 @@ extension PostgresCaseStore: CaseRepository {
                 SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, count(*)
                 FROM subcases
                 WHERE state = 'issued' AND dispatched_on IS NOT NULL AND finished_on IS NOT NULL
+                    AND (\(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through))
                 GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days
                 """, logger: logger,
                 {

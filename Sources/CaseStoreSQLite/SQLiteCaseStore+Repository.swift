@@ -141,8 +141,10 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try subcases(db.fetch(.allSubcases, row: SubcaseRow.decode), in: db) }
     }
 
-    public func supervisionFigures() async throws(CaseEngineError) -> SupervisionFigures {
-        try read { db in
+    public func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures {
+        let from = SQLValue.text(range?.from.description)
+        let through = SQLValue.text(range?.through.description)
+        return try read { db in
             // Grouped on the narrow sub-case table alone; items and limits come from the plan entries.
             struct Group {
                 var department: String
@@ -153,7 +155,7 @@ extension SQLiteCaseStore: CaseRepository {
                 var onTime: Int
                 var provisional: Int
             }
-            let groups = try db.fetch(.supervisionCounts) { row in
+            let groups = try db.fetch(.supervisionCounts, from, through) { row in
                 Group(
                     department: row.text(0), planID: Int64(row.int(1)), position: row.int(2), state: row.text(3),
                     count: row.int(4), onTime: row.int(5), provisional: row.int(6))
@@ -178,7 +180,7 @@ extension SQLiteCaseStore: CaseRepository {
             counts.sort { ($0.department, $0.item) < ($1.department, $1.item) }
             var spans: [SupervisionFigures.IssueSpan] = []
             for row in try db.fetch(
-                .supervisionSpans,
+                .supervisionSpans, from, through,
                 row: { row in
                     (row.text(0), Int64(row.int(1)), row.int(2), row.text(3), row.text(4), row.int(5), row.int(6))
                 })

@@ -107,7 +107,8 @@ extension SQL {
             SELECT department, plan_id, position, state, count(*),
                 sum(state = 'issued' AND finished_on <= due_date),
                 sum(state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND due_provisional = 1)
-            FROM subcases GROUP BY department, plan_id, position, state
+            FROM subcases WHERE ?1 IS NULL OR finished_on BETWEEN ?1 AND ?2
+            GROUP BY department, plan_id, position, state
         """)
     /// Issued sub-cases grouped by the days they ran over (working days are counted from these).
     static let supervisionSpans = SQL(
@@ -115,6 +116,7 @@ extension SQL {
             SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, count(*)
             FROM subcases
             WHERE state = 'issued' AND dispatched_on IS NOT NULL AND finished_on IS NOT NULL
+                AND (?1 IS NULL OR finished_on BETWEEN ?1 AND ?2)
             GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days
         """)
     static let allSubcases = SQL(

@@ -61,8 +61,9 @@ public protocol CaseRepository: Sendable {
     ) async throws(CaseEngineError) -> Page<Subcase>
     /// Every sub-case, by department and item.
     func allSubcases() async throws(CaseEngineError) -> [Subcase]
-    /// The supervision report's figures, aggregated by the store (not one row per sub-case).
-    func supervisionFigures() async throws(CaseEngineError) -> SupervisionFigures
+    /// The supervision report's figures, aggregated by the store (not one row per sub-case); with a
+    /// range, only the sub-cases that finished within it.
+    func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures
     /// The scans stored for a material of a case.
     func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo]
     /// The compiled plan (JSON, as ``NewCase/planJSON``) with this hash.

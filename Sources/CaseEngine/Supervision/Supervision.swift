@@ -2,6 +2,21 @@ import BundleKit
 import Foundation
 import WorkCalendar
 
+/// Days from one to another, both included (a report's period).
+public struct DayRange: Sendable, Equatable {
+    /// The first day.
+    public var from: CalendarDate
+    /// The last day.
+    public var through: CalendarDate
+
+    /// Creates a range; nil when `through` comes before `from`.
+    public init?(from: CalendarDate, through: CalendarDate) {
+        guard from <= through else { return nil }
+        self.from = from
+        self.through = through
+    }
+}
+
 /// A sub-case that is due soon or past due (电子监察).
 public struct DeadlineAlert: Sendable, Equatable, Codable {
     /// Warning: due within one working day. Overdue: past its due date.
@@ -184,8 +199,9 @@ extension CaseEngine {
     /// promised against legal limits.
     /// Computed from figures the store aggregates, so its time and memory do not grow with the
     /// number of sub-cases (only with the number of departments, items and distinct working spans).
-    public func supervisionReport() async throws(CaseEngineError) -> [SupervisionRow] {
-        let figures = try await repository.supervisionFigures()
+    /// With a range, only sub-cases that finished within it count: the on-time rate of a month.
+    public func supervisionReport(finishedIn range: DayRange? = nil) async throws(CaseEngineError) -> [SupervisionRow] {
+        let figures = try await repository.supervisionFigures(finishedIn: range)
         var rows: [String: SupervisionRow] = [:]
         var order: [String] = []
         for figure in figures.counts {

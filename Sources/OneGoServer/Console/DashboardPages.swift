@@ -2,6 +2,7 @@ import BundleKit
 import CaseEngine
 import Foundation
 import Hummingbird
+import WorkCalendar
 
 /// The supervisor's dashboard: on-time rates per department (a chart drawn by the server as SVG,
 /// its numbers in a table beside it) and per item with compression against legal limits, the
@@ -15,7 +16,23 @@ struct DashboardPages {
     @Sendable func dashboard(_ request: Request, context: ServerContext) async throws -> Response {
         let viewer = try await session.viewer(request, allowing: [.supervisor, .administrator])
         let l = viewer.language
-        let rows = try await engine.supervisionReport()
+        let parameters = request.uri.queryParameters
+        let from = parameters["from"].map(String.init) ?? ""
+        let through = parameters["through"].map(String.init) ?? ""
+        var range: DayRange?
+        if !from.isEmpty || !through.isEmpty {
+            guard let first = CalendarDate(from), let last = CalendarDate(through),
+                let chosen = DayRange(from: first, through: last)
+            else {
+                throw Problem(
+                    .badRequest, code: "invalid-request",
+                    title: LocalizedText(
+                        zh: "日期范围应为两个 YYYY-MM-DD 日期，且开始不晚于结束",
+                        en: "the range is two days written YYYY-MM-DD, the first not after the second"))
+            }
+            range = chosen
+        }
+        let rows = try await engine.supervisionReport(finishedIn: range)
         let departments = Dictionary(grouping: rows, by: \.department).map { department, items in
             (
                 department: department, issued: items.reduce(0) { $0 + $1.issued },
@@ -68,8 +85,16 @@ struct DashboardPages {
             return
                 "<tr><td>\(department(entry.department))</td><td class=\"number\">\(entry.issued)</td><td class=\"number\">\(Self.percent(rate))</td></tr>"
         }
+        let period: HTML = """
+            <form class="search" method="get" action="/console/dashboard" id="period">
+            <label>\(l("办结日期自", "Finished from")) <input type="text" name="from" value="\(from)" placeholder="YYYY-MM-DD"></label>
+            <label>\(l("至", "through")) <input type="text" name="through" value="\(through)" placeholder="YYYY-MM-DD"></label>
+            <button type="submit">\(l("统计", "Show"))</button>
+            \(range == nil ? .empty : "<a href=\"/console/dashboard\">\(l("全部", "All time"))</a>" as HTML)</form>
+            """
         let body: HTML = """
-            <h2>\(l("各部门按时办结率", "On-time rate by department"))</h2>
+            \(period)
+            <h2>\(l("各部门按时办结率", "On-time rate by department"))\(range.map { " · \($0.from.description) – \($0.through.description)" } ?? "")</h2>
             <div class="chart">\(Self.chart(departments.map { (department($0.department), $0.issued > 0 ? Double($0.onTime) / Double($0.issued) : nil) }, l))
             <table id="on-time"><thead><tr><th>\(l("部门", "Department"))</th><th>\(l("已办结", "Issued"))</th><th>\(l("按时率", "On time"))</th></tr></thead>
             <tbody>\(departmentRows)</tbody></table></div>

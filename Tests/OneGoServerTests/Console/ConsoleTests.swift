@@ -77,6 +77,36 @@ struct ConsoleTests {
         }
     }
 
+    @Test("the dashboard over a chosen period; a wrong period is answered with what to write")
+    func dashboardPeriod() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        let application = try Application(
+            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        let number = try await fixture.engine.submit(application).caseNumber
+        let engine = fixture.engine
+        func clerk(_ name: String) -> Principal { Principal(id: name, role: .department) }
+        try await engine.accept(number + "-01", department: "market-regulation", actor: clerk("a"))
+        try await engine.review(number + "-01", department: "market-regulation", actor: clerk("a"))
+        try await engine.approve(number + "-01", department: "market-regulation", actor: clerk("b"))
+        try await engine.issue(
+            number + "-01", department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
+            actor: clerk("a"))
+        try await fixture.application().test(.router) { client in
+            let supervisor = try await Self.signIn(client, "chen.sup")
+            let (_, all) = try await Self.page(client, "/console/dashboard", session: supervisor)
+            #expect(all.contains("<td>市场监督管理局</td><td class=\"number\">1</td><td class=\"number\">100%</td>"))
+            let (_, later) = try await Self.page(
+                client, "/console/dashboard?from=2026-12-01&through=2026-12-31", session: supervisor)
+            #expect(later.contains("2026-12-01 – 2026-12-31"))
+            #expect(!later.contains("<td>市场监督管理局</td><td class=\"number\">1</td>"))
+            let (status, wrong) = try await Self.page(
+                client, "/console/dashboard?from=2026-12-31&through=2026-12-01", session: supervisor)
+            #expect(status == .badRequest)
+            #expect(wrong.contains("日期范围应为两个 YYYY-MM-DD 日期，且开始不晚于结束"))
+        }
+    }
+
     @Test("under TLS the session cookie is Secure")
     func secureCookie() async throws {
         let fixture = try await ServerFixture()
