@@ -10,7 +10,6 @@ clerk cannot open another department's sub-case by URL. Screenshots of the main 
 .build/console-screenshots/ for a reviewer. Run by scripts/test after `swift build`.
 """
 
-import http.cookiejar
 import json
 import os
 import pathlib
@@ -21,11 +20,10 @@ import sys
 import tempfile
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -104,7 +102,9 @@ def drive(base, env):
         WebDriverWait(browser, 15).until(lambda driver: driver.execute_script("return document.readyState") == "complete")
         page = browser.find_element(By.TAG_NAME, "html")
         button.click()
-        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+        # While the next page loads, Chromium may answer "node does not belong to the document"
+        # instead of "stale": both mean the old page is going.
+        WebDriverWait(browser, 30, ignored_exceptions=[WebDriverException]).until(expected_conditions.staleness_of(page))
 
     def sign_in(account):
         browser.get(base + "/console/login")
