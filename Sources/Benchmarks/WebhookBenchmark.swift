@@ -29,13 +29,8 @@ struct WebhookBenchmark: ParsableCommand {
     @Option(help: "The receiver's port.") var port = 18_766
 
     func run() throws {
-        let library = BundleLibrary.load(root: bundles)
-        let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
         let store = try openBenchmarkStore(db)
-        // The example application's dates are those of 2026-11-23.
-        let engine = CaseEngine(
-            repository: store, library: library, calendar: calendar,
-            clock: FixedClock(day: CalendarDate(year: 2026, month: 11, day: 23) ?? CalendarDate(dayNumber: 0)))
+        let engine = try exampleEngine(store, bundles: bundles)
         let receiver = BenchReceiver()
         let secret = WebhookSignature.newSecret()
         let serving = try receiver.serve(port: port, secret: secret)
@@ -93,6 +88,14 @@ struct WebhookBenchmark: ParsableCommand {
                 + " (targets p50 < 50 ms, p99 < 500 ms)")
         print("duplicates: \(duplicates), refused signatures: \(refused)")
     }
+}
+
+/// An engine on the day of the example application's dates (2026-11-23).
+func exampleEngine(_ store: any CaseRepository, bundles: String) throws -> CaseEngine {
+    CaseEngine(
+        repository: store, library: BundleLibrary.load(root: bundles),
+        calendar: try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar")),
+        clock: FixedClock(day: CalendarDate(year: 2026, month: 11, day: 23) ?? CalendarDate(dayNumber: 0)))
 }
 
 /// The store a webhook benchmark runs on, made empty.

@@ -21,15 +21,11 @@ struct WebhookKillBenchmark: ParsableCommand {
     @Option(help: "The bundles directory.") var bundles = "Bundles"
 
     func run() throws {
-        let library = BundleLibrary.load(root: bundles)
-        let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
         let directory = NSTemporaryDirectory() + "onego-webhook-kills-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try openBenchmarkStore(db)
-        let engine = CaseEngine(
-            repository: store, library: library, calendar: calendar,
-            clock: FixedClock(day: CalendarDate(year: 2026, month: 11, day: 23) ?? CalendarDate(dayNumber: 0)))
+        let engine = try exampleEngine(store, bundles: bundles)
         let secret = WebhookSignature.newSecret()
         let log = directory + "/received.jsonl"
         let receiver = Process()

@@ -115,17 +115,13 @@ extension PostgresCaseStore: DeliveryRepository {
         var errors: [String] = []
         var gone: [String] = []
         for outcome in outcomes {
+            let (state, next) = outcome.stored(at: now)
+            if outcome.result == .endpointGone { gone.append(outcome.endpointID) }
             ids.append(outcome.id)
+            states.append(state.rawValue)
+            nexts.append(next)
             codes.append(outcome.status ?? 0)
             errors.append(outcome.error ?? "")
-            switch outcome.result {
-            case .delivered: (states, nexts) = (states + ["done"], nexts + [now])
-            case .retry(let at): (states, nexts) = (states + ["pending"], nexts + [at])
-            case .dead: (states, nexts) = (states + ["dead"], nexts + [now])
-            case .endpointGone:
-                (states, nexts) = (states + ["pending"], nexts + [now])
-                gone.append(outcome.endpointID)
-            }
         }
         let logger = self.logger
         try await transaction { [ids, states, nexts, codes, errors, gone] connection in

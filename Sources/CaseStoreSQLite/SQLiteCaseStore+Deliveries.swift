@@ -97,13 +97,8 @@ extension SQLiteCaseStore: DeliveryRepository {
         guard !outcomes.isEmpty else { return }
         try write { db in
             for outcome in outcomes {
-                let (status, next): (Delivery.Status, Int64)
-                switch outcome.result {
-                case .delivered: (status, next) = (.done, now)
-                case .retry(let at): (status, next) = (.pending, at)
-                case .dead: (status, next) = (.dead, now)
-                case .endpointGone:
-                    (status, next) = (.pending, now)
+                let (status, next) = outcome.stored(at: now)
+                if outcome.result == .endpointGone {
                     try db.execute(
                         sql: "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?",
                         arguments: ["410 Gone", outcome.endpointID])

@@ -59,13 +59,8 @@ struct CaseRoutes {
     /// notice, form and checklist the kiosk shows (docs/compiled-bundle.md).
     @Sendable func compiled(_ request: Request, context: ServerContext) async throws -> Response {
         let id = try context.parameters.require("bundle")
-        guard let bundle = engine.library.bundle(id) else {
-            throw Problem(
-                .notFound, code: "unknown-bundle", title: LocalizedText(zh: "没有事项包 \(id)", en: "no bundle \(id)"))
-        }
-        var answers: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { answers[String(key)] = String(value) }
-        let result = BundleCompiler(catalog: engine.library.catalog).compile(bundle, answers: answers)
+        guard let bundle = engine.library.bundle(id) else { throw Problem.unknownBundle(id) }
+        let result = BundleCompiler(catalog: engine.library.catalog).compile(bundle, answers: request.queryValues)
         guard let compiled = result.compiled else {
             let first = result.diagnostics.first { $0.severity == .error }
             throw Problem.invalidRequest(first?.message ?? "the answers do not fit the bundle")

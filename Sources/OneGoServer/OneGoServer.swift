@@ -23,6 +23,8 @@ public struct OneGoServer: Sendable {
     /// The audit key and the checkpoint file, for `GET /v1/audit/verify`.
     public let auditKey: AuditKey?
     public let checkpointPath: String?
+    /// Seals and opens webhook secrets with the audit key (none without one).
+    let sealer: WebhookSecretSealer?
     /// Webhook endpoints and deliveries, when the store keeps them (both stores do).
     public let deliveries: (any DeliveryRepository)?
     /// How the outbox relay inside ``run(at:certificate:key:)`` works.
@@ -42,6 +44,7 @@ public struct OneGoServer: Sendable {
         self.access = access
         self.deliveries = deliveries
         self.auditKey = auditKey
+        self.sealer = auditKey.map(WebhookSecretSealer.init)
         self.checkpointPath = checkpointPath
         self.now = now
     }
@@ -78,7 +81,7 @@ public struct OneGoServer: Sendable {
                 store: deliveries,
                 administration: WebhookAdministration(
                     store: deliveries, departments: Set(engine.library.catalog.departments.ids),
-                    sealer: auditKey.map(WebhookSecretSealer.init), now: { now() * 1000 })
+                    sealer: sealer, now: { now() * 1000 })
             ).add(to: router)
         }
         return router
@@ -99,7 +102,7 @@ public struct OneGoServer: Sendable {
             app.addServices(
                 WebhookRelay(
                     store: deliveries, settings: relaySettings, bell: engine.dispatches,
-                    sealer: auditKey.map(WebhookSecretSealer.init), observe: { [metrics] in metrics.recordWebhook($0) })
+                    sealer: sealer, observe: { [metrics] in metrics.recordWebhook($0) })
             )
         }
         try await app.runService()  // graceful shutdown on SIGTERM and SIGINT

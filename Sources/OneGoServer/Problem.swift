@@ -93,6 +93,10 @@ public struct Problem: Error, Sendable, Equatable {
                 zh: "请求内容超过 \(limit) 字节的上限", en: "the request body is larger than the limit of \(limit) bytes"))
     }
 
+    static func unknownBundle(_ id: String) -> Problem {
+        Problem(.notFound, code: "unknown-bundle", title: LocalizedText(zh: "没有事项包 \(id)", en: "no bundle \(id)"))
+    }
+
     static func invalidRequest(_ detail: String) -> Problem {
         Problem(
             .badRequest, code: "invalid-request",

@@ -14,6 +14,13 @@ extension Request {
     }
 
     /// Decodes JSON, answering `invalid-request` with what does not fit; an empty body is `{}`.
+    /// The query's parameters by name (the last of a repeated one).
+    var queryValues: [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in uri.queryParameters { values[String(key)] = String(value) }
+        return values
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         let data = body.readableBytes == 0 ? Data("{}".utf8) : Data(body.readableBytesView)
         do {

@@ -100,6 +100,17 @@ public struct DeliveryOutcome: Sendable, Equatable {
     /// What went wrong, if anything.
     public var error: String?
 
+    /// What the store writes for it at `now`: the delivery's new status and when it is next due.
+    /// A 410 leaves it pending (due at once) for when its endpoint is enabled again.
+    public func stored(at now: Int64) -> (status: Delivery.Status, nextAttemptAt: Int64) {
+        switch result {
+        case .delivered: return (.done, now)
+        case .retry(let at): return (.pending, at)
+        case .dead: return (.dead, now)
+        case .endpointGone: return (.pending, now)
+        }
+    }
+
     /// Creates an outcome.
     public init(id: Int64, endpointID: String, result: Result, status: Int?, error: String?) {
         self.id = id

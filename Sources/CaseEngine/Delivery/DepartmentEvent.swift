@@ -1,3 +1,5 @@
+import JSONC
+
 /// What a department's system hears of: a sub-case dispatched to it, a correction supplied, a
 /// sub-case cancelled, a case withdrawn. One per outbox row, written in the transaction of the
 /// change; the webhook deliveries and the pull feed both read it.
@@ -59,25 +61,12 @@ public struct DepartmentEvent: Sendable, Equatable {
     /// The thin payload: ids and state, no personal data. The department fetches the sub-case with
     /// its own credential, so every read of the application is authenticated and audited.
     public var payload: String {
-        "{\"type\":\"\(type.rawValue)\",\"timestamp\":\(Self.quoted(at)),\"data\":{\"id\":\(Self.quoted(webhookID)),"
-            + "\"sequence\":\(sequence),\"department\":\(Self.quoted(department)),"
-            + "\"case\":\(Self.quoted(caseNumber)),\"subcase\":\(Self.quoted(subcase)),\"state\":\(Self.quoted(state))}}"
-    }
-
-    /// A JSON string (the values are ids, states and timestamps; escaped all the same).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20:
-                out +=
-                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONValue.object([
+            "type": .string(type.rawValue), "timestamp": .string(at),
+            "data": .object([
+                "id": .string(webhookID), "sequence": .integer(sequence), "department": .string(department),
+                "case": .string(caseNumber), "subcase": .string(subcase), "state": .string(state),
+            ]),
+        ]).serialized(pretty: false)
     }
 }

@@ -7,7 +7,7 @@ import Hummingbird
 /// What every console page knows: who is looking, in which language, and the form token.
 struct ConsoleViewer: Sendable {
     var caller: Caller
-    var language: ConsoleLanguage
+    var language: Language
     /// The CSRF token every form of this session carries.
     var csrf: String
 }
@@ -18,7 +18,7 @@ struct ConsoleViewer: Sendable {
 enum ConsolePage {
     /// A whole page.
     static func render(
-        _ title: String, body: HTML, viewer: ConsoleViewer?, language: ConsoleLanguage,
+        _ title: String, body: HTML, viewer: ConsoleViewer?, language: Language,
         status: HTTPResponse.Status = .ok
     ) -> Response {
         let l = language
@@ -56,11 +56,9 @@ enum ConsolePage {
             <main><h1>\(title)</h1>
             \(body)</main></body></html>
             """
-        var response = Response(
+        return Response(
             status: status, headers: securityHeaders(contentType: "text/html; charset=utf-8"),
             body: .init(byteBuffer: ByteBuffer(string: page.text)))
-        if status == .ok { response.headers[.cacheControl] = "no-store" }
-        return response
     }
 
     /// A redirect after a form (303) or to the sign-in page.

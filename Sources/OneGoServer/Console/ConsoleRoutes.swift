@@ -60,7 +60,7 @@ struct ConsoleErrorPages: RouterMiddleware {
     func handle(
         _ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response
     ) async throws -> Response {
-        let language = ConsoleLanguage(request)
+        let language = Language(request)
         var response: Response
         do {
             response = try await next(request, context)
@@ -91,7 +91,7 @@ struct ConsoleErrorPages: RouterMiddleware {
                     "<p class=\"error\" role=\"alert\">\(l(problem.title))</p><p class=\"muted\">\(again) (\(problem.code))</p>",
                 viewer: viewer, language: l, status: problem.status)
         }
-        if let asked = request.uri.queryParameters["lang"].flatMap({ ConsoleLanguage(rawValue: String($0)) }) {
+        if let asked = request.uri.queryParameters["lang"].flatMap({ Language(rawValue: String($0)) }) {
             response.setCookie(session.cookie(ConsoleSession.languageCookie, asked.rawValue, maxAge: 365 * 86400))
         }
         return response

@@ -36,7 +36,7 @@ struct ConsoleSession {
         guard let (caller, token) = await caller(request) else { throw ConsoleRedirect(to: "/console/login") }
         guard kinds.contains(caller.kind) else { throw Problem.forbidden }
         return ConsoleViewer(
-            caller: caller, language: ConsoleLanguage(request), csrf: Self.csrfToken(session: token))
+            caller: caller, language: Language(request), csrf: Self.csrfToken(session: token))
     }
 
     /// Refuses a form whose token is not the session's.
@@ -61,12 +61,12 @@ struct ConsoleSession {
 
     /// `GET /console/login`: the form, with a token in a cookie of its own (no session yet).
     @Sendable func loginPage(_ request: Request, context: ServerContext) async throws -> Response {
-        let language = ConsoleLanguage(request)
+        let language = Language(request)
         if await caller(request) != nil { return ConsolePage.redirect(to: "/console") }
         return loginForm(language: language, error: nil, status: .ok)
     }
 
-    private func loginForm(language l: ConsoleLanguage, error: String?, status: HTTPResponse.Status) -> Response {
+    private func loginForm(language l: Language, error: String?, status: HTTPResponse.Status) -> Response {
         let token = randomToken()
         let body: HTML = """
             <form class="login" method="post" action="/console/login">
@@ -87,7 +87,7 @@ struct ConsoleSession {
 
     /// `POST /console/login`.
     @Sendable func login(_ request: Request, context: ServerContext) async throws -> Response {
-        let language = ConsoleLanguage(request)
+        let language = Language(request)
         let form = try await ConsoleForm.read(request)
         guard let expected = request.cookies[Self.loginCookie]?.value, let sent = form["csrf"],
             constantTimeEqual(sent, expected)
@@ -134,13 +134,13 @@ struct ConsoleRedirect: Error {
     var to: String
 }
 
-extension ConsoleLanguage {
+extension Language {
     /// The language a request asks for: `?lang=`, else the cookie the switch set, else Chinese.
     init(_ request: Request) {
-        if let asked = request.uri.queryParameters["lang"].flatMap({ ConsoleLanguage(rawValue: String($0)) }) {
+        if let asked = request.uri.queryParameters["lang"].flatMap({ Language(rawValue: String($0)) }) {
             self = asked
         } else {
-            self = request.cookies[ConsoleSession.languageCookie].flatMap { ConsoleLanguage(rawValue: $0.value) } ?? .zh
+            self = request.cookies[ConsoleSession.languageCookie].flatMap { Language(rawValue: $0.value) } ?? .zh
         }
     }
 }

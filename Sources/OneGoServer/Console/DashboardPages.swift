@@ -113,7 +113,7 @@ struct DashboardPages {
     }
 
     /// A horizontal bar per department, drawn by the server; its numbers are in the table beside it.
-    static func chart(_ bars: [(name: String, rate: Double?)], _ l: ConsoleLanguage) -> HTML {
+    static func chart(_ bars: [(name: String, rate: Double?)], _ l: Language) -> HTML {
         let height = 28 * max(1, bars.count) + 10
         let shapes = bars.enumerated().map { index, bar -> HTML in
             let y = 10 + index * 28

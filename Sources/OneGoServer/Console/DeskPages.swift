@@ -160,7 +160,7 @@ struct DeskPages {
         }
     }
 
-    static func stepName(_ step: SubcaseStep, _ l: ConsoleLanguage) -> String {
+    static func stepName(_ step: SubcaseStep, _ l: Language) -> String {
         switch step {
         case .accept: return l("受理", "Accept")
         case .review: return l("审核", "Review")

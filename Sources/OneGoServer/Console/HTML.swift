@@ -55,12 +55,9 @@ struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation {
     static let empty: HTML = ""
 }
 
-/// The console's language: Chinese first, English by the switch in the header.
-enum ConsoleLanguage: String, Sendable {
-    case zh, en
-
-    /// The text in this language.
+extension Language {
+    /// The text in this language (the console is Chinese first, English by the switch).
     func callAsFunction(_ zh: String, _ en: String) -> String { self == .zh ? zh : en }
 
-    func callAsFunction(_ text: LocalizedText) -> String { self == .zh ? text.zh : text.en }
+    func callAsFunction(_ text: LocalizedText) -> String { text.text(in: self) }
 }

@@ -32,14 +32,24 @@ struct IntakePages {
         return answers
     }
 
+    /// A bundle compiled for the answers given so far.
+    private func compile(_ id: String, answers: [String: String]) throws -> (BundleDefinition, CompiledBundle) {
+        guard let bundle = engine.library.bundle(id) else { throw Problem.unknownBundle(id) }
+        guard let compiled = BundleCompiler(catalog: engine.library.catalog).compile(bundle, answers: answers).compiled
+        else {
+            throw Problem(
+                .unprocessableContent, code: "invalid-answers",
+                title: LocalizedText(zh: "情形选择无效;请重新选择", en: "these answers do not fit the bundle; choose again"))
+        }
+        return (bundle, compiled)
+    }
+
     /// `GET /console/intake/{bundle}?a.…`: the questions still open, then the form.
     @Sendable func form(_ request: Request, context: ServerContext) async throws -> Response {
         let viewer = try await session.viewer(request, allowing: [.window])
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         return try render(
-            try context.parameters.require("bundle"), answers: Self.answers(query), entered: [:], problems: [],
-            viewer: viewer)
+            try context.parameters.require("bundle"), answers: Self.answers(request.queryValues), entered: [:],
+            problems: [], viewer: viewer)
     }
 
     private func render(
@@ -47,16 +57,7 @@ struct IntakePages {
         viewer: ConsoleViewer
     ) throws -> Response {
         let l = viewer.language
-        guard let bundle = engine.library.bundle(id) else {
-            throw Problem(
-                .notFound, code: "unknown-bundle", title: LocalizedText(zh: "没有事项“\(id)”", en: "no bundle '\(id)'"))
-        }
-        let compiled = BundleCompiler(catalog: engine.library.catalog).compile(bundle, answers: answers).compiled
-        guard let compiled else {
-            throw Problem(
-                .unprocessableContent, code: "invalid-answers",
-                title: LocalizedText(zh: "情形选择无效;请重新选择", en: "these answers do not fit the bundle; choose again"))
-        }
+        let (bundle, compiled) = try compile(id, answers: answers)
         let kept = HTML(
             answers.sorted { $0.key < $1.key }.map {
                 "<input type=\"hidden\" name=\"a.\($0.key)\" value=\"\($0.value)\">"
@@ -189,18 +190,10 @@ struct IntakePages {
     @Sendable func notice(_ request: Request, context: ServerContext) async throws -> Response {
         let viewer = try await session.viewer(request, allowing: [.window])
         let l = viewer.language
-        let id = try context.parameters.require("bundle")
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        guard let bundle = engine.library.bundle(id),
-            let compiled = BundleCompiler(catalog: engine.library.catalog).compile(bundle, answers: Self.answers(query))
-                .compiled
-        else {
-            throw Problem(
-                .notFound, code: "unknown-bundle", title: LocalizedText(zh: "没有事项“\(id)”", en: "no bundle '\(id)'"))
-        }
+        let (bundle, compiled) = try compile(
+            try context.parameters.require("bundle"), answers: Self.answers(request.queryValues))
         let text = OneTimeNotice(compiled: compiled, bundle: bundle, catalog: engine.library.catalog)
-            .render(language: l == .zh ? .zh : .en)
+            .render(language: l)
         let body: HTML = """
             <p class="muted">\(viewer.caller.scope)</p><pre class="notice-text">\(text)</pre>
             <p><button type="button" data-print>\(l("打印", "Print"))</button></p>

@@ -120,7 +120,7 @@ struct WindowPages {
             "\(l("办件", "Case")) \(number)", body: HTML([actions, body]), viewer: viewer, language: l)
     }
 
-    static func deadline(_ deadline: Deadline, _ l: ConsoleLanguage) -> String {
+    static func deadline(_ deadline: Deadline, _ l: Language) -> String {
         deadline.provisional ? "\(deadline.date) \(l("(暂定)", "(provisional)"))" : deadline.date.description
     }
 }

@@ -14,15 +14,42 @@ struct ConsoleTests {
     static func signIn(_ client: some TestClientProtocol, _ account: String) async throws -> String {
         let form = try await client.execute(uri: "/console/login", method: .get)
         let login = try #require(cookie("onego_login", in: form))
-        var fields = HTTPFields()
-        fields[.contentType] = "application/x-www-form-urlencoded"
-        fields[.cookie] = "onego_login=\(login)"
-        let response = try await client.execute(
-            uri: "/console/login", method: .post, headers: fields,
-            body: ByteBuffer(string: "csrf=\(login)&account=\(account)&password=correct+horse+battery"))
+        let response = try await postLogin(client, login: login, account: account)
         #expect(response.status == .seeOther)
         return try #require(cookie("onego_session", in: response))
     }
+
+    /// Posts the sign-in form with the token of the sign-in cookie `login` (and `csrf`, when another).
+    static func postLogin(
+        _ client: some TestClientProtocol, login: String, csrf: String? = nil, account: String = "wang.fang",
+        password: String = "correct+horse+battery"
+    ) async throws -> TestResponse {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/x-www-form-urlencoded"
+        fields[.cookie] = "onego_login=\(login)"
+        return try await client.execute(
+            uri: "/console/login", method: .post, headers: fields,
+            body: ByteBuffer(string: "csrf=\(csrf ?? login)&account=\(account)&password=\(password)"))
+    }
+
+    /// The example company opening (docs/examples).
+    static func exampleApplication() throws -> CitizenApplication {
+        try CitizenApplication(
+            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+    }
+
+    /// Takes a case's registration through the market regulator's two clerks to issued.
+    static func issueRegistration(_ number: String, _ engine: CaseEngine) async throws {
+        let id = number + "-01"
+        try await engine.accept(id, department: "market-regulation", actor: clerk("a"))
+        try await engine.review(id, department: "market-regulation", actor: clerk("a"))
+        try await engine.approve(id, department: "market-regulation", actor: clerk("b"))
+        try await engine.issue(
+            id, department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
+            actor: clerk("a"))
+    }
+
+    static func clerk(_ name: String) -> Principal { Principal(id: name, role: .department) }
 
     static func cookie(_ name: String, in response: TestResponse) -> String? {
         response.headers[values: .setCookie].first { $0.hasPrefix(name + "=") }
@@ -54,25 +81,16 @@ struct ConsoleTests {
             let form = try await client.execute(uri: "/console/login", method: .get)
             #expect(form.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             let login = try #require(Self.cookie("onego_login", in: form))
-            var fields = HTTPFields()
-            fields[.contentType] = "application/x-www-form-urlencoded"
-            fields[.cookie] = "onego_login=\(login)"
-            let wrong = try await client.execute(
-                uri: "/console/login", method: .post, headers: fields,
-                body: ByteBuffer(string: "csrf=\(login)&account=wang.fang&password=nope"))
+            let wrong = try await Self.postLogin(client, login: login, password: "nope")
             #expect(wrong.status == .unauthorized)
             #expect(String(buffer: wrong.body).contains("账户或密码不正确"))
-            let signedIn = try await client.execute(
-                uri: "/console/login", method: .post, headers: fields,
-                body: ByteBuffer(string: "csrf=\(login)&account=wang.fang&password=correct+horse+battery"))
+            let signedIn = try await Self.postLogin(client, login: login)
             let setCookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("onego_session=") })
             #expect(setCookie.contains("HttpOnly"))
             #expect(setCookie.contains("SameSite=Strict"))
             #expect(setCookie.contains("Path=/console"))
             #expect(!setCookie.contains("Secure"), "plain HTTP on loopback in this test")
-            let forged = try await client.execute(
-                uri: "/console/login", method: .post, headers: fields,
-                body: ByteBuffer(string: "csrf=not-the-token&account=wang.fang&password=correct+horse+battery"))
+            let forged = try await Self.postLogin(client, login: login, csrf: "not-the-token")
             #expect(forged.status == .forbidden)
         }
     }
@@ -81,17 +99,10 @@ struct ConsoleTests {
     func dashboardPeriod() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let application = try Application(
-            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        let application = try Self.exampleApplication()
         let number = try await fixture.engine.submit(application).caseNumber
         let engine = fixture.engine
-        func clerk(_ name: String) -> Principal { Principal(id: name, role: .department) }
-        try await engine.accept(number + "-01", department: "market-regulation", actor: clerk("a"))
-        try await engine.review(number + "-01", department: "market-regulation", actor: clerk("a"))
-        try await engine.approve(number + "-01", department: "market-regulation", actor: clerk("b"))
-        try await engine.issue(
-            number + "-01", department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
-            actor: clerk("a"))
+        try await Self.issueRegistration(number, engine)
         try await fixture.application().test(.router) { client in
             let supervisor = try await Self.signIn(client, "chen.sup")
             let (_, all) = try await Self.page(client, "/console/dashboard", session: supervisor)
@@ -117,12 +128,7 @@ struct ConsoleTests {
             let form = try await client.execute(uri: "/console/login", method: .get)
             let login = try #require(Self.cookie("onego_login", in: form))
             #expect(form.headers[values: .setCookie].first?.contains("Secure") == true)
-            var fields = HTTPFields()
-            fields[.contentType] = "application/x-www-form-urlencoded"
-            fields[.cookie] = "onego_login=\(login)"
-            let signedIn = try await client.execute(
-                uri: "/console/login", method: .post, headers: fields,
-                body: ByteBuffer(string: "csrf=\(login)&account=wang.fang&password=correct+horse+battery"))
+            let signedIn = try await Self.postLogin(client, login: login)
             #expect(
                 signedIn.headers[values: .setCookie].first { $0.hasPrefix("onego_session=") }?.contains("Secure")
                     == true)
@@ -135,8 +141,7 @@ struct ConsoleTests {
     func safety() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        var application = try Application(
-            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        var application = try Self.exampleApplication()
         application.values["company.businessScope"] = "软件开发<script>alert(1)</script>"
         let number = try await fixture.engine.submit(application).caseNumber
         try await fixture.application().test(.router) { client in
@@ -173,8 +178,7 @@ struct ConsoleTests {
     func windowSearch() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let application = try Application(
-            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        let application = try Self.exampleApplication()
         let number = try await fixture.engine.submit(application).caseNumber
         try await fixture.application().test(.router) { client in
             let window = try await Self.signIn(client, "wang.fang")
@@ -280,27 +284,20 @@ extension ConsoleTests {
     func handout() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let application = try Application(
-            contentsOf: repositoryRoot.appendingPathComponent("docs/examples/company-opening-application.json").path)
+        let application = try Self.exampleApplication()
         let engine = fixture.engine
         let number = try await engine.submit(application).caseNumber
         try await engine.supply(
             caseNumber: number, materials: ["employee-list"], values: [:], actor: Principal(id: "w", role: .window))
-        func clerk(_ name: String) -> Principal { Principal(id: name, role: .department) }
-        try await engine.accept(number + "-01", department: "market-regulation", actor: clerk("a"))
-        try await engine.review(number + "-01", department: "market-regulation", actor: clerk("a"))
-        try await engine.approve(number + "-01", department: "market-regulation", actor: clerk("b"))
-        try await engine.issue(
-            number + "-01", department: "market-regulation", outputs: ["company.creditCode": "91512081MA62K0260E"],
-            actor: clerk("a"))
+        try await Self.issueRegistration(number, engine)
         for subcase in try await engine.caseSummary(number).subcases.dropFirst() {
-            try await engine.accept(subcase.id, department: subcase.department, actor: clerk("a"))
-            try await engine.review(subcase.id, department: subcase.department, actor: clerk("a"))
-            try await engine.approve(subcase.id, department: subcase.department, actor: clerk("b"))
+            try await engine.accept(subcase.id, department: subcase.department, actor: Self.clerk("a"))
+            try await engine.review(subcase.id, department: subcase.department, actor: Self.clerk("a"))
+            try await engine.approve(subcase.id, department: subcase.department, actor: Self.clerk("b"))
             let outputs = (engine.library.catalog.items[subcase.item]?.outputs ?? []).map { ($0, "1234567890") }
             try await engine.issue(
                 subcase.id, department: subcase.department, outputs: Dictionary(uniqueKeysWithValues: outputs),
-                actor: clerk("a"))
+                actor: Self.clerk("a"))
         }
         try await fixture.application().test(.router) { client in
             let window = try await Self.signIn(client, "wang.fang")
