@@ -180,6 +180,7 @@ extension PostgresCaseStore {
         for attachment in transition.attachments { batch.insert(attachment, caseNumber: number, at: timestamp) }
         for dispatch in transition.dispatches { batch.insert(dispatch) }
         if let rating = transition.rating { batch.save(rating) }
+        if let followUp = transition.ratingFollowUp { batch.save(followUp) }
         // Outbox rows are numbered only under the audit head's lock (taken last, held to COMMIT), so
         // they commit in the order of their numbers: the pull feed's cursor never skips a late one.
         if !transition.events.isEmpty || !transition.dispatches.isEmpty {

@@ -54,6 +54,9 @@ extension PostgresCaseStore {
         CopiedTable(
             name: "ratings", columns: ["case_number", "grade", "channel_id", "rated_at"], key: ["case_number"]),
         CopiedTable(
+            name: "rating_follow_ups", columns: ["id", "case_number", "followed_up_by", "followed_up_at", "note"],
+            key: ["id"]),
+        CopiedTable(
             name: "clients", columns: ["id", "kind", "scope", "secret_hash", "enrolled_at", "revoked"], key: ["id"]),
         CopiedTable(
             name: "staff",
@@ -130,7 +133,7 @@ extension PostgresCaseStore {
                 UPDATE audit_head SET seq = coalesce((SELECT max(seq) FROM events), 0),
                     hash = coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), \(AuditChain.genesis))
                 """, logger: logger)
-            for table in ["plans", "attachments", "corrections", "outbox", "deliveries"] {
+            for table in ["plans", "attachments", "corrections", "outbox", "deliveries", "rating_follow_ups"] {
                 try await connection.run(
                     PostgresQuery(
                         unsafeSQL: """

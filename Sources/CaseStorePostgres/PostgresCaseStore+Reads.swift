@@ -272,6 +272,49 @@ extension PostgresCaseStore: CaseRepository {
         }
     }
 
+    public func rating(caseNumber: String) async throws(CaseEngineError) -> Rating? {
+        try await read { connection, logger, _ in
+            try await connection.first(
+                "SELECT case_number, grade, channel_id, rated_at FROM ratings WHERE case_number = \(caseNumber)",
+                logger: logger, Self.decodeRating)
+        }
+    }
+
+    public func ratingsAwaitingFollowUp(
+        after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<Rating> {
+        let ratings = try await read { connection, logger, _ in
+            try await connection.rows(
+                """
+                SELECT r.case_number, r.grade, r.channel_id, r.rated_at FROM ratings r
+                WHERE r.grade >= 4 AND r.case_number > \(cursor ?? "")
+                    AND NOT EXISTS (
+                        SELECT 1 FROM rating_follow_ups f
+                        WHERE f.case_number = r.case_number AND f.followed_up_at >= r.rated_at)
+                ORDER BY r.case_number LIMIT \(limit + 1)
+                """, logger: logger, Self.decodeRating)
+        }
+        return Self.page(ratings, limit: limit) { $0.caseNumber }
+    }
+
+    public func ratingFollowUps(caseNumber: String) async throws(CaseEngineError) -> [RatingFollowUp] {
+        try await read { connection, logger, _ in
+            try await connection.rows(
+                """
+                SELECT case_number, followed_up_by, followed_up_at, note FROM rating_follow_ups
+                WHERE case_number = \(caseNumber) ORDER BY id
+                """, logger: logger,
+                {
+                    RatingFollowUp(
+                        caseNumber: try $0.text(0), by: try $0.text(1), at: try $0.text(2), note: try $0.text(3))
+                })
+        }
+    }
+
+    private static func decodeRating(_ row: Cells) throws -> Rating {
+        Rating(caseNumber: try row.text(0), grade: try row.int(1), channelID: try row.text(2), at: try row.text(3))
+    }
+
     // MARK: - Helpers
 
     /// The first `limit` of `rows` (fetched one more than asked) and the cursor after the last.

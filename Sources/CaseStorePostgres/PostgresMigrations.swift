@@ -171,5 +171,18 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "v4-rating-follow-ups",
+            [
+                // What supervisors did about bad ratings (差评回访整改); a rating counts as followed up
+                // by one recorded at or after it was given.
+                """
+                CREATE TABLE rating_follow_ups (
+                    id bigserial PRIMARY KEY, case_number text NOT NULL REFERENCES cases(number),
+                    followed_up_by text NOT NULL, followed_up_at text NOT NULL, note text NOT NULL)
+                """,
+                "CREATE INDEX rating_follow_ups_by_case ON rating_follow_ups (case_number, followed_up_at)",
+            ]
+        ),
     ]
 }

@@ -172,6 +172,14 @@ final class WriteBatch {
             """)
     }
 
+    func save(_ followUp: RatingFollowUp) {
+        add(
+            """
+            INSERT INTO rating_follow_ups (case_number, followed_up_by, followed_up_at, note)
+            VALUES (\(value(followUp.caseNumber)), \(value(followUp.by)), \(value(followUp.at)), \(value(followUp.note)))
+            """)
+    }
+
     func save(_ rating: Rating) {
         add(
             """

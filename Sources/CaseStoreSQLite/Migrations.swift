@@ -495,6 +495,21 @@ extension SQLiteCaseStore {
             // seq is the rowid: an index on the case number alone keeps each case's events in order.
             try db.execute(sql: "CREATE INDEX events_by_case ON events(case_number)")
         }
+        migrator.registerMigration("v17-rating-follow-ups") { db in
+            // What supervisors did about bad ratings (差评回访整改); a rating counts as followed up by
+            // one recorded at or after it was given.
+            try db.execute(
+                sql: """
+                    CREATE TABLE rating_follow_ups (
+                        id INTEGER PRIMARY KEY,
+                        case_number TEXT NOT NULL REFERENCES cases(number),
+                        followed_up_by TEXT NOT NULL,
+                        followed_up_at TEXT NOT NULL,
+                        note TEXT NOT NULL
+                    );
+                    CREATE INDEX rating_follow_ups_by_case ON rating_follow_ups(case_number, followed_up_at);
+                    """)
+        }
         return migrator
     }
 }

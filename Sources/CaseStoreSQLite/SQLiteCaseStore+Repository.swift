@@ -267,6 +267,32 @@ extension SQLiteCaseStore: CaseRepository {
         }
     }
 
+    public func rating(caseNumber: String) async throws(CaseEngineError) -> Rating? {
+        try read { db in try db.fetchFirst(.ratingOfCase, .text(caseNumber), row: Self.decodeRating) }
+    }
+
+    public func ratingsAwaitingFollowUp(
+        after cursor: String?, limit: Int
+    ) async throws(CaseEngineError) -> Page<Rating> {
+        let ratings = try read { db in
+            try db.fetch(.ratingsAwaitingFollowUp, .text(cursor ?? ""), .int(limit + 1), row: Self.decodeRating)
+        }
+        let page = Self.page(ratings, limit: limit) { $0.caseNumber }
+        return Page(items: page.items, next: page.next)
+    }
+
+    public func ratingFollowUps(caseNumber: String) async throws(CaseEngineError) -> [RatingFollowUp] {
+        try read { db in
+            try db.fetch(.ratingFollowUpsOfCase, .text(caseNumber)) { row in
+                RatingFollowUp(caseNumber: row.text(0), by: row.text(1), at: row.text(2), note: row.text(3))
+            }
+        }
+    }
+
+    private static func decodeRating(_ row: SQLRow) -> Rating {
+        Rating(caseNumber: row.text(0), grade: row.int(1), channelID: row.text(2), at: row.text(3))
+    }
+
     // MARK: - Writing
 
     private func insertNow(_ newCase: NewCase) throws(CaseEngineError) -> Insertion {
@@ -402,6 +428,11 @@ extension SQLiteCaseStore: CaseRepository {
         if let rating = transition.rating {
             try db.execute(
                 .saveRating, .text(rating.caseNumber), .int(rating.grade), .text(rating.channelID), .text(rating.at))
+        }
+        if let followUp = transition.ratingFollowUp {
+            try db.execute(
+                .saveRatingFollowUp, .text(followUp.caseNumber), .text(followUp.by), .text(followUp.at),
+                .text(followUp.note))
         }
         for event in transition.events { try append(event, in: db) }
     }

@@ -52,6 +52,23 @@ extension SQL {
             INSERT INTO attachments (case_number, material, sha256, size, media_type, content, added_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
         """)
+    static let saveRatingFollowUp = SQL(
+        "INSERT INTO rating_follow_ups (case_number, followed_up_by, followed_up_at, note) VALUES (?, ?, ?, ?)")
+    static let ratingOfCase = SQL("SELECT case_number, grade, channel_id, rated_at FROM ratings WHERE case_number = ?")
+    static let ratingsAwaitingFollowUp = SQL(
+        """
+            SELECT r.case_number, r.grade, r.channel_id, r.rated_at FROM ratings r
+            WHERE r.grade >= 4 AND r.case_number > ?1
+                AND NOT EXISTS (
+                    SELECT 1 FROM rating_follow_ups f
+                    WHERE f.case_number = r.case_number AND f.followed_up_at >= r.rated_at)
+            ORDER BY r.case_number LIMIT ?2
+        """)
+    static let ratingFollowUpsOfCase = SQL(
+        """
+            SELECT case_number, followed_up_by, followed_up_at, note FROM rating_follow_ups
+            WHERE case_number = ? ORDER BY id
+        """)
     static let saveRating = SQL(
         "INSERT OR REPLACE INTO ratings (case_number, grade, channel_id, rated_at) VALUES (?, ?, ?, ?)")
 

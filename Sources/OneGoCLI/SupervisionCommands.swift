@@ -9,7 +9,39 @@ import WorkCalendar
 struct SuperviseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervise", abstract: "Watch deadlines and on-time rates.",
-        subcommands: [Overdue.self, Promises.self, Report.self, DeliveriesCommand.self])
+        subcommands: [Overdue.self, Promises.self, Report.self, Ratings.self, FollowUp.self, DeliveriesCommand.self])
+
+    struct Ratings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bad ratings (差评, grade 4 or 5) nobody has followed up since they were given.")
+        @OptionGroup var options: EngineOptions
+        @OptionGroup var paging: PagingOptions
+
+        func run() async throws {
+            let page = try await options.service().ratingsAwaitingFollowUp(after: paging.after, limit: paging.limit)
+            if page.items.isEmpty && paging.after == nil { print("no bad rating awaits a follow-up") }
+            for rating in page.items {
+                print("\(rating.caseNumber)  grade \(rating.grade)  rated at \(rating.at)  via \(rating.channelID)")
+            }
+            paging.printMore(page.next)
+        }
+    }
+
+    struct FollowUp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "follow-up", abstract: "Record what was done about a bad rating (差评回访整改).")
+        @OptionGroup var options: EngineOptions
+        @Argument(help: "The case number.") var caseNumber: String
+        @Option(help: "What the call-back found and what was done.") var note: String
+        @Option(help: "The supervisor's id (with --server, the signed-in account is recorded).")
+        var staff: String = "supervisor"
+
+        func run() async throws {
+            try await options.service().followUpRating(
+                caseNumber: caseNumber, note: note, actor: Principal(id: staff, role: .supervisor))
+            print("follow-up recorded for \(caseNumber)")
+        }
+    }
 
     struct Promises: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

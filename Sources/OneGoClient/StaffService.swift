@@ -38,6 +38,8 @@ public protocol StaffService: Sendable {
     func deadlineAlerts(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<DeadlineAlert>
     func awaitedMaterials(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<AwaitedMaterial>
     func report() async throws(CaseEngineError) -> SupervisionReport
+    func ratingsAwaitingFollowUp(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<Rating>
+    func followUpRating(caseNumber: String, note: String, actor: Principal) async throws(CaseEngineError)
 }
 
 /// A department's step with what it carries.
@@ -232,6 +234,20 @@ public struct HTTPStaffClient: StaffService {
         try await connection.call(
             .GET, "/v1/supervision/promises" + Self.query([("after", cursor), ("limit", String(limit))]),
             as: Page<AwaitedMaterial>.self)
+    }
+
+    public func ratingsAwaitingFollowUp(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<Rating>
+    {
+        try await connection.call(
+            .GET, "/v1/ratings/awaiting-follow-up" + Self.query([("after", cursor), ("limit", String(limit))]),
+            as: Page<Rating>.self)
+    }
+
+    public func followUpRating(caseNumber: String, note: String, actor: Principal) async throws(CaseEngineError) {
+        _ = try await connection.call(
+            .POST, "/v1/cases/\(APIConnection.segment(caseNumber))/rating/follow-ups",
+            body: JSONValue.object(["note": .string(note)]).serialized(pretty: false), idempotencyKey: Self.key(),
+            as: [RatingFollowUp].self)
     }
 
     public func report() async throws(CaseEngineError) -> SupervisionReport {

@@ -32,6 +32,9 @@ struct CaseRoutes {
         let staff = v1.group().add(middleware: AllowCallers(.window, .supervisor))
         staff.get("cases", use: search)
         staff.get("cases/{number}", use: detail)
+        let supervisor = v1.group().add(middleware: AllowCallers(.supervisor))
+        supervisor.get("ratings/awaiting-follow-up", use: ratingsAwaitingFollowUp)
+        supervisor.post("cases/{number}/rating/follow-ups", use: followUp)
         let window = v1.group().add(middleware: AllowCallers(.window))
         window.post("cases/{number}/handout", use: handout)
         window.post("cases/{number}/withdraw", use: withdraw)
@@ -152,6 +155,26 @@ struct CaseRoutes {
         ) { number, body, actor in
             try await engine.rate(caseNumber: number, grade: body.grade, actor: actor)
             return try JSONReply(["rated": body.grade])
+        }
+    }
+
+    struct FollowUpBody: Decodable {
+        var note: String
+    }
+
+    /// Bad ratings nobody has followed up since they were given, a page at a time.
+    @Sendable func ratingsAwaitingFollowUp(_ request: Request, context: ServerContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
+        return try .json(
+            try await engine.ratingsAwaitingFollowUp(after: parameters["after"].map(String.init), limit: limit))
+    }
+
+    /// Records what a supervisor did about a bad rating (差评回访整改).
+    @Sendable func followUp(_ request: Request, context: ServerContext) async throws -> Response {
+        try await caseStep(request, context, FollowUpBody.self) { number, body, actor in
+            try await engine.followUpRating(caseNumber: number, note: body.note, actor: actor)
+            return try JSONReply(try await engine.rating(of: number).followUps, status: .created)
         }
     }
 

@@ -62,7 +62,8 @@ struct PostgresProcessTests {
         defer { workspace.remove() }
         let environment = workspace.environment
         #expect(
-            try await runOneGo(["db", "init"], environment: environment).stdout.hasSuffix("is at schema v3-webhooks\n"))
+            try await runOneGo(["db", "init"], environment: environment).stdout.hasSuffix(
+                "is at schema v4-rating-follow-ups\n"))
         let keys = ["p-1", "p-2", "p-3", "p-4", "shared", "shared"]
         let submitted = try await together(
             try keys.map { ["window", "submit", "--application", try workspace.application(key: $0)] },

@@ -141,6 +141,13 @@ struct AccessMatrixTests {
             (Route(method: .get, path: "/v1/supervision/report"), [.supervisor, .administrator]),
             (Route(method: .get, path: "/v1/supervision/report?format=csv"), [.supervisor, .administrator]),
             (Route(method: .get, path: "/v1/audit/verify"), [.supervisor, .administrator]),
+            (Route(method: .get, path: "/v1/ratings/awaiting-follow-up"), [.supervisor]),
+            (
+                Route(
+                    method: .post, path: "/v1/cases/x/rating/follow-ups",
+                    template: "/v1/cases/{number}/rating/follow-ups",
+                    body: #"{"note": "回访"}"#), [.supervisor]
+            ),
             // Last: it ends the sessions the rows above use.
             (
                 Route(method: .delete, path: "/v1/sessions/current"),

@@ -139,6 +139,25 @@ extension CaseEngine {
         try await repository.ratingCounts()
     }
 
+    /// Bad ratings (差评) nobody has followed up since they were given, one page at a time.
+    public func ratingsAwaitingFollowUp(
+        after cursor: String? = nil, limit: Int = 50
+    ) async throws(CaseEngineError) -> Page<Rating> {
+        try await repository.ratingsAwaitingFollowUp(after: cursor, limit: Self.pageSize(limit))
+    }
+
+    /// A case's rating and what was done about it.
+    public func rating(
+        of caseNumber: String
+    ) async throws(CaseEngineError) -> (
+        rating: Rating?, followUps: [RatingFollowUp]
+    ) {
+        (
+            try await repository.rating(caseNumber: caseNumber),
+            try await repository.ratingFollowUps(caseNumber: caseNumber)
+        )
+    }
+
     // MARK: - Views
 
     func summary(of record: CaseRecord) async throws(CaseEngineError) -> CaseSummary {

@@ -117,6 +117,21 @@ extension CaseEngine {
         _ = try await perform(.rate(grade: grade), on: caseNumber, by: actor)
     }
 
+    /// Records what a supervisor did about a bad rating (差评回访整改): the case must have been rated
+    /// 4 or 5. The note is kept with the rating; the audit chain records that it was written.
+    public func followUpRating(caseNumber: String, note: String, actor: Principal) async throws(CaseEngineError) {
+        guard let rating = try await repository.rating(caseNumber: caseNumber) else {
+            throw CaseEngineError.invalidStep(
+                case: caseNumber, subcase: "", step: "follow up", problems: ["the case has not been rated"])
+        }
+        guard rating.isBad else {
+            throw CaseEngineError.invalidStep(
+                case: caseNumber, subcase: "", step: "follow up",
+                problems: ["only a bad rating (4 or 5) is followed up; this case was rated \(rating.grade)"])
+        }
+        _ = try await perform(.followUp(note: note), on: caseNumber, by: actor)
+    }
+
     // MARK: - The one path
 
     private func departmentStep(

@@ -25,6 +25,8 @@ public enum Step: Sendable, Equatable {
     case handout(to: Recipient)
     /// Record a citizen's rating, 1 to 5.
     case rate(grade: Int)
+    /// Record what a supervisor did about a bad rating (差评回访整改).
+    case followUp(note: String)
 
     /// The department step this is, for a step on one sub-case.
     public var subcaseStep: SubcaseStep? {
@@ -35,7 +37,7 @@ public enum Step: Sendable, Equatable {
         case .issue: return .issue
         case .correct: return .correct
         case .reject: return .reject
-        case .supply, .withdraw, .handout, .rate: return nil
+        case .supply, .withdraw, .handout, .rate, .followUp: return nil
         }
     }
 
@@ -46,6 +48,7 @@ public enum Step: Sendable, Equatable {
         case .withdraw: return "withdraw"
         case .handout: return "hand out"
         case .rate: return "rate"
+        case .followUp: return "follow up"
         default: return subcaseStep?.rawValue ?? ""
         }
     }
@@ -56,7 +59,7 @@ public enum Step: Sendable, Equatable {
         switch self {
         case .accept, .review, .approve: return .subcase(target)
         case .issue, .correct, .reject: return .subcaseInCase(target)
-        case .supply, .withdraw, .handout, .rate: return .wholeCase(target)
+        case .supply, .withdraw, .handout, .rate, .followUp: return .wholeCase(target)
         }
     }
 }

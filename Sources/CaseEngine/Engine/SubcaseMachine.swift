@@ -116,6 +116,8 @@ public struct SubcaseMachine: Sendable {
             return try handout(record, to: recipient, context: context)
         case .rate(let grade):
             return try rate(record, grade: grade, context: context)
+        case .followUp(let note):
+            return try followUp(record, note: note, context: context)
         case .accept, .review, .approve, .issue, .correct, .reject:
             preconditionFailure("department steps are handled above")
         }
@@ -179,7 +181,7 @@ public struct SubcaseMachine: Sendable {
             replace(updated, in: &siblings)
             let cancelled = cancelDependants(of: updated, in: &siblings, context: context, into: &transition)
             detail = cancelled.isEmpty ? "" : "cancelled=" + cancelled.joined(separator: ",")
-        case .supply, .withdraw, .handout, .rate:
+        case .supply, .withdraw, .handout, .rate, .followUp:
             preconditionFailure("case steps are handled by apply")
         }
         transition.subcases.insert(updated, at: 0)
@@ -513,6 +515,24 @@ public struct SubcaseMachine: Sendable {
             AuditEvent(
                 at: context.timestamp, principal: context.principal, action: "rate", caseNumber: record.number,
                 subcaseID: "", before: "", after: "", detail: "grade=\(grade)"))
+        return transition
+    }
+
+    private func followUp(_ record: CaseRecord, note: String, context: Context) throws(CaseEngineError) -> Transition {
+        let text = note.trimmingWhitespace
+        guard !text.isEmpty, text.count <= RatingFollowUp.maximumLength else {
+            throw CaseEngineError.invalidStep(
+                case: record.number, subcase: "", step: "follow up",
+                problems: ["a follow-up says what was done, in 1 to \(RatingFollowUp.maximumLength) characters"])
+        }
+        var transition = Transition(caseNumber: record.number)
+        transition.ratingFollowUp = RatingFollowUp(
+            caseNumber: record.number, by: context.principal.id, at: context.timestamp, note: text)
+        // The note stays out of the chain (it may name the citizen); its length says it was written.
+        transition.events.append(
+            AuditEvent(
+                at: context.timestamp, principal: context.principal, action: "follow up", caseNumber: record.number,
+                subcaseID: "", before: "", after: "", detail: "rating followed up, note of \(text.count) characters"))
         return transition
     }
 

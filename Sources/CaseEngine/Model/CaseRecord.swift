@@ -171,6 +171,41 @@ public struct Rating: Sendable, Equatable, Codable {
     public var channelID: String
     /// When (ISO 8601).
     public var at: String
+
+    /// Creates a rating.
+    public init(caseNumber: String, grade: Int, channelID: String, at: String) {
+        self.caseNumber = caseNumber
+        self.grade = grade
+        self.channelID = channelID
+        self.at = at
+    }
+
+    /// Whether supervisors must follow it up: 4 不满意 or 5 非常不满意 (差评).
+    public var isBad: Bool { grade >= 4 }
+}
+
+/// What a supervisor did about a bad rating (差评回访整改): who called the citizen back, when,
+/// and what was done. A case may be followed up more than once; a new rating needs a new one.
+public struct RatingFollowUp: Sendable, Equatable, Codable {
+    /// The case.
+    public var caseNumber: String
+    /// The supervisor's account.
+    public var by: String
+    /// When (ISO 8601, server time).
+    public var at: String
+    /// What was done, in the supervisor's words.
+    public var note: String
+
+    /// The longest note, in characters.
+    public static let maximumLength = 1000
+
+    /// Creates a follow-up.
+    public init(caseNumber: String, by: String, at: String, note: String) {
+        self.caseNumber = caseNumber
+        self.by = by
+        self.at = at
+        self.note = note
+    }
 }
 
 /// The case-row changes of a transition.
@@ -213,6 +248,8 @@ public struct Transition: Sendable, Equatable {
     public var dispatches: [Dispatch] = []
     /// A rating to store, replacing an earlier one.
     public var rating: Rating?
+    /// A follow-up of a bad rating to store.
+    public var ratingFollowUp: RatingFollowUp?
     /// The audit events, in order.
     public var events: [AuditEvent] = []
 

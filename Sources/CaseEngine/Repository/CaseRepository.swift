@@ -83,6 +83,12 @@ public protocol CaseRepository: Sendable {
     func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
     /// How many cases got each grade, 1 to 5.
     func ratingCounts() async throws(CaseEngineError) -> [Int: Int]
+    /// The case's rating, if the citizen rated it.
+    func rating(caseNumber: String) async throws(CaseEngineError) -> Rating?
+    /// Bad ratings (4 and 5) with no follow-up since they were given, by case number.
+    func ratingsAwaitingFollowUp(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<Rating>
+    /// The follow-ups recorded for a case, oldest first.
+    func ratingFollowUps(caseNumber: String) async throws(CaseEngineError) -> [RatingFollowUp]
 }
 
 /// What a transaction reads before the engine decides.

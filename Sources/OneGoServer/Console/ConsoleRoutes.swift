@@ -36,8 +36,9 @@ struct ConsoleRoutes {
         console.get("desk", use: desk.inbox)
         console.get("desk/{id}", use: desk.subcasePage)
         console.post("desk/{id}/{step}", use: desk.step)
-        console.get(
-            "dashboard", use: DashboardPages(engine: engine, deliveries: deliveries, session: session).dashboard)
+        let dashboard = DashboardPages(engine: engine, deliveries: deliveries, session: session)
+        console.get("dashboard", use: dashboard.dashboard)
+        console.post("ratings/{number}/follow-up", use: dashboard.followUp)
     }
 }
 

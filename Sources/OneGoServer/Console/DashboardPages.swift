@@ -44,6 +44,7 @@ struct DashboardPages {
         func item(_ id: String) -> String { catalog.items[id].map { l($0.name) } ?? id }
         let alerts = try await engine.deadlineAlerts(after: nil, limit: 50)
         let ratings = try await engine.ratingCounts()
+        let awaiting = try await engine.ratingsAwaitingFollowUp(limit: 20)
         let itemRows = rows.map { row -> HTML in
             """
             <tr><td>\(department(row.department))</td><td>\(item(row.item))</td><td class="number">\(row.issued)</td>
@@ -61,6 +62,27 @@ struct DashboardPages {
         let ratingRows = (1...5).map { grade -> HTML in
             "<tr><td>\(grade)</td><td class=\"number\">\(ratings[grade] ?? 0)</td></tr>"
         }
+        // Supervisors follow ratings up; administrators see the list only.
+        let mayFollowUp = viewer.caller.kind == .supervisor
+        let followUpRows = awaiting.items.map { rating -> HTML in
+            guard mayFollowUp else {
+                return """
+                    <tr><td><a href="/console/cases/\(rating.caseNumber)">\(rating.caseNumber)</a></td><td class="number">\(rating.grade)</td>
+                    <td>\(rating.at)</td><td></td></tr>
+                    """
+            }
+            return """
+                <tr><td><a href="/console/cases/\(rating.caseNumber)">\(rating.caseNumber)</a></td><td class="number">\(rating.grade)</td>
+                <td>\(rating.at)</td><td><form method="post" action="/console/ratings/\(rating.caseNumber)/follow-up" class="follow-up">
+                <input type="hidden" name="csrf" value="\(viewer.csrf)">
+                <textarea name="note" rows="2" cols="40" maxlength="\(RatingFollowUp.maximumLength)" required placeholder="\(l("回访情况与整改措施", "What the call-back found and what was done"))"></textarea>
+                <button type="submit">\(l("记录回访", "Record follow-up"))</button></form></td></tr>
+                """
+        }
+        let followUps: HTML = """
+            <h2>\(l("差评待回访", "Bad ratings to follow up"))</h2>
+            \(followUpRows.isEmpty ? "<p class=\"muted\">\(l("无", "none"))</p>" as HTML : "<table id=\"follow-ups\"><thead><tr><th>\(l("办件编号", "Case"))</th><th>\(l("评价", "Grade"))</th><th>\(l("评价时间", "Rated at"))</th><th>\(l("回访整改", "Follow-up"))</th></tr></thead><tbody>\(followUpRows)</tbody></table>" as HTML)
+            """
         var deliveryPart: HTML = .empty
         if let deliveries {
             let dead = try await deliveries.deliveries(in: [.dead], limit: 50)
@@ -107,9 +129,21 @@ struct DashboardPages {
             <h2>\(l("好差评", "Ratings"))</h2>
             <table><thead><tr><th>\(l("评价(1 非常满意 … 5 非常不满意)", "Grade (1 very satisfied … 5 very dissatisfied)"))</th><th>\(l("件数", "Cases"))</th></tr></thead>
             <tbody>\(ratingRows)</tbody></table>
+            \(followUps)
             \(deliveryPart)
             """
         return ConsolePage.render(l("监督", "Supervision"), body: body, viewer: viewer, language: l)
+    }
+
+    /// `POST /console/ratings/{number}/follow-up`: records what was done about a bad rating.
+    @Sendable func followUp(_ request: Request, context: ServerContext) async throws -> Response {
+        let viewer = try await session.viewer(request, allowing: [.supervisor])
+        let form = try await ConsoleForm.read(request)
+        try ConsoleSession.check(form, viewer: viewer)
+        let number = try context.parameters.require("number")
+        try await engine.followUpRating(
+            caseNumber: number, note: form["note"] ?? "", actor: viewer.caller.principal(request: context.id))
+        return ConsolePage.redirect(to: "/console/dashboard#follow-ups")
     }
 
     /// A horizontal bar per department, drawn by the server; its numbers are in the table beside it.
