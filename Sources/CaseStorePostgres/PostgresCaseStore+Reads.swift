@@ -187,6 +187,23 @@ extension PostgresCaseStore: CaseRepository {
         }
     }
 
+    public func attachmentContent(
+        caseNumber: String, material: String, sha256: String
+    ) async throws(CaseEngineError) -> AttachmentContent? {
+        try await read { connection, logger, _ in
+            try await connection.first(
+                """
+                SELECT sha256, size, media_type, content FROM attachments
+                WHERE case_number = \(caseNumber) AND material = \(material) AND sha256 = \(sha256) ORDER BY id LIMIT 1
+                """, logger: logger,
+                {
+                    AttachmentContent(
+                        info: AttachmentInfo(sha256: try $0.text(0), size: try $0.int(1), mediaType: try $0.text(2)),
+                        bytes: try $0.bytes(3))
+                })
+        }
+    }
+
     public func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo] {
         try await read { connection, logger, _ in
             try await connection.rows(

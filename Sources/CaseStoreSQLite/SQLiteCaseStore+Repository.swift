@@ -196,6 +196,23 @@ extension SQLiteCaseStore: CaseRepository {
         }
     }
 
+    public func attachmentContent(
+        caseNumber: String, material: String, sha256: String
+    ) async throws(CaseEngineError) -> AttachmentContent? {
+        try read { db in
+            try db.rows(
+                """
+                SELECT sha256, size, media_type, content FROM attachments
+                WHERE case_number = ? AND material = ? AND sha256 = ? ORDER BY id LIMIT 1
+                """, [caseNumber, material, sha256]
+            ).first.map { row in
+                AttachmentContent(
+                    info: AttachmentInfo(sha256: row["sha256"], size: row["size"], mediaType: row["media_type"]),
+                    bytes: [UInt8]((row["content"] as Data?) ?? Data()))
+            }
+        }
+    }
+
     public func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo] {
         try read { db in
             try db.rows(

@@ -16,6 +16,7 @@ struct DepartmentRoutes {
         department.get("departments/{department}/inbox", use: inbox)
         department.post("departments/{department}/acknowledgements", use: acknowledge)
         department.get("subcases/{id}", use: subcase)
+        department.get("subcases/{id}/materials/{material}/scans/{sha256}", use: scan)
         department.post("subcases/{id}/{step}", use: step)
     }
 
@@ -57,6 +58,16 @@ struct DepartmentRoutes {
         let caller = try context.requireIdentity()
         return try .json(
             try await engine.departmentView(try context.parameters.require("id"), department: caller.scope))
+    }
+
+    /// A scan of one of the sub-case's materials, once the sub-case is dispatched to the department.
+    @Sendable func scan(_ request: Request, context: ServerContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let material = try context.parameters.require("material")
+        let scan = try await engine.departmentAttachment(
+            try context.parameters.require("id"), department: caller.scope, material: material,
+            sha256: try context.parameters.require("sha256"))
+        return ScanResponse.make(scan, material: material)
     }
 
     struct StepBody: Decodable {

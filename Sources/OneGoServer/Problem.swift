@@ -48,7 +48,7 @@ public struct Problem: Error, Sendable, Equatable {
             status = .unprocessableContent
             problems = list
         case .idempotencyConflict, .invalidStep: status = .unprocessableContent
-        case .unknownCase, .unknownSubcase: status = .notFound
+        case .unknownCase, .unknownSubcase, .unknownAttachment: status = .notFound
         case .wrongDepartment, .separationOfDuties: status = .forbidden
         case .stepNotAllowed, .caseNotOpen, .alreadyHandedOut: status = .conflict
         case .queryLocked(_, let seconds):

@@ -107,6 +107,11 @@ struct AccessMatrixTests {
             (Route(method: .get, path: "/v1/subcases/OG20261123-000001-01", template: "/v1/subcases/{id}"), department),
             (
                 Route(
+                    method: .get, path: "/v1/subcases/OG20261123-000001-01/materials/id-card/scans/00",
+                    template: "/v1/subcases/{id}/materials/{material}/scans/{sha256}"), department
+            ),
+            (
+                Route(
                     method: .post, path: "/v1/subcases/OG20261123-000001-01/accept",
                     template: "/v1/subcases/{id}/{step}"), department
             ),

@@ -70,6 +70,24 @@ extension CaseEngine {
         return try await departmentView(of: subcase)
     }
 
+    /// A scan of one of a sub-case's materials, for its department to view: only the materials its
+    /// item needs, only once the sub-case is dispatched to it, never after it was cancelled. Any
+    /// other scan is answered as unknown, whether or not it exists.
+    public func departmentAttachment(
+        _ id: String, department: String, material: String, sha256: String
+    ) async throws(CaseEngineError) -> AttachmentContent {
+        guard let subcase = try await repository.subcase(id) else { throw CaseEngineError.unknownSubcase(id) }
+        guard subcase.plan.department == department else {
+            throw CaseEngineError.wrongDepartment(subcase: id, department: department, owner: subcase.plan.department)
+        }
+        let dispatched = subcase.progress.released || subcase.plan.earlyStart
+        guard dispatched, subcase.state != .cancelled, subcase.plan.materials.contains(material),
+            let content = try await repository.attachmentContent(
+                caseNumber: subcase.caseNumber, material: material, sha256: sha256)
+        else { throw CaseEngineError.unknownAttachment(subcase: id, material: material) }
+        return content
+    }
+
     /// Checks the database's structure, then the audit chain: a damaged file is reported as such,
     /// never as intact.
     ///

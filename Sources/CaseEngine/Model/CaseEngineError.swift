@@ -38,6 +38,8 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
     case unknownCase(String)
     /// No sub-case with this id.
     case unknownSubcase(String)
+    /// No such scan among what a sub-case's department may see.
+    case unknownAttachment(subcase: String, material: String)
     /// A department acted on another department's sub-case.
     case wrongDepartment(subcase: String, department: String, owner: String)
     /// A step the sub-case's state does not allow.
@@ -70,6 +72,7 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
         case .idempotencyConflict: return "idempotency-conflict"
         case .unknownCase: return "unknown-case"
         case .unknownSubcase: return "unknown-subcase"
+        case .unknownAttachment: return "unknown-attachment"
         case .wrongDepartment: return "wrong-department"
         case .stepNotAllowed: return "step-not-allowed"
         case .caseNotOpen: return "case-not-open"
@@ -111,6 +114,12 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
             return LocalizedText(zh: "没有办件 \(number)", en: "no case \(number)")
         case .unknownSubcase(let id):
             return LocalizedText(zh: "没有子办件 \(id)", en: "no sub-case \(id)")
+        case .unknownAttachment(let subcase, let material):
+            return LocalizedText(
+                zh: "子办件 \(subcase) 的材料 \(material) 没有这份扫描件，或尚未分办到本部门",
+                en:
+                    "sub-case \(subcase) has no such scan of material \(material), or it is not dispatched to the department yet"
+            )
         case .wrongDepartment(let subcase, let department, let owner):
             return LocalizedText(
                 zh: "子办件 \(subcase) 属于 \(owner)，不属于 \(department)",

@@ -245,6 +245,20 @@ public struct DepartmentView: Sendable, Equatable, Codable {
     public var correction: CorrectionNotice?
 }
 
+/// A stored scan with its content, for the department whose sub-case needs it.
+public struct AttachmentContent: Sendable, Equatable {
+    /// What it is.
+    public var info: AttachmentInfo
+    /// The bytes as handed in.
+    public var bytes: [UInt8]
+
+    /// Creates a scan with its bytes.
+    public init(info: AttachmentInfo, bytes: [UInt8]) {
+        self.info = info
+        self.bytes = bytes
+    }
+}
+
 /// A stored attachment's evidence: digest, size and type.
 public struct AttachmentInfo: Sendable, Equatable, Codable {
     /// SHA-256 of the content, hexadecimal.

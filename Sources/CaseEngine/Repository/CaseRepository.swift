@@ -66,6 +66,10 @@ public protocol CaseRepository: Sendable {
     func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures
     /// The scans stored for a material of a case.
     func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo]
+    /// One scan of a case's material with its content, by its SHA-256.
+    func attachmentContent(
+        caseNumber: String, material: String, sha256: String
+    ) async throws(CaseEngineError) -> AttachmentContent?
     /// The compiled plan (JSON, as ``NewCase/planJSON``) with this hash.
     func plan(hash: String) async throws(CaseEngineError) -> String?
     /// What a quick check of the database's own structure finds wrong; empty when it is sound.

@@ -35,6 +35,7 @@ struct ConsoleRoutes {
         let desk = DeskPages(engine: engine, session: session)
         console.get("desk", use: desk.inbox)
         console.get("desk/{id}", use: desk.subcasePage)
+        console.get("desk/{id}/materials/{material}/scans/{sha256}", use: desk.scan)
         console.post("desk/{id}/{step}", use: desk.step)
         let dashboard = DashboardPages(engine: engine, deliveries: deliveries, session: session)
         console.get("dashboard", use: dashboard.dashboard)

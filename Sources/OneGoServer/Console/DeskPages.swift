@@ -2,6 +2,7 @@ import BundleKit
 import CaseEngine
 import Foundation
 import Hummingbird
+import Logging
 
 /// The department desk: the department's inbox a page at a time; a sub-case with only its item's
 /// projection (nothing until it is dispatched to the department); the steps it may take now,
@@ -38,6 +39,26 @@ struct DeskPages {
             l("待办", "Inbox") + " · " + viewer.caller.scope, body: body, viewer: viewer, language: l)
     }
 
+    /// `GET /console/desk/{id}/materials/{material}/scans/{sha256}`: a scan handed in for one of the
+    /// sub-case's materials, to view in the browser; the engine decides whether the clerk's
+    /// department may see it.
+    @Sendable func scan(_ request: Request, context: ServerContext) async throws -> Response {
+        let viewer = try await session.viewer(request, allowing: [.department])
+        let id = try context.parameters.require("id")
+        let material = try context.parameters.require("material")
+        let scan = try await engine.departmentAttachment(
+            id, department: viewer.caller.scope, material: material, sha256: try context.parameters.require("sha256"))
+        context.logger.info("scan viewed", metadata: ["account": "\(viewer.caller.id)", "subcase": "\(id)"])
+        return ScanResponse.make(scan, material: material)
+    }
+
+    /// A size in bytes as people read it.
+    static func size(_ bytes: Int) -> String {
+        bytes < 1024
+            ? "\(bytes) B"
+            : bytes < 1024 * 1024 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
+    }
+
     /// `GET /console/desk/{id}`: the sub-case as its department sees it, and its step forms.
     @Sendable func subcasePage(_ request: Request, context: ServerContext) async throws -> Response {
         let viewer = try await session.viewer(request, allowing: [.department])
@@ -53,7 +74,13 @@ struct DeskPages {
         let fields = view.fields.map { "<dt>\(l($0.label))</dt><dd>\($0.value)</dd>" as HTML }
         let inputs = view.inputs.map { "<dt>\($0.element) (\($0.from))</dt><dd>\($0.value)</dd>" as HTML }
         let materials = view.materials.map { material -> HTML in
-            "<tr><td>\(l(material.name))</td><td>\(material.status)</td><td>\(material.attachments.count)</td></tr>"
+            let scans = material.attachments.enumerated().map { index, scan -> HTML in
+                """
+                <a href="/console/desk/\(id)/materials/\(material.id)/scans/\(scan.sha256)" target="_blank" rel="noopener">\(l("扫描件", "Scan")) \(String(index + 1))</a> (\(scan.mediaType), \(Self.size(scan.size)))\(index + 1 < material.attachments.count ? "<br>" as HTML : .empty)
+                """
+            }
+            let links: HTML = scans.isEmpty ? "—" : HTML(scans)
+            return "<tr><td>\(l(material.name))</td><td>\(material.status)</td><td>\(links)</td></tr>"
         }
         var forms: [HTML] = []
         for step in subcase.allowedSteps {
