@@ -167,6 +167,16 @@ extension PostgresCaseStore {
 
     /// Writes a transition: the chain's head is locked last, after every row the snapshot locked,
     /// then every write and the events go in one statement.
+    public func appendAuditEvents(_ events: [AuditEvent]) async throws(CaseEngineError) {
+        guard !events.isEmpty else { return }
+        let (logger, key) = (self.logger, auditKey)
+        try await transaction { connection in
+            let batch = WriteBatch()
+            batch.append(events, after: try await WriteBatch.lockHead(on: connection, logger: logger), key: key)
+            try await batch.run(on: connection, logger: logger)
+        }
+    }
+
     private static func persist(
         _ transition: Transition, after snapshot: CaseSnapshot, key: AuditKey?, on connection: PostgresConnection,
         logger: Logger

@@ -261,6 +261,16 @@ extension PostgresCaseStore: CaseRepository {
         }
     }
 
+    public func accessEvents(before seq: Int64?, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent] {
+        try await read { connection, logger, _ in
+            try await connection.rows(
+                """
+                SELECT \(unescaped: PostgresEventRow.columns) FROM events
+                WHERE case_number = '' AND seq < \(seq ?? Int64.max) ORDER BY seq DESC LIMIT \(limit)
+                """, logger: logger, PostgresEventRow.decode)
+        }
+    }
+
     public func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent] {
         try await read { connection, logger, _ in
             try await connection.rows(

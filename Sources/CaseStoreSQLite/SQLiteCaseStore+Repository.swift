@@ -132,7 +132,7 @@ extension SQLiteCaseStore: CaseRepository {
 
     /// The first `limit` of `rows` (fetched one more than asked) and the cursor after the last,
     /// when more remain.
-    private static func page<Row>(_ rows: [Row], limit: Int, cursor: (Row) -> String) -> (items: [Row], next: String?) {
+    static func page<Row>(_ rows: [Row], limit: Int, cursor: (Row) -> String) -> (items: [Row], next: String?) {
         guard rows.count > limit, let last = rows.prefix(limit).last else { return (rows, nil) }
         return (Array(rows.prefix(limit)), cursor(last))
     }
@@ -261,7 +261,7 @@ extension SQLiteCaseStore: CaseRepository {
         }
     }
 
-    private static func decodeEvent(_ row: SQLRow) throws(CaseEngineError) -> StoredAuditEvent {
+    static func decodeEvent(_ row: SQLRow) throws(CaseEngineError) -> StoredAuditEvent {
         guard let role = Principal.Role(rawValue: row.text(3)) else {
             throw CaseEngineError.corruptRecord("audit event \(row.int(0))")
         }
@@ -274,40 +274,6 @@ extension SQLiteCaseStore: CaseRepository {
                 caseNumber: row.text(5), subcaseID: row.text(6), before: row.text(7), after: row.text(8),
                 detail: row.text(9)),
             previousHash: row.text(10), hash: row.text(11), keyed: row.bool(12))
-    }
-
-    public func ratingCounts() async throws(CaseEngineError) -> [Int: Int] {
-        try read { db in
-            var counts: [Int: Int] = [:]
-            for row in try db.rows("SELECT grade, COUNT(*) FROM ratings GROUP BY grade") { counts[row[0]] = row[1] }
-            return counts
-        }
-    }
-
-    public func rating(caseNumber: String) async throws(CaseEngineError) -> Rating? {
-        try read { db in try db.fetchFirst(.ratingOfCase, .text(caseNumber), row: Self.decodeRating) }
-    }
-
-    public func ratingsAwaitingFollowUp(
-        after cursor: String?, limit: Int
-    ) async throws(CaseEngineError) -> Page<Rating> {
-        let ratings = try read { db in
-            try db.fetch(.ratingsAwaitingFollowUp, .text(cursor ?? ""), .int(limit + 1), row: Self.decodeRating)
-        }
-        let page = Self.page(ratings, limit: limit) { $0.caseNumber }
-        return Page(items: page.items, next: page.next)
-    }
-
-    public func ratingFollowUps(caseNumber: String) async throws(CaseEngineError) -> [RatingFollowUp] {
-        try read { db in
-            try db.fetch(.ratingFollowUpsOfCase, .text(caseNumber)) { row in
-                RatingFollowUp(caseNumber: row.text(0), by: row.text(1), at: row.text(2), note: row.text(3))
-            }
-        }
-    }
-
-    private static func decodeRating(_ row: SQLRow) -> Rating {
-        Rating(caseNumber: row.text(0), grade: row.int(1), channelID: row.text(2), at: row.text(3))
     }
 
     // MARK: - Writing
@@ -456,7 +422,7 @@ extension SQLiteCaseStore: CaseRepository {
 
     /// Appends an event to the audit chain inside the open transaction; the chain head spares
     /// reading the last hash back while no other connection has written.
-    private func append(_ event: AuditEvent, in db: Database) throws {
+    func append(_ event: AuditEvent, in db: Database) throws {
         let previous =
             try chainHead.previous(in: db) ?? db.fetchFirst(.lastEventHash, row: { $0.text(0) }) ?? AuditChain.genesis
         let hash = event.hash(after: previous, key: auditKey)

@@ -190,6 +190,13 @@ extension SQL {
                 via, request_id
             FROM events WHERE seq > ? ORDER BY seq LIMIT ?
         """)
+    /// Events of no case (sign-ins and sign-outs), newest first; the case index keeps them by seq.
+    static let accessEvents = SQL(
+        """
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
+                via, request_id
+            FROM events WHERE case_number = '' AND seq < ? ORDER BY seq DESC LIMIT ?
+        """)
     static let eventsOfCase = SQL(
         """
             SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,

@@ -121,7 +121,28 @@ enum OutputFormatCSV: String, ExpressibleByArgument, CaseIterable {
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Check the tamper-evident audit log.",
-        subcommands: [Verify.self, Checkpoint.self])
+        subcommands: [Verify.self, Checkpoint.self, SignIns.self])
+
+    struct SignIns: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sign-ins",
+            abstract: "Sign-ins, refused sign-ins and sign-outs from the audit chain, newest first.")
+        @OptionGroup var options: EngineOptions
+        @Option(help: "Only events before this sequence number (the previous page's last).") var before: Int64?
+        @Option(help: "How many (1 to 200).") var limit = 50
+
+        func run() async throws {
+            let events = try await options.engine().accessEvents(before: before, limit: limit)
+            if events.isEmpty && before == nil { print("no sign-in has been recorded") }
+            for stored in events {
+                let event = stored.event
+                print(
+                    "\(stored.seq)  \(event.at)  \(event.action)  \(event.principal.id.isEmpty ? "—" : TerminalText.escaped(event.principal.id))  \(TerminalText.escaped(event.detail))"
+                )
+            }
+            if events.count == limit, let last = events.last { print("more: --before \(last.seq)") }
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

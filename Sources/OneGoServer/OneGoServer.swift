@@ -61,7 +61,7 @@ public struct OneGoServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         let authenticator = CallerAuthenticator(access: access, now: now)
-        let sessions = SessionRoutes(access: access, now: now)
+        let sessions = SessionRoutes(access: access, engine: engine, now: now)
         ConsoleRoutes(
             engine: engine, deliveries: deliveries,
             session: ConsoleSession(sessions: sessions, authenticator: authenticator, secureCookies: secureCookies)

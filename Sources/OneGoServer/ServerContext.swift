@@ -6,10 +6,14 @@ public struct ServerContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller, set by ``CallerAuthenticator``.
     public var identity: Caller?
+    /// The peer's IP address as the connection shows it (a reverse proxy's, behind one), for the
+    /// audit of sign-ins.
+    public let clientAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Request bodies are at most this large: an application with its scans in base64.

@@ -15,6 +15,7 @@ struct SessionRoutes {
     static let sessionSeconds: Int64 = 8 * 3600
 
     let access: any AccessRepository
+    let engine: CaseEngine
     let now: @Sendable () -> Int64
 
     func add(to router: Router<ServerContext>) {
@@ -46,7 +47,7 @@ struct SessionRoutes {
     @Sendable func signIn(_ request: Request, context: ServerContext) async throws -> Response {
         let credentials = try await request.decodeSmall(as: Credentials.self, context: context)
         let (token, account) = try await openSession(
-            account: credentials.account, password: credentials.password, logger: context.logger)
+            account: credentials.account, password: credentials.password, through: "api", context: context)
         return .json(
             .object([
                 "token": .string(token), "account": .string(account.id), "role": .string(account.role.rawValue),
@@ -56,37 +57,68 @@ struct SessionRoutes {
 
     /// Checks a password against the account's lockout and opens a session: its token (`ogs.…`).
     /// An unknown or disabled account is answered exactly like a wrong password. The API and the
-    /// console sign in through here.
+    /// console (`through`) sign in through here; every sign-in and every refusal is in the audit.
     func openSession(
-        account id: String, password: String, logger: Logger
+        account id: String, password: String, through channel: String, context: ServerContext
     ) async throws -> (token: String, account: StaffAccount) {
         let time = now()
+        let from = "through \(channel) from \(context.clientAddress ?? "an unknown address")"
         guard let account = try await access.staff(id), !account.disabled else {
             _ = PasswordHasher.verify(password, against: PasswordHasher.decoy)
+            // What was typed is not recorded for an unknown account: it may be a password.
+            let known = try await access.staff(id) != nil
+            try await engine.recordAccess(
+                .signInRefused, by: Principal(id: known ? id : "", role: .system, requestID: context.id),
+                detail: (known ? "account disabled " : "no such account ") + from)
             throw Self.signInFailed
         }
+        let principal = Self.principal(account, context: context)
         if account.failedLogins >= Self.maximumFailures, time < account.lastFailureAt + Self.lockSeconds {
+            try await engine.recordAccess(.signInRefused, by: principal, detail: "account locked " + from)
             throw Self.locked(retryAfter: Int(account.lastFailureAt + Self.lockSeconds - time))
         }
         guard PasswordHasher.verify(password, against: account.passwordHash) else {
             let failures = try await access.recordLoginFailure(account.id, at: time)
-            logger.notice("sign-in refused", metadata: ["account": "\(account.id)", "failures": "\(failures)"])
+            try await engine.recordAccess(
+                .signInRefused, by: principal, detail: "wrong password (\(failures) in a row) " + from)
+            context.logger.notice("sign-in refused", metadata: ["account": "\(account.id)", "failures": "\(failures)"])
             throw Self.signInFailed
         }
         if account.failedLogins > 0 { try await access.clearLoginFailures(account.id) }
         let token = "ogs." + randomToken()
+        let hash = SHA256.hex(token)
         try await access.openSession(
-            StaffSession(
-                tokenHash: SHA256.hex(token), account: account.id, createdAt: time,
-                expiresAt: time + Self.sessionSeconds))
-        logger.info("signed in", metadata: ["account": "\(account.id)"])
+            StaffSession(tokenHash: hash, account: account.id, createdAt: time, expiresAt: time + Self.sessionSeconds))
+        var opened = principal
+        opened.via = "session:" + hash.prefix(8)
+        try await engine.recordAccess(.signIn, by: opened, detail: from)
+        context.logger.info("signed in", metadata: ["account": "\(account.id)"])
         return (token, account)
+    }
+
+    /// Ends a session and records it in the audit.
+    func closeSession(token: String, caller: Caller, through channel: String, context: ServerContext) async throws {
+        try await access.closeSession(tokenHash: SHA256.hex(token))
+        try await engine.recordAccess(
+            .signOut, by: caller.principal(request: context.id),
+            detail: "through \(channel) from \(context.clientAddress ?? "an unknown address")")
+    }
+
+    /// An account as the audit names it.
+    static func principal(_ account: StaffAccount, context: ServerContext) -> Principal {
+        let role: Principal.Role
+        switch account.role {
+        case .window: role = .window
+        case .department: role = .department
+        case .supervisor, .administrator: role = .supervisor
+        }
+        return Principal(id: account.id, role: role, requestID: context.id)
     }
 
     /// `DELETE /v1/sessions/current`: ends the caller's session.
     @Sendable func signOut(_ request: Request, context: ServerContext) async throws -> Response {
         guard let token = request.headers.bearer?.token, token.hasPrefix("ogs.") else { throw Problem.forbidden }
-        try await access.closeSession(tokenHash: SHA256.hex(token))
+        try await closeSession(token: token, caller: try context.requireIdentity(), through: "api", context: context)
         return Response(status: .noContent)
     }
 }

@@ -138,8 +138,10 @@ struct StaffAPITests {
             #expect(timeline.allSatisfy { ($0["requestID"] as? String)?.isEmpty == false })
             #expect(!String(describing: detail["timeline"] ?? "").contains("11010519491231002X"))
         }
+        // Five steps on the case and the four clerks' sign-ins.
         let verification = try await fixture.engine.verifyAudit()
-        #expect(verification == .intact(events: 5))
+        #expect(verification == .intact(events: 9))
+        #expect(try await fixture.engine.accessEvents().map(\.event.action) == Array(repeating: "sign in", count: 4))
     }
 
     @Test("a supervisor gets the report as CSV and the audit's verdict")
@@ -162,7 +164,8 @@ struct StaffAPITests {
             }
             try await client.execute(uri: "/v1/audit/verify", method: .get, headers: headers(token: supervisor)) {
                 #expect(json($0)["intact"] as? Bool == true)
-                #expect(json($0)["verdict"] as? String == "audit chain intact: 1 event")
+                #expect(
+                    json($0)["verdict"] as? String == "audit chain intact: 3 events", "two sign-ins and a submission")
             }
         }
     }

@@ -93,6 +93,11 @@ public protocol CaseRepository: Sendable {
     func ratingsAwaitingFollowUp(after cursor: String?, limit: Int) async throws(CaseEngineError) -> Page<Rating>
     /// The follow-ups recorded for a case, oldest first.
     func ratingFollowUps(caseNumber: String) async throws(CaseEngineError) -> [RatingFollowUp]
+    /// Appends events that belong to no case (sign-ins, refused sign-ins, sign-outs) to the one
+    /// audit chain, in their own transaction.
+    func appendAuditEvents(_ events: [AuditEvent]) async throws(CaseEngineError)
+    /// Events of no case before a sequence number (all, with `nil`), newest first, `limit` at most.
+    func accessEvents(before seq: Int64?, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent]
 }
 
 /// What a transaction reads before the engine decides.

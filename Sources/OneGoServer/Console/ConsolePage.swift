@@ -32,6 +32,7 @@ enum ConsolePage {
             case .department: links.append("<a href=\"/console/desk\">\(l("待办", "Inbox"))</a>")
             case .supervisor, .administrator:
                 links.append("<a href=\"/console/dashboard\">\(l("监督", "Dashboard"))</a>")
+                links.append("<a href=\"/console/sign-ins\">\(l("登录记录", "Sign-ins"))</a>")
                 links.append("<a href=\"/console/cases\">\(l("办件查询", "Cases"))</a>")
             case .kiosk: break
             }

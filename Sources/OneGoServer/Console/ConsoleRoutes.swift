@@ -40,6 +40,7 @@ struct ConsoleRoutes {
         let dashboard = DashboardPages(engine: engine, deliveries: deliveries, session: session)
         console.get("dashboard", use: dashboard.dashboard)
         console.post("ratings/{number}/follow-up", use: dashboard.followUp)
+        console.get("sign-ins", use: AccessPages(engine: engine, session: session).signIns)
     }
 }
 

@@ -94,7 +94,7 @@ struct ConsoleSession {
         else { throw Self.formRefused }
         do {
             let (token, _) = try await sessions.openSession(
-                account: form["account"] ?? "", password: form["password"] ?? "", logger: context.logger)
+                account: form["account"] ?? "", password: form["password"] ?? "", through: "console", context: context)
             var response = ConsolePage.redirect(to: "/console")
             response.setCookie(cookie(Self.sessionCookie, token, maxAge: Int(SessionRoutes.sessionSeconds)))
             response.setCookie(cookie(Self.loginCookie, "", maxAge: 0))
@@ -111,7 +111,7 @@ struct ConsoleSession {
         let viewer = try await viewer(request, allowing: Set(Caller.Kind.allCases))
         try Self.check(try await ConsoleForm.read(request), viewer: viewer)
         if let token = request.cookies[Self.sessionCookie]?.value {
-            try await sessions.access.closeSession(tokenHash: SHA256.hex(token))
+            try await sessions.closeSession(token: token, caller: viewer.caller, through: "console", context: context)
         }
         var response = ConsolePage.redirect(to: "/console/login")
         response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))

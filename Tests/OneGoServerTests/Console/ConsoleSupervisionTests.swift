@@ -44,4 +44,41 @@ struct ConsoleSupervisionTests {
             #expect(try await fixture.engine.rating(of: number).followUps.map(\.by) == ["chen.sup"])
         }
     }
+
+    @Test("every sign-in, refused sign-in and sign-out is in the audit; what an unknown account typed is not")
+    func signIns() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            let form = try await client.execute(uri: "/console/login", method: .get)
+            let login = try #require(ConsoleTests.cookie("onego_login", in: form))
+            let wrong = try await ConsoleTests.postLogin(client, login: login, account: "zhao.market", password: "nope")
+            #expect(wrong.status == .unauthorized)
+            let unknown = try await ConsoleTests.postLogin(
+                client, login: login, account: "Secret-Pa55word", password: "x")
+            #expect(unknown.status == .unauthorized)
+            let clerk = try await ConsoleTests.signIn(client, "zhao.market")
+            let (_, inbox) = try await ConsoleTests.page(client, "/console/desk", session: clerk)
+            let out = try await ConsoleTests.post(
+                client, "/console/logout", session: clerk, token: try #require(ConsoleTests.csrf(in: inbox)), [])
+            #expect(out.status == .seeOther)
+
+            let supervisor = try await ConsoleTests.signIn(client, "chen.sup")
+            let (status, page) = try await ConsoleTests.page(client, "/console/sign-ins", session: supervisor)
+            #expect(status == .ok)
+            #expect(
+                page.contains(
+                    "<td>登录失败</td>\n<td>zhao.market</td><td>wrong password (1 in a row) through console from "))
+            #expect(page.contains("<td>登录失败</td>\n<td>—</td><td>no such account through console from "))
+            #expect(page.contains("<td>退出</td>\n<td>zhao.market</td>"))
+            #expect(page.contains("<td>登录</td>\n<td>chen.sup</td>"))
+            #expect(!page.contains("Secret-Pa55word"))
+            let actions = try await fixture.engine.accessEvents().map(\.event.action)
+            #expect(actions == ["sign in", "sign out", "sign in", "sign in refused", "sign in refused"])
+            #expect(try await fixture.engine.verifyAudit().description == "audit chain intact: 5 events")
+
+            let window = try await ConsoleTests.signIn(client, "wang.fang")
+            #expect(try await ConsoleTests.page(client, "/console/sign-ins", session: window).0 == .forbidden)
+        }
+    }
 }
