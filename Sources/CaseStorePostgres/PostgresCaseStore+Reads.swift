@@ -128,18 +128,19 @@ extension PostgresCaseStore: CaseRepository {
     }
 
     public func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures {
-        let open = SubcaseState.sqlList(of: { !$0.isFinal })
+        try await foldSupervisionFigures()
         let from = range?.from.description
         let through = range?.through.description
         return try await read { connection, logger, plans in
             var counts: [SupervisionFigures.StateCount] = []
             for row in try await connection.rows(
                 """
-                SELECT department, plan_id, position, state, count(*),
-                    count(*) FILTER (WHERE state = 'issued' AND finished_on <= due_date),
-                    count(*) FILTER (WHERE state IN (\(unescaped: open)) AND due_provisional)
-                FROM subcases WHERE \(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through)
-                GROUP BY department, plan_id, position, state
+                SELECT department, plan_id, position, state, sum(count)::bigint,
+                    coalesce(sum(count) FILTER (WHERE on_time), 0)::bigint,
+                    coalesce(sum(count) FILTER (WHERE provisional), 0)::bigint
+                FROM \(unescaped: PostgresSupervisionTally.current)
+                WHERE \(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through)
+                GROUP BY department, plan_id, position, state HAVING sum(count) > 0
                 """, logger: logger,
                 {
                     (
@@ -162,11 +163,11 @@ extension PostgresCaseStore: CaseRepository {
             var spans: [SupervisionFigures.IssueSpan] = []
             for row in try await connection.rows(
                 """
-                SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, count(*)
-                FROM subcases
-                WHERE state = 'issued' AND dispatched_on IS NOT NULL AND finished_on IS NOT NULL
+                SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, sum(count)::bigint
+                FROM \(unescaped: PostgresSupervisionTally.current)
+                WHERE state = 'issued' AND dispatched_on <> '' AND finished_on <> ''
                     AND (\(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through))
-                GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days
+                GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days HAVING sum(count) > 0
                 """, logger: logger,
                 {
                     (
@@ -184,6 +185,17 @@ extension PostgresCaseStore: CaseRepository {
                         pausedDays: row.5, count: row.6))
             }
             return SupervisionFigures(counts: counts, spans: spans)
+        }
+    }
+
+    /// Moves the deltas the triggers appended into the tally, in one unbounded transaction (the
+    /// first fold after a long pause may move many rows); one fold at a time.
+    public func foldSupervisionFigures() async throws(CaseEngineError) {
+        let logger = self.logger
+        try await transaction(bounded: false) { connection in
+            try await connection.run(
+                "SELECT pg_advisory_xact_lock(\(PostgresSupervisionTally.foldLock))", logger: logger)
+            try await connection.run(PostgresQuery(unsafeSQL: PostgresSupervisionTally.fold), logger: logger)
         }
     }
 

@@ -38,6 +38,9 @@ extension SQLiteCaseStore {
         Rating(caseNumber: row.text(0), grade: row.int(1), channelID: row.text(2), at: row.text(3))
     }
 
+    /// The tally is exact after every commit (triggers in the writing transaction): nothing to fold.
+    public func foldSupervisionFigures() async throws(CaseEngineError) {}
+
     public func appendAuditEvents(_ events: [AuditEvent]) async throws(CaseEngineError) {
         guard !events.isEmpty else { return }
         try write { db in for event in events { try append(event, in: db) } }

@@ -121,20 +121,18 @@ extension SQL {
     /// provisional due date.
     static let supervisionCounts = SQL(
         """
-            SELECT department, plan_id, position, state, count(*),
-                sum(state = 'issued' AND finished_on <= due_date),
-                sum(state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND due_provisional = 1)
-            FROM subcases WHERE ?1 IS NULL OR finished_on BETWEEN ?1 AND ?2
-            GROUP BY department, plan_id, position, state
+            SELECT department, plan_id, position, state, sum(count), sum(on_time * count), sum(provisional * count)
+            FROM subcase_tally WHERE ?1 IS NULL OR finished_on BETWEEN ?1 AND ?2
+            GROUP BY department, plan_id, position, state HAVING sum(count) > 0
         """)
     /// Issued sub-cases grouped by the days they ran over (working days are counted from these).
     static let supervisionSpans = SQL(
         """
-            SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, count(*)
-            FROM subcases
-            WHERE state = 'issued' AND dispatched_on IS NOT NULL AND finished_on IS NOT NULL
+            SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, sum(count)
+            FROM subcase_tally
+            WHERE state = 'issued' AND dispatched_on <> '' AND finished_on <> ''
                 AND (?1 IS NULL OR finished_on BETWEEN ?1 AND ?2)
-            GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days
+            GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days HAVING sum(count) > 0
         """)
     static let allSubcases = SQL(
         """

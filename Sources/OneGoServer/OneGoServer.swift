@@ -105,6 +105,7 @@ public struct OneGoServer: Sendable {
                     sealer: sealer, observe: { [metrics] in metrics.recordWebhook($0) })
             )
         }
+        app.addServices(SupervisionFolding(repository: engine.repository, interval: .seconds(60), logger: logger))
         try await app.runService()  // graceful shutdown on SIGTERM and SIGINT
     }
 }

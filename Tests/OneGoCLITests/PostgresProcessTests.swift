@@ -63,7 +63,7 @@ struct PostgresProcessTests {
         let environment = workspace.environment
         #expect(
             try await runOneGo(["db", "init"], environment: environment).stdout.hasSuffix(
-                "is at schema v4-rating-follow-ups\n"))
+                "is at schema v5-supervision-tally\n"))
         let keys = ["p-1", "p-2", "p-3", "p-4", "shared", "shared"]
         let submitted = try await together(
             try keys.map { ["window", "submit", "--application", try workspace.application(key: $0)] },

@@ -64,6 +64,9 @@ public protocol CaseRepository: Sendable {
     /// The supervision report's figures, aggregated by the store (not one row per sub-case); with a
     /// range, only the sub-cases that finished within it.
     func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures
+    /// Brings the kept figures up to date where a store gathers them apart first (PostgreSQL's
+    /// deltas); a store that keeps them exact as it writes does nothing.
+    func foldSupervisionFigures() async throws(CaseEngineError)
     /// The scans stored for a material of a case.
     func attachments(caseNumber: String, material: String) async throws(CaseEngineError) -> [AttachmentInfo]
     /// One scan of a case's material with its content, by its SHA-256.
