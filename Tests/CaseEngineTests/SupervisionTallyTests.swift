@@ -53,7 +53,8 @@ struct SupervisionTallyTests {
         let corrected = try await monday.submit(companyApplication(key: "t-2")).caseNumber
         let rejected = try await monday.submit(companyApplication(key: "t-3")).caseNumber
         let withdrawn = try await monday.submit(companyApplication(key: "t-4")).caseNumber
-        _ = try await fixture.engine(on: "2026-12-31").submit(companyApplication(key: "t-5"))  // due in 2027: provisional
+        // Due in 2027, a year without a published schedule: provisional.
+        _ = try await fixture.engine(on: "2026-12-31").submit(companyApplication(key: "t-5"))
         var (report, counted) = try await Self.both(monday, fixture.repository)
         #expect(report == counted)
 
