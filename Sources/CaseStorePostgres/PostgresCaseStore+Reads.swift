@@ -127,37 +127,56 @@ extension PostgresCaseStore: CaseRepository {
         try await subcases(where: "id > $1", id, order: "id", limit: limit)
     }
 
-    public func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures {
+    public func supervisionFigures(
+        finishedIn range: DayRange?, open: Bool
+    ) async throws(CaseEngineError) -> SupervisionFigures {
         try await foldSupervisionFigures()
+        let openStates = SubcaseState.sqlList(of: { !$0.isFinal })
         let from = range?.from.description
         let through = range?.through.description
         return try await read { connection, logger, plans in
-            var counts: [SupervisionFigures.StateCount] = []
-            for row in try await connection.rows(
+            // Finished sub-cases from the kept tally (and the deltas not yet folded); open ones
+            // (few) from their rows.
+            var queries: [PostgresQuery] = [
                 """
                 SELECT department, plan_id, position, state, sum(count)::bigint,
-                    coalesce(sum(count) FILTER (WHERE on_time), 0)::bigint,
-                    coalesce(sum(count) FILTER (WHERE provisional), 0)::bigint
+                    coalesce(sum(count) FILTER (WHERE on_time), 0)::bigint, 0::bigint
                 FROM \(unescaped: PostgresSupervisionTally.current)
                 WHERE \(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through)
                 GROUP BY department, plan_id, position, state HAVING sum(count) > 0
-                """, logger: logger,
-                {
-                    (
-                        try $0.text(0), try $0.int64(1), try $0.int(2), try $0.text(3), try $0.int(4), try $0.int(5),
-                        try $0.int(6)
+                """
+            ]
+            if open {
+                queries.append(
+                    """
+                    SELECT department, plan_id, position, state, count(*), 0::bigint,
+                        count(*) FILTER (WHERE state IN (\(unescaped: openStates)) AND due_provisional)
+                    FROM subcases WHERE finished_on IS NULL
+                    GROUP BY department, plan_id, position, state
+                    """)
+            }
+            var counts: [SupervisionFigures.StateCount] = []
+            for query in queries {
+                for row in try await connection.rows(
+                    query, logger: logger,
+                    {
+                        (
+                            try $0.text(0), try $0.int64(1), try $0.int(2), try $0.text(3), try $0.int(4),
+                            try $0.int(5), try $0.int(6)
+                        )
+                    }
+                ) {
+                    guard let state = SubcaseState(rawValue: row.3) else {
+                        throw CaseEngineError.corruptRecord("a sub-case of \(row.0) in state '\(row.3)'")
+                    }
+                    let plan = try await Self.planEntry(
+                        row.1, position: row.2, plans: plans, on: connection, logger: logger)
+                    counts.append(
+                        SupervisionFigures.StateCount(
+                            department: row.0, item: plan.item, promisedDays: plan.promisedDays,
+                            legalDays: plan.legalDays, state: state, count: row.4, onTime: row.5, provisionalDue: row.6)
                     )
                 }
-            ) {
-                guard let state = SubcaseState(rawValue: row.3) else {
-                    throw CaseEngineError.corruptRecord("a sub-case of \(row.0) in state '\(row.3)'")
-                }
-                let plan = try await Self.planEntry(
-                    row.1, position: row.2, plans: plans, on: connection, logger: logger)
-                counts.append(
-                    SupervisionFigures.StateCount(
-                        department: row.0, item: plan.item, promisedDays: plan.promisedDays, legalDays: plan.legalDays,
-                        state: state, count: row.4, onTime: row.5, provisionalDue: row.6))
             }
             counts.sort { ($0.department, $0.item) < ($1.department, $1.item) }
             var spans: [SupervisionFigures.IssueSpan] = []
@@ -165,7 +184,7 @@ extension PostgresCaseStore: CaseRepository {
                 """
                 SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, sum(count)::bigint
                 FROM \(unescaped: PostgresSupervisionTally.current)
-                WHERE state = 'issued' AND dispatched_on <> '' AND finished_on <> ''
+                WHERE state = 'issued' AND dispatched_on <> ''
                     AND (\(from)::text IS NULL OR finished_on BETWEEN \(from) AND \(through))
                 GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days HAVING sum(count) > 0
                 """, logger: logger,

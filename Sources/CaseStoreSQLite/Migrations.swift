@@ -511,61 +511,11 @@ extension SQLiteCaseStore {
                     """)
         }
         migrator.registerMigration("v18-supervision-tally") { db in
-            // The supervision report read every sub-case (2 s at 100,000 cases, BENCHMARKS.md): its
-            // figures are now kept as sub-cases change, by triggers in the same transaction.
+            // The supervision report read every sub-case (2 s at 100,000 cases, BENCHMARKS.md): the
+            // figures of finished sub-cases are now kept as they finish (SupervisionTally).
             try db.execute(sql: SupervisionTally.schema)
         }
         return migrator
-    }
-}
-
-/// The supervision report's figures kept as sub-cases change: one row per department, plan entry,
-/// state, finishing day, and — for issued sub-cases — the days they ran over and whether on time;
-/// open sub-cases count whether their due date is provisional. Maintained by triggers on
-/// `subcases`, so every writer (steps, submissions, `onego db` tools) keeps it true; a row that
-/// drops to zero stays, and is skipped by the report.
-enum SupervisionTally {
-    static let keyColumns =
-        "department, plan_id, position, state, finished_on, dispatched_on, paused_days, on_time, provisional"
-
-    /// The tally key of a sub-case row (`NEW`, `OLD` or a table alias).
-    static func key(_ row: String) -> String {
-        let open = SubcaseState.sqlList(of: { !$0.isFinal })
-        return """
-            \(row).department, \(row).plan_id, \(row).position, \(row).state, coalesce(\(row).finished_on, ''),
-            CASE WHEN \(row).state = 'issued' THEN coalesce(\(row).dispatched_on, '') ELSE '' END,
-            CASE WHEN \(row).state = 'issued' THEN \(row).paused_days ELSE 0 END,
-            CASE WHEN \(row).state = 'issued' AND \(row).finished_on <= \(row).due_date THEN 1 ELSE 0 END,
-            CASE WHEN \(row).state IN (\(open)) AND \(row).due_provisional = 1 THEN 1 ELSE 0 END
-            """
-    }
-
-    static var schema: String {
-        """
-        CREATE TABLE subcase_tally (
-            department TEXT NOT NULL, plan_id INTEGER NOT NULL, position INTEGER NOT NULL, state TEXT NOT NULL,
-            finished_on TEXT NOT NULL, dispatched_on TEXT NOT NULL, paused_days INTEGER NOT NULL,
-            on_time INTEGER NOT NULL, provisional INTEGER NOT NULL, count INTEGER NOT NULL,
-            PRIMARY KEY (\(keyColumns))
-        ) WITHOUT ROWID;
-        INSERT INTO subcase_tally (\(keyColumns), count)
-            SELECT \(key("s")), count(*) FROM subcases s GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
-        CREATE TRIGGER subcase_tally_insert AFTER INSERT ON subcases BEGIN
-            INSERT INTO subcase_tally (\(keyColumns), count) VALUES (\(key("NEW")), 1)
-                ON CONFLICT (\(keyColumns)) DO UPDATE SET count = count + 1;
-        END;
-        CREATE TRIGGER subcase_tally_update
-            AFTER UPDATE OF state, finished_on, dispatched_on, paused_days, due_date, due_provisional ON subcases
-            WHEN (\(key("OLD"))) IS NOT (\(key("NEW")))
-        BEGIN
-            UPDATE subcase_tally SET count = count - 1 WHERE (\(keyColumns)) = (\(key("OLD")));
-            INSERT INTO subcase_tally (\(keyColumns), count) VALUES (\(key("NEW")), 1)
-                ON CONFLICT (\(keyColumns)) DO UPDATE SET count = count + 1;
-        END;
-        CREATE TRIGGER subcase_tally_delete AFTER DELETE ON subcases BEGIN
-            UPDATE subcase_tally SET count = count - 1 WHERE (\(keyColumns)) = (\(key("OLD")));
-        END;
-        """
     }
 }
 

@@ -141,57 +141,50 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try subcases(db.fetch(.allSubcases, row: SubcaseRow.decode), in: db) }
     }
 
-    public func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures {
+    public func supervisionFigures(
+        finishedIn range: DayRange?, open: Bool
+    ) async throws(CaseEngineError) -> SupervisionFigures {
         let from = SQLValue.text(range?.from.description)
         let through = SQLValue.text(range?.through.description)
         return try read { db in
-            // Grouped on the narrow sub-case table alone; items and limits come from the plan entries.
-            struct Group {
-                var department: String
-                var planID: Int64
-                var position: Int
-                var state: String
-                var count: Int
-                var onTime: Int
-                var provisional: Int
-            }
-            let groups = try db.fetch(.supervisionCounts, from, through) { row in
-                Group(
-                    department: row.text(0), planID: Int64(row.int(1)), position: row.int(2), state: row.text(3),
-                    count: row.int(4), onTime: row.int(5), provisional: row.int(6))
-            }
-            func entry(_ planID: Int64, _ position: Int) throws -> SubcasePlan {
-                try planEntries.entry(planID, position: position) { id in
-                    try db.fetch(.planSubcases, .integer(id)) { row in try PlanSubcaseRow.decode(row, planID: id) }
+            func state(_ text: String, of department: String) throws -> SubcaseState {
+                guard let state = SubcaseState(rawValue: text) else {
+                    throw CaseEngineError.corruptRecord("a sub-case of \(department) in state '\(text)'")
                 }
+                return state
             }
-            var counts: [SupervisionFigures.StateCount] = []
-            for group in groups {
-                guard let state = SubcaseState(rawValue: group.state) else {
-                    throw CaseEngineError.corruptRecord("a sub-case of \(group.department) in state '\(group.state)'")
+            // Finished sub-cases from the kept tally.
+            var counts = try db.fetch(.supervisionCounts, from, through) { row in
+                SupervisionFigures.StateCount(
+                    department: row.text(0), item: row.text(1), promisedDays: row.int(2),
+                    legalDays: row.int(3) < 0 ? nil : row.int(3), state: try state(row.text(4), of: row.text(0)),
+                    count: row.int(5), onTime: row.int(6), provisionalDue: 0)
+            }
+            // Open ones (few) from their rows; items and limits from the plan entries.
+            if open {
+                for row in try db.fetch(
+                    .supervisionOpenCounts,
+                    row: { ($0.text(0), Int64($0.int(1)), $0.int(2), $0.text(3), $0.int(4), $0.int(5)) })
+                {
+                    let plan = try planEntries.entry(row.1, position: row.2) { id in
+                        try db.fetch(.planSubcases, .integer(id)) { row in try PlanSubcaseRow.decode(row, planID: id) }
+                    }
+                    counts.append(
+                        SupervisionFigures.StateCount(
+                            department: row.0, item: plan.item, promisedDays: plan.promisedDays,
+                            legalDays: plan.legalDays, state: try state(row.3, of: row.0), count: row.4, onTime: 0,
+                            provisionalDue: row.5))
                 }
-                let plan = try entry(group.planID, group.position)
-                counts.append(
-                    SupervisionFigures.StateCount(
-                        department: group.department, item: plan.item, promisedDays: plan.promisedDays,
-                        legalDays: plan.legalDays, state: state, count: group.count, onTime: group.onTime,
-                        provisionalDue: group.provisional))
             }
             counts.sort { ($0.department, $0.item) < ($1.department, $1.item) }
-            var spans: [SupervisionFigures.IssueSpan] = []
-            for row in try db.fetch(
-                .supervisionSpans, from, through,
-                row: { row in
-                    (row.text(0), Int64(row.int(1)), row.int(2), row.text(3), row.text(4), row.int(5), row.int(6))
-                })
-            {
-                guard let dispatched = CalendarDate(row.3), let finished = CalendarDate(row.4) else { continue }
-                let plan = try entry(row.1, row.2)
-                spans.append(
-                    SupervisionFigures.IssueSpan(
-                        department: row.0, item: plan.item, dispatchedOn: dispatched, finishedOn: finished,
-                        pausedDays: row.5, count: row.6))
-            }
+            let spans = try db.fetch(.supervisionSpans, from, through) { row -> SupervisionFigures.IssueSpan? in
+                guard let dispatched = CalendarDate(row.text(2)), let finished = CalendarDate(row.text(3)) else {
+                    return nil
+                }
+                return SupervisionFigures.IssueSpan(
+                    department: row.text(0), item: row.text(1), dispatchedOn: dispatched, finishedOn: finished,
+                    pausedDays: row.int(4), count: row.int(5))
+            }.compactMap { $0 }
             return SupervisionFigures(counts: counts, spans: spans)
         }
     }
@@ -337,6 +330,7 @@ extension SQLiteCaseStore: CaseRepository {
                 ]
                 values += SubcaseRow.progressValues(subcase).dropLast()
                 try db.execute(.insertSubcase, values: values)
+                try SupervisionTally.record(before: nil, after: subcase, in: db)
             }
             for dispatch in numbered.dispatches { try Self.enqueue(dispatch, in: db) }
             try append(numbered.event, in: db)
@@ -361,6 +355,12 @@ extension SQLiteCaseStore: CaseRepository {
     private func persist(_ transition: Transition, after snapshot: CaseSnapshot, in db: Database) throws {
         let number = transition.caseNumber
         for subcase in transition.subcases {
+            let before =
+                snapshot.subcase?.id == subcase.id
+                ? snapshot.subcase?.progress
+                : try snapshot.subcases.first { $0.id == subcase.id }?.progress
+                    ?? db.fetchFirst(.subcase, .text(subcase.id), row: SubcaseRow.decode)?.progress
+            try SupervisionTally.record(before: before, after: subcase, in: db)
             // Most steps change the state alone (accept, review, approve): then only the state is
             // written. SQLite rebuilds the row either way; binding and encoding 13 more values is
             // what this saves.

@@ -119,20 +119,33 @@ extension SQL {
         """)
     /// Sub-cases by department, plan entry and state: how many, issued on time, open with a
     /// provisional due date.
+    /// Finished sub-cases by department, item and state, from the kept tally (``SupervisionTally``).
     static let supervisionCounts = SQL(
         """
-            SELECT department, plan_id, position, state, sum(count), sum(on_time * count), sum(provisional * count)
+            SELECT department, item, promised_days, legal_days, state, sum(count), sum(on_time * count)
             FROM subcase_tally WHERE ?1 IS NULL OR finished_on BETWEEN ?1 AND ?2
-            GROUP BY department, plan_id, position, state HAVING sum(count) > 0
+            GROUP BY department, item, promised_days, legal_days, state HAVING sum(count) > 0
+        """)
+    /// Open sub-cases (not finished) by department, plan entry and state, from their rows.
+    static let supervisionOpenCounts = SQL(
+        """
+            SELECT department, plan_id, position, state, count(*),
+                sum(state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND due_provisional = 1)
+            FROM subcases INDEXED BY subcases_by_due_date WHERE finished_on IS NULL
+            GROUP BY department, plan_id, position, state
         """)
     /// Issued sub-cases grouped by the days they ran over (working days are counted from these).
     static let supervisionSpans = SQL(
         """
-            SELECT department, plan_id, position, dispatched_on, finished_on, paused_days, sum(count)
+            SELECT department, item, dispatched_on, finished_on, paused_days, sum(count)
             FROM subcase_tally
-            WHERE state = 'issued' AND dispatched_on <> '' AND finished_on <> ''
-                AND (?1 IS NULL OR finished_on BETWEEN ?1 AND ?2)
-            GROUP BY department, plan_id, position, dispatched_on, finished_on, paused_days HAVING sum(count) > 0
+            WHERE state = 'issued' AND dispatched_on <> '' AND (?1 IS NULL OR finished_on BETWEEN ?1 AND ?2)
+            GROUP BY department, item, dispatched_on, finished_on, paused_days HAVING sum(count) > 0
+        """)
+    static let addToTally = SQL(
+        """
+            INSERT INTO subcase_tally (\(SupervisionTally.keyColumns), count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (\(SupervisionTally.keyColumns)) DO UPDATE SET count = count + excluded.count
         """)
     static let allSubcases = SQL(
         """

@@ -16,12 +16,10 @@ struct SupervisionTallyTests {
 
     /// The report's figures, and the same counted from every sub-case.
     static func both(
-        _ engine: CaseEngine, _ repository: any CaseRepository, range: DayRange? = nil
-    ) async throws -> (
-        report: Figures, counted: Figures
-    ) {
+        _ engine: CaseEngine, _ repository: any CaseRepository, range: DayRange? = nil, finishedOnly: Bool = false
+    ) async throws -> (report: Figures, counted: Figures) {
         var report = Figures()
-        for row in try await engine.supervisionReport(finishedIn: range) {
+        for row in try await engine.supervisionReport(finishedIn: range, finishedOnly: finishedOnly) {
             for (state, count) in row.counts { report.counts["\(row.item) \(state.rawValue)", default: 0] += count }
             report.counts["\(row.item) on-time"] = row.issuedOnTime
             report.counts["\(row.item) provisional"] = row.provisionalDue
@@ -30,6 +28,7 @@ struct SupervisionTallyTests {
         for subcase in try await repository.subcases(after: "", limit: 10_000) {
             let finished = subcase.progress.finishedOn
             if let range, !(finished.map { $0 >= range.from && $0 <= range.through } ?? false) { continue }
+            if finishedOnly && finished == nil { continue }
             let item = subcase.plan.item
             counted.counts["\(item) \(subcase.state.rawValue)", default: 0] += 1
             counted.counts["\(item) on-time", default: 0] +=
@@ -81,6 +80,9 @@ struct SupervisionTallyTests {
         (report, counted) = try await Self.both(monday, fixture.repository)
         #expect(report == counted)
         #expect(report.counts["company-registration issued"] == 2)
+        (report, counted) = try await Self.both(monday, fixture.repository, finishedOnly: true)
+        #expect(report == counted)
+        #expect(report.counts["company-registration accepted"] == nil)
         let first = try #require(CalendarDate("2026-11-24"))
         let last = try #require(CalendarDate("2026-11-27"))
         let november = try #require(DayRange(from: first, through: last))

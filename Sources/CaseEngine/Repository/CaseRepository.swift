@@ -63,7 +63,9 @@ public protocol CaseRepository: Sendable {
     func allSubcases() async throws(CaseEngineError) -> [Subcase]
     /// The supervision report's figures, aggregated by the store (not one row per sub-case); with a
     /// range, only the sub-cases that finished within it.
-    func supervisionFigures(finishedIn range: DayRange?) async throws(CaseEngineError) -> SupervisionFigures
+    /// (`open`: with the open sub-cases' counts by state too; never with a range, since only a
+    /// finished sub-case has a day it finished on.)
+    func supervisionFigures(finishedIn range: DayRange?, open: Bool) async throws(CaseEngineError) -> SupervisionFigures
     /// Brings the kept figures up to date where a store gathers them apart first (PostgreSQL's
     /// deltas); a store that keeps them exact as it writes does nothing.
     func foldSupervisionFigures() async throws(CaseEngineError)

@@ -200,8 +200,12 @@ extension CaseEngine {
     /// Computed from figures the store aggregates, so its time and memory do not grow with the
     /// number of sub-cases (only with the number of departments, items and distinct working spans).
     /// With a range, only sub-cases that finished within it count: the on-time rate of a month.
-    public func supervisionReport(finishedIn range: DayRange? = nil) async throws(CaseEngineError) -> [SupervisionRow] {
-        let figures = try await repository.supervisionFigures(finishedIn: range)
+    /// `finishedOnly` leaves out the open sub-cases' counts by state (the dashboard shows finished
+    /// figures only, and then reads the kept tally alone).
+    public func supervisionReport(
+        finishedIn range: DayRange? = nil, finishedOnly: Bool = false
+    ) async throws(CaseEngineError) -> [SupervisionRow] {
+        let figures = try await repository.supervisionFigures(finishedIn: range, open: range == nil && !finishedOnly)
         var rows: [String: SupervisionRow] = [:]
         var order: [String] = []
         for figure in figures.counts {

@@ -32,7 +32,7 @@ struct DashboardPages {
             }
             range = chosen
         }
-        let rows = try await engine.supervisionReport(finishedIn: range)
+        let rows = try await engine.supervisionReport(finishedIn: range, finishedOnly: true)
         let departments = Dictionary(grouping: rows, by: \.department).map { department, items in
             (
                 department: department, issued: items.reduce(0) { $0 + $1.issued },
