@@ -227,6 +227,10 @@ def drive(base, env):
         check("On-time rate by department" in browser.page_source, "English by the switch")
         shot("dashboard-en")
         browser.get(base + "/console/dashboard?lang=zh")
+        browser.get(base + "/console/sign-ins")
+        signins = browser.find_element(By.ID, "sign-ins").text
+        check("qian.market" in signins and "退出" in signins, "every sign-in and sign-out of the day is in the audit")
+        shot("sign-ins")
         sign_out()
 
         sign_in("wang.fang")
