@@ -111,7 +111,7 @@ struct IntakePages {
                 ? " \(l("承诺补交日期", "promised by")) <input type=\"text\" name=\"d.\(material.material)\" value=\"\(entered["d.\(material.material)"] ?? "")\" placeholder=\"YYYY-MM-DD\">"
                 : .empty
             return """
-                <tr><td>\(l(material.name))</td><td>\(material.copies)</td><td><select name="\(name)">\(select)</select>\(promise)\(errors(material.material))</td></tr>
+                <tr><td>\(l(material.name))</td><td>\(Self.form(material.form, l))</td><td>\(material.copies)</td><td><select name="\(name)">\(select)</select>\(promise)\(errors(material.material))</td></tr>
                 """
         }
         let confirmable = problems.filter(\.confirmable).map { problem -> HTML in
@@ -134,7 +134,7 @@ struct IntakePages {
             <div class="field"><label for="applicant.phone">\(l("手机号", "Phone")) *</label><input type="text" id="applicant.phone" name="applicant.phone" value="\(entered["applicant.phone"] ?? "")" required>\(errors("applicant.phone"))</div>
             <h2>\(l("申请信息(每项只填一次)", "The form (each field once)"))</h2>\(fields)
             <h2>\(l("材料", "Materials"))</h2>
-            <table id="materials"><thead><tr><th>\(l("材料", "Material"))</th><th>\(l("份数", "Copies"))</th><th>\(l("收取情况", "Status"))</th></tr></thead><tbody>\(materials)</tbody></table>
+            <table id="materials"><thead><tr><th>\(l("材料", "Material"))</th><th>\(l("形式", "Form"))</th><th>\(l("份数", "Copies"))</th><th>\(l("收取情况", "Status"))</th></tr></thead><tbody>\(materials)</tbody></table>
             \(confirmable.isEmpty ? .empty : "<fieldset><legend>\(l("需人工核实", "To check by hand"))</legend>\(confirmable)</fieldset>" as HTML)
             <p><button type="submit" id="submit-application">\(l("提交申请", "Submit"))</button></p>
             </form>
@@ -199,5 +199,16 @@ struct IntakePages {
             <p><button type="button" data-print>\(l("打印", "Print"))</button></p>
             """
         return ConsolePage.render(l("一次性告知单", "One-time notice"), body: body, viewer: viewer, language: l)
+    }
+}
+
+extension IntakePages {
+    /// What the window takes: the original (checked and handed back), a copy, or the electronic file.
+    static func form(_ form: MaterialForm, _ l: Language) -> String {
+        switch form {
+        case .original: return l("原件", "original")
+        case .copy: return l("复印件", "copy")
+        case .electronic: return l("电子件", "electronic")
+        }
     }
 }

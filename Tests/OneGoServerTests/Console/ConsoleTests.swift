@@ -233,6 +233,7 @@ extension ConsoleTests {
                 client, "/console/intake/company-opening?\(answers)", session: window)
             #expect(status == .ok)
             #expect(form.contains("name=\"v.company.name\""))
+            #expect(form.contains("<tr><td>居民身份证</td><td>原件</td><td>1</td>"), "the window sees what form to take")
             let token = try #require(Self.csrf(in: form))
             var fields: [(String, String)] = [
                 ("a.applicantRole", "legal-rep"), ("a.premises", "rented"), ("a.hiresStaff", "yes"),
