@@ -208,6 +208,30 @@ struct LinterTests {
         #expect(compiled.subcases.first { $0.item == "tax-setup" }?.after == ["register"])
     }
 
+    @Test("a bundle that asks for a material its own item produces is warned (issue 16.1)")
+    func producedMaterialAsked() async throws {
+        let fixture = try LibraryFixture(
+            catalog: [
+                ("\"inputs\": [\"company.code\"]", "\"inputs\": []"),
+                (
+                    "\"outputs\": [\"company.code\"]",
+                    "\"outputs\": [\"company.code\"], \"producesMaterials\": [\"licence\"]"
+                ),
+            ],
+            bundle: [
+                (
+                    "\"promisedDays\": 2",
+                    "\"materials\": { \"licence\": { \"when\": \"hires == 'yes'\" } },\n  \"promisedDays\": 2"
+                )
+            ])
+        defer { fixture.remove() }
+        #expect(
+            fixture.headlines() == [
+                "demo.json:13:18: warning: the material 'licence' is produced by this bundle's item 'register' [produced-material-asked]"
+            ])
+        #expect(fixture.report().contains("remove this entry unless the material is needed when the item is not"))
+    }
+
     @Test("a condition with a syntax error points inside the string")
     func conditionSyntax() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires = 'yes'")])

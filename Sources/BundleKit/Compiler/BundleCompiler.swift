@@ -192,6 +192,17 @@ private struct CompilationRun {
                         .error, .unknownReference, "no item of this bundle needs the material '\(entry.target)'",
                         at: entry.location, suggestion: Suggestion.closest(to: entry.target, among: neededMaterials)))
             }
+            if let producer = entries.first(where: { $0.item.producedMaterials.contains(entry.target) }) {
+                diagnostics.append(
+                    Diagnostic(
+                        .warning, .producedMaterialAsked,
+                        "the material '\(entry.target)' is produced by this bundle's item '\(producer.item.id)'",
+                        at: entry.location,
+                        notes: [
+                            "while that item is in the case the citizen is not asked for it (the one-time notice says"
+                                + " it is produced); remove this entry unless the material is needed when the item is not"
+                        ]))
+            }
         }
         for section in bundle.sections {
             for (element, location) in zip(section.elements, section.elementLocations)

@@ -57,6 +57,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case unusedCatalogEntry = "unused-catalog-entry"
     /// A golden test whose expectation the compiled bundle does not meet.
     case goldenMismatch = "golden-mismatch"
+    /// A bundle asks for a material one of its own items produces.
+    case producedMaterialAsked = "produced-material-asked"
 }
 
 /// Where a diagnostic points: a file and a byte offset in it.
