@@ -80,17 +80,17 @@ struct KioskScriptTests {
                 type 80
                 type \(receipt.caseNumber)
                 type 000000
-                expect 案件编号或查询码不正确,请核对后重新输入
+                expect 案件编号或查询码不正确，请核对后重新输入
                 type \(receipt.caseNumber)
                 type \(receipt.queryCode)
                 expect 待补正
                 expect 市场监督管理局 · 企业设立登记 — 需要您补正
-                expect     待您补交(容缺):参保职工花名册,请于 2026-11-24 前送到窗口
-                expect 市场监督管理局 要求补正:
+                expect     待您补交（容缺）：参保职工花名册，请于 2026-11-24 前送到窗口
+                expect 市场监督管理局 要求补正：
                 expect   - 公司章程
                 expect 章程缺少股东签字
                 type 1
-                expect 已补交,办理继续
+                expect 已补交，办理继续
                 """)
         try await query.run(on: session)
         #expect(try await engine.caseSummary(receipt.caseNumber).status == .inProgress)
@@ -112,8 +112,8 @@ struct KioskScriptTests {
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let text = try String(contentsOf: root.appendingPathComponent("KioskScripts/newborn.kiosk"), encoding: .utf8)
         let scripted = text.replacingOccurrences(
-            of: "expect 材料 1/4:居民身份证\ntype 1\n",
-            with: "expect 材料 1/4:居民身份证\nexpect 4 放在扫描仪上,扫描上传\ntype 4\nexpect 材料 2/4\n")
+            of: "expect 材料 1/4：居民身份证\ntype 1\n",
+            with: "expect 材料 1/4：居民身份证\nexpect 4 放在扫描仪上，扫描上传\ntype 4\nexpect 材料 2/4\n")
         #expect(scripted != text)
         try await KioskScript(path: "scan", text: scripted).run(on: session)
         let view = try await engine.departmentView("OG20261123-000001-01", department: "health")
@@ -267,7 +267,7 @@ struct IDCardReaderTests {
         await session.enter("1")
         await session.enter("1")
         #expect(session.screen.contains("请将身份证放在读卡区，然后按确认键"))
-        #expect(!session.screen.contains("没有带身份证?也可以直接输入姓名后按确认键"))
+        #expect(!session.screen.contains("没有带身份证？也可以直接输入姓名后按确认键"))
         await session.enter("孙梅")
         #expect(session.screen.contains("! 本机须读取身份证，请将身份证放在读卡区后按确认键"))
         await session.enter("")

@@ -212,7 +212,7 @@ struct KioskExecutableTests {
         }
         let (status, output, _) = try runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
         #expect(status == 0)
-        #expect(output.contains("案件编号:OG20261123-000001"))
+        #expect(output.contains("案件编号：OG20261123-000001"))
         let list = try await runOneGo(
             ["case", "list"], environment: ["ONEGO_DB": db, "ONEGO_TEST_TODAY": "2026-11-23"])
         #expect(list.stdout.contains("OG20261123-000001  in-progress  newborn  王芳 440524********0014"))

@@ -95,14 +95,14 @@ struct RemoteKioskTests {
             await session.enter("88")
             #expect(shown.screens.first?.contains("! 正在提交，请稍候…") == true)
             let screen = session.screen.joined(separator: "\n")
-            #expect(screen.contains("服务中心暂时无法连接，申请没有提交;已打印说明凭条。"))
+            #expect(screen.contains("服务中心暂时无法连接，申请没有提交；已打印说明凭条。"))
             #expect(!screen.contains("受理回执"))
             let slip = try #require(session.printed.last)
             #expect(
                 slip == """
                     未提交说明 · 企业开办
                     您的申请没有提交，服务中心没有收到。本凭条不是受理回执。
-                    请稍后在本机重新提交，或到服务中心窗口办理(本机位置:政务服务中心 Service centre)。
+                    请稍后在本机重新提交，或到服务中心窗口办理（本机位置：政务服务中心 Service centre）。
                     """)
             #expect(!slip.contains("OG2026"))
             // Nothing was stored, and what the citizen entered is still there: once the network is
