@@ -374,6 +374,29 @@ struct GapPromiseTests {
         let issued = try await engine.issue(hr, department: "human-resources", outputs: [:], actor: officerHR)
         #expect(issued.state == .issued)
     }
+
+    @Test("an item that says so is issued while its material is still awaited under 容缺", arguments: StoreKind.allCases)
+    func itemIssuesWhileAwaiting(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
+        defer { fixture.remove() }
+        var library = shippedLibrary
+        var item = try #require(library.catalog.items["employee-social-insurance"])
+        item.issueWhileAwaiting = true
+        library.catalog.items.set(item.id, item)
+        let engine = fixture.engine(library: library)
+        let promised = try #require(CalendarDate("2026-11-24"))
+        let number = try await engine.submit(
+            companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
+        ).caseNumber
+        try await engine.issueRegistration(number)
+        let hr = number + "-04"
+        let officerHR = officer("human-resources")
+        for step in [engine.accept, engine.review] { try await step(hr, "human-resources", officerHR) }
+        try await engine.approve(hr, department: "human-resources", actor: approver("human-resources"))
+        #expect(
+            try await engine.issue(hr, department: "human-resources", outputs: [:], actor: officerHR).state == .issued)
+        #expect(try await engine.awaitedMaterials().items.map(\.material) == ["employee-list"], "still awaited")
+    }
 }
 
 @Suite("Attachments read only what they should")

@@ -12,7 +12,7 @@ struct CatalogReader {
     ]
     private static let itemKeys = [
         "code", "name", "department", "kind", "legalDays", "promisedDays", "fields", "materials", "outputs", "inputs",
-        "producesMaterials", "sameReviewerMayApprove",
+        "producesMaterials", "sameReviewerMayApprove", "issueWhileAwaiting",
     ]
     private static let itemFieldKeys = ["required", "minLength", "maxLength", "minimum", "maximum", "choices", "when"]
     private static let itemMaterialKeys = ["copies", "form", "when", "acceptWithGaps", "sharedData"]
@@ -223,6 +223,7 @@ struct CatalogReader {
             location: reader.keyLocation(member), referenceLocations: referenceLocations)
         item.producedMaterials = produced.map(\.0)
         item.sameReviewerMayApprove = reader.bool(fields, "sameReviewerMayApprove") ?? false
+        item.issueWhileAwaiting = reader.bool(fields, "issueWhileAwaiting") ?? false
         return item
     }
 }

@@ -264,6 +264,10 @@ public struct Item: Sendable {
     /// Whether the clerk who reviewed a sub-case of this item may also approve it (separation of
     /// duties is the default; a one-person office's item relaxes it with `sameReviewerMayApprove`).
     public var sameReviewerMayApprove = false
+    /// Whether a sub-case of this item may be issued while a material it needs is still awaited
+    /// under 容缺 (the default waits for it: the item's result rests on what it checked; an item
+    /// whose result does not, a registration the law lets follow up, sets `issueWhileAwaiting`).
+    public var issueWhileAwaiting = false
     /// Where it is defined.
     public var location: SourceLocation
     /// Where each output and input is written, by element id, and where `department` and

@@ -215,6 +215,7 @@ public struct SubcaseMachine: Sendable {
 
     /// An item is not issued while a material it needs is still awaited under 容缺.
     private func checkAwaitedMaterials(of subcase: Subcase, in snapshot: CaseSnapshot) throws(CaseEngineError) {
+        if catalog.items[subcase.plan.item]?.issueWhileAwaiting == true { return }
         let awaited = snapshot.caseMaterials.filter {
             $0.status == MaterialStatus.missingWord && subcase.plan.materials.contains($0.id)
         }
