@@ -17,6 +17,7 @@ struct SessionRoutes {
     let access: any AccessRepository
     let engine: CaseEngine
     let now: @Sendable () -> Int64
+    let throttle = SignInThrottle()
 
     func add(to router: Router<ServerContext>) {
         router.post("v1/sessions", use: signIn)
@@ -62,8 +63,11 @@ struct SessionRoutes {
         account id: String, password: String, through channel: String, context: ServerContext
     ) async throws -> (token: String, account: StaffAccount) {
         let time = now()
+        let address = context.clientAddress ?? "unknown"
+        if let wait = await throttle.retryAfter(address, at: time) { throw SignInThrottle.refusal(retryAfter: wait) }
         let from = "through \(channel) from \(context.clientAddress ?? "an unknown address")"
         guard let account = try await access.staff(id), !account.disabled else {
+            await throttle.failed(address, at: time)
             _ = PasswordHasher.verify(password, against: PasswordHasher.decoy)
             // What was typed is not recorded for an unknown account: it may be a password.
             let known = try await access.staff(id) != nil
@@ -74,10 +78,12 @@ struct SessionRoutes {
         }
         let principal = Self.principal(account, context: context)
         if account.failedLogins >= Self.maximumFailures, time < account.lastFailureAt + Self.lockSeconds {
+            await throttle.failed(address, at: time)
             try await engine.recordAccess(.signInRefused, by: principal, detail: "account locked " + from)
             throw Self.locked(retryAfter: Int(account.lastFailureAt + Self.lockSeconds - time))
         }
         guard PasswordHasher.verify(password, against: account.passwordHash) else {
+            await throttle.failed(address, at: time)
             let failures = try await access.recordLoginFailure(account.id, at: time)
             try await engine.recordAccess(
                 .signInRefused, by: principal, detail: "wrong password (\(failures) in a row) " + from)

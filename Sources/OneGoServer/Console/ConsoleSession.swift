@@ -99,10 +99,12 @@ struct ConsoleSession {
             response.setCookie(cookie(Self.sessionCookie, token, maxAge: Int(SessionRoutes.sessionSeconds)))
             response.setCookie(cookie(Self.loginCookie, "", maxAge: 0))
             return response
-        } catch let problem as Problem where problem.code == "sign-in-failed" || problem.code == "account-locked" {
+        } catch let problem as Problem
+            where ["sign-in-failed", "account-locked", "too-many-sign-ins"].contains(problem.code)
+        {
             return loginForm(
                 language: language, error: language(problem.title),
-                status: problem.code == "account-locked" ? .tooManyRequests : .unauthorized)
+                status: problem.code == "sign-in-failed" ? .unauthorized : .tooManyRequests)
         }
     }
 

@@ -82,3 +82,29 @@ struct ConsoleSupervisionTests {
         }
     }
 }
+
+@Suite("Sign-ins limited per client address")
+struct SignInThrottleTests {
+    @Test(
+        "twenty refused sign-ins from one address, on accounts that exist or not, make it wait before anything is written"
+    )
+    func throttled() async throws {
+        let fixture = try await ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.application().test(.router) { client in
+            func signIn(_ account: String, _ password: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"account": "\#(account)", "password": "\#(password)"}"#))
+            }
+            for index in 0..<20 {
+                #expect(try await signIn("nobody-\(index)", "guess").status == .unauthorized)
+            }
+            let refused = try await signIn("chen.sup", "correct horse battery")
+            #expect(refused.status == .tooManyRequests)
+            #expect(String(buffer: refused.body).contains(#""code":"too-many-sign-ins""#))
+            #expect(refused.headers[.retryAfter] != nil)
+            #expect(try await fixture.engine.accessEvents(limit: 100).count == 20, "the refused try wrote nothing")
+        }
+    }
+}
