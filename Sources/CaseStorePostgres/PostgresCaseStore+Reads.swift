@@ -318,6 +318,14 @@ extension PostgresCaseStore: CaseRepository {
         }
     }
 
+    public func lastAuditEvent() async throws(CaseEngineError) -> StoredAuditEvent? {
+        try await read { connection, logger, _ in
+            try await connection.first(
+                "SELECT \(unescaped: PostgresEventRow.columns) FROM events ORDER BY seq DESC LIMIT 1", logger: logger,
+                PostgresEventRow.decode)
+        }
+    }
+
     public func ratingCounts() async throws(CaseEngineError) -> [Int: Int] {
         try await read { connection, logger, _ in
             var counts: [Int: Int] = [:]

@@ -46,6 +46,10 @@ extension SQLiteCaseStore {
         try write { db in for event in events { try append(event, in: db) } }
     }
 
+    public func lastAuditEvent() async throws(CaseEngineError) -> StoredAuditEvent? {
+        try read { db in try db.fetchFirst(.lastEvent, row: Self.decodeEvent) }
+    }
+
     public func accessEvents(before seq: Int64?, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent] {
         try read { db in
             try db.fetch(.accessEvents, .integer(seq ?? Int64.max), .int(limit), row: Self.decodeEvent)

@@ -189,6 +189,12 @@ extension SQL {
                 keyed, via, request_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
+    static let lastEvent = SQL(
+        """
+            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
+                via, request_id
+            FROM events ORDER BY seq DESC LIMIT 1
+        """)
     static let allEvents = SQL(
         """
             SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,

@@ -149,7 +149,7 @@ extension CaseEngine {
 
     /// The chain's newest event: its sequence number and hash, to keep as a checkpoint.
     public func auditHead() async throws(CaseEngineError) -> AuditCheckpoints.Checkpoint? {
-        try await repository.auditEvents().last.map { AuditCheckpoints.Checkpoint(seq: $0.seq, hash: $0.hash) }
+        try await repository.lastAuditEvent().map { AuditCheckpoints.Checkpoint(seq: $0.seq, hash: $0.hash) }
     }
 
     /// How many cases got each grade, 1 to 5.

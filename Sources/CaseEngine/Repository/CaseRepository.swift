@@ -90,6 +90,8 @@ public protocol CaseRepository: Sendable {
     func subcases(after id: String, limit: Int) async throws(CaseEngineError) -> [Subcase]
     /// Every audit event in chain order.
     func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
+    /// The chain's newest event, if any.
+    func lastAuditEvent() async throws(CaseEngineError) -> StoredAuditEvent?
     /// How many cases got each grade, 1 to 5.
     func ratingCounts() async throws(CaseEngineError) -> [Int: Int]
     /// The case's rating, if the citizen rated it.
