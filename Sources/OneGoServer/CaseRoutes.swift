@@ -164,10 +164,8 @@ struct CaseRoutes {
 
     /// Bad ratings nobody has followed up since they were given, a page at a time.
     @Sendable func ratingsAwaitingFollowUp(_ request: Request, context: ServerContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
-        return try .json(
-            try await engine.ratingsAwaitingFollowUp(after: parameters["after"].map(String.init), limit: limit))
+        let page = request.page
+        return try .json(try await engine.ratingsAwaitingFollowUp(after: page.after, limit: page.limit))
     }
 
     /// Records what a supervisor did about a bad rating (差评回访整改).

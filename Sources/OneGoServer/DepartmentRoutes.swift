@@ -31,10 +31,8 @@ struct DepartmentRoutes {
     /// Open sub-cases dispatched to the department, each with only what its item needs.
     @Sendable func inbox(_ request: Request, context: ServerContext) async throws -> Response {
         let (_, department) = try ownDepartment(context)
-        let parameters = request.uri.queryParameters
-        let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
-        return try .json(
-            try await engine.inbox(department: department, after: parameters["after"].map(String.init), limit: limit))
+        let page = request.page
+        return try .json(try await engine.inbox(department: department, after: page.after, limit: page.limit))
     }
 
     struct Acknowledgement: Decodable {

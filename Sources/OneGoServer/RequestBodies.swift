@@ -13,7 +13,12 @@ extension Request {
         try await body.collect(upTo: ServerLimits.maximumSmallBodyBytes)
     }
 
-    /// Decodes JSON, answering `invalid-request` with what does not fit; an empty body is `{}`.
+    /// `?after=` and `?limit=` of a list read a page at a time (50 unless asked; the engine bounds it).
+    var page: (after: String?, limit: Int) {
+        let parameters = uri.queryParameters
+        return (parameters["after"].map(String.init), parameters["limit"].flatMap { Int(String($0)) } ?? 50)
+    }
+
     /// The query's parameters by name (the last of a repeated one).
     var queryValues: [String: String] {
         var values: [String: String] = [:]
@@ -21,6 +26,7 @@ extension Request {
         return values
     }
 
+    /// Decodes JSON, answering `invalid-request` with what does not fit; an empty body is `{}`.
     static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         let data = body.readableBytes == 0 ? Data("{}".utf8) : Data(body.readableBytesView)
         do {

@@ -19,18 +19,14 @@ struct SupervisionRoutes {
 
     /// Open sub-cases due within one working day or past due, a page at a time.
     @Sendable func overdue(_ request: Request, context: ServerContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
-        return try .json(
-            try await engine.deadlineAlerts(after: parameters["after"].map(String.init), limit: limit))
+        let page = request.page
+        return try .json(try await engine.deadlineAlerts(after: page.after, limit: page.limit))
     }
 
     /// Materials accepted under 容缺 that have not arrived, against their promised day, a page at a time.
     @Sendable func promises(_ request: Request, context: ServerContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        let limit = parameters["limit"].flatMap { Int(String($0)) } ?? 50
-        return try .json(
-            try await engine.awaitedMaterials(after: parameters["after"].map(String.init), limit: limit))
+        let page = request.page
+        return try .json(try await engine.awaitedMaterials(after: page.after, limit: page.limit))
     }
 
     /// Per department and item: counts by state, on-time rate, working days, compression. CSV with

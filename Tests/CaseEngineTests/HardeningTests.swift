@@ -337,13 +337,9 @@ struct PagingTests {
 
 @Suite("容缺 promises are kept")
 struct GapPromiseTests {
-    @Test(
-        "an item needing a material awaited under 容缺 is not issued until its arrival is recorded; promises due are listed",
-        arguments: StoreKind.allCases)
-    func awaitedMaterialBlocksIssue(store: StoreKind) async throws {
-        let fixture = try await EngineFixture(store)
-        defer { fixture.remove() }
-        let engine = fixture.engine()
+    /// A company opening whose employee list is promised for 2026-11-24, its social insurance
+    /// sub-case approved and waiting to be issued.
+    static func approvedAwaitingEmployeeList(_ engine: CaseEngine) async throws -> (number: String, hr: String) {
         let promised = try #require(CalendarDate("2026-11-24"))
         let number = try await engine.submit(
             companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
@@ -353,6 +349,18 @@ struct GapPromiseTests {
         let officerHR = officer("human-resources")
         for step in [engine.accept, engine.review] { try await step(hr, "human-resources", officerHR) }
         try await engine.approve(hr, department: "human-resources", actor: approver("human-resources"))
+        return (number, hr)
+    }
+
+    @Test(
+        "an item needing a material awaited under 容缺 is not issued until its arrival is recorded; promises due are listed",
+        arguments: StoreKind.allCases)
+    func awaitedMaterialBlocksIssue(store: StoreKind) async throws {
+        let fixture = try await EngineFixture(store)
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        let (number, hr) = try await Self.approvedAwaitingEmployeeList(engine)
+        let officerHR = officer("human-resources")
         await #expect(
             throws: CaseEngineError.invalidStep(
                 case: number, subcase: hr, step: "issue",
@@ -384,15 +392,8 @@ struct GapPromiseTests {
         item.issueWhileAwaiting = true
         library.catalog.items.set(item.id, item)
         let engine = fixture.engine(library: library)
-        let promised = try #require(CalendarDate("2026-11-24"))
-        let number = try await engine.submit(
-            companyApplication { $0.materials["employee-list"] = .missing(promisedBy: promised) }
-        ).caseNumber
-        try await engine.issueRegistration(number)
-        let hr = number + "-04"
+        let hr = try await Self.approvedAwaitingEmployeeList(engine).hr
         let officerHR = officer("human-resources")
-        for step in [engine.accept, engine.review] { try await step(hr, "human-resources", officerHR) }
-        try await engine.approve(hr, department: "human-resources", actor: approver("human-resources"))
         #expect(
             try await engine.issue(hr, department: "human-resources", outputs: [:], actor: officerHR).state == .issued)
         #expect(try await engine.awaitedMaterials().items.map(\.material) == ["employee-list"], "still awaited")
