@@ -45,6 +45,7 @@ struct RatingFollowUpTests {
             Issue.record("an unrated case was followed up")
         } catch {
             #expect(error.message.en == "case \(unrated): cannot follow up: the case has not been rated")
+            #expect(error.message.zh.hasPrefix("办件 \(unrated):不能回访:"), "the step named in Chinese")
         }
 
         try await tuesday.followUpRating(

@@ -125,16 +125,16 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
                 zh: "子办件 \(subcase) 属于 \(owner)，不属于 \(department)",
                 en: "sub-case \(subcase) belongs to \(owner), not \(department)")
         case .stepNotAllowed(let number, let subcase, let item, let step, let state, let allowed):
-            let nextZH = allowed.isEmpty ? "无(子办件\(state.label.zh))" : allowed.joined(separator: ", ")
+            let nextZH = allowed.isEmpty ? "无(子办件\(state.label.zh))" : allowed.map(Self.chinese).joined(separator: "、")
             let nextEN = allowed.isEmpty ? "none (the sub-case is \(state.rawValue))" : allowed.joined(separator: ", ")
             return LocalizedText(
-                zh: "办件 \(number)，子办件 \(subcase)(\(item)):\(state.label.zh)时不能\(step);可进行的下一步:\(nextZH)",
+                zh: "办件 \(number)，子办件 \(subcase)(\(item)):\(state.label.zh)时不能\(Self.chinese(step));可进行的下一步:\(nextZH)",
                 en:
                     "case \(number), sub-case \(subcase) (\(item)): cannot \(step) while \(state.rawValue); allowed next steps: \(nextEN)"
             )
         case .caseNotOpen(let number, let step, let status):
             return LocalizedText(
-                zh: "办件 \(number):\(status.label.zh)时不能\(step)",
+                zh: "办件 \(number):\(status.label.zh)时不能\(Self.chinese(step))",
                 en: "case \(number): cannot \(step) while the case is \(status.rawValue)")
         case .alreadyHandedOut(let number, let day, let name):
             return LocalizedText(
@@ -144,7 +144,7 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
             let placeZH = subcase.isEmpty ? "办件 \(number)" : "办件 \(number)，子办件 \(subcase)"
             let placeEN = subcase.isEmpty ? "case \(number)" : "case \(number), sub-case \(subcase)"
             return LocalizedText(
-                zh: "\(placeZH):不能\(step):" + problems.joined(separator: "; "),
+                zh: "\(placeZH):不能\(Self.chinese(step)):" + problems.joined(separator: "; "),
                 en: "\(placeEN): cannot \(step): " + problems.joined(separator: "; "))
         case .separationOfDuties(let number, let subcase, let item, let person):
             return LocalizedText(
@@ -175,4 +175,24 @@ public enum CaseEngineError: Error, Sendable, Equatable, CustomStringConvertible
 
     /// The English message (what the CLI prints after `error:`).
     public var description: String { message.en }
+}
+
+extension CaseEngineError {
+    /// A step's name as the Chinese messages say it (the English ones use the step's own name).
+    static func chinese(_ step: String) -> String {
+        switch step {
+        case "accept": return "受理"
+        case "review": return "审核"
+        case "approve": return "批准"
+        case "issue": return "办结"
+        case "correct": return "要求补正"
+        case "reject": return "不予批准"
+        case "supply": return "补正"
+        case "withdraw": return "撤回"
+        case "hand out": return "出件"
+        case "rate": return "评价"
+        case "follow up": return "回访"
+        default: return step
+        }
+    }
 }

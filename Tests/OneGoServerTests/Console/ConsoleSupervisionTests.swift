@@ -66,10 +66,10 @@ struct ConsoleSupervisionTests {
             let supervisor = try await ConsoleTests.signIn(client, "chen.sup")
             let (status, page) = try await ConsoleTests.page(client, "/console/sign-ins", session: supervisor)
             #expect(status == .ok)
-            #expect(
-                page.contains(
-                    "<td>登录失败</td>\n<td>zhao.market</td><td>wrong password (1 in a row) through console from "))
-            #expect(page.contains("<td>登录失败</td>\n<td>—</td><td>no such account through console from "))
+            #expect(page.contains("<td>登录失败</td>\n<td>zhao.market</td><td>密码错误(连续 1 次) 经控制台 来自"))
+            #expect(page.contains("<td>登录失败</td>\n<td>—</td><td>无此账户 经控制台 来自"))
+            let (_, english) = try await ConsoleTests.page(client, "/console/sign-ins?lang=en", session: supervisor)
+            #expect(english.contains("<td>wrong password (1 in a row) through console from "))
             #expect(page.contains("<td>退出</td>\n<td>zhao.market</td>"))
             #expect(page.contains("<td>登录</td>\n<td>chen.sup</td>"))
             #expect(!page.contains("Secret-Pa55word"))
