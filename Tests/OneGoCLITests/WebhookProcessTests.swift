@@ -39,14 +39,15 @@ struct WebhookProcessTests {
         #expect(secretLine.hasPrefix(prefix + "whsec_"))
         let receiver = try await ReferenceReceiver(
             secrets: [String(secretLine.dropFirst(prefix.count))], port: port, log: directory + "/received.jsonl",
-            options: ["--delay-ms", "400"])
+            options: ["--delay-ms", "1500"])
         defer { receiver.stop() }
-        let serveArguments = ["--webhook-timeout", "2", "--test-webhook-retries", "0,100,100,100,100,100,100,100"]
+        let serveArguments = ["--webhook-timeout", "5", "--test-webhook-retries", "0,100,100,100,100,100,100,100"]
         let first = try ServerProcess(environment: environment, arguments: serveArguments)
         defer { first.stop() }
         let firstPort = try first.waitForPort()
-        // More events than the relay keeps in flight to one endpoint (32): when the first answers
-        // arrive, the rest are still to be sent or on their way (each takes the receiver 400 ms).
+        // More events than the relay keeps in flight to one endpoint (32), each answered 1.5 s after
+        // it arrives: however fast or slow the submissions, the last ones are still on their way
+        // when the first answer has come and the server is killed.
         for index in 1...40 {
             #expect(
                 try await submit(port: firstPort, credential: credential, key: "k-\(index)").hasPrefix("HTTP/1.1 201"))
