@@ -332,10 +332,12 @@ extension KioskSession {
     }
 
     var reviewEntries: [(text: String, stage: Stage)] {
+        // A label and its value: the full-width colon in Chinese, a colon and a space in English.
+        let colon = language == .zh ? "：" : ": "
         var entries: [(String, Stage)] = [
-            (context.strings.text("review.name", language) + ": " + name, .name),
-            (context.strings.text("review.idNumber", language) + ": " + IDNumber.masked(idNumber), .idNumber),
-            (context.strings.text("review.phone", language) + ": " + phone, .phone),
+            (context.strings.text("review.name", language) + colon + name, .name),
+            (context.strings.text("review.idNumber", language) + colon + IDNumber.masked(idNumber), .idNumber),
+            (context.strings.text("review.phone", language) + colon + phone, .phone),
         ]
         for (index, situation) in (bundle?.situations ?? []).enumerated() {
             let choice = situation.choices.first { $0.value == answers[situation.id] }
@@ -347,7 +349,7 @@ extension KioskSession {
         }
         for field in askedFields {
             let value = shown(values[field.element] ?? "", of: field)
-            entries.append((field.label.text(in: language) + ": " + value, .field(field.element)))
+            entries.append((field.label.text(in: language) + colon + value, .field(field.element)))
         }
         for (index, material) in neededMaterials.enumerated() {
             var status = context.strings.text("review.ready", language)
@@ -358,7 +360,7 @@ extension KioskSession {
             if case .missing(let date) = materialStatus[material.material] {
                 status = context.strings.text("review.promised", language, date.description)
             }
-            entries.append((material.name.text(in: language) + ": " + status, .material(index)))
+            entries.append((material.name.text(in: language) + colon + status, .material(index)))
         }
         return entries
     }
