@@ -51,7 +51,7 @@ struct LibraryFixture {
           "version": "1",
           "name": { "zh": "示例", "en": "Demo" },
           "situations": {
-            "hires": { "question": { "zh": "招工?", "en": "Hire?" },
+            "hires": { "question": { "zh": "招工？", "en": "Hire?" },
               "choices": { "yes": { "zh": "是", "en": "Yes" }, "no": { "zh": "否", "en": "No" } } }
           },
           "items": {

@@ -232,6 +232,16 @@ struct LinterTests {
         #expect(fixture.report().contains("remove this entry unless the material is needed when the item is not"))
     }
 
+    @Test("an ASCII mark inside Chinese text is a warning naming the Chinese mark (issue 16.13)")
+    func asciiPunctuation() async throws {
+        let fixture = try LibraryFixture(bundle: [("\"zh\": \"招工？\"", "\"zh\": \"是否招工?\"")])
+        defer { fixture.remove() }
+        #expect(
+            fixture.headlines() == [
+                "demo.json:6:36: warning: the Chinese text puts the ASCII '?' inside Chinese; write '？' [ascii-punctuation]"
+            ])
+    }
+
     @Test("a condition with a syntax error points inside the string")
     func conditionSyntax() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires = 'yes'")])

@@ -59,6 +59,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case goldenMismatch = "golden-mismatch"
     /// A bundle asks for a material one of its own items produces.
     case producedMaterialAsked = "produced-material-asked"
+    /// A Chinese text with an ASCII punctuation mark next to a Chinese character.
+    case asciiPunctuation = "ascii-punctuation"
 }
 
 /// Where a diagnostic points: a file and a byte offset in it.

@@ -171,7 +171,34 @@ final class DocumentReader {
                 required: Self.languageKeys)
         else { return nil }
         guard let zh = string(text, "zh"), let en = string(text, "en") else { return nil }
+        if let mark = Self.asciiPunctuation(inChinese: zh), let member = text["zh"] {
+            report(
+                Diagnostic(
+                    .warning, .asciiPunctuation,
+                    "the Chinese text puts the ASCII '\(mark.ascii)' inside Chinese; write '\(mark.chinese)'",
+                    at: location(member.node)))
+        }
         return LocalizedText(zh: zh, en: en)
+    }
+
+    /// The first ASCII mark written next to a Chinese character, with the Chinese mark to use.
+    static func asciiPunctuation(inChinese text: String) -> (ascii: Character, chinese: Character)? {
+        let marks: [Character: Character] = [
+            ",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）",
+        ]
+        func isChinese(_ character: Character?) -> Bool {
+            guard let scalar = character?.unicodeScalars.first else { return false }
+            return (0x4E00...0x9FFF).contains(scalar.value) || (0x3000...0x303F).contains(scalar.value)
+                || (0xFF00...0xFFEF).contains(scalar.value)
+        }
+        let characters = Array(text)
+        for (index, character) in characters.enumerated() {
+            guard let chinese = marks[character] else { continue }
+            let before = index > 0 ? characters[index - 1] : nil
+            let after = index + 1 < characters.count ? characters[index + 1] : nil
+            if isChinese(before) || isChinese(after) { return (character, chinese) }
+        }
+        return nil
     }
 
     /// A list of strings, each with its location.
