@@ -65,28 +65,30 @@ struct SessionRoutes {
         let time = now()
         let address = context.clientAddress ?? "unknown"
         if let wait = await throttle.retryAfter(address, at: time) { throw SignInThrottle.refusal(retryAfter: wait) }
-        let from = "through \(channel) from \(context.clientAddress ?? "an unknown address")"
-        guard let account = try await access.staff(id), !account.disabled else {
+        let from = SignInDetail.via(channel, context)
+        let stored = try await access.staff(id)
+        guard let account = stored, !account.disabled else {
             await throttle.failed(address, at: time)
             _ = PasswordHasher.verify(password, against: PasswordHasher.decoy)
             // What was typed is not recorded for an unknown account: it may be a password.
-            let known = try await access.staff(id) != nil
+            let known = stored != nil
             try await engine.recordAccess(
                 .signInRefused, by: Principal(id: known ? id : "", role: .system, requestID: context.id),
-                detail: (known ? "account disabled " : "no such account ") + from)
+                detail: (known ? SignInDetail.accountDisabled : SignInDetail.noSuchAccount) + " " + from)
             throw Self.signInFailed
         }
         let principal = Self.principal(account, context: context)
         if account.failedLogins >= Self.maximumFailures, time < account.lastFailureAt + Self.lockSeconds {
             await throttle.failed(address, at: time)
-            try await engine.recordAccess(.signInRefused, by: principal, detail: "account locked " + from)
+            try await engine.recordAccess(
+                .signInRefused, by: principal, detail: SignInDetail.accountLocked + " " + from)
             throw Self.locked(retryAfter: Int(account.lastFailureAt + Self.lockSeconds - time))
         }
         guard PasswordHasher.verify(password, against: account.passwordHash) else {
             await throttle.failed(address, at: time)
             let failures = try await access.recordLoginFailure(account.id, at: time)
             try await engine.recordAccess(
-                .signInRefused, by: principal, detail: "wrong password (\(failures) in a row) " + from)
+                .signInRefused, by: principal, detail: SignInDetail.wrongPassword(failures) + " " + from)
             context.logger.notice("sign-in refused", metadata: ["account": "\(account.id)", "failures": "\(failures)"])
             throw Self.signInFailed
         }
@@ -107,7 +109,7 @@ struct SessionRoutes {
         try await access.closeSession(tokenHash: SHA256.hex(token))
         try await engine.recordAccess(
             .signOut, by: caller.principal(request: context.id),
-            detail: "through \(channel) from \(context.clientAddress ?? "an unknown address")")
+            detail: SignInDetail.via(channel, context))
     }
 
     /// An account as the audit names it.

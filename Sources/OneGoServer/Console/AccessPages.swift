@@ -21,7 +21,7 @@ struct AccessPages {
             let refused = event.action == AccessAction.signInRefused.rawValue
             return """
                 <tr\(refused ? " class=\"overdue\"" as HTML : .empty)><td>\(event.at)</td><td>\(Self.label(event.action, l))</td>
-                <td>\(event.principal.id.isEmpty ? "—" : event.principal.id)</td><td>\(l == .zh ? Self.chinese(event.detail) : event.detail)</td></tr>
+                <td>\(event.principal.id.isEmpty ? "—" : event.principal.id)</td><td>\(l == .zh ? SignInDetail.chinese(event.detail) : event.detail)</td></tr>
                 """
         }
         let more: HTML =
@@ -34,23 +34,6 @@ struct AccessPages {
             \(more)
             """
         return ConsolePage.render(l("登录记录", "Sign-ins"), body: body, viewer: viewer, language: l)
-    }
-
-    /// The audit's detail (kept in English, as every event's is) said in Chinese for the page.
-    static func chinese(_ detail: String) -> String {
-        var text = detail
-        if let start = text.range(of: "wrong password ("), let end = text.range(of: " in a row)") {
-            text.replaceSubrange(
-                start.lowerBound..<end.upperBound, with: "密码错误(连续 \(text[start.upperBound..<end.lowerBound]) 次)")
-        }
-        for (english, chinese) in [
-            ("no such account", "无此账户"), ("account locked", "账户已锁定"), ("account disabled", "账户已停用"),
-            ("through console", "经控制台"), ("through api", "经接口"), ("from an unknown address", "来自未知地址"),
-            ("from ", "来自 "),
-        ] {
-            text = text.replacingOccurrences(of: english, with: chinese)
-        }
-        return text
     }
 
     static func label(_ action: String, _ l: Language) -> String {

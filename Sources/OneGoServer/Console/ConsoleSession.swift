@@ -40,6 +40,17 @@ struct ConsoleSession {
     }
 
     /// Refuses a form whose token is not the session's.
+    /// A form posted by a signed-in member of staff of one of `kinds`: the viewer and the fields,
+    /// once the form's token has been checked against the session. Every console form comes in here.
+    func postedForm(
+        _ request: Request, allowing kinds: Set<Caller.Kind>
+    ) async throws -> (viewer: ConsoleViewer, form: [String: String]) {
+        let viewer = try await viewer(request, allowing: kinds)
+        let form = try await ConsoleForm.read(request)
+        try Self.check(form, viewer: viewer)
+        return (viewer, form)
+    }
+
     static func check(_ form: [String: String], viewer: ConsoleViewer) throws {
         guard let sent = form["csrf"], constantTimeEqual(sent, viewer.csrf) else { throw Self.formRefused }
     }
@@ -110,8 +121,7 @@ struct ConsoleSession {
 
     /// `POST /console/logout`: ends the session.
     @Sendable func logout(_ request: Request, context: ServerContext) async throws -> Response {
-        let viewer = try await viewer(request, allowing: Set(Caller.Kind.allCases))
-        try Self.check(try await ConsoleForm.read(request), viewer: viewer)
+        let viewer = try await postedForm(request, allowing: Set(Caller.Kind.allCases)).viewer
         if let token = request.cookies[Self.sessionCookie]?.value {
             try await sessions.closeSession(token: token, caller: viewer.caller, through: "console", context: context)
         }

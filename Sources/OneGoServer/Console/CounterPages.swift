@@ -99,9 +99,7 @@ struct CounterPages {
 
     /// `POST /console/cases/{number}/supply`.
     @Sendable func supply(_ request: Request, context: ServerContext) async throws -> Response {
-        let viewer = try await session.viewer(request, allowing: [.window])
-        let form = try await ConsoleForm.read(request)
-        try ConsoleSession.check(form, viewer: viewer)
+        let (viewer, form) = try await session.postedForm(request, allowing: [.window])
         let number = try context.parameters.require("number")
         let materials = (form["material"] ?? "").split(separator: "\n").map(String.init)
         try await engine.supply(
@@ -111,9 +109,7 @@ struct CounterPages {
 
     /// `POST /console/cases/{number}/handout`.
     @Sendable func handout(_ request: Request, context: ServerContext) async throws -> Response {
-        let viewer = try await session.viewer(request, allowing: [.window])
-        let form = try await ConsoleForm.read(request)
-        try ConsoleSession.check(form, viewer: viewer)
+        let (viewer, form) = try await session.postedForm(request, allowing: [.window])
         let number = try context.parameters.require("number")
         let idNumber = form["idNumber"].flatMap { $0.isEmpty ? nil : $0 }
         try await engine.handout(

@@ -65,18 +65,17 @@ struct DashboardPages {
         // Supervisors follow ratings up; administrators see the list only.
         let mayFollowUp = viewer.caller.kind == .supervisor
         let followUpRows = awaiting.items.map { rating -> HTML in
-            guard mayFollowUp else {
-                return """
-                    <tr><td><a href="/console/cases/\(rating.caseNumber)">\(rating.caseNumber)</a></td><td class="number">\(rating.grade)</td>
-                    <td>\(rating.at)</td><td></td></tr>
-                    """
-            }
-            return """
-                <tr><td><a href="/console/cases/\(rating.caseNumber)">\(rating.caseNumber)</a></td><td class="number">\(rating.grade)</td>
-                <td>\(rating.at)</td><td><form method="post" action="/console/ratings/\(rating.caseNumber)/follow-up" class="follow-up">
+            let form: HTML =
+                mayFollowUp
+                ? """
+                <form method="post" action="/console/ratings/\(rating.caseNumber)/follow-up" class="follow-up">
                 <input type="hidden" name="csrf" value="\(viewer.csrf)">
                 <textarea name="note" rows="2" cols="40" maxlength="\(RatingFollowUp.maximumLength)" required placeholder="\(l("回访情况与整改措施", "What the call-back found and what was done"))"></textarea>
-                <button type="submit">\(l("记录回访", "Record follow-up"))</button></form></td></tr>
+                <button type="submit">\(l("记录回访", "Record follow-up"))</button></form>
+                """ : .empty
+            return """
+                <tr><td><a href="/console/cases/\(rating.caseNumber)">\(rating.caseNumber)</a></td><td class="number">\(rating.grade)</td>
+                <td>\(rating.at)</td><td>\(form)</td></tr>
                 """
         }
         let followUps: HTML = """
@@ -137,9 +136,7 @@ struct DashboardPages {
 
     /// `POST /console/ratings/{number}/follow-up`: records what was done about a bad rating.
     @Sendable func followUp(_ request: Request, context: ServerContext) async throws -> Response {
-        let viewer = try await session.viewer(request, allowing: [.supervisor])
-        let form = try await ConsoleForm.read(request)
-        try ConsoleSession.check(form, viewer: viewer)
+        let (viewer, form) = try await session.postedForm(request, allowing: [.supervisor])
         let number = try context.parameters.require("number")
         try await engine.followUpRating(
             caseNumber: number, note: form["note"] ?? "", actor: viewer.caller.principal(request: context.id))

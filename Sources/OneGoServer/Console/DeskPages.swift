@@ -139,9 +139,7 @@ struct DeskPages {
 
     /// `POST /console/desk/{id}/{step}`: the step, confirmed; the page again with what happened.
     @Sendable func step(_ request: Request, context: ServerContext) async throws -> Response {
-        let viewer = try await session.viewer(request, allowing: [.department])
-        let form = try await ConsoleForm.read(request)
-        try ConsoleSession.check(form, viewer: viewer)
+        let (viewer, form) = try await session.postedForm(request, allowing: [.department])
         let id = try context.parameters.require("id")
         let name = try context.parameters.require("step")
         let l = viewer.language

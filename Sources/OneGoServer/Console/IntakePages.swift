@@ -146,9 +146,7 @@ struct IntakePages {
 
     /// `POST /console/intake/{bundle}`: submits for the citizen; the receipt, or the form again.
     @Sendable func submit(_ request: Request, context: ServerContext) async throws -> Response {
-        let viewer = try await session.viewer(request, allowing: [.window])
-        let form = try await ConsoleForm.read(request)
-        try ConsoleSession.check(form, viewer: viewer)
+        let (viewer, form) = try await session.postedForm(request, allowing: [.window])
         let id = try context.parameters.require("bundle")
         let answers = Self.answers(form)
         var values: [String: String] = [:]
