@@ -101,6 +101,27 @@ extension KioskSession {
         ]
     }
 
+    /// The home screen's bundles: one a line, or in two columns (1, 2, … down the left, then the
+    /// right) when one a line would not fit the terminal's rows but two fit its width, so that a
+    /// kiosk offering many bundles shows them all on one screen rather than a page at a time.
+    func homeColumns(_ entries: [String]) -> [String] {
+        guard let viewport else { return entries }
+        let layout = ScreenLayout(columns: viewport.columns, rows: viewport.rows, color: false)
+        // Around the entries: the title, a blank line, the heading, the two fixed keys and a blank
+        // line in the box; its top and bottom, the keys and the input line outside it.
+        let keysRows = layout.wrap(context.strings.text("keys", language), width: layout.inner + 4).count
+        guard entries.count + 9 + keysRows > layout.rows else { return entries }
+        let width = entries.map(DisplayWidth.of).max() ?? 0
+        let gap = 4
+        guard 2 * width + gap <= layout.inner else { return entries }
+        let left = (entries.count + 1) / 2
+        return (0..<left).map { row in
+            let right = row + left
+            guard right < entries.count else { return entries[row] }
+            return DisplayWidth.padded(entries[row], to: width + gap) + entries[right]
+        }
+    }
+
     /// The screen's pages at the viewport's size; nil when it fits (or no viewport is known).
     func pages(of lines: [String]) -> [[String]]? {
         guard let viewport else { return nil }
@@ -133,9 +154,8 @@ extension KioskSession {
             func numbered(_ number: Int, _ text: String) -> String {
                 String(repeating: " ", count: width - String(number).count) + "\(number) \(text)"
             }
-            for (index, bundle) in bundles.enumerated() {
-                lines.append(numbered(index + 1, bundle.name.text(in: language)))
-            }
+            lines += homeColumns(
+                bundles.enumerated().map { numbered($0.offset + 1, $0.element.name.text(in: language)) })
             // Fixed keys, whatever the number of bundles: scripts and citizens' habits stay valid.
             lines.append(numbered(Int(Self.progressKey) ?? 0, t("home.progress")))
             lines.append(numbered(Int(Self.languageKey) ?? 0, t("home.language")))

@@ -17,9 +17,11 @@ public struct ScreenLayout: Sendable {
         self.color = color
     }
 
+    /// The columns inside the box.
+    public var inner: Int { min(columns, 100) - 4 }
+
     /// The screen as terminal lines: a box around the body, the keys line, the input line.
     public func render(_ lines: [String], input: String) -> [String] {
-        let inner = min(columns, 100) - 4
         var body: [String] = []
         for line in lines.dropLast() { body += wrap(line, width: inner) }
         let keys = lines.last ?? ""
@@ -47,7 +49,6 @@ public struct ScreenLayout: Sendable {
     /// the title lines, a part of the body (wrapped as ``render(_:input:)`` wraps it) and room for
     /// a page line and the keys. One page when it fits.
     public func pages(_ lines: [String]) -> [[String]] {
-        let inner = min(columns, 100) - 4
         var body: [String] = []
         for line in lines.dropLast() { body += wrap(line, width: inner) }
         let keysRows = wrap(lines.last ?? "", width: inner + 4).count
