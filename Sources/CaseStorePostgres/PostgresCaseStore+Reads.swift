@@ -123,8 +123,9 @@ extension PostgresCaseStore: CaseRepository {
         return all.sorted { ($0.plan.department, $0.plan.item) < ($1.plan.department, $1.plan.item) }
     }
 
-    public func subcases(after id: String, limit: Int) async throws(CaseEngineError) -> [Subcase] {
-        try await subcases(where: "id > $1", id, order: "id", limit: limit)
+    public func subcases(ofCasesAfter after: String, through: String) async throws(CaseEngineError) -> [Subcase] {
+        try await subcases(
+            where: "case_number > $1 AND case_number <= $2", after, through, order: "case_number, position", limit: nil)
     }
 
     public func attachmentContent(
@@ -177,10 +178,13 @@ extension PostgresCaseStore: CaseRepository {
         }
     }
 
-    public func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader] {
+    public func caseAuditHeaders(after number: String, limit: Int) async throws(CaseEngineError) -> [CaseAuditHeader] {
         try await read { connection, logger, _ in
             try await connection.rows(
-                "SELECT number, status, withdrawn, handed_out_at IS NOT NULL FROM cases ORDER BY number",
+                """
+                SELECT number, status, withdrawn, handed_out_at IS NOT NULL FROM cases
+                WHERE number > \(number) ORDER BY number LIMIT \(limit)
+                """,
                 logger: logger
             ) { row in
                 let number = try row.text(0)
@@ -192,6 +196,37 @@ extension PostgresCaseStore: CaseRepository {
             }
         }
     }
+
+    public func auditTraces(
+        ofCasesAfter after: String, through: String?
+    ) async throws(CaseEngineError) -> [AuditTrace] {
+        // In the database's collation, the case index's order: the engine merges these with the
+        // cases and sub-cases read in that same order.
+        try await read { connection, logger, _ in
+            if let through {
+                try await connection.rows(
+                    """
+                    SELECT seq, case_number, action, detail FROM events
+                    WHERE case_number > \(after) AND case_number <= \(through) AND \(unescaped: Self.replayedEvents)
+                    ORDER BY case_number, seq
+                    """, logger: logger, Self.decodeTrace)
+            } else {
+                try await connection.rows(
+                    """
+                    SELECT seq, case_number, action, detail FROM events
+                    WHERE case_number > \(after) AND \(unescaped: Self.replayedEvents) ORDER BY case_number, seq
+                    """, logger: logger, Self.decodeTrace)
+            }
+        }
+    }
+
+    static func decodeTrace(_ row: Cells) throws -> AuditTrace {
+        AuditTrace(
+            seq: Int64(try row.int(0)), caseNumber: try row.text(1), action: try row.text(2), detail: try row.text(3))
+    }
+
+    /// The events the audit replay looks at (see ``AuditTrace``).
+    static let replayedEvents = "(action IN ('submit', 'withdraw', 'handout') OR strpos(detail, 'progress=') > 0)"
 
     public func auditEvents(ofCase number: String) async throws(CaseEngineError) -> [StoredAuditEvent] {
         try await read { connection, logger, _ in

@@ -219,16 +219,25 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try String.fetchOne(db, sql: "SELECT compiled FROM plans WHERE hash = ?", arguments: [hash]) }
     }
 
-    public func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader] {
+    public func caseAuditHeaders(after number: String, limit: Int) async throws(CaseEngineError) -> [CaseAuditHeader] {
         try read { db in
-            try db.rows("SELECT number, status, withdrawn, handed_out_at FROM cases ORDER BY number").map { row in
-                let number: String = row["number"]
-                guard let status = CaseStatus(rawValue: row["status"]) else {
+            try db.fetch(.caseAuditHeaders, .text(number), .int(limit)) { row throws(CaseEngineError) in
+                let number = row.text(0)
+                guard let status = CaseStatus(rawValue: row.text(1)) else {
                     throw CaseEngineError.corruptRecord("case \(number)")
                 }
-                return CaseAuditHeader(
-                    number: number, status: status, withdrawn: row["withdrawn"],
-                    handedOut: (row["handed_out_at"] as String?) != nil)
+                return CaseAuditHeader(number: number, status: status, withdrawn: row.bool(2), handedOut: row.bool(3))
+            }
+        }
+    }
+
+    public func auditTraces(
+        ofCasesAfter after: String, through: String?
+    ) async throws(CaseEngineError) -> [AuditTrace] {
+        // Case numbers are ASCII: U+FFFF sorts after every one of them.
+        try read { db in
+            try db.fetch(.tracesOfCases, .text(after), .text(through ?? "\u{FFFF}")) { row in
+                AuditTrace(seq: Int64(row.int(0)), caseNumber: row.text(1), action: row.text(2), detail: row.text(3))
             }
         }
     }
@@ -249,8 +258,9 @@ extension SQLiteCaseStore: CaseRepository {
         try read { db in try db.fetch(.eventsAfter, .integer(seq), .int(limit), row: Self.decodeEvent) }
     }
 
-    public func subcases(after id: String, limit: Int) async throws(CaseEngineError) -> [Subcase] {
-        try read { db in try subcases(db.fetch(.subcasesAfter, .text(id), .int(limit), row: SubcaseRow.decode), in: db)
+    public func subcases(ofCasesAfter after: String, through: String) async throws(CaseEngineError) -> [Subcase] {
+        try read { db in
+            try subcases(db.fetch(.subcasesOfCases, .text(after), .text(through), row: SubcaseRow.decode), in: db)
         }
     }
 

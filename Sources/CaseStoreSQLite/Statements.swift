@@ -220,8 +220,26 @@ extension SQL {
                 via, request_id
             FROM events WHERE case_number = ? ORDER BY seq
         """)
-    static let subcasesAfter = SQL(
-        "SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id > ? ORDER BY s.id LIMIT ?")
+    /// The sub-cases of a range of cases (after, through], through the case index.
+    static let subcasesOfCases = SQL(
+        """
+            SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables)
+            WHERE s.case_number > ? AND s.case_number <= ? ORDER BY s.case_number, s.position
+        """)
+    /// What the replay needs of the events of a range of cases, through the case index: only the
+    /// events it looks at (see `AuditTrace`).
+    static let tracesOfCases = SQL(
+        """
+            SELECT seq, case_number, action, detail FROM events
+            WHERE case_number > ? AND case_number <= ?
+                AND (action IN ('submit', 'withdraw', 'handout') OR instr(detail, 'progress=') > 0)
+            ORDER BY case_number, seq
+        """)
+    static let caseAuditHeaders = SQL(
+        """
+            SELECT number, status, withdrawn, handed_out_at IS NOT NULL FROM cases
+            WHERE number > ? ORDER BY number LIMIT ?
+        """)
 }
 
 extension SubcaseState {

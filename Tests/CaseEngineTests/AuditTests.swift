@@ -201,4 +201,49 @@ struct AuditReplayTests {
         try await fixture.tamper(sql)
         #expect(try await fixture.engine().verifyAudit().description == verdict)
     }
+
+    @Test(
+        "the replay reads the cases a batch at a time and still names the first difference in case order",
+        arguments: StoreKind.allCases,
+        [
+            ("", "audit chain intact: 26 events"),
+            (
+                "UPDATE subcases SET state = 'issued' WHERE id = 'OG20261123-000004-03'",
+                "audit check failed: sub-case OG20261123-000004-03 (its state, dates, inputs or outputs) differs from what"
+                    + " event 21 recorded: changed outside OneGo, or later events were deleted"
+            ),
+            (
+                "UPDATE cases SET withdrawn = true WHERE number = 'OG20261123-000003'",
+                "audit check failed: case OG20261123-000003 is stored as withdrawn, but its events say otherwise"
+            ),
+            (
+                "delete OG20261123-000005",
+                "audit check failed: case OG20261123-000005 has audit events but no stored case: it was deleted"
+            ),
+            (
+                "delete OG20261123-000002",
+                "audit check failed: case OG20261123-000002 has audit events but no stored case: it was deleted"
+            ),
+        ])
+    func batches(store: StoreKind, change: (sql: String, verdict: String)) async throws {
+        let fixture = try await EngineFixture(store)
+        defer { fixture.remove() }
+        let engine = fixture.engine()
+        // Five cases of five events (submission and four steps of the registration) and a sixth for
+        // case 4 (26 in all): batches of two cases end after cases 2 and 4.
+        for key in 1...5 {
+            let number = try await engine.submit(companyApplication(key: "key-\(key)")).caseNumber
+            try await engine.issueRegistration(number)
+            if key == 4 { try await engine.accept(number + "-03", department: "tax", actor: officer("tax")) }
+        }
+        if change.sql.hasPrefix("delete ") {
+            try await fixture.deleteCaseRow(String(change.sql.dropFirst("delete ".count)))
+        } else if !change.sql.isEmpty {
+            try await fixture.tamper(change.sql)
+        }
+        for batch in [2, 1, 1_000] {
+            let said = try await engine.verifyAudit(caseBatch: batch).description
+            #expect(said == change.verdict, "batch \(batch)")
+        }
+    }
 }

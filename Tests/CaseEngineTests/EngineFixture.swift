@@ -124,6 +124,18 @@ struct EngineFixture {
         }
     }
 
+    /// Deletes a case's row and its sub-cases as someone with the database in hand could, foreign
+    /// keys off; its audit events and other rows stay.
+    func deleteCaseRow(_ number: String) async throws {
+        let sql = "DELETE FROM subcases WHERE case_number = '\(number)'; DELETE FROM cases WHERE number = '\(number)'"
+        switch kind {
+        case .sqlite:
+            try await database().writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF; " + sql)
+            }
+        case .postgres: try await TestPostgres.query(address, "SET session_replication_role = replica; " + sql)
+        }
+    }
     /// The single number an SQL query (a count) gives, on either store.
     func count(_ sql: String) async throws -> Int {
         switch kind {

@@ -25,7 +25,7 @@ struct SupervisionTallyTests {
             report.counts["\(row.item) provisional"] = row.provisionalDue
         }
         var counted = Figures()
-        for subcase in try await repository.subcases(after: "", limit: 10_000) {
+        for subcase in try await repository.allSubcases() {
             let finished = subcase.progress.finishedOn
             if let range, !(finished.map { $0 >= range.from && $0 <= range.through } ?? false) { continue }
             if finishedOnly && finished == nil { continue }

@@ -20,54 +20,135 @@ public struct CaseAuditHeader: Sendable, Equatable {
     }
 }
 
-/// Replays the audit events against the stored rows: every change a step makes is recorded in its
-/// event (sub-case progress digests, withdrawals, handouts), so a row changed, or an event deleted,
-/// outside OneGo shows as a difference even where the hash chain itself still holds.
+/// What the replay needs of one audit event: its case, what it did and its detail (for the progress
+/// digests). Stores hand out only the events that matter to it: submissions, withdrawals, handouts
+/// and every event that records progress.
+public struct AuditTrace: Sendable, Equatable {
+    /// The event's sequence number.
+    public var seq: Int64
+    /// The case it belongs to.
+    public var caseNumber: String
+    /// What was done (`submit`, `withdraw`, `handout`, a step's name).
+    public var action: String
+    /// The event's detail, with `progress=ID:DIGEST,…` where it records progress.
+    public var detail: String
+
+    /// Creates a trace.
+    public init(seq: Int64, caseNumber: String, action: String, detail: String) {
+        self.seq = seq
+        self.caseNumber = caseNumber
+        self.action = action
+        self.detail = detail
+    }
+
+    /// The detail marker before the progress digests.
+    public static let progressMarker = "progress="
+}
+
+/// Replays one case's audit events against its stored row and sub-cases: every change a step makes
+/// is recorded in its event (sub-case progress digests, withdrawals, handouts), so a row changed, or
+/// an event deleted, outside OneGo shows as a difference even where the hash chain itself still
+/// holds. Verification replays the cases one after another, so its memory is one case's, whatever
+/// the number of cases.
 ///
 /// Cases whose submission event carries no progress digests (submitted before digests were
 /// recorded) are checked for their status only.
 public struct AuditReplay: Sendable {
-    private var digests: [String: (digest: String, seq: Int64)] = [:]
-    private var submitted: [String: Bool] = [:]  // case → its submission recorded digests
-    private var withdrawn: Set<String> = []
-    private var handedOut: Set<String> = []
+    /// The last digest recorded for each sub-case (by its number within the case) and its event.
+    private var digests: [Substring: (digest: Substring, seq: Int64)] = [:]
+    /// Whether a submission event was seen, and whether it recorded digests.
+    private var submitted: Bool?
+    private var withdrawn = false
+    private var handedOut = false
 
-    /// An empty replay; feed it the events in chain order.
+    /// An empty replay; feed it one case's events in chain order.
     public init() {}
 
-    /// Takes one event into account.
-    public mutating func add(_ stored: StoredAuditEvent) {
-        let event = stored.event
-        switch event.action {
-        case "submit": submitted[event.caseNumber] = event.detail.contains("progress=")
-        case "withdraw": withdrawn.insert(event.caseNumber)
-        case "handout": handedOut.insert(event.caseNumber)
+    /// Whether a submission of the case was among the events: a case with one has a row.
+    public var sawSubmission: Bool { submitted != nil }
+
+    /// Takes one event of the case into account.
+    public mutating func add(_ trace: AuditTrace) {
+        let entries = Self.progressEntries(in: trace.detail)
+        switch trace.action {
+        case "submit": submitted = entries != nil
+        case "withdraw": withdrawn = true
+        case "handout": handedOut = true
         default: break
         }
-        guard let range = event.detail.range(of: "progress=") else { return }
-        let list = event.detail[range.upperBound...].prefix { $0 != " " }
-        for entry in list.split(separator: ",") {
-            let parts = entry.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            digests[event.caseNumber + "-" + parts[0]] = (String(parts[1]), stored.seq)
+        guard let entries else { return }
+        let bytes = trace.detail.utf8
+        func text(_ offsets: Range<Int>) -> Substring {
+            Substring(
+                bytes[
+                    bytes.index(
+                        bytes.startIndex, offsetBy: offsets.lowerBound)..<bytes.index(
+                            bytes.startIndex, offsetBy: offsets.upperBound)])
         }
+        for entry in entries { digests[text(entry.id)] = (text(entry.digest), trace.seq) }
     }
 
-    /// A case the events know but the rows do not (its row was deleted), given every stored case.
-    public func deletedCase(among numbers: Set<String>) -> String? {
-        submitted.keys.sorted().first { !numbers.contains($0) }.map {
-            "case \($0) has audit events but no stored case: it was deleted"
-        }
+    /// Where the `ID:DIGEST` entries after `progress=` lie in the detail (byte offsets), nil when
+    /// it has no marker. Searched byte by byte: the digests are ASCII, and this runs for every
+    /// event of every case.
+    static func progressEntries(in detail: String) -> [(id: Range<Int>, digest: Range<Int>)]? {
+        if let found = detail.utf8.withContiguousStorageIfAvailable({ progressEntries(in: $0) }) { return found }
+        var copy = detail
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable { progressEntries(in: $0) } ?? nil
     }
 
-    /// The first difference between the events and one case's stored row and sub-cases.
+    private static let marker = Array(AuditTrace.progressMarker.utf8)
+
+    private static func progressEntries(in bytes: UnsafeBufferPointer<UInt8>) -> [(id: Range<Int>, digest: Range<Int>)]?
+    {
+        let marker = Self.marker
+        guard bytes.count >= marker.count else { return nil }
+        var start = -1
+        var index = 0
+        search: while index <= bytes.count - marker.count {
+            if bytes[index] == marker[0] {
+                for offset in 1..<marker.count where bytes[index + offset] != marker[offset] {
+                    index += 1
+                    continue search
+                }
+                start = index + marker.count
+                break
+            }
+            index += 1
+        }
+        guard start >= 0 else { return nil }
+        var entries: [(id: Range<Int>, digest: Range<Int>)] = []
+        var entryStart = start
+        var colon = -1
+        var position = start
+        while true {
+            let atEnd = position == bytes.count || bytes[position] == UInt8(ascii: " ")
+            if atEnd || bytes[position] == UInt8(ascii: ",") {
+                if colon > entryStart && colon + 1 < position {
+                    entries.append((entryStart..<colon, (colon + 1)..<position))
+                }
+                if atEnd { break }
+                entryStart = position + 1
+                colon = -1
+            } else if bytes[position] == UInt8(ascii: ":") && colon < 0 {
+                colon = position
+            }
+            position += 1
+        }
+        return entries
+    }
+
+    /// The first difference between the case's events and its stored row and sub-cases.
     public func difference(in header: CaseAuditHeader, subcases own: [Subcase]) -> String? {
-        guard let recordsDigests = submitted[header.number] else {
+        guard let recordsDigests = submitted else {
             return "case \(header.number) has no submission event: its events were deleted"
         }
         if recordsDigests {
+            let prefix = header.number + "-"
             for subcase in own.sorted(by: { $0.id < $1.id }) {
-                guard let recorded = digests[subcase.id] else {
+                let number = subcase.id.hasPrefix(prefix) ? subcase.id.dropFirst(prefix.count) : Substring(subcase.id)
+                guard let recorded = digests[number] else {
                     return "sub-case \(subcase.id) has no audit event recording it: events were deleted"
                 }
                 if recorded.digest != subcase.progress.digest {
@@ -76,11 +157,11 @@ public struct AuditReplay: Sendable {
                 }
             }
         }
-        if header.withdrawn != withdrawn.contains(header.number) {
+        if header.withdrawn != withdrawn {
             return "case \(header.number) is stored as \(header.withdrawn ? "" : "not ")withdrawn, but its events say"
                 + " otherwise"
         }
-        if header.handedOut && !handedOut.contains(header.number) {
+        if header.handedOut && !handedOut {
             return "case \(header.number) is stored as handed out, but no event records the handout"
         }
         let derived = CaseStatus.derive(from: own.map(\.state), withdrawn: header.withdrawn)
@@ -91,19 +172,8 @@ public struct AuditReplay: Sendable {
         return nil
     }
 
-    /// The first difference between events and rows, in case order; `nil` when they agree.
-    public static func firstDifference(
-        events: [StoredAuditEvent], cases: [CaseAuditHeader], subcases: [Subcase]
-    ) -> String? {
-        var replay = AuditReplay()
-        for event in events { replay.add(event) }
-        if let deleted = replay.deletedCase(among: Set(cases.map(\.number))) { return deleted }
-        let subcasesByCase = Dictionary(grouping: subcases, by: \.caseNumber)
-        for header in cases.sorted(by: { $0.number < $1.number }) {
-            if let difference = replay.difference(in: header, subcases: subcasesByCase[header.number] ?? []) {
-                return difference
-            }
-        }
-        return nil
+    /// What a case that has events but no row says: deleted, when its submission is among them.
+    public static func deleted(_ number: String) -> String {
+        "case \(number) has audit events but no stored case: it was deleted"
     }
 }

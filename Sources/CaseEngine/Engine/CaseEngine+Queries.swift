@@ -94,58 +94,89 @@ extension CaseEngine {
     /// - Parameters:
     ///   - key: the audit key, to check keyed events.
     ///   - checkpoints: what was recorded outside the database (where keying began, heads kept).
+    ///   - caseBatch: how many cases the replay reads at a time (tests cross batches with few cases).
     public func verifyAudit(
-        key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints()
+        key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints(), caseBatch: Int = auditCaseBatch
     ) async throws(CaseEngineError) -> AuditVerification {
         if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
-        // The chain is walked in batches, keeping only what the replay needs; a break is then named
-        // by checking the whole chain.
+        // The chain is walked in batches, keeping only the last hash; a break is then named by
+        // checking the whole chain.
         var walker = AuditChain.Walker(key: key, checkpoints: checkpoints)
-        var replay = AuditReplay()
         var after: Int64 = 0
         while true {
             let batch = try await repository.auditEvents(after: after, limit: Self.auditBatch)
             guard let last = batch.last else { break }
-            for stored in batch {
-                guard walker.feed(stored) else {
-                    return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
-                }
-                replay.add(stored)
+            for stored in batch where !walker.feed(stored) {
+                return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
             }
             after = last.seq
         }
         guard walker.reachedCheckpoints else {
             return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
         }
-        let cases = try await repository.caseAuditHeaders()
-        if let deleted = replay.deletedCase(among: Set(cases.map(\.number))) { return .differs(deleted) }
-        // Sub-cases come by id, which groups them by case in case-number order.
-        var index = 0
-        var own: [Subcase] = []
-        var afterID = ""
-        func close(until number: String?) -> String? {
-            while index < cases.count, number.map({ cases[index].number < $0 }) ?? true {
-                if let difference = replay.difference(in: cases[index], subcases: own) { return difference }
-                own = []
-                index += 1
-            }
-            return nil
-        }
-        while true {
-            let batch = try await repository.subcases(after: afterID, limit: Self.auditBatch)
-            guard let last = batch.last else { break }
-            for subcase in batch {
-                if let difference = close(until: subcase.caseNumber) { return .differs(difference) }
-                own.append(subcase)
-            }
-            afterID = last.id
-        }
-        if let difference = close(until: nil) { return .differs(difference) }
+        if let difference = try await replayDifference(batch: max(1, caseBatch)) { return .differs(difference) }
         return .intact(events: walker.count)
     }
 
-    /// How many events or sub-cases verification reads at a time.
+    /// The first difference, in case order, between what the events record and the stored rows:
+    /// the cases are read a batch at a time, each batch with its events and sub-cases, and
+    /// replayed one case after another, so memory holds one batch whatever the number of cases.
+    func replayDifference(batch: Int) async throws(CaseEngineError) -> String? {
+        var after = ""
+        while true {
+            let headers = try await repository.caseAuditHeaders(after: after, limit: batch)
+            // The last batch's events run to the end: cases with events after the last row.
+            let through = headers.count == batch ? headers.last?.number : nil
+            let traces = try await repository.auditTraces(ofCasesAfter: after, through: through)
+            let subcases =
+                if let last = headers.last {
+                    try await repository.subcases(ofCasesAfter: after, through: last.number)
+                } else { [Subcase]() }
+            var nextTrace = 0
+            var nextSubcase = 0
+            /// The replay of the events of the next case with events, up to `number`; a case
+            /// whose events (with its submission) come before `number` has no row.
+            func replay(upTo number: String?) -> (AuditReplay, deleted: String?) {
+                while nextTrace < traces.count {
+                    let current = traces[nextTrace].caseNumber
+                    if let number, current >= number { break }
+                    var replay = AuditReplay()
+                    while nextTrace < traces.count && traces[nextTrace].caseNumber == current {
+                        replay.add(traces[nextTrace])
+                        nextTrace += 1
+                    }
+                    if replay.sawSubmission { return (replay, AuditReplay.deleted(current)) }
+                }
+                var replay = AuditReplay()
+                while let number, nextTrace < traces.count && traces[nextTrace].caseNumber == number {
+                    replay.add(traces[nextTrace])
+                    nextTrace += 1
+                }
+                return (replay, nil)
+            }
+            for header in headers {
+                let (replay, deleted) = replay(upTo: header.number)
+                if let deleted { return deleted }
+                var own: [Subcase] = []
+                // Sub-cases of a case whose row is gone are passed over (the case was named above).
+                while nextSubcase < subcases.count && subcases[nextSubcase].caseNumber < header.number {
+                    nextSubcase += 1
+                }
+                while nextSubcase < subcases.count && subcases[nextSubcase].caseNumber == header.number {
+                    own.append(subcases[nextSubcase])
+                    nextSubcase += 1
+                }
+                if let difference = replay.difference(in: header, subcases: own) { return difference }
+            }
+            guard let through else { return replay(upTo: nil).deleted }
+            after = through
+        }
+    }
+
+    /// How many events verification reads at a time.
     static let auditBatch = 10_000
+    /// How many cases the replay reads at a time, with their events and sub-cases.
+    public static let auditCaseBatch = 1_000
 
     /// The chain's newest event: its sequence number and hash, to keep as a checkpoint.
     public func auditHead() async throws(CaseEngineError) -> AuditCheckpoints.Checkpoint? {

@@ -79,15 +79,19 @@ public protocol CaseRepository: Sendable {
     func plan(hash: String) async throws(CaseEngineError) -> String?
     /// What a quick check of the database's own structure finds wrong; empty when it is sound.
     func structuralProblems() async throws(CaseEngineError) -> [String]
-    /// What every case's row says about its audit (status, withdrawal, handout).
-    func caseAuditHeaders() async throws(CaseEngineError) -> [CaseAuditHeader]
+    /// What the rows of the cases numbered after `number` say about their audit (status,
+    /// withdrawal, handout), by number, `limit` at most (verification pages through the cases).
+    func caseAuditHeaders(after number: String, limit: Int) async throws(CaseEngineError) -> [CaseAuditHeader]
+    /// The audit events the replay needs (``AuditTrace``) of the cases numbered after `after` up to
+    /// `through` (to the last when nil), by case number and then in chain order.
+    func auditTraces(ofCasesAfter after: String, through: String?) async throws(CaseEngineError) -> [AuditTrace]
+    /// The sub-cases of the cases numbered after `after` up to `through`, by case number.
+    func subcases(ofCasesAfter after: String, through: String) async throws(CaseEngineError) -> [Subcase]
     /// One case's audit events, in order: its timeline.
     func auditEvents(ofCase number: String) async throws(CaseEngineError) -> [StoredAuditEvent]
     /// Audit events after a sequence number, in chain order, `limit` at most (verification streams
     /// the chain in batches).
     func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent]
-    /// Sub-cases after an id, by id, `limit` at most.
-    func subcases(after id: String, limit: Int) async throws(CaseEngineError) -> [Subcase]
     /// Every audit event in chain order.
     func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
     /// The chain's newest event, if any.
