@@ -115,7 +115,9 @@ struct EngineOptions: ParsableArguments {
 
     /// Opens the engine; reports bundle-library errors instead of running on a broken library.
     /// `createsDatabase`: the command is one meant to create a database (the kiosk).
-    func engine(createsDatabase: Bool = false) async throws -> CaseEngine {
+    /// `onlyReads`: the command appends no event, so it never creates the audit key (an audit
+    /// reading a database whose writers have no key must not start keying behind them).
+    func engine(createsDatabase: Bool = false, onlyReads: Bool = false) async throws -> CaseEngine {
         if serverAddress != nil {
             throw RuntimeError("this command works on a local database only; it has no --server form")
         }
@@ -125,14 +127,16 @@ struct EngineOptions: ParsableArguments {
                 "the bundle library has errors; run 'onego bundle lint':\n"
                     + DiagnosticRenderer(sources: loaded.sources).renderAll(loaded.diagnostics))
         }
-        let store = try await openStore(createsDatabase: createsDatabase)
+        let store = try await openStore(createsDatabase: createsDatabase, onlyReads: onlyReads)
         return CaseEngine(repository: store, library: loaded, calendar: try calendar(), clock: try clock())
     }
 
     /// Opens the store `--db` names with the audit key that hashes new events: created, beside
     /// nothing in the database, on first use by a writer; from the next event on every event must
     /// be keyed (recorded outside, in the checkpoint file).
-    func openStore(createsDatabase: Bool = false) async throws -> any CaseRepository & AccessRepository {
+    func openStore(
+        createsDatabase: Bool = false, onlyReads: Bool = false
+    ) async throws -> any CaseRepository & AccessRepository {
         let keyPath = try auditKeyFile()
         switch try database() {
         case .sqlite(let path):
@@ -140,7 +144,7 @@ struct EngineOptions: ParsableArguments {
             guard creates || readOnly || FileManager.default.fileExists(atPath: path) else {
                 throw CaseEngineError.storage(.noDatabase(path: path))
             }
-            let (key, keyCreated) = try loadAuditKey(at: keyPath)
+            let (key, keyCreated) = try loadAuditKey(at: keyPath, creating: !onlyReads)
             let store = try SQLiteCaseStore(path: path, create: creates, readOnly: readOnly, auditKey: key)
             if keyCreated {
                 try AuditCheckpoints.append("keyed-from \(try store.lastEventSeq() + 1)", to: checkpointPath)
@@ -151,7 +155,7 @@ struct EngineOptions: ParsableArguments {
                 throw RuntimeError(
                     "--read-only is for a SQLite file; on PostgreSQL connect as a role that may only read")
             }
-            let (key, keyCreated) = try loadAuditKey(at: keyPath)
+            let (key, keyCreated) = try loadAuditKey(at: keyPath, creating: !onlyReads)
             let store = try await PostgresCaseStore.open(address, auditKey: key, options: postgresOptions)
             if keyCreated {
                 try AuditCheckpoints.append("keyed-from \(try await store.lastEventSeq() + 1)", to: checkpointPath)
@@ -160,9 +164,9 @@ struct EngineOptions: ParsableArguments {
         }
     }
 
-    private func loadAuditKey(at path: String) throws -> (AuditKey?, created: Bool) {
+    private func loadAuditKey(at path: String, creating: Bool) throws -> (AuditKey?, created: Bool) {
         if let key = try AuditKey.load(at: path) { return (key, false) }
-        if readOnly { return (nil, false) }
+        if readOnly || !creating { return (nil, false) }
         let (key, created) = try AuditKey.loadOrCreate(at: path)
         return (key, created)
     }

@@ -132,7 +132,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "How many (1 to 200).") var limit = 50
 
         func run() async throws {
-            let events = try await options.engine().accessEvents(before: before, limit: limit)
+            let events = try await options.engine(onlyReads: true).accessEvents(before: before, limit: limit)
             if events.isEmpty && before == nil { print("no sign-in has been recorded") }
             for stored in events {
                 let event = stored.event
@@ -151,7 +151,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: EngineOptions
 
         func run() async throws {
-            let engine = try await options.engine()
+            let engine = try await options.engine(onlyReads: true)
             let result = try await engine.verifyAudit(
                 key: try AuditKey.load(at: options.auditKeyPath),
                 checkpoints: try AuditCheckpoints.read(from: options.checkpointPath))

@@ -407,6 +407,19 @@ struct KeyedAuditTests {
         #expect(try String(contentsOfFile: db + ".audit-checkpoints", encoding: .utf8) == "keyed-from 1\n")
     }
 
+    @Test("commands that only read never create the audit key: an audit does not start keying behind the writers")
+    func readersCreateNoKey() async throws {
+        let (directory, db, environment) = try await live()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for file in [db + ".audit-key", db + ".audit-checkpoints"] { try FileManager.default.removeItem(atPath: file) }
+        for command in [["audit", "verify"], ["audit", "sign-ins"]] {
+            let result = try await runOneGo(command, environment: environment)
+            #expect(result.status != 139, "\(command)")
+            #expect(!FileManager.default.fileExists(atPath: db + ".audit-key"), "\(command) created the key")
+            #expect(!FileManager.default.fileExists(atPath: db + ".audit-checkpoints"), "\(command)")
+        }
+    }
+
     @Test("a chain rewritten with plain SHA-256, without the key, is caught")
     func rewrittenWithoutKey() async throws {
         let (directory, db, environment) = try await live()

@@ -99,6 +99,15 @@ extension CaseEngine {
         key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints(), caseBatch: Int = auditCaseBatch
     ) async throws(CaseEngineError) -> AuditVerification {
         if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
+        // The replay reads the cases while the chain is walked (on a store that reads concurrently,
+        // two cores do twice the work); a broken chain is answered first, whatever the replay says.
+        let batch = max(1, caseBatch)
+        let replay = Task { () async -> Result<String?, CaseEngineError> in
+            do throws(CaseEngineError) { return .success(try await replayDifference(batch: batch)) } catch {
+                return .failure(error)
+            }
+        }
+        defer { replay.cancel() }
         // The chain is walked in batches, keeping only the last hash; a break is then named by
         // checking the whole chain.
         var walker = AuditChain.Walker(key: key, checkpoints: checkpoints)
@@ -114,7 +123,7 @@ extension CaseEngine {
         guard walker.reachedCheckpoints else {
             return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
         }
-        if let difference = try await replayDifference(batch: max(1, caseBatch)) { return .differs(difference) }
+        if let difference = try await replay.value.get() { return .differs(difference) }
         return .intact(events: walker.count)
     }
 
