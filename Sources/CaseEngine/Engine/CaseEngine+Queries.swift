@@ -101,9 +101,9 @@ extension CaseEngine {
         if let problem = try await repository.structuralProblems().first { return .damaged(problem) }
         // The replay reads the cases while the chain is walked (on a store that reads concurrently,
         // two cores do twice the work); a broken chain is answered first, whatever the replay says.
-        let batch = max(1, caseBatch)
+        let cases = max(1, caseBatch)
         let replay = Task { () async -> Result<String?, CaseEngineError> in
-            do throws(CaseEngineError) { return .success(try await replayDifference(batch: batch)) } catch {
+            do throws(CaseEngineError) { return .success(try await replayDifference(batch: cases)) } catch {
                 return .failure(error)
             }
         }
@@ -132,7 +132,8 @@ extension CaseEngine {
     /// replayed one case after another, so memory holds one batch whatever the number of cases.
     func replayDifference(batch: Int) async throws(CaseEngineError) -> String? {
         var after = ""
-        while true {
+        // Cancelled when the chain itself is broken: that answer needs no replay.
+        while !Task.isCancelled {
             let headers = try await repository.caseAuditHeaders(after: after, limit: batch)
             // The last batch's events run to the end: cases with events after the last row.
             let through = headers.count == batch ? headers.last?.number : nil
@@ -180,6 +181,7 @@ extension CaseEngine {
             guard let through else { return replay(upTo: nil).deleted }
             after = through
         }
+        return nil
     }
 
     /// How many events verification reads at a time.
