@@ -242,6 +242,19 @@ struct LinterTests {
             ])
     }
 
+    @Test("a bundle name wider than half a kiosk screen is a warning: the home screen lists bundles in two columns")
+    func longBundleName() async throws {
+        let fixture = try LibraryFixture(bundle: [
+            ("\"en\": \"Demo\"", "\"en\": \"A demonstration bundle with a long name\"")
+        ])
+        defer { fixture.remove() }
+        #expect(
+            fixture.headlines() == [
+                "demo.json:4:31: warning: the bundle's name takes 39 columns; at most 33 fit the kiosk's home screen in"
+                    + " two columns [long-bundle-name]"
+            ])
+    }
+
     @Test("a condition with a syntax error points inside the string")
     func conditionSyntax() async throws {
         let fixture = try LibraryFixture(bundle: [("hires == 'yes'", "hires = 'yes'")])

@@ -61,6 +61,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case producedMaterialAsked = "produced-material-asked"
     /// A Chinese text with an ASCII punctuation mark next to a Chinese character.
     case asciiPunctuation = "ascii-punctuation"
+    /// A bundle name too wide for half a kiosk screen, where the home screen lists bundles in two
+    /// columns.
+    case longBundleName = "long-bundle-name"
 }
 
 /// Where a diagnostic points: a file and a byte offset in it.

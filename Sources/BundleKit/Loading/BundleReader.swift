@@ -21,6 +21,7 @@ struct BundleReader {
         let id = reader.string(file, "id")
         let version = reader.string(file, "version")
         let name = reader.localized(file, "name")
+        if let name, let member = file["name"] { checkWidth(of: name, at: member.node) }
         let description = reader.localized(file, "description") ?? LocalizedText(zh: "", en: "")
         let promisedDays = reader.integer(file, "promisedDays")
 
@@ -101,6 +102,25 @@ struct BundleReader {
             return BundleSwitch(
                 target: member.key, condition: condition,
                 location: SourceLocation(path: reader.path, offset: member.keyOffset))
+        }
+    }
+
+    /// The most columns a bundle's name may take: half an 80-column kiosk screen, less the box, the
+    /// number and the gap between the columns of the home screen.
+    static let maximumNameColumns = 33
+
+    /// Warns of a name wider than ``maximumNameColumns`` in either language.
+    private func checkWidth(of name: LocalizedText, at node: JSONNode) {
+        guard case .object(let members) = node.value else { return }
+        for member in members {
+            let text = member.key == "zh" ? name.zh : member.key == "en" ? name.en : nil
+            guard let text, DisplayWidth.of(text) > Self.maximumNameColumns else { continue }
+            reader.report(
+                Diagnostic(
+                    .warning, .longBundleName,
+                    "the bundle's name takes \(DisplayWidth.of(text)) columns; at most \(Self.maximumNameColumns) fit"
+                        + " the kiosk's home screen in two columns",
+                    at: reader.location(member.node)))
         }
     }
 }
