@@ -14,12 +14,9 @@ extension PostgresCaseStore {
         bounded: Bool = true, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CaseEngineError) -> T {
         let client = self.client
-        let executor = self.executor
         guard bounded else {
             do {
-                return try await withTaskExecutorPreference(executor) {
-                    try await client.withConnection { connection in try await work(connection) }
-                }
+                return try await client.withConnection { connection in try await work(connection) }
             } catch let error as CaseEngineError {
                 throw error
             } catch {
@@ -87,16 +84,14 @@ extension PostgresCaseStore {
     ) async throws(CaseEngineError) -> T {
         let address = self.address
         let answer = FirstAnswer<T>()
-        let worker = Task(executorPreference: executor) {
+        let worker = Task {
             do {
                 answer.give(.success(try await work()))
             } catch {
                 answer.give(.failure(error))
             }
         }
-        // The deadline is kept off the store's event loop, on the global executor: a timer that slept
-        // on the loop was seen to wake only after the server's own statement timeout (the pool test).
-        let timer = Task(executorPreference: globalConcurrentExecutor) {
+        let timer = Task {
             try await Task.sleep(for: deadline)
             answer.give(.failure(CaseEngineError.storage(.timedOut(seconds: Int(deadline.components.seconds)))))
             worker.cancel()

@@ -2,7 +2,6 @@ import CaseEngine
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
 import PostgresNIO
 
@@ -48,8 +47,6 @@ public final class PostgresCaseStore: Sendable {
 
     public let address: PostgresAddress
     let client: PostgresClient
-    /// Where the store's work runs: the one event loop its connections use.
-    let executor: EventLoopTaskExecutor
     let options: Options
     let auditKey: AuditKey?
     let logger: Logger
@@ -96,14 +93,9 @@ public final class PostgresCaseStore: Sendable {
             startup.append(("synchronous_commit", synchronous ? "on" : "off"))
         }
         configuration.options.additionalStartupParameters = startup
-        // One loop of the process-wide group for all of this store's connections, and the store's
-        // work run on it (see `EventLoopTaskExecutor`).
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        executor = EventLoopTaskExecutor(loop)
-        let client = PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
-        // The pool's own work on the same loop: a connection handed to a waiting request resumes it there.
-        runner = Task(executorPreference: executor) { await client.run() }
+        runner = Task { await client.run() }
     }
 
     /// Connects, migrates the schema (under an advisory lock, so servers may start together) and
