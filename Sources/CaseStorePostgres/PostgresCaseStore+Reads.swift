@@ -226,7 +226,8 @@ extension PostgresCaseStore: CaseRepository {
     }
 
     /// The events the audit replay looks at (see ``AuditTrace``).
-    static let replayedEvents = "(action IN ('submit', 'withdraw', 'handout') OR strpos(detail, 'progress=') > 0)"
+    static let replayedEvents =
+        "(action IN ('submit', 'withdraw', 'handout') OR strpos(detail, '\(AuditTrace.progressMarker)') > 0)"
 
     public func auditEvents(ofCase number: String) async throws(CaseEngineError) -> [StoredAuditEvent] {
         try await read { connection, logger, _ in

@@ -117,8 +117,6 @@ extension SQL {
                 AND s.state IN (\(SubcaseState.sqlList(of: { !$0.isFinal && $0 != .waiting && $0 != .correcting })))
             ORDER BY s.due_date, s.id LIMIT ?
         """)
-    /// Sub-cases by department, plan entry and state: how many, issued on time, open with a
-    /// provisional due date.
     /// Finished sub-cases by department, item and state, from the kept tally (``SupervisionTally``).
     static let supervisionCounts = SQL(
         """
@@ -189,37 +187,16 @@ extension SQL {
                 keyed, via, request_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
-    static let lastEvent = SQL(
-        """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
-                via, request_id
-            FROM events ORDER BY seq DESC LIMIT 1
-        """)
-    static let allEvents = SQL(
-        """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
-                via, request_id
-            FROM events ORDER BY seq
-        """)
-    static let eventsAfter = SQL(
-        """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
-                via, request_id
-            FROM events WHERE seq > ? ORDER BY seq LIMIT ?
-        """)
+    /// An audit event's columns, in `SQLiteCaseStore.decodeEvent` order.
+    static let eventColumns =
+        "seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed, via, request_id"
+    static let lastEvent = SQL("SELECT \(eventColumns) FROM events ORDER BY seq DESC LIMIT 1")
+    static let allEvents = SQL("SELECT \(eventColumns) FROM events ORDER BY seq")
+    static let eventsAfter = SQL("SELECT \(eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
     /// Events of no case (sign-ins and sign-outs), newest first; the case index keeps them by seq.
     static let accessEvents = SQL(
-        """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
-                via, request_id
-            FROM events WHERE case_number = '' AND seq < ? ORDER BY seq DESC LIMIT ?
-        """)
-    static let eventsOfCase = SQL(
-        """
-            SELECT seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed,
-                via, request_id
-            FROM events WHERE case_number = ? ORDER BY seq
-        """)
+        "SELECT \(eventColumns) FROM events WHERE case_number = '' AND seq < ? ORDER BY seq DESC LIMIT ?")
+    static let eventsOfCase = SQL("SELECT \(eventColumns) FROM events WHERE case_number = ? ORDER BY seq")
     /// The sub-cases of a range of cases (after, through], through the case index.
     static let subcasesOfCases = SQL(
         """
@@ -232,7 +209,7 @@ extension SQL {
         """
             SELECT seq, case_number, action, detail FROM events
             WHERE case_number > ? AND case_number <= ?
-                AND (action IN ('submit', 'withdraw', 'handout') OR instr(detail, 'progress=') > 0)
+                AND (action IN ('submit', 'withdraw', 'handout') OR instr(detail, '\(AuditTrace.progressMarker)') > 0)
             ORDER BY case_number, seq
         """)
     static let caseAuditHeaders = SQL(

@@ -107,10 +107,9 @@ extension KioskSession {
     func homeColumns(_ entries: [String]) -> [String] {
         guard let viewport else { return entries }
         let layout = ScreenLayout(columns: viewport.columns, rows: viewport.rows, color: false)
-        // Around the entries: the title, a blank line, the heading, the two fixed keys and a blank
-        // line in the box; its top and bottom, the keys and the input line outside it.
-        let keysRows = layout.wrap(context.strings.text("keys", language), width: layout.inner + 4).count
-        guard entries.count + 9 + keysRows > layout.rows else { return entries }
+        // Around the entries in the box: the title, a blank line, the heading, the two fixed keys and
+        // the blank line before the keys.
+        guard entries.count + 6 > layout.bodyRows(keys: context.strings.text("keys", language)) else { return entries }
         let width = entries.map(DisplayWidth.of).max() ?? 0
         let gap = 4
         guard 2 * width + gap <= layout.inner else { return entries }

@@ -128,57 +128,38 @@ extension CaseEngine {
     }
 
     /// The first difference, in case order, between what the events record and the stored rows:
-    /// the cases are read a batch at a time, each batch with its events and sub-cases, and
-    /// replayed one case after another, so memory holds one batch whatever the number of cases.
+    /// the cases are read a batch at a time, each batch with its events and sub-cases, so memory
+    /// holds one batch whatever the number of cases.
     func replayDifference(batch: Int) async throws(CaseEngineError) -> String? {
         var after = ""
         // Cancelled when the chain itself is broken: that answer needs no replay.
         while !Task.isCancelled {
             let headers = try await repository.caseAuditHeaders(after: after, limit: batch)
-            // The last batch's events run to the end: cases with events after the last row.
+            // A full batch ends at its last case; the last one takes every event after it too, so
+            // that a case whose row was deleted past the last row is found.
             let through = headers.count == batch ? headers.last?.number : nil
-            let traces = try await repository.auditTraces(ofCasesAfter: after, through: through)
+            var replays: [String: AuditReplay] = [:]
+            for trace in try await repository.auditTraces(ofCasesAfter: after, through: through) {
+                replays[trace.caseNumber, default: AuditReplay()].add(trace)
+            }
             let subcases =
                 if let last = headers.last {
-                    try await repository.subcases(ofCasesAfter: after, through: last.number)
-                } else { [Subcase]() }
-            var nextTrace = 0
-            var nextSubcase = 0
-            /// The replay of the events of the next case with events, up to `number`; a case
-            /// whose events (with its submission) come before `number` has no row.
-            func replay(upTo number: String?) -> (AuditReplay, deleted: String?) {
-                while nextTrace < traces.count {
-                    let current = traces[nextTrace].caseNumber
-                    if let number, current >= number { break }
-                    var replay = AuditReplay()
-                    while nextTrace < traces.count && traces[nextTrace].caseNumber == current {
-                        replay.add(traces[nextTrace])
-                        nextTrace += 1
-                    }
-                    if replay.sawSubmission { return (replay, AuditReplay.deleted(current)) }
+                    Dictionary(
+                        grouping: try await repository.subcases(ofCasesAfter: after, through: last.number),
+                        by: \.caseNumber)
+                } else { [String: [Subcase]]() }
+            let rows = Dictionary(uniqueKeysWithValues: headers.map { ($0.number, $0) })
+            for number in Set(rows.keys).union(replays.keys).sorted() {
+                let replay = replays[number] ?? AuditReplay()
+                guard let header = rows[number] else {
+                    if replay.sawSubmission { return AuditReplay.deleted(number) }
+                    continue
                 }
-                var replay = AuditReplay()
-                while let number, nextTrace < traces.count && traces[nextTrace].caseNumber == number {
-                    replay.add(traces[nextTrace])
-                    nextTrace += 1
+                if let difference = replay.difference(in: header, subcases: subcases[number] ?? []) {
+                    return difference
                 }
-                return (replay, nil)
             }
-            for header in headers {
-                let (replay, deleted) = replay(upTo: header.number)
-                if let deleted { return deleted }
-                var own: [Subcase] = []
-                // Sub-cases of a case whose row is gone are passed over (the case was named above).
-                while nextSubcase < subcases.count && subcases[nextSubcase].caseNumber < header.number {
-                    nextSubcase += 1
-                }
-                while nextSubcase < subcases.count && subcases[nextSubcase].caseNumber == header.number {
-                    own.append(subcases[nextSubcase])
-                    nextSubcase += 1
-                }
-                if let difference = replay.difference(in: header, subcases: own) { return difference }
-            }
-            guard let through else { return replay(upTo: nil).deleted }
+            guard let through else { return nil }
             after = through
         }
         return nil

@@ -305,7 +305,7 @@ extension AuditEvent {
         guard !subcases.isEmpty else { return self }
         var event = self
         let digests = subcases.map { String($0.id.suffix(2)) + ":" + $0.progress.digest }
-        event.detail += (detail.isEmpty ? "" : " ") + "progress=" + digests.joined(separator: ",")
+        event.detail += (detail.isEmpty ? "" : " ") + AuditTrace.progressMarker + digests.joined(separator: ",")
         return event
     }
 }

@@ -20,6 +20,12 @@ public struct ScreenLayout: Sendable {
     /// The columns inside the box.
     public var inner: Int { min(columns, 100) - 4 }
 
+    /// The rows the box holds: the terminal's, less the box's top and bottom, `keys` (as wrapped)
+    /// and the input line.
+    public func bodyRows(keys: String) -> Int {
+        max(5, rows - 3 - wrap(keys, width: inner + 4).count)
+    }
+
     /// The screen as terminal lines: a box around the body, the keys line, the input line.
     public func render(_ lines: [String], input: String) -> [String] {
         var body: [String] = []
@@ -29,8 +35,7 @@ public struct ScreenLayout: Sendable {
         let bottom = "└" + String(repeating: "─", count: inner + 2) + "┘"
         var output = [top]
         let keysRows = wrap(keys, width: inner + 4)
-        // Box top and bottom, the keys, the input line.
-        let room = max(5, rows - 3 - keysRows.count)
+        let room = bodyRows(keys: keys)
         // Too tall for the terminal: keep the title and heading, and the end of the screen where the
         // choices are; the middle gives way to "…".
         let shown = body.count > room ? Array(body.prefix(3)) + ["…"] + Array(body.suffix(room - 4)) : body
@@ -51,9 +56,7 @@ public struct ScreenLayout: Sendable {
     public func pages(_ lines: [String]) -> [[String]] {
         var body: [String] = []
         for line in lines.dropLast() { body += wrap(line, width: inner) }
-        let keysRows = wrap(lines.last ?? "", width: inner + 4).count
-        // Box top and bottom, the keys, the input line.
-        let room = max(5, rows - 3 - keysRows)
+        let room = bodyRows(keys: lines.last ?? "")
         guard body.count > room else { return [Array(lines.dropLast())] }
         // The title and the blank line under it, however they wrap, head every page.
         let headingRows = lines.prefix(2).reduce(0) { $0 + wrap($1, width: inner).count }
