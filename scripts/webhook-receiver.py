@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -109,6 +110,11 @@ def main():
     parser.add_argument("--secret", action="append", default=[], help="whsec_… (repeat while rotating)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
+    parser.add_argument(
+        "--socket-on-stdin",
+        action="store_true",
+        help="listen on the bound socket given as standard input (socket activation), not on --host/--port",
+    )
     parser.add_argument("--log", help="append accepted deliveries here (JSON Lines)")
     parser.add_argument("--fail-first", type=int, default=0, help="answer 500 to the first N requests")
     parser.add_argument("--status", type=int, help="answer every request with this status")
@@ -152,7 +158,16 @@ def main():
             if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
                 super().handle_error(request, client_address)
 
-    server = Server((options.host, options.port), Handler)
+    if options.socket_on_stdin:
+        # The port stays bound from before this process to after it: no other socket can be
+        # given it in between, as it could if it were let go and bound again.
+        server = Server((options.host, options.port), Handler, bind_and_activate=False)
+        server.socket.close()
+        server.socket = socket.socket(fileno=0)
+        server.server_address = server.socket.getsockname()
+        server.server_activate()
+    else:
+        server = Server((options.host, options.port), Handler)
     print(f"listening on {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

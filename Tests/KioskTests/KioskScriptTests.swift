@@ -236,12 +236,12 @@ struct IDCardReaderTests {
     static let card = #"{"name": "孙梅", "idNumber": "440524188001010014", "validUntil": "长期"}"#
 
     @Test("a reader program's records and a reader's files are read once each, in order")
-    func devices() throws {
+    func devices() async throws {
         let command = try CardCommand(command: "printf '%s\\n' 'not a card' '\(Self.card)'")
         var read: IDCard?
         for _ in 0..<50 where read == nil {
             read = command.next()
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         #expect(read?.name == "孙梅")
         #expect(read?.validUntil == nil)

@@ -172,7 +172,7 @@ extension PostgresProcessTests {
         defer { first.stop() }
         let second = try ServerProcess(environment: environment)
         defer { second.stop() }
-        let ports = [try first.waitForPort(), try second.waitForPort()]
+        let ports = [try await first.waitForPort(), try await second.waitForPort()]
         let a = try await submit(port: ports[0], credential: credential, key: "bank-01-a")
         let b = try await submit(port: ports[1], credential: credential, key: "bank-01-b")
         let retry = try await submit(port: ports[1], credential: credential, key: "bank-01-a")

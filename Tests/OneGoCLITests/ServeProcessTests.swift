@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTesting
 import Testing
 
 #if canImport(Glibc)
@@ -24,7 +25,7 @@ struct ServeProcessTests {
 
         let server = try ServerProcess(environment: environment)
         defer { server.stop() }
-        let port = try server.waitForPort()
+        let port = try await server.waitForPort()
 
         let body = Array(
             try Data(contentsOf: repositoryRoot.appendingPathComponent("docs/examples/api-application.json")))
@@ -41,7 +42,7 @@ struct ServeProcessTests {
         let response = try connection.receiveAll()
         #expect(response.hasPrefix("HTTP/1.1 201"), "\(response.prefix(300))")
         #expect(response.contains("\"caseNumber\":\"OG"))
-        #expect(server.waitForExit() == 0)
+        #expect(await server.waitForExit() == 0)
         let listed = try await runOneGo(["case", "list"], environment: environment)
         #expect(listed.stdout.contains("OG"))
     }
@@ -67,7 +68,7 @@ extension ServeProcessTests {
         }
         let server = try ServerProcess(environment: environment)
         defer { server.stop() }
-        let address = "http://127.0.0.1:\(try server.waitForPort())"
+        let address = "http://127.0.0.1:\(try await server.waitForPort())"
         environment["ONEGO_SERVER"] = address
         // The application of the API guide, as a window's file.
         var text = try String(
@@ -154,8 +155,10 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// The port from "listening on 127.0.0.1:PORT", within 20 seconds.
-    func waitForPort() throws -> UInt16 {
+    /// The port from "listening on 127.0.0.1:PORT", within 20 seconds. It waits with `Task.sleep`
+    /// and ``waitForExit()`` on a thread of its own: a test that blocks one of the cooperative
+    /// pool's threads (two on these machines) stalls every other test in the process.
+    func waitForPort() async throws -> UInt16 {
         for _ in 0..<200 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "listening on 127.0.0.1:") {
@@ -163,16 +166,20 @@ final class ServerProcess: @unchecked Sendable {
                 if let port = UInt16(digits) { return port }
             }
             guard process.isRunning else { break }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw ServerNotStarted(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     func terminate() { kill(process.processIdentifier, SIGTERM) }
 
-    func waitForExit() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
+    func waitForExit() async -> Int32 {
+        let process = process
+        return
+            (try? await offload {
+                process.waitUntilExit()
+                return process.terminationStatus
+            }) ?? -1
     }
 
     func stop() {

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTesting
 import Testing
 
 @Suite("Window, departments and supervisors at the command line", .serialized)
@@ -135,8 +136,16 @@ struct WalkthroughTests {
 
 @Suite("onego-kiosk", .serialized)
 struct KioskExecutableTests {
+    /// Runs the kiosk to its end on a thread of its own (off the cooperative pool, which other
+    /// tests need meanwhile).
     func runKiosk(
         _ arguments: [String], input: String = "", db: String, testToday: String? = "2026-11-23"
+    ) async throws -> (Int32, String, String) {
+        try await offload { try Self.runKioskBlocking(arguments, input: input, db: db, testToday: testToday) }
+    }
+
+    static func runKioskBlocking(
+        _ arguments: [String], input: String, db: String, testToday: String?
     ) throws -> (Int32, String, String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -170,11 +179,11 @@ struct KioskExecutableTests {
             try? FileManager.default.removeItem(atPath: bad)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         }
-        let (status, output, _) = try runKiosk(["--script", "KioskScripts/company-opening.kiosk"], db: db)
+        let (status, output, _) = try await runKiosk(["--script", "KioskScripts/company-opening.kiosk"], db: db)
         #expect(status == 0)
         #expect(output.hasSuffix("KioskScripts/company-opening.kiosk: 90 steps passed\n"))
         try "type 1\nexpect 新生儿出生\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let failed = try runKiosk(["--script", bad], db: db)
+        let failed = try await runKiosk(["--script", bad], db: db)
         #expect(failed.0 == 1)
         #expect(failed.2.hasPrefix("\(bad):2: error: the screen does not show '新生儿出生'\n--- screen ---\n"))
     }
@@ -187,7 +196,7 @@ struct KioskExecutableTests {
                 try? FileManager.default.removeItem(atPath: db + suffix)
             }
         }
-        let (status, output, errors) = try runKiosk(
+        let (status, output, errors) = try await runKiosk(
             ["--script", "KioskScripts/newborn.kiosk"], db: db, testToday: nil)
         #expect(status == 0, "\(output)\(errors)")
         // The script expects case numbers and deadlines of 2026-11-23: it passes only on that day.
@@ -210,7 +219,7 @@ struct KioskExecutableTests {
             }
             return line == "enter" ? "" : nil
         }
-        let (status, output, _) = try runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
+        let (status, output, _) = try await runKiosk([], input: lines.joined(separator: "\n") + "\n", db: db)
         #expect(status == 0)
         #expect(output.contains("案件编号：OG20261123-000001"))
         let list = try await runOneGo(
@@ -239,9 +248,7 @@ struct TerminalEscapingTests {
                 + "c.commit()",
             db,
         ]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
+        #expect(try await exitStatus(of: sqlite) == 0)
         let shown = try await runOneGo(["case", "show", "OG20261123-000001"], environment: environment)
         #expect(shown.status == 0)
         #expect(!shown.stdout.contains("\u{1B}") && !shown.stdout.contains("\u{07}"))
@@ -283,12 +290,16 @@ struct ConcurrentFirstUseTests {
             process.standardError = errors
             processes.append((process, errors))
         }
-        for (process, _) in processes { try process.run() }
-        var failures: [String] = []
-        for (process, errors) in processes {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            if process.terminationStatus != 0 { failures.append(text) }
+        let started = processes
+        let failures = try await offload {
+            for (process, _) in started { try process.run() }
+            var failures: [String] = []
+            for (process, errors) in started {
+                let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                if process.terminationStatus != 0 { failures.append(text) }
+            }
+            return failures
         }
         #expect(failures == [])
         let list = try await runOneGo(["case", "list", "--limit", "50"], environment: ["ONEGO_DB": db])
@@ -386,7 +397,7 @@ struct KeyedAuditTests {
         return (directory, db, environment)
     }
 
-    func sql(_ db: String, _ statement: String) throws {
+    func sql(_ db: String, _ statement: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -394,8 +405,7 @@ struct KeyedAuditTests {
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", db,
             statement,
         ]
-        try process.run()
-        process.waitUntilExit()
+        _ = try await exitStatus(of: process)
     }
 
     @Test("the key file is created on first use with owner-only rights, and keying is recorded outside the database")
@@ -425,7 +435,7 @@ struct KeyedAuditTests {
         let (directory, db, environment) = try await live()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Whoever edits the database recomputes the chain the way the first versions did.
-        try sql(
+        try await sql(
             db,
             "UPDATE events SET keyed = 0, hash = '" + String(repeating: "0", count: 64)
                 + "'; UPDATE events SET detail = detail")
@@ -440,8 +450,7 @@ struct KeyedAuditTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script, db]
-        try process.run()
-        process.waitUntilExit()
+        _ = try await exitStatus(of: process)
         let verify = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verify.status == 1)
         #expect(
@@ -457,7 +466,8 @@ struct KeyedAuditTests {
             ["dept", "accept", "OG20261123-000001-01", "--dept", "market-regulation"], environment: environment)
         let checkpoint = try await runOneGo(["audit", "checkpoint"], environment: environment)
         #expect(checkpoint.stdout.hasPrefix("checkpoint 2 "))
-        try sql(db, "DELETE FROM events WHERE seq = 2; UPDATE subcases SET state = 'dispatched' WHERE id LIKE '%-01'")
+        try await sql(
+            db, "DELETE FROM events WHERE seq = 2; UPDATE subcases SET state = 'dispatched' WHERE id LIKE '%-01'")
         let verify = try await runOneGo(["audit", "verify"], environment: environment)
         #expect(verify.status == 1)
         #expect(

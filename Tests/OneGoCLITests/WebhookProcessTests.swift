@@ -34,17 +34,16 @@ struct WebhookProcessTests {
         #expect(lines.first?.hasSuffix(" for market-regulation: \(url)") == true)
         #expect(lines.dropFirst().first == "events: all")
         let secretLine = try #require(lines.last)
-        reservation.release()
         let prefix = "secret (shown once; give it to the department system): "
         #expect(secretLine.hasPrefix(prefix + "whsec_"))
         let receiver = try await ReferenceReceiver(
-            secrets: [String(secretLine.dropFirst(prefix.count))], port: port, log: directory + "/received.jsonl",
+            secrets: [String(secretLine.dropFirst(prefix.count))], on: reservation, log: directory + "/received.jsonl",
             options: ["--delay-ms", "1500"])
         defer { receiver.stop() }
         let serveArguments = ["--webhook-timeout", "5", "--test-webhook-retries", "0,100,100,100,100,100,100,100"]
         let first = try ServerProcess(environment: environment, arguments: serveArguments)
         defer { first.stop() }
-        let firstPort = try first.waitForPort()
+        let firstPort = try await first.waitForPort()
         // More events than the relay keeps in flight to one endpoint (32), each answered 1.5 s after
         // it arrives: however fast or slow the submissions, the last ones are still on their way
         // when the first answer has come and the server is killed.
@@ -54,12 +53,12 @@ struct WebhookProcessTests {
         }
         #expect(try await eventually { !receiver.accepted().isEmpty })
         kill(first.process.processIdentifier, SIGKILL)
-        _ = first.waitForExit()
+        _ = await first.waitForExit()
         let beforeRestart = receiver.accepted().count
         #expect(beforeRestart < 40, "the kill came after every delivery: nothing was tested")
         let second = try ServerProcess(environment: environment, arguments: serveArguments)
         defer { second.stop() }
-        _ = try second.waitForPort()
+        _ = try await second.waitForPort()
         #expect(try await eventually(within: 60) { receiver.accepted().count == 40 })
         #expect(receiver.accepted() == Set((1...40).map { "evt_\($0)" }))
         // Every outcome recorded: nothing pending, nothing dead.
@@ -143,14 +142,13 @@ extension WebhookProcessTests {
             ["dept", "webhook", "add", "market-regulation", "http://127.0.0.1:\(port)/onego/events"],
             environment: environment)
         let secret = try #require(added.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .newlines) })
-        reservation.release()
         let receiver = try await ReferenceReceiver(
-            secrets: [secret], port: port, log: directory + "/received.jsonl", options: ["--delay-ms", "1500"])
+            secrets: [secret], on: reservation, log: directory + "/received.jsonl", options: ["--delay-ms", "1500"])
         defer { receiver.stop() }
         let server = try ServerProcess(environment: environment)
         defer { server.stop() }
         #expect(
-            try await submit(port: try server.waitForPort(), credential: credential, key: "k-1").hasPrefix(
+            try await submit(port: try await server.waitForPort(), credential: credential, key: "k-1").hasPrefix(
                 "HTTP/1.1 201"))
         // Claimed and on its way (the receiver takes 1.5 s to answer).
         #expect(
@@ -159,7 +157,7 @@ extension WebhookProcessTests {
                     .stdout.contains("  pending  1 attempt  ")
             })
         server.terminate()
-        #expect(try await offload { server.waitForExit() } == 0)
+        #expect(await server.waitForExit() == 0)
         #expect(receiver.accepted() == ["evt_1"])
         let done = try await runOneGo(["supervise", "deliveries", "--status", "done"], environment: environment)
         #expect(done.stdout.contains("  evt_1  subcase.dispatched  OG20261123-000001-01  "), "\(done.stdout)")

@@ -75,6 +75,15 @@ public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) asy
     }
 }
 
+/// Runs `process` to its end off the cooperative pool; its exit status.
+public func exitStatus(of process: Process) async throws -> Int32 {
+    try await offload {
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
 extension TestPostgres {
     /// ``createDatabase()`` off the cooperative pool.
     public static func newDatabase() async throws -> String {

@@ -31,13 +31,20 @@ public final class ReferenceReceiver: @unchecked Sendable {
     public let log: String
     private let process: Process
 
-    /// Starts a receiver (on `port`, or any free one) and waits until it listens.
-    public init(secrets: [String], port: UInt16 = 0, log: String, options: [String] = []) async throws {
+    /// Starts a receiver (on the port `reservation` holds, or any free one) and waits until it
+    /// listens. The reserved socket itself is handed over (as standard input), so that the port is
+    /// never free for another socket to take between the reservation and the receiver.
+    public init(
+        secrets: [String], on reservation: PortReservation? = nil, log: String, options: [String] = []
+    ) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
-            ["python3", Self.script, "--port", String(port), "--log", log]
-            + secrets.flatMap { ["--secret", $0] } + options
+            ["python3", Self.script, "--log", log] + secrets.flatMap { ["--secret", $0] } + options
+        if let reservation {
+            process.arguments? += ["--socket-on-stdin"]
+            process.standardInput = reservation.socketHandle
+        }
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -96,7 +103,7 @@ public func eventually(within seconds: Double = 30, _ condition: () async throws
 public func temporaryLog() -> String { NSTemporaryDirectory() + "onego-receiver-\(UUID().uuidString).jsonl" }
 
 /// A loopback port held, bound but not listening: connecting to it is refused, and no other process
-/// (another test's receiver) can be given it until ``release()``. An endpoint can point at it before
+/// (another test's receiver, or a connection's own end) can be given it until ``release()``. An endpoint can point at it before
 /// its receiver, which needs the endpoint's secret, starts there.
 public final class PortReservation: @unchecked Sendable {
     public let port: UInt16
@@ -119,7 +126,10 @@ public final class PortReservation: @unchecked Sendable {
         port = UInt16(bigEndian: address.sin_port)
     }
 
-    /// Lets the port go (for the receiver about to start on it).
+    /// The bound socket, for a receiver to listen on (``ReferenceReceiver/init(secrets:on:log:options:)``).
+    public var socketHandle: FileHandle { FileHandle(fileDescriptor: socket, closeOnDealloc: false) }
+
+    /// Lets the port go.
     public func release() {
         if socket >= 0 { close(socket) }
         socket = -1

@@ -30,8 +30,7 @@ struct WebhookDeliveryTests {
         #expect(waiting.count == 3)
         #expect(waiting.allSatisfy { $0.status == .pending && $0.lastError == "connection refused" }, "\(waiting)")
         #expect(try await fixture.store.endpoint(endpoint.id)?.secret.hasPrefix("sealed.v1.") == true)
-        reservation.release()
-        let receiver = try await ReferenceReceiver(secrets: [endpoint.secret], port: port, log: log)
+        let receiver = try await ReferenceReceiver(secrets: [endpoint.secret], on: reservation, log: log)
         defer { receiver.stop() }
         #expect(try await eventually { try await fixture.deliveries([.done]).count == 3 })
         #expect(receiver.accepted() == ["evt_1", "evt_2", "evt_3"])

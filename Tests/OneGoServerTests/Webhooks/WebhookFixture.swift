@@ -80,9 +80,8 @@ struct WebhookFixture {
     func connectedReceiver(_ options: [String] = []) async throws -> (WebhookEndpoint, ReferenceReceiver) {
         let port = try PortReservation()
         let endpoint = try await endpoint(url: "http://127.0.0.1:\(port.port)/onego/events")
-        port.release()
         let receiver = try await ReferenceReceiver(
-            secrets: [endpoint.secret], port: port.port, log: temporaryLog(), options: options)
+            secrets: [endpoint.secret], on: port, log: temporaryLog(), options: options)
         return (endpoint, receiver)
     }
 
