@@ -515,6 +515,19 @@ extension SQLiteCaseStore {
             // figures of finished sub-cases are now kept as they finish (SupervisionTally).
             try db.execute(sql: SupervisionTally.schema)
         }
+        migrator.registerMigration("v19-open-subcase-indexes") { db in
+            // Every query through these two indexes asks for open sub-cases (a department's inbox,
+            // the overdue list, the report's open counts): they now hold only those. A sub-case
+            // that finishes leaves them (one page written in each, where moving its entry to the
+            // finished ones wrote two), and the files shrink by the entries of every finished one.
+            try db.execute(
+                sql: """
+                    DROP INDEX subcases_by_department;
+                    DROP INDEX subcases_by_due_date;
+                    CREATE INDEX subcases_by_department ON subcases(department, id) WHERE finished_on IS NULL;
+                    CREATE INDEX subcases_by_due_date ON subcases(due_date, id) WHERE finished_on IS NULL;
+                    """)
+        }
         return migrator
     }
 }

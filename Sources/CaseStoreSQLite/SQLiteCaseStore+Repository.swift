@@ -371,18 +371,13 @@ extension SQLiteCaseStore: CaseRepository {
                 : try snapshot.subcases.first { $0.id == subcase.id }?.progress
                     ?? db.fetchFirst(.subcase, .text(subcase.id), row: SubcaseRow.decode)?.progress
             try SupervisionTally.record(before: before, after: subcase, in: db)
-            // Most steps change the state alone (accept, review, approve): then only the state is
-            // written. SQLite rebuilds the row either way; binding and encoding 13 more values is
-            // what this saves.
-            var stateOnly = subcase.progress
-            if let before = snapshot.subcase, before.id == subcase.id {
-                stateOnly.state = before.progress.state
-                if stateOnly == before.progress {
-                    try db.execute(.saveSubcaseState, .text(subcase.progress.state.rawValue), .text(subcase.id))
-                    continue
-                }
+            guard let before else {
+                try db.execute(.saveSubcaseProgress, values: SubcaseRow.progressValues(subcase))
+                continue
             }
-            try db.execute(.saveSubcaseProgress, values: SubcaseRow.progressValues(subcase))
+            // Only the columns that changed (most steps: the state alone).
+            let changed = SubcaseRow.changedProgress(from: before, to: subcase.progress, id: subcase.id)
+            if changed.mask != 0 { try db.execute(.saveSubcaseColumns(changed.mask), values: changed.values) }
         }
         let update = transition.caseUpdate
         if let status = update.status {

@@ -1,5 +1,6 @@
 import CaseEngine
 import Foundation
+import Synchronization
 
 /// The store's statements, prepared once per connection; see `SQL`. State lists inside the SQL
 /// are built from `SubcaseState`, not written out again.
@@ -88,14 +89,20 @@ extension SQL {
         """)
     static let planSubcases = SQL(
         "SELECT \(PlanSubcaseRow.columns) FROM plan_subcases WHERE plan_id = ? ORDER BY position")
-    static let saveSubcaseProgress = SQL(
-        """
-            UPDATE subcases SET state = ?, resume_state = ?, released = ?, inputs = ?, outputs = ?,
-                dispatched_on = ?, due_date = ?, due_provisional = ?, days_used_before_pause = ?, paused_days = ?,
-                paused_on = ?, finished_on = ?, reason = ?, reviewed_by = ?
-            WHERE id = ?
-        """)
-    static let saveSubcaseState = SQL("UPDATE subcases SET state = ? WHERE id = ?")
+    static let saveSubcaseProgress = saveSubcaseColumns(1 << SubcaseRow.progressColumns.count - 1)
+    /// `UPDATE subcases` of the progress columns in `mask` (see `SubcaseRow.changedProgress`), one
+    /// statement per mask that occurs (a handful: each step kind changes the same columns).
+    static func saveSubcaseColumns(_ mask: UInt16) -> SQL {
+        subcaseUpdates.withLock { statements in
+            if let statement = statements[mask] { return statement }
+            let assigned = SubcaseRow.progressColumns.indices.filter { mask & 1 << $0 != 0 }
+                .map { "\(SubcaseRow.progressColumns[$0]) = ?" }
+            let statement = SQL("UPDATE subcases SET \(assigned.joined(separator: ", ")) WHERE id = ?")
+            statements[mask] = statement
+            return statement
+        }
+    }
+    private static let subcaseUpdates = Mutex<[UInt16: SQL]>([:])
     static let subcase = SQL("SELECT \(SubcaseRow.columns) FROM \(SubcaseRow.tables) WHERE s.id = ?")
     static let subcaseStatesOfCase = SQL(
         "SELECT id, state FROM subcases WHERE case_number = ? ORDER BY position")
