@@ -245,11 +245,11 @@ extension PostgresCaseStore: CaseRepository {
         }
     }
 
-    public func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent] {
+    public func auditEventSeq(hash: String) async throws(CaseEngineError) -> Int64? {
         try await read { connection, logger, _ in
-            try await connection.rows(
-                "SELECT \(unescaped: PostgresEventRow.columns) FROM events ORDER BY seq", logger: logger,
-                PostgresEventRow.decode)
+            try await connection.first(
+                "SELECT seq FROM events WHERE hash = \(hash) ORDER BY seq DESC LIMIT 1", logger: logger
+            ) { row in try row.int64(0) }
         }
     }
 

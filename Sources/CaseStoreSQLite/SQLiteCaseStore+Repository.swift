@@ -246,8 +246,8 @@ extension SQLiteCaseStore: CaseRepository {
         try quickCheck()
     }
 
-    public func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent] {
-        try read { db in try db.fetch(.allEvents, row: Self.decodeEvent) }
+    public func auditEventSeq(hash: String) async throws(CaseEngineError) -> Int64? {
+        try read { db in try db.fetchFirst(.eventSeqOfHash, .text(hash)) { row in Int64(row.int(0)) } }
     }
 
     public func auditEvents(ofCase number: String) async throws(CaseEngineError) -> [StoredAuditEvent] {

@@ -198,7 +198,7 @@ extension SQL {
     static let eventColumns =
         "seq, at, actor, role, action, case_number, subcase_id, before, after, detail, prev_hash, hash, keyed, via, request_id"
     static let lastEvent = SQL("SELECT \(eventColumns) FROM events ORDER BY seq DESC LIMIT 1")
-    static let allEvents = SQL("SELECT \(eventColumns) FROM events ORDER BY seq")
+    static let eventSeqOfHash = SQL("SELECT seq FROM events WHERE hash = ? ORDER BY seq DESC LIMIT 1")
     static let eventsAfter = SQL("SELECT \(eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
     /// Events of no case (sign-ins and sign-outs), newest first; the case index keeps them by seq.
     static let accessEvents = SQL(

@@ -64,86 +64,34 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 }
 
 /// The audit log's rules: an append-only sequence of events chained by SHA-256, each hash
-/// covering the previous hash and the event. Stores append; ``verify(_:)`` checks what they hold.
+/// covering the previous hash and the event. Stores append; a ``Walker`` checks what they hold.
 public enum AuditChain {
     /// The previous hash of the first event.
     public static let genesis = String(repeating: "0", count: 64)
 
-    /// Checks a whole chain, given in sequence order.
+    /// Checks a chain given in sequence order, one event at a time, keeping only the last two
+    /// hashes and the checkpoints' events: constant memory whatever the length of the chain.
     ///
-    /// At the first event whose stored previous hash does not match the event before it:
-    /// - it names the hash of the event two back: the event in between was inserted;
+    /// ``feed(_:)`` answers `false` at the first event that breaks the chain; ``problem(at:hashFoundAt:)``
+    /// then names what was done there:
+    /// - the event names the hash of the event two back: the event in between was inserted;
     /// - it names the hash of a later event: the events were reordered;
     /// - it names no stored event and the sequence numbers jump: an event before it was deleted;
     /// - it names no stored event and the numbers run on: the event before it was edited (and its
-    ///   hash recomputed).
-    /// An event whose own hash does not match its content was edited.
-    ///
-    /// Keyed events are checked with `key` (HMAC-SHA256); from `checkpoints.keyedFrom` on every event
-    /// must be keyed, and every checkpoint's event must still be there with its hash.
-    public static func verify(
-        _ events: [StoredAuditEvent], key: AuditKey? = nil, checkpoints: AuditCheckpoints = AuditCheckpoints()
-    ) -> AuditVerification {
-        var positionOfHash: [String: Int] = [:]
-        for (position, stored) in events.enumerated() { positionOfHash[stored.hash] = position }
-        var previousHash = genesis
-        var hashBeforePrevious = genesis
-        var previousSeq: Int64 = 0
-        for (position, stored) in events.enumerated() {
-            let seq = stored.seq
-            if stored.previousHash != previousHash {
-                if position >= 1, stored.previousHash == hashBeforePrevious {
-                    return .broken(seq: previousSeq, problem: .inserted)
-                }
-                if let other = positionOfHash[stored.previousHash], other > position {
-                    return .broken(seq: seq, problem: .reordered)
-                }
-                if positionOfHash[stored.previousHash] == nil, stored.previousHash != genesis {
-                    if seq != previousSeq + 1 { return .broken(seq: seq, problem: .deletedBefore) }
-                    return .broken(seq: previousSeq, problem: .edited)
-                }
-                return .broken(seq: seq, problem: .reordered)
-            }
-            if stored.keyed {
-                guard let key else { return .unverifiable(seq: seq) }
-                if stored.event.hash(after: stored.previousHash, key: key) != stored.hash {
-                    return .broken(seq: seq, problem: .edited)
-                }
-            } else {
-                if let keyedFrom = checkpoints.keyedFrom, seq >= keyedFrom {
-                    return .broken(seq: seq, problem: .unkeyed)
-                }
-                if stored.event.hash(after: stored.previousHash) != stored.hash {
-                    return .broken(seq: seq, problem: .edited)
-                }
-            }
-            hashBeforePrevious = previousHash
-            previousHash = stored.hash
-            previousSeq = seq
-        }
-        let hashes = Dictionary(events.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
-        let last = events.last?.seq ?? 0
-        for checkpoint in checkpoints.checkpoints {
-            guard let hash = hashes[checkpoint.seq] else {
-                return checkpoint.seq > last
-                    ? .truncated(last: last, checkpoint: checkpoint.seq)
-                    : .broken(seq: checkpoint.seq, problem: .rewritten)
-            }
-            if hash != checkpoint.hash { return .broken(seq: checkpoint.seq, problem: .rewritten) }
-        }
-        return .intact(events: events.count)
-    }
-}
-
-extension AuditChain {
-    /// Walks a chain in order without keeping it (constant memory): ``feed(_:)`` answers `false` at
-    /// the first event that does not verify; the caller then names the problem with
-    /// ``AuditChain/verify(_:key:checkpoints:)`` over the whole chain.
+    ///   hash recomputed);
+    /// - its own hash does not match its content: it was edited.
+    /// Keyed events are checked with the key (HMAC-SHA256); from `checkpoints.keyedFrom` on every
+    /// event must be keyed. A chain that holds to its end is then held against the checkpoints
+    /// (``finish()``): every checkpoint's event must still be there with its hash.
     public struct Walker: Sendable {
         let key: AuditKey?
         let keyedFrom: Int64?
-        let checkpoints: [Int64: String]
+        let checkpoints: [AuditCheckpoints.Checkpoint]
+        let checkpointed: Set<Int64>
         private var previousHash = AuditChain.genesis
+        private var hashBeforePrevious = AuditChain.genesis
+        /// The hashes the checkpointed events have here.
+        private var checkpointedHashes: [Int64: String] = [:]
         /// The events walked so far.
         public private(set) var count = 0
         /// The last event's sequence number.
@@ -153,11 +101,11 @@ extension AuditChain {
         public init(key: AuditKey?, checkpoints: AuditCheckpoints) {
             self.key = key
             keyedFrom = checkpoints.keyedFrom
-            self.checkpoints = Dictionary(
-                checkpoints.checkpoints.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
+            self.checkpoints = checkpoints.checkpoints
+            checkpointed = Set(checkpoints.checkpoints.map(\.seq))
         }
 
-        /// Whether the chain still verifies with this event.
+        /// Whether the chain still holds with this event (checkpoints are held at ``finish()``).
         public mutating func feed(_ stored: StoredAuditEvent) -> Bool {
             guard stored.previousHash == previousHash else { return false }
             if stored.keyed {
@@ -168,15 +116,53 @@ extension AuditChain {
                 if let keyedFrom, stored.seq >= keyedFrom { return false }
                 guard stored.event.hash(after: stored.previousHash) == stored.hash else { return false }
             }
-            if let recorded = checkpoints[stored.seq], recorded != stored.hash { return false }
+            if checkpointed.contains(stored.seq) { checkpointedHashes[stored.seq] = stored.hash }
+            hashBeforePrevious = previousHash
             previousHash = stored.hash
             lastSeq = stored.seq
             count += 1
             return true
         }
 
-        /// Whether every checkpoint's event was walked.
-        public var reachedCheckpoints: Bool { checkpoints.keys.allSatisfy { $0 <= lastSeq } }
+        /// The hash an event refused by ``feed(_:)`` names as its previous one, when that is not the
+        /// last event's: where it is stored is needed to name the break.
+        public func unexpectedPreviousHash(of stored: StoredAuditEvent) -> String? {
+            stored.previousHash == previousHash ? nil : stored.previousHash
+        }
+
+        /// What was done at `stored`, the event ``feed(_:)`` refused; `hashFoundAt` is the sequence
+        /// number of the newest stored event whose hash is ``unexpectedPreviousHash(of:)``, if any.
+        public func problem(at stored: StoredAuditEvent, hashFoundAt: Int64?) -> AuditVerification {
+            let seq = stored.seq
+            if stored.previousHash != previousHash {
+                if count >= 1, stored.previousHash == hashBeforePrevious {
+                    return .broken(seq: lastSeq, problem: .inserted)
+                }
+                if let other = hashFoundAt, other > seq { return .broken(seq: seq, problem: .reordered) }
+                if hashFoundAt == nil, stored.previousHash != AuditChain.genesis {
+                    return seq != lastSeq + 1
+                        ? .broken(seq: seq, problem: .deletedBefore) : .broken(seq: lastSeq, problem: .edited)
+                }
+                return .broken(seq: seq, problem: .reordered)
+            }
+            if stored.keyed { return key == nil ? .unverifiable(seq: seq) : .broken(seq: seq, problem: .edited) }
+            if let keyedFrom, seq >= keyedFrom { return .broken(seq: seq, problem: .unkeyed) }
+            return .broken(seq: seq, problem: .edited)
+        }
+
+        /// The verdict on a chain walked to its end: held against the checkpoints, in the order
+        /// they were recorded.
+        public func finish() -> AuditVerification {
+            for checkpoint in checkpoints {
+                guard let hash = checkpointedHashes[checkpoint.seq] else {
+                    return checkpoint.seq > lastSeq
+                        ? .truncated(last: lastSeq, checkpoint: checkpoint.seq)
+                        : .broken(seq: checkpoint.seq, problem: .rewritten)
+                }
+                if hash != checkpoint.hash { return .broken(seq: checkpoint.seq, problem: .rewritten) }
+            }
+            return .intact(events: count)
+        }
     }
 }
 

@@ -108,23 +108,24 @@ extension CaseEngine {
             }
         }
         defer { replay.cancel() }
-        // The chain is walked in batches, keeping only the last hash; a break is then named by
-        // checking the whole chain.
+        // The chain is walked in batches, keeping only its last hashes; a break is named from the
+        // event where it shows and, if it names another event's hash, where that event is stored.
         var walker = AuditChain.Walker(key: key, checkpoints: checkpoints)
         var after: Int64 = 0
         while true {
             let batch = try await repository.auditEvents(after: after, limit: Self.auditBatch)
             guard let last = batch.last else { break }
             for stored in batch where !walker.feed(stored) {
-                return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
+                let named = walker.unexpectedPreviousHash(of: stored)
+                let found = if let named { try await repository.auditEventSeq(hash: named) } else { Int64?.none }
+                return walker.problem(at: stored, hashFoundAt: found)
             }
             after = last.seq
         }
-        guard walker.reachedCheckpoints else {
-            return AuditChain.verify(try await repository.auditEvents(), key: key, checkpoints: checkpoints)
-        }
+        let verdict = walker.finish()
+        guard case .intact = verdict else { return verdict }
         if let difference = try await replay.value.get() { return .differs(difference) }
-        return .intact(events: walker.count)
+        return verdict
     }
 
     /// The first difference, in case order, between what the events record and the stored rows:

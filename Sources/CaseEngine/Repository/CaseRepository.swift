@@ -92,8 +92,9 @@ public protocol CaseRepository: Sendable {
     /// Audit events after a sequence number, in chain order, `limit` at most (verification streams
     /// the chain in batches).
     func auditEvents(after seq: Int64, limit: Int) async throws(CaseEngineError) -> [StoredAuditEvent]
-    /// Every audit event in chain order.
-    func auditEvents() async throws(CaseEngineError) -> [StoredAuditEvent]
+    /// The sequence number of the newest audit event with this hash, if any (naming a broken
+    /// chain: a stored event named as the previous one; a full scan, run only then).
+    func auditEventSeq(hash: String) async throws(CaseEngineError) -> Int64?
     /// The chain's newest event, if any.
     func lastAuditEvent() async throws(CaseEngineError) -> StoredAuditEvent?
     /// How many cases got each grade, 1 to 5.
