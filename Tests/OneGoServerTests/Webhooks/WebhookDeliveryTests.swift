@@ -21,10 +21,15 @@ struct WebhookDeliveryTests {
         try await fixture.submit(3)
         let relay = fixture.run(WebhookFixture.settings())
         defer { relay.cancel() }
-        // Refused at least twice while the receiver is down; nothing is lost or given up.
+        // Refused at least twice while the receiver is down; nothing is lost or given up. (A refused
+        // connection is answered at the client's connect timeout, 5 s; on a loaded machine a claim's
+        // lease can pass first and the delivery is claimed again before its refusal is recorded,
+        // so the test waits for the refusal itself.)
         #expect(
             try await eventually {
-                try await fixture.deliveries([.pending]).allSatisfy { $0.attempts >= 2 }
+                let pending = try await fixture.deliveries([.pending])
+                return pending.count == 3
+                    && pending.allSatisfy { $0.attempts >= 2 && $0.lastError == "connection refused" }
             })
         let waiting = try await fixture.deliveries()
         #expect(waiting.count == 3)
