@@ -37,10 +37,38 @@ struct SubcaseRow {
             id: id, caseNumber: row.text(1), planID: Int64(row.int(2)), position: row.int(3), progress: progress)
     }
 
-    /// The progress columns, in `progressValues` order.
-    static let progressColumns = [
-        "state", "resume_state", "released", "inputs", "outputs", "dispatched_on", "due_date", "due_provisional",
-        "days_used_before_pause", "paused_days", "paused_on", "finished_on", "reason", "reviewed_by",
+    /// A progress column: its name, whether a transition changed it, and its value.
+    struct ProgressColumn: Sendable {
+        let name: String
+        let changed: @Sendable (SubcaseProgress, SubcaseProgress) -> Bool
+        let value: @Sendable (SubcaseProgress) -> SQLValue
+
+        init<T: Equatable>(
+            _ name: String, _ field: @escaping @Sendable (SubcaseProgress) -> T,
+            _ value: @escaping @Sendable (T) -> SQLValue
+        ) {
+            self.name = name
+            changed = { field($0) != field($1) }
+            self.value = { value(field($0)) }
+        }
+    }
+
+    /// The progress columns: the one list the inserts, the updates and their values follow.
+    static let progressColumns: [ProgressColumn] = [
+        ProgressColumn("state", \.state) { .text($0.rawValue) },
+        ProgressColumn("resume_state", \.resumeState) { .text($0?.rawValue) },
+        ProgressColumn("released", \.released) { .bool($0) },
+        ProgressColumn("inputs", \.inputs) { .text(StoredJSON.encode($0)) },
+        ProgressColumn("outputs", \.outputs) { .text(StoredJSON.encode($0)) },
+        ProgressColumn("dispatched_on", \.dispatchedOn) { .text($0?.description) },
+        ProgressColumn("due_date", \.due?.date) { .text($0?.description) },
+        ProgressColumn("due_provisional", \.due?.provisional) { .bool($0 ?? false) },
+        ProgressColumn("days_used_before_pause", \.daysUsedBeforePause) { .int($0) },
+        ProgressColumn("paused_days", \.pausedDays) { .int($0) },
+        ProgressColumn("paused_on", \.pausedOn) { .text($0?.description) },
+        ProgressColumn("finished_on", \.finishedOn) { .text($0?.description) },
+        ProgressColumn("reason", \.reason) { .text($0) },
+        ProgressColumn("reviewed_by", \.reviewedBy) { .text($0) },
     ]
 
     /// The progress columns a transition changed, as a mask (bit `i` for `progressColumns[i]`), and
@@ -52,44 +80,17 @@ struct SubcaseRow {
     ) -> (mask: UInt16, values: [SQLValue]) {
         var mask: UInt16 = 0
         var values: [SQLValue] = []
-        func column(_ index: Int, _ changed: Bool, _ value: @autoclosure () -> SQLValue) {
-            guard changed else { return }
+        for (index, column) in progressColumns.enumerated() where column.changed(before, after) {
             mask |= 1 << index
-            values.append(value())
+            values.append(column.value(after))
         }
-        column(0, before.state != after.state, .text(after.state.rawValue))
-        column(1, before.resumeState != after.resumeState, .text(after.resumeState?.rawValue))
-        column(2, before.released != after.released, .bool(after.released))
-        column(3, before.inputs != after.inputs, .text(StoredJSON.encode(after.inputs)))
-        column(4, before.outputs != after.outputs, .text(StoredJSON.encode(after.outputs)))
-        column(5, before.dispatchedOn != after.dispatchedOn, .text(after.dispatchedOn?.description))
-        column(6, before.due?.date != after.due?.date, .text(after.due?.date.description))
-        column(7, before.due?.provisional != after.due?.provisional, .bool(after.due?.provisional ?? false))
-        column(8, before.daysUsedBeforePause != after.daysUsedBeforePause, .int(after.daysUsedBeforePause))
-        column(9, before.pausedDays != after.pausedDays, .int(after.pausedDays))
-        column(10, before.pausedOn != after.pausedOn, .text(after.pausedOn?.description))
-        column(11, before.finishedOn != after.finishedOn, .text(after.finishedOn?.description))
-        column(12, before.reason != after.reason, .text(after.reason))
-        column(13, before.reviewedBy != after.reviewedBy, .text(after.reviewedBy))
         values.append(.text(id))
         return (mask, values)
     }
 
-    /// The progress columns' values, in `saveSubcaseProgress` order (the id last).
+    /// The progress columns' values, in `progressColumns` order (the id last).
     static func progressValues(_ subcase: Subcase) -> [SQLValue] {
-        progressValues(subcase.progress, id: subcase.id)
-    }
-
-    /// The progress columns' values, in `saveSubcaseProgress` order (the id last).
-    static func progressValues(_ progress: SubcaseProgress, id: String) -> [SQLValue] {
-        [
-            .text(progress.state.rawValue), .text(progress.resumeState?.rawValue), .bool(progress.released),
-            .text(StoredJSON.encode(progress.inputs)), .text(StoredJSON.encode(progress.outputs)),
-            .text(progress.dispatchedOn?.description), .text(progress.due?.date.description),
-            .bool(progress.due?.provisional ?? false), .int(progress.daysUsedBeforePause), .int(progress.pausedDays),
-            .text(progress.pausedOn?.description), .text(progress.finishedOn?.description), .text(progress.reason),
-            .text(progress.reviewedBy), .text(id),
-        ]
+        progressColumns.map { $0.value(subcase.progress) } + [.text(subcase.id)]
     }
 
     static func date(_ text: String?, _ what: @autoclosure () -> String) throws(CaseEngineError) -> CalendarDate? {

@@ -1,5 +1,6 @@
 import CaseEngine
 import Foundation
+import GRDB
 import Synchronization
 
 /// The store's statements, prepared once per connection; see `SQL`. State lists inside the SQL
@@ -77,10 +78,9 @@ extension SQL {
 
     static let insertSubcase = SQL(
         """
-            INSERT INTO subcases (id, case_number, plan_id, position, department, state, resume_state, released,
-                inputs, outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days,
-                paused_on, finished_on, reason, reviewed_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO subcases (id, case_number, plan_id, position, department,
+                \(SubcaseRow.progressColumns.map(\.name).joined(separator: ", ")))
+            VALUES (?, ?, ?, ?, ?, \(databaseQuestionMarks(count: SubcaseRow.progressColumns.count)))
         """)
     static let insertPlanSubcase = SQL(
         """
@@ -89,14 +89,14 @@ extension SQL {
         """)
     static let planSubcases = SQL(
         "SELECT \(PlanSubcaseRow.columns) FROM plan_subcases WHERE plan_id = ? ORDER BY position")
-    static let saveSubcaseProgress = saveSubcaseColumns(1 << SubcaseRow.progressColumns.count - 1)
+    static let saveSubcaseProgress = saveSubcaseColumns((1 << SubcaseRow.progressColumns.count) - 1)
     /// `UPDATE subcases` of the progress columns in `mask` (see `SubcaseRow.changedProgress`), one
     /// statement per mask that occurs (a handful: each step kind changes the same columns).
     static func saveSubcaseColumns(_ mask: UInt16) -> SQL {
         subcaseUpdates.withLock { statements in
             if let statement = statements[mask] { return statement }
-            let assigned = SubcaseRow.progressColumns.indices.filter { mask & 1 << $0 != 0 }
-                .map { "\(SubcaseRow.progressColumns[$0]) = ?" }
+            let assigned = SubcaseRow.progressColumns.enumerated().filter { mask & 1 << $0.offset != 0 }
+                .map { "\($0.element.name) = ?" }
             let statement = SQL("UPDATE subcases SET \(assigned.joined(separator: ", ")) WHERE id = ?")
             statements[mask] = statement
             return statement

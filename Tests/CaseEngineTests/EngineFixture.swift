@@ -55,8 +55,13 @@ struct EngineFixture {
             repository = store
         case .postgres:
             address = try await TestPostgres.newDatabase()
+            // Generous bounds: with the whole suite running on two cores a new session's start-up
+            // on a fresh database can outlast the production connect timeout (5 s), and the
+            // server then logs "connection to client lost"; these tests are not about timeouts
+            // (PostgresStoreTests sets its own where they are).
             let store = try await PostgresCaseStore.open(
-                try PostgresAddress(address), options: .init(maximumConnections: 4, deadline: .seconds(30)))
+                try PostgresAddress(address),
+                options: .init(maximumConnections: 4, deadline: .seconds(60), connectTimeout: .seconds(30)))
             sqlite = nil
             postgres = store
             repository = store

@@ -180,9 +180,9 @@ struct PostgresStoreTests {
         defer { fixture.remove() }
         let address = try PostgresAddress(fixture.address)
         let first = try await PostgresCaseStore.open(
-            address, options: .init(maximumConnections: 4, deadline: .seconds(60)))
+            address, options: .init(maximumConnections: 4, deadline: .seconds(60), connectTimeout: .seconds(30)))
         let second = try await PostgresCaseStore.open(
-            address, options: .init(maximumConnections: 4, deadline: .seconds(60)))
+            address, options: .init(maximumConnections: 4, deadline: .seconds(60), connectTimeout: .seconds(30)))
         defer {
             first.stop()
             second.stop()

@@ -37,7 +37,8 @@ struct WebhookFixture {
         case .postgres:
             address = try await TestPostgres.newDatabase()
             store = try await PostgresCaseStore.open(
-                try PostgresAddress(address), options: .init(maximumConnections: 4, deadline: .seconds(30)))
+                try PostgresAddress(address),
+                options: .init(maximumConnections: 4, deadline: .seconds(60), connectTimeout: .seconds(30)))
         }
         engine = CaseEngine(
             repository: store, library: shippedLibrary, calendar: shippedCalendar,
@@ -48,7 +49,8 @@ struct WebhookFixture {
     /// Another store on the same PostgreSQL database: a second server's.
     func secondStore() async throws -> PostgresCaseStore {
         try await PostgresCaseStore.open(
-            try PostgresAddress(address), options: .init(maximumConnections: 4, deadline: .seconds(30)))
+            try PostgresAddress(address),
+            options: .init(maximumConnections: 4, deadline: .seconds(60), connectTimeout: .seconds(30)))
     }
 
     /// Submits `count` company openings (each dispatches its first sub-case to market regulation);
