@@ -37,60 +37,50 @@ struct SubcaseRow {
             id: id, caseNumber: row.text(1), planID: Int64(row.int(2)), position: row.int(3), progress: progress)
     }
 
-    /// A progress column: its name, whether a transition changed it, and its value.
-    struct ProgressColumn: Sendable {
-        let name: String
-        let changed: @Sendable (SubcaseProgress, SubcaseProgress) -> Bool
-        let value: @Sendable (SubcaseProgress) -> SQLValue
-
-        init<T: Equatable>(
-            _ name: String, _ field: @escaping @Sendable (SubcaseProgress) -> T,
-            _ value: @escaping @Sendable (T) -> SQLValue
-        ) {
-            self.name = name
-            changed = { field($0) != field($1) }
-            self.value = { value(field($0)) }
-        }
-    }
-
-    /// The progress columns: the one list the inserts, the updates and their values follow.
-    static let progressColumns: [ProgressColumn] = [
-        ProgressColumn("state", \.state) { .text($0.rawValue) },
-        ProgressColumn("resume_state", \.resumeState) { .text($0?.rawValue) },
-        ProgressColumn("released", \.released) { .bool($0) },
-        ProgressColumn("inputs", \.inputs) { .text(StoredJSON.encode($0)) },
-        ProgressColumn("outputs", \.outputs) { .text(StoredJSON.encode($0)) },
-        ProgressColumn("dispatched_on", \.dispatchedOn) { .text($0?.description) },
-        ProgressColumn("due_date", \.due?.date) { .text($0?.description) },
-        ProgressColumn("due_provisional", \.due?.provisional) { .bool($0 ?? false) },
-        ProgressColumn("days_used_before_pause", \.daysUsedBeforePause) { .int($0) },
-        ProgressColumn("paused_days", \.pausedDays) { .int($0) },
-        ProgressColumn("paused_on", \.pausedOn) { .text($0?.description) },
-        ProgressColumn("finished_on", \.finishedOn) { .text($0?.description) },
-        ProgressColumn("reason", \.reason) { .text($0) },
-        ProgressColumn("reviewed_by", \.reviewedBy) { .text($0) },
+    /// The progress columns, in the order ``changedProgress(from:to:id:)`` gives their values; the
+    /// insert and the updates are built from this list.
+    static let progressColumns = [
+        "state", "resume_state", "released", "inputs", "outputs", "dispatched_on", "due_date", "due_provisional",
+        "days_used_before_pause", "paused_days", "paused_on", "finished_on", "reason", "reviewed_by",
     ]
 
-    /// The progress columns a transition changed, as a mask (bit `i` for `progressColumns[i]`), and
-    /// their values in column order, the id last. SQLite rewrites the entries of every index whose
-    /// columns an `UPDATE` assigns, changed or not: a step that assigns only what changed leaves the
-    /// department and due-date indexes alone (two pages less written a step).
+    /// The progress columns a transition changed (all of them without `before`), as a mask (bit `i`
+    /// for `progressColumns[i]`), and their values in column order, the id last. SQLite rewrites
+    /// the entries of every index whose columns an `UPDATE` assigns, changed or not: a step that
+    /// assigns only what changed leaves the department and due-date indexes alone (two pages less
+    /// written a step). Compared field by field: closures per column cost W1 1.3 % more.
     static func changedProgress(
-        from before: SubcaseProgress, to after: SubcaseProgress, id: String
+        from before: SubcaseProgress?, to after: SubcaseProgress, id: String
     ) -> (mask: UInt16, values: [SQLValue]) {
         var mask: UInt16 = 0
         var values: [SQLValue] = []
-        for (index, column) in progressColumns.enumerated() where column.changed(before, after) {
+        values.reserveCapacity(progressColumns.count + 1)
+        func column(_ index: Int, _ changed: (SubcaseProgress) -> Bool, _ value: @autoclosure () -> SQLValue) {
+            guard before.map(changed) ?? true else { return }
             mask |= 1 << index
-            values.append(column.value(after))
+            values.append(value())
         }
+        column(0, { $0.state != after.state }, .text(after.state.rawValue))
+        column(1, { $0.resumeState != after.resumeState }, .text(after.resumeState?.rawValue))
+        column(2, { $0.released != after.released }, .bool(after.released))
+        column(3, { $0.inputs != after.inputs }, .text(StoredJSON.encode(after.inputs)))
+        column(4, { $0.outputs != after.outputs }, .text(StoredJSON.encode(after.outputs)))
+        column(5, { $0.dispatchedOn != after.dispatchedOn }, .text(after.dispatchedOn?.description))
+        column(6, { $0.due?.date != after.due?.date }, .text(after.due?.date.description))
+        column(7, { $0.due?.provisional != after.due?.provisional }, .bool(after.due?.provisional ?? false))
+        column(8, { $0.daysUsedBeforePause != after.daysUsedBeforePause }, .int(after.daysUsedBeforePause))
+        column(9, { $0.pausedDays != after.pausedDays }, .int(after.pausedDays))
+        column(10, { $0.pausedOn != after.pausedOn }, .text(after.pausedOn?.description))
+        column(11, { $0.finishedOn != after.finishedOn }, .text(after.finishedOn?.description))
+        column(12, { $0.reason != after.reason }, .text(after.reason))
+        column(13, { $0.reviewedBy != after.reviewedBy }, .text(after.reviewedBy))
         values.append(.text(id))
         return (mask, values)
     }
 
-    /// The progress columns' values, in `progressColumns` order (the id last).
+    /// Every progress column's value, in `progressColumns` order (the id last).
     static func progressValues(_ subcase: Subcase) -> [SQLValue] {
-        progressColumns.map { $0.value(subcase.progress) } + [.text(subcase.id)]
+        changedProgress(from: nil, to: subcase.progress, id: subcase.id).values
     }
 
     static func date(_ text: String?, _ what: @autoclosure () -> String) throws(CaseEngineError) -> CalendarDate? {

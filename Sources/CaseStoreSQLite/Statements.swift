@@ -79,7 +79,7 @@ extension SQL {
     static let insertSubcase = SQL(
         """
             INSERT INTO subcases (id, case_number, plan_id, position, department,
-                \(SubcaseRow.progressColumns.map(\.name).joined(separator: ", ")))
+                \(SubcaseRow.progressColumns.joined(separator: ", ")))
             VALUES (?, ?, ?, ?, ?, \(databaseQuestionMarks(count: SubcaseRow.progressColumns.count)))
         """)
     static let insertPlanSubcase = SQL(
@@ -96,7 +96,7 @@ extension SQL {
         subcaseUpdates.withLock { statements in
             if let statement = statements[mask] { return statement }
             let assigned = SubcaseRow.progressColumns.enumerated().filter { mask & 1 << $0.offset != 0 }
-                .map { "\($0.element.name) = ?" }
+                .map { "\($0.element) = ?" }
             let statement = SQL("UPDATE subcases SET \(assigned.joined(separator: ", ")) WHERE id = ?")
             statements[mask] = statement
             return statement
