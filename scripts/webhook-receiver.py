@@ -163,7 +163,10 @@ def main():
         # given it in between, as it could if it were let go and bound again.
         server = Server((options.host, options.port), Handler, bind_and_activate=False)
         server.socket.close()
-        server.socket = socket.socket(fileno=0)
+        try:
+            server.socket = socket.socket(fileno=0)
+        except OSError:
+            parser.error("--socket-on-stdin: standard input is not a socket (give a bound TCP socket as stdin)")
         server.server_address = server.socket.getsockname()
         server.server_activate()
     else:
