@@ -21,6 +21,17 @@ extension CompilationRun {
         item.map { "item '\($0)'" } ?? "the element"
     }
 
+    /// When an active item asks for a field or a material: while the item is active, the bundle's
+    /// switch for it holds and its own condition holds, with the answers given so far.
+    func askedWhen(
+        _ active: ConditionExpression, switched: ConditionExpression?, own: Condition?
+    ) -> ConditionExpression {
+        .conjunction([
+            active, switched?.specialized(known) ?? .constant(true),
+            own?.expression.specialized(known) ?? .constant(true),
+        ])
+    }
+
     mutating func mergeFields(
         _ active: [(use: BundleItem, item: Item, condition: ConditionExpression)]
     ) -> ([CompiledField], Int) {
@@ -31,11 +42,7 @@ extension CompilationRun {
         for entry in active {
             for field in entry.item.fields {
                 guard let element = catalog.elements[field.element] else { continue }
-                let condition = ConditionExpression.conjunction([
-                    entry.condition,
-                    switches[field.element]?.specialized(known) ?? .constant(true),
-                    field.condition?.expression.specialized(known) ?? .constant(true),
-                ])
+                let condition = askedWhen(entry.condition, switched: switches[field.element], own: field.condition)
                 if case .constant(false) = condition { continue }
                 separately += 1
                 let position =
@@ -181,11 +188,7 @@ extension CompilationRun {
         for entry in active {
             for need in entry.item.materials {
                 guard let material = catalog.materials[need.material] else { continue }
-                let condition = ConditionExpression.conjunction([
-                    entry.condition,
-                    switches[need.material]?.specialized(known) ?? .constant(true),
-                    need.condition?.expression.specialized(known) ?? .constant(true),
-                ])
+                let condition = askedWhen(entry.condition, switched: switches[need.material], own: need.condition)
                 if case .constant(false) = condition { continue }
                 separately += 1
                 if let producer = producers[need.material], producer.id != entry.item.id {
