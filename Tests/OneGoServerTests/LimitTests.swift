@@ -8,6 +8,7 @@ import NIOHTTP1
 import NIOSSL
 import OneGoServer
 import Testing
+import WebhookTesting
 
 #if canImport(Glibc)
     import Glibc
@@ -36,7 +37,9 @@ struct LimitTests {
     func headersAndIdleConnections() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let port = try freePort()
+        let reservation = try PortReservation()  // held while the server binds it: never free
+        defer { reservation.release() }
+        let port = Int(reservation.port)
         let app = Application(
             router: fixture.server.router(), server: ServerAddress.http1(idleSeconds: 3),
             configuration: .init(address: .hostname("127.0.0.1", port: port)))
@@ -128,7 +131,9 @@ struct TLSTests {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
         let fixtures = repositoryRoot.appendingPathComponent("Tests/OneGoServerTests/Fixtures").path
-        let port = try freePort()
+        let reservation = try PortReservation()  // held while the server binds it: never free
+        defer { reservation.release() }
+        let port = Int(reservation.port)
         let app = Application(
             router: fixture.server.router(),
             server: try ServerAddress.serverBuilder(

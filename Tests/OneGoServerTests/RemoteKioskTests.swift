@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Kiosk
 import OneGoServer
 import Testing
+import WebhookTesting
 import WorkCalendar
 
 #if canImport(Glibc)
@@ -82,7 +83,11 @@ struct RemoteKioskTests {
             contentsOf: repositoryRoot.appendingPathComponent("KioskScripts/company-opening.kiosk"), encoding: .utf8)
         // The walk up to the last key before submitting.
         let beforeSubmit = walk.components(separatedBy: "\ntype 88\n")[0]
-        let port = try freePort()
+        // Held, bound and not listening, for the whole test: connecting is refused, and no other
+        // test's server can be given the port (a port let go was, once, and answered).
+        let reservation = try PortReservation()
+        defer { reservation.release() }
+        let port = reservation.port
         try await fixture.application().test(.live) { client in
             let (session, live) = try await Self.session(port: try #require(client.port), fixture: fixture)
             let dead = HTTPKioskClient(
@@ -119,7 +124,9 @@ struct RemoteKioskTests {
     func offlineHome() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let port = try freePort()
+        let reservation = try PortReservation()  // refuses connections, held for the whole test
+        defer { reservation.release() }
+        let port = reservation.port
         let bundles = repositoryRoot.appendingPathComponent("Bundles").path
         let session = KioskSession(
             context: KioskSession.Context(
@@ -145,7 +152,10 @@ struct RemoteKioskTests {
     func retryUntilServerAnswers() async throws {
         let fixture = try await ServerFixture()
         defer { fixture.remove() }
-        let port = try freePort()
+        // Held until the server binds it (PortReservation lets a server bind a port it holds).
+        let reservation = try PortReservation()
+        defer { reservation.release() }
+        let port = Int(reservation.port)
         let client = HTTPKioskClient(
             server: "http://127.0.0.1:\(port)", credential: fixture.bank.text,
             retryDelays: [.milliseconds(400), .milliseconds(400), .milliseconds(800), .seconds(2)],
@@ -202,22 +212,4 @@ enum SubmittedApplicationFixture {
     static func company() throws -> CitizenApplication {
         try CitizenApplication(json: Array(companyApplicationJSON().readableBytesView), name: "fixture")
     }
-}
-
-/// A TCP port nobody listens on (bound and released).
-func freePort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -111,6 +111,10 @@ public final class PortReservation: @unchecked Sendable {
 
     public init() throws {
         let handle = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // SO_REUSEADDR, as servers set it: a server of the test may bind the port while it is held
+        // (Linux allows that until one of them listens), so it is never free for another socket.
+        var one: Int32 = 1
+        setsockopt(handle, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
