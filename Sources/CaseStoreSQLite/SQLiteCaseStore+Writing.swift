@@ -100,11 +100,7 @@ extension SQLiteCaseStore {
                 : try snapshot.subcases.first { $0.id == subcase.id }?.progress
                     ?? db.fetchFirst(.subcase, .text(subcase.id), row: SubcaseRow.decode)?.progress
             try SupervisionTally.record(before: before, after: subcase, in: db)
-            guard let before else {
-                try db.execute(.saveSubcaseProgress, values: SubcaseRow.progressValues(subcase))
-                continue
-            }
-            // Only the columns that changed (most steps: the state alone).
+            // Only the columns that changed (most steps: the state alone; all without `before`).
             let changed = SubcaseRow.changedProgress(from: before, to: subcase.progress, id: subcase.id)
             if changed.mask != 0 { try db.execute(.saveSubcaseColumns(changed.mask), values: changed.values) }
         }

@@ -89,7 +89,6 @@ extension SQL {
         """)
     static let planSubcases = SQL(
         "SELECT \(PlanSubcaseRow.columns) FROM plan_subcases WHERE plan_id = ? ORDER BY position")
-    static let saveSubcaseProgress = saveSubcaseColumns((1 << SubcaseRow.progressColumns.count) - 1)
     /// `UPDATE subcases` of the progress columns in `mask` (see `SubcaseRow.changedProgress`), one
     /// statement per mask that occurs (a handful: each step kind changes the same columns).
     static func saveSubcaseColumns(_ mask: UInt16) -> SQL {
