@@ -60,6 +60,7 @@ struct W1Workload: Sendable {
             numbers.append(receipt.caseNumber)
             transactions += 1
         }
+        let submitted = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         func act(_ item: Int, _ step: Int, _ number: String) async throws {
             let id = number + "-0\(item + 1)"
             let department = Self.departments[item]
@@ -82,20 +83,27 @@ struct W1Workload: Sendable {
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var complete = 0
         var events = 0
+        var paths = ""
         if let sqlite {
             complete = try sqlite.caseCount(status: .completed)
             events = try sqlite.eventCount()
         } else if let pg {
             complete = try await pg.caseCount(status: .completed)
             events = try await pg.eventCount()
+            paths = " steps_gated=\(pg.stepPaths.gated) steps_locking=\(pg.stepPaths.locking)"
             await pg.close()
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let durability = postgres ? "synchronous_commit=" + (synchronousCommit ? "on" : "off") : "sync=" + sync.rawValue
-        let line = String(
-            format: "engine=onego n=%d %@ tx=%d inner_wall_s=%.3f complete=%d events=%d peak_rss_kb=%ld",
-            cases, durability, transactions, wall, complete, events, usage.ru_maxrss)
+        let cpu =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let line =
+            String(
+                format: "engine=onego n=%d %@ tx=%d inner_wall_s=%.3f complete=%d events=%d peak_rss_kb=%ld"
+                    + " submit_s=%.3f cpu_s=%.3f",
+                cases, durability, transactions, wall, complete, events, usage.ru_maxrss, submitted, cpu) + paths
         return Result(line: line, verified: complete == cases && events == 29 * cases && transactions == 29 * cases)
     }
 

@@ -3,6 +3,7 @@ import CaseEngine
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 import WorkCalendar
 
 extension PostgresCaseStore {
@@ -107,13 +108,29 @@ extension PostgresCaseStore {
 
     // MARK: - Steps
 
+    /// A step: gated in two round trips when it can be (``gatedStep(_:_:)``), else in a
+    /// transaction that locks what it read. One deadline bounds both tries.
     public func transact(
+        _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
+    ) async throws(CaseEngineError) -> Transition {
+        try await bounded(options.deadline) {
+            if let transition = try await self.gatedStep(scope, decide) {
+                self.stepCounts.withLock { $0.gated += 1 }
+                return transition
+            }
+            let transition = try await self.lockingStep(scope, decide)
+            self.stepCounts.withLock { $0.locking += 1 }
+            return transition
+        }
+    }
+
+    private func lockingStep(
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
         let logger = self.logger
         let auditKey = self.auditKey
         let plans = planEntries
-        return try await transaction { connection in
+        return try await transaction(bounded: false) { connection in
             let snapshot = try await Self.snapshot(scope, plans: plans, on: connection, logger: logger)
             let transition = try decide(snapshot)
             try await Self.persist(transition, after: snapshot, key: auditKey, on: connection, logger: logger)
@@ -146,12 +163,9 @@ extension PostgresCaseStore {
                 throw CaseEngineError.corruptRecord("case \(number)")
             }
             let all = try await subcases(ofCase: number, locking: true, plans: plans, on: connection, logger: logger)
-            guard let subcase = all.first(where: { $0.id == id }) else { return CaseSnapshot() }
-            return CaseSnapshot(
-                subcase: subcase, subcases: subcase.plan.dependants.isEmpty ? [] : all,
-                siblingStates: Dictionary(all.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first }),
-                status: status, withdrawn: withdrawn,
-                caseMaterials: try StoredJSON.materials(materials, "case \(number)"))
+            return try inCaseSnapshot(
+                of: id, among: all, status: status, withdrawn: withdrawn,
+                materials: try StoredJSON.materials(materials, "case \(number)"))
         case .wholeCase(let number):
             guard
                 let record = try await connection.first(
@@ -165,8 +179,18 @@ extension PostgresCaseStore {
         }
     }
 
-    /// Writes a transition: the chain's head is locked last, after every row the snapshot locked,
-    /// then every write and the events go in one statement.
+    /// What a step on a sub-case in its case decides on, from the case's sub-cases in plan order.
+    static func inCaseSnapshot(
+        of id: String, among all: [Subcase], status: CaseStatus, withdrawn: Bool, materials: [CaseMaterial]
+    ) throws -> CaseSnapshot {
+        guard let subcase = all.first(where: { $0.id == id }) else { return CaseSnapshot() }
+        return CaseSnapshot(
+            subcase: subcase, subcases: subcase.plan.dependants.isEmpty ? [] : all,
+            siblingStates: Dictionary(all.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first }),
+            status: status, withdrawn: withdrawn, caseMaterials: materials)
+    }
+
+    /// Appends events that belong to no case (sign-ins) in a transaction of their own.
     public func appendAuditEvents(_ events: [AuditEvent]) async throws(CaseEngineError) {
         guard !events.isEmpty else { return }
         let (logger, key) = (self.logger, auditKey)
@@ -177,11 +201,27 @@ extension PostgresCaseStore {
         }
     }
 
+    /// Writes a transition: the chain's head is locked last, after every row the snapshot locked,
+    /// then every write and the events go in one statement. Outbox rows are numbered only under
+    /// the head's lock (taken last, held to COMMIT), so they commit in the order of their numbers:
+    /// the pull feed's cursor never skips a late one.
     private static func persist(
         _ transition: Transition, after snapshot: CaseSnapshot, key: AuditKey?, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
         let batch = WriteBatch()
+        let head =
+            transition.events.isEmpty && transition.dispatches.isEmpty
+            ? nil : try await WriteBatch.lockHead(on: connection, logger: logger)
+        add(transition, after: snapshot, head: head, key: key, to: batch)
+        try await batch.run(on: connection, logger: logger)
+    }
+
+    /// Every write of `transition` into `batch`, its events appended after `head`.
+    static func add(
+        _ transition: Transition, after snapshot: CaseSnapshot, head: (seq: Int64, hash: String)?, key: AuditKey?,
+        to batch: WriteBatch
+    ) {
         let number = transition.caseNumber
         for subcase in transition.subcases { batch.save(subcase, before: snapshot.subcase) }
         batch.save(transition.caseUpdate, caseNumber: number)
@@ -191,13 +231,7 @@ extension PostgresCaseStore {
         for dispatch in transition.dispatches { batch.insert(dispatch) }
         if let rating = transition.rating { batch.save(rating) }
         if let followUp = transition.ratingFollowUp { batch.save(followUp) }
-        // Outbox rows are numbered only under the audit head's lock (taken last, held to COMMIT), so
-        // they commit in the order of their numbers: the pull feed's cursor never skips a late one.
-        if !transition.events.isEmpty || !transition.dispatches.isEmpty {
-            batch.append(
-                transition.events, after: try await WriteBatch.lockHead(on: connection, logger: logger), key: key)
-        }
-        try await batch.run(on: connection, logger: logger)
+        if let head { batch.append(transition.events, after: head, key: key) }
     }
 
     // MARK: - Outbox

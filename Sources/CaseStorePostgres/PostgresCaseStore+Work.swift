@@ -8,8 +8,9 @@ import PostgresNIO
 extension PostgresCaseStore {
     // MARK: - Running work
 
-    /// Runs `work` on a leased connection within the store's deadline; unbounded (a copy of a whole
-    /// database), it is bounded by each statement's timeout instead.
+    /// Runs `work` on a leased connection within the store's deadline; unbounded, it is bounded by
+    /// each statement's timeout instead (a copy of a whole database), or by a deadline its caller
+    /// puts around several of these (a step's two tries).
     func withConnection<T: Sendable>(
         bounded: Bool = true, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CaseEngineError) -> T {

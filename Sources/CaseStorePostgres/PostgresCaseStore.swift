@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The case store for a city: one PostgreSQL database that several OneGo processes share,
 /// implementing ``CaseRepository`` and ``AccessRepository`` on postgres-nio.
@@ -55,6 +56,8 @@ public final class PostgresCaseStore: Sendable {
     let planEntries = PostgresPlanCache()
     /// The ids of the plans this process has seen committed, by hash.
     let planIDs = PostgresPlanIDs()
+    /// How this process's steps were written.
+    let stepCounts = Mutex(StepPaths())
 
     /// The session's `statement_timeout` and `lock_timeout`, in seconds: twice the deadline.
     var statementSeconds: Int { Int(options.deadline.components.seconds) * 2 }
@@ -88,6 +91,9 @@ public final class PostgresCaseStore: Sendable {
             // after (twice the deadline), so an abandoned one holds no locks for long.
             ("statement_timeout", "\(options.deadline.components.seconds * 2000)"),
             ("lock_timeout", "\(options.deadline.components.seconds * 2000)"),
+            // A gated step is a statement outside BEGIN: it needs READ COMMITTED's re-check of a
+            // row another transaction changed meanwhile, whatever the server's default.
+            ("default_transaction_isolation", "read committed"),
         ]
         if let synchronous = options.synchronousCommit {
             startup.append(("synchronous_commit", synchronous ? "on" : "off"))
@@ -188,7 +194,24 @@ public final class PostgresCaseStore: Sendable {
     }
 }
 
+/// How a process's steps were written: gated in two round trips, or in a transaction that locks
+/// what it read (a scope that reads the whole case, or the gated write found its rows or the
+/// chain's head moved or held by someone else). Many locking steps beside few gated ones mean
+/// contention on the chain's head.
+public struct StepPaths: Sendable, Equatable {
+    public var gated = 0
+    public var locking = 0
+
+    public init(gated: Int = 0, locking: Int = 0) {
+        self.gated = gated
+        self.locking = locking
+    }
+}
+
 extension PostgresCaseStore {
+    /// How this process's steps were written so far.
+    public var stepPaths: StepPaths { stepCounts.withLock { $0 } }
+
     /// The number of cases with a status.
     public func caseCount(status: CaseStatus) async throws(CaseEngineError) -> Int {
         try await read { connection, logger, _ in

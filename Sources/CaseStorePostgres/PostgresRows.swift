@@ -58,6 +58,8 @@ struct PostgresSubcaseRow {
         id, case_number, plan_id, position, state, resume_state, released, inputs, outputs, dispatched_on,
         due_date, due_provisional, days_used_before_pause, paused_days, paused_on, finished_on, reason, reviewed_by
         """
+    /// How many columns `columns` names.
+    static let columnCount = columns.split(separator: ",").count
 
     static func decode(_ row: Cells) throws -> PostgresSubcaseRow {
         let id = try row.text(0)

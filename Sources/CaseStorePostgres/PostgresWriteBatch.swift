@@ -11,11 +11,54 @@ import WorkCalendar
 ///
 /// Every write in a batch touches a different row (the case's row is written by one UPDATE with
 /// every changed column), as PostgreSQL requires of one statement.
+///
+/// A *gated* batch (``init(gatedAfter:)``) is a whole step on its own, outside any transaction:
+/// it locks the rows its step read, then the audit chain's head, each with `SKIP LOCKED`, and
+/// moves the head only if every row was there unlocked and the head is still the one the step
+/// read; every other write reads from that move. So the statement never waits on a lock, and
+/// when anything moved or is held nothing is written and it answers 0 (``runGated(on:logger:)``).
 final class WriteBatch {
+    /// What a gated batch checks before it writes.
+    struct Gate {
+        /// The chain's head the step was decided after.
+        var head: (seq: Int64, hash: String)
+        /// `SELECT … FOR UPDATE SKIP LOCKED` statements locking the rows the step read, in locking
+        /// order; each may read the one before as `lock<n-1>`.
+        var locks: [String] = []
+        /// How many rows the last lock must answer.
+        var lockedRows = 0
+    }
+
     private(set) var binds = PostgresBindings()
     private var statements: [String] = []
+    private var gate: Gate?
+    /// A gated batch's lock of the head and move of it (set by ``append(_:after:key:)``).
+    private var headMove: (held: String, move: String)?
+
+    /// A batch to run inside a transaction that holds its locks.
+    init() { gate = nil }
+
+    /// A batch that is a step on its own, written only if the chain's head is still `head` and the
+    /// rows of its ``lock(_:rows:)`` statements are there.
+    init(gatedAfter head: (seq: Int64, hash: String)) { gate = Gate(head: head) }
+
+    /// Adds a gated batch's next lock (`lock<n>`, run before the head moves), which must answer
+    /// `rows` rows if it is the last.
+    func lock(_ sql: String, rows: Int) {
+        gate?.locks.append(sql)
+        gate?.lockedRows = rows
+    }
 
     var isEmpty: Bool { statements.isEmpty }
+
+    /// Where a row's values go: `VALUES (…)`, or, gated, a `SELECT` of them from the head's move
+    /// (its `WHERE` keeps a following `ON CONFLICT` from reading as a join's `ON`).
+    private func row(_ values: String) -> String {
+        gate == nil ? "VALUES (\(values))" : "SELECT \(values) FROM head WHERE true"
+    }
+
+    /// The gate of an UPDATE: ` FROM head` when gated (written only once the head moved).
+    private var fromHead: String { gate == nil ? "" : " FROM head" }
 
     /// Binds a value; its placeholder (`$n`).
     func value<Value: PostgresDynamicTypeEncodable>(_ value: Value?) -> String {
@@ -27,14 +70,31 @@ final class WriteBatch {
 
     /// The one statement.
     var query: PostgresQuery {
-        let leading = statements.dropLast().enumerated().map { "w\($0.offset) AS (\($0.element))" }
-        let sql = (leading.isEmpty ? "" : "WITH " + leading.joined(separator: ", ") + " ") + (statements.last ?? "")
+        guard let gate, let headMove else {
+            let leading = statements.dropLast().enumerated().map { "w\($0.offset) AS (\($0.element))" }
+            let sql =
+                (leading.isEmpty ? "" : "WITH " + leading.joined(separator: ", ") + " ") + (statements.last ?? "")
+            return PostgresQuery(unsafeSQL: sql, binds: binds)
+        }
+        let locks = gate.locks.enumerated().map { "lock\($0.offset) AS (\($0.element))" }
+        let writes = statements.enumerated().map { "w\($0.offset) AS (\($0.element))" }
+        let sql =
+            "WITH "
+            + (locks + ["held AS (\(headMove.held))", "head AS (\(headMove.move))"] + writes).joined(separator: ", ")
+            + " SELECT count(*) FROM head"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     func run(on connection: PostgresConnection, logger: Logger) async throws {
         guard !isEmpty else { return }
         try await connection.query(query, logger: logger)
+    }
+
+    /// Runs a gated batch as its own transaction: whether it wrote (false: the head had moved or a
+    /// locked row was gone, and nothing was written).
+    func runGated(on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        precondition(gate != nil && headMove != nil, "a gated batch writes events")
+        return try await connection.first(query, logger: logger, { try $0.int(0) }) == 1
     }
 
     // MARK: - Rows
@@ -79,8 +139,10 @@ final class WriteBatch {
             stateOnly.state = before.progress.state
             if stateOnly == before.progress {
                 add(
-                    "UPDATE subcases SET state = \(value(subcase.progress.state.rawValue)) WHERE id = \(value(subcase.id))"
-                )
+                    """
+                    UPDATE subcases SET state = \(value(subcase.progress.state.rawValue))\(fromHead)
+                    WHERE id = \(value(subcase.id))
+                    """)
                 return
             }
         }
@@ -95,7 +157,7 @@ final class WriteBatch {
                 due_provisional = \(value(progress.due?.provisional ?? false)),
                 days_used_before_pause = \(value(progress.daysUsedBeforePause)), paused_days = \(value(progress.pausedDays)),
                 paused_on = \(value(progress.pausedOn?.description)), finished_on = \(value(progress.finishedOn?.description)),
-                reason = \(value(progress.reason)), reviewed_by = \(value(progress.reviewedBy))
+                reason = \(value(progress.reason)), reviewed_by = \(value(progress.reviewedBy))\(fromHead)
             WHERE id = \(value(subcase.id))
             """)
     }
@@ -116,7 +178,7 @@ final class WriteBatch {
         if let form = update.form { columns.append("form = \(value(StoredJSON.encode(form)))") }
         if let materials = update.materials { columns.append("materials = \(value(StoredJSON.encode(materials)))") }
         guard !columns.isEmpty else { return }
-        add("UPDATE cases SET \(columns.joined(separator: ", ")) WHERE number = \(value(caseNumber))")
+        add("UPDATE cases SET \(columns.joined(separator: ", "))\(fromHead) WHERE number = \(value(caseNumber))")
     }
 
     func save(_ correction: Correction) {
@@ -125,30 +187,33 @@ final class WriteBatch {
                 """
                 UPDATE corrections SET supplied_materials = \(value(StoredJSON.encode(correction.suppliedMaterials))),
                     supplied_fields = \(value(StoredJSON.encode(correction.suppliedFields))),
-                    resolved_on = \(value(correction.resolvedOn?.description))
+                    resolved_on = \(value(correction.resolvedOn?.description))\(fromHead)
                 WHERE id = \(value(id))
                 """)
         } else {
+            let values = """
+                \(value(correction.subcaseID)), \(value(correction.requestedOn.description)),
+                \(value(StoredJSON.encode(correction.materials))), \(value(StoredJSON.encode(correction.fields))),
+                \(value(correction.note)), \(value(StoredJSON.encode(correction.suppliedMaterials))),
+                \(value(StoredJSON.encode(correction.suppliedFields))), \(value(correction.resolvedOn?.description))
+                """
             add(
                 """
                 INSERT INTO corrections (subcase_id, requested_on, materials, fields, note, supplied_materials,
-                    supplied_fields, resolved_on)
-                VALUES (\(value(correction.subcaseID)), \(value(correction.requestedOn.description)),
-                    \(value(StoredJSON.encode(correction.materials))), \(value(StoredJSON.encode(correction.fields))),
-                    \(value(correction.note)), \(value(StoredJSON.encode(correction.suppliedMaterials))),
-                    \(value(StoredJSON.encode(correction.suppliedFields))), \(value(correction.resolvedOn?.description)))
+                    supplied_fields, resolved_on) \(row(values))
                 """)
         }
     }
 
     func insert(_ attachment: Attachment, caseNumber: String, at timestamp: String) {
-        add(
+        let values = """
+            \(value(caseNumber)), \(value(attachment.material)), \(value(SHA256.hex(attachment.content))),
+            \(value(attachment.content.count)), \(value(attachment.mediaType)),
+            \(value(ByteBuffer(bytes: attachment.content))), \(value(timestamp))
             """
-            INSERT INTO attachments (case_number, material, sha256, size, media_type, content, added_at)
-            VALUES (\(value(caseNumber)), \(value(attachment.material)), \(value(SHA256.hex(attachment.content))),
-                \(value(attachment.content.count)), \(value(attachment.mediaType)),
-                \(value(ByteBuffer(bytes: attachment.content))), \(value(timestamp)))
-            """)
+        add(
+            "INSERT INTO attachments (case_number, material, sha256, size, media_type, content, added_at) \(row(values))"
+        )
     }
 
     /// An outbox row and, from it, one delivery to each endpoint of its department that takes its
@@ -156,35 +221,35 @@ final class WriteBatch {
     /// from its `WITH`.
     func insert(_ dispatch: Dispatch) {
         let outbox = "w\(statements.count)"
+        let values = """
+            \(value(dispatch.department)), \(value(dispatch.subcase)), \(value(dispatch.kind.rawValue)),
+            \(value(dispatch.state.rawValue)), \(value(dispatch.at))
+            """
         add(
             """
-            INSERT INTO outbox (department, subcase_id, kind, state, created_at)
-            VALUES (\(value(dispatch.department)), \(value(dispatch.subcase)), \(value(dispatch.kind.rawValue)),
-                \(value(dispatch.state.rawValue)), \(value(dispatch.at)))
-            RETURNING id
+            INSERT INTO outbox (department, subcase_id, kind, state, created_at) \(row(values)) RETURNING id
             """)
         add(
             """
             INSERT INTO deliveries (outbox_id, endpoint_id, subcase_id)
-            SELECT (SELECT id FROM \(outbox)), id, \(value(dispatch.subcase)) FROM webhook_endpoints
+            SELECT \(outbox).id, endpoint.id, \(value(dispatch.subcase)) FROM \(outbox), webhook_endpoints AS endpoint
             WHERE department = \(value(dispatch.department))
                 AND (events = '*' OR strpos(',' || events || ',', \(value("," + DepartmentEvent.EventType(dispatch.kind).rawValue + ","))) > 0)
             """)
     }
 
     func save(_ followUp: RatingFollowUp) {
-        add(
-            """
-            INSERT INTO rating_follow_ups (case_number, followed_up_by, followed_up_at, note)
-            VALUES (\(value(followUp.caseNumber)), \(value(followUp.by)), \(value(followUp.at)), \(value(followUp.note)))
-            """)
+        let values =
+            "\(value(followUp.caseNumber)), \(value(followUp.by)), \(value(followUp.at)), \(value(followUp.note))"
+        add("INSERT INTO rating_follow_ups (case_number, followed_up_by, followed_up_at, note) \(row(values))")
     }
 
     func save(_ rating: Rating) {
+        let values =
+            "\(value(rating.caseNumber)), \(value(rating.grade)), \(value(rating.channelID)), \(value(rating.at))"
         add(
             """
-            INSERT INTO ratings (case_number, grade, channel_id, rated_at)
-            VALUES (\(value(rating.caseNumber)), \(value(rating.grade)), \(value(rating.channelID)), \(value(rating.at)))
+            INSERT INTO ratings (case_number, grade, channel_id, rated_at) \(row(values))
             ON CONFLICT (case_number) DO UPDATE
                 SET grade = excluded.grade, channel_id = excluded.channel_id, rated_at = excluded.rated_at
             """)
@@ -198,18 +263,26 @@ final class WriteBatch {
         for event in events {
             seq += 1
             let hash = event.hash(after: previous, key: key)
-            add(
+            let values = """
+                \(value(seq)), \(value(event.at)), \(value(event.principal.id)),
+                \(value(event.principal.role.rawValue)), \(value(event.action)), \(value(event.caseNumber)),
+                \(value(event.subcaseID)), \(value(event.before)), \(value(event.after)), \(value(event.detail)),
+                \(value(previous)), \(value(hash)), \(value(key != nil)), \(value(event.principal.via)),
+                \(value(event.principal.requestID))
                 """
-                INSERT INTO events (\(PostgresEventRow.columns))
-                VALUES (\(value(seq)), \(value(event.at)), \(value(event.principal.id)),
-                    \(value(event.principal.role.rawValue)), \(value(event.action)), \(value(event.caseNumber)),
-                    \(value(event.subcaseID)), \(value(event.before)), \(value(event.after)), \(value(event.detail)),
-                    \(value(previous)), \(value(hash)), \(value(key != nil)), \(value(event.principal.via)),
-                    \(value(event.principal.requestID)))
-                """)
+            add("INSERT INTO events (\(PostgresEventRow.columns)) \(row(values))")
             previous = hash
         }
-        add("UPDATE audit_head SET seq = \(value(seq)), hash = \(value(previous))")
+        let move = "UPDATE audit_head SET seq = \(value(seq)), hash = \(value(previous))"
+        guard let gate else { return add(move) }
+        precondition(!gate.locks.isEmpty && head == gate.head, "a gated batch locks what it read and appends after it")
+        let held = """
+            SELECT seq FROM audit_head
+            WHERE seq = \(value(gate.head.seq))
+                AND (SELECT count(*) FROM lock\(gate.locks.count - 1)) = \(value(gate.lockedRows))
+            FOR UPDATE SKIP LOCKED
+            """
+        headMove = (held, "\(move) WHERE seq = (SELECT seq FROM held) RETURNING seq")
     }
 
     /// The chain's head, locked until the transaction ends.

@@ -45,17 +45,32 @@ struct PostgresStoreTests {
         return try await work()
     }
 
-    /// Waits until a background session is blocked holding its lock (at most 10 s).
+    /// Waits until a background session of this test's database is blocked holding its lock (at
+    /// most 10 s).
     func waitForSleeper(_ address: String) async throws {
         for _ in 0..<100 {
             let active = try await TestPostgres.query(
                 address,
                 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active'"
-                    + " AND pid <> pg_backend_pid()")
+                    + " AND pid <> pg_backend_pid() AND datname = current_database()")
             if active == "1" { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("the background session never took its lock")
+    }
+
+    /// Waits until a session waits for a row lock: a step that is in flight, not about to be (a
+    /// step first tries its gated statement, which skips locked rows, then waits on the locking
+    /// path).
+    func waitForLockWaiter(_ address: String) async throws {
+        for _ in 0..<300 {
+            let waiting = try await TestPostgres.query(
+                address,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            if waiting == "1" { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no step ever waited for the held row")
     }
 
     @Test("PostgreSQL down at start: a clear error that says a retry can help, not a wait for the deadline")
@@ -104,7 +119,7 @@ struct PostgresStoreTests {
         async let inFlight = fault {
             try await engine.accept(id, department: "market-regulation", actor: officer("market"))
         }
-        try await Task.sleep(for: .milliseconds(500))
+        try await waitForLockWaiter(cluster.address)
         try await offload { try cluster.stop() }
         let found = await inFlight
         #expect(found == .connectionLost)
@@ -147,8 +162,10 @@ struct PostgresStoreTests {
         try await waitForSleeper(fixture.address)
         let started = ContinuousClock.now
         async let slow = fault { try await engine.accept(id, department: "market-regulation", actor: officer("m")) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitForLockWaiter(fixture.address)
+        let asked = ContinuousClock.now
         let waiting = await fault { _ = try await engine.caseSummary(number) }
+        #expect(ContinuousClock.now - asked < .milliseconds(3500))
         let stuck = await slow
         #expect(ContinuousClock.now - started < .milliseconds(3500))
         #expect(waiting == .timedOut(seconds: 2))

@@ -1,0 +1,116 @@
+import CaseEngine
+import Logging
+import PostgresNIO
+
+/// Steps on a sub-case in two round trips instead of BEGIN, row locks, the head's lock, the writes
+/// and COMMIT (five to seven): one statement reads what the step decides on together with the
+/// audit chain's head, and one statement, its own transaction, writes it all only if the head has
+/// not moved meanwhile (``WriteBatch/init(gatedAfter:)``).
+///
+/// The head is the whole database's version: every change to a case or sub-case appends to the
+/// chain in the transaction that makes it, so a head that has not moved means that nothing the
+/// step read has changed. Before the head moves, the statement locks the rows the step read, then
+/// the head, each `SKIP LOCKED`: it never waits on a lock, so it never deadlocks with the locking
+/// path and never commits after its caller's deadline has passed. When the head has moved, or a
+/// row is gone or held by another transaction, nothing is written and the step is decided again
+/// on the locking path: under contention a step pays two round trips more, never a retry loop.
+extension PostgresCaseStore {
+    /// The step, decided and written gated; nil when it must go the locking way (a scope that
+    /// reads the whole case, a step that appends no event, or the head moved). Its caller bounds
+    /// it with the store's deadline.
+    func gatedStep(
+        _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
+    ) async throws(CaseEngineError) -> Transition? {
+        let (logger, key, plans) = (self.logger, auditKey, planEntries)
+        return try await withConnection(bounded: false) { connection -> Transition? in
+            guard let read = try await Self.gatedRead(scope, plans: plans, on: connection, logger: logger) else {
+                return nil
+            }
+            let transition = try decide(read.snapshot)
+            guard !transition.events.isEmpty else { return nil }
+            let batch = WriteBatch(gatedAfter: read.head)
+            read.locks(batch)
+            Self.add(transition, after: read.snapshot, head: read.head, key: key, to: batch)
+            // A caller that gave up gets no step behind its back (this statement commits).
+            try Task.checkCancellation()
+            return try await batch.runGated(on: connection, logger: logger) ? transition : nil
+        }
+    }
+
+    /// What a gated step read: its snapshot, the head it saw, and the locks that re-take its rows.
+    private struct GatedRead {
+        var snapshot: CaseSnapshot
+        var head: (seq: Int64, hash: String)
+        var locks: (WriteBatch) -> Void
+    }
+
+    /// Reads the snapshot of `scope` and the chain's head in one statement, locking nothing; nil
+    /// for a whole case (its record, corrections and rows go the locking way) or a sub-case not
+    /// found (the locking path answers for it).
+    private static func gatedRead(
+        _ scope: SnapshotScope, plans: PostgresPlanCache, on connection: PostgresConnection, logger: Logger
+    ) async throws -> GatedRead? {
+        let width = PostgresSubcaseRow.columnCount
+        switch scope {
+        case .subcase(let id):
+            guard
+                let (row, head) = try await connection.first(
+                    """
+                    SELECT mine.*, head.seq, head.hash
+                    FROM (SELECT \(unescaped: PostgresSubcaseRow.columns) FROM subcases WHERE id = \(id)) AS mine
+                    CROSS JOIN audit_head AS head
+                    """, logger: logger,
+                    { (try PostgresSubcaseRow.decode($0), (try $0.int64(width), try $0.text(width + 1))) })
+            else { return nil }
+            let subcase = try await subcases([row], plans: plans, on: connection, logger: logger).first
+            let state = row.progress.state.rawValue
+            return GatedRead(snapshot: CaseSnapshot(subcase: subcase), head: head) { batch in
+                batch.lock(
+                    "SELECT 1 FROM subcases WHERE id = \(batch.value(id)) AND state = \(batch.value(state))"
+                        + " FOR UPDATE SKIP LOCKED",
+                    rows: 1)
+            }
+        case .subcaseInCase(let id):
+            let rows = try await connection.rows(
+                """
+                WITH sibling AS (
+                    SELECT \(unescaped: PostgresSubcaseRow.columns) FROM subcases
+                    WHERE case_number = (SELECT case_number FROM subcases WHERE id = \(id)))
+                SELECT sibling.*, owner.status, owner.withdrawn, owner.materials, head.seq, head.hash
+                FROM sibling JOIN cases AS owner ON owner.number = sibling.case_number CROSS JOIN audit_head AS head
+                ORDER BY sibling.position
+                """, logger: logger,
+                {
+                    (
+                        try PostgresSubcaseRow.decode($0), try $0.text(width), try $0.bool(width + 1),
+                        try $0.text(width + 2), (try $0.int64(width + 3), try $0.text(width + 4))
+                    )
+                })
+            guard let (first, status, withdrawn, materials, head) = rows.first else { return nil }
+            let number = first.caseNumber
+            guard let caseStatus = CaseStatus(rawValue: status) else {
+                throw CaseEngineError.corruptRecord("case \(number)")
+            }
+            let all = try await subcases(rows.map(\.0), plans: plans, on: connection, logger: logger)
+            let snapshot = try inCaseSnapshot(
+                of: id, among: all, status: caseStatus, withdrawn: withdrawn,
+                materials: try StoredJSON.materials(materials, "case \(number)"))
+            return GatedRead(snapshot: snapshot, head: head) { batch in
+                batch.lock(
+                    """
+                    SELECT number FROM cases
+                    WHERE number = \(batch.value(number)) AND status = \(batch.value(status))
+                        AND withdrawn = \(batch.value(withdrawn))
+                    FOR UPDATE SKIP LOCKED
+                    """, rows: 1)
+                batch.lock(
+                    """
+                    SELECT 1 FROM subcases WHERE case_number = (SELECT number FROM lock0) ORDER BY position
+                    FOR UPDATE SKIP LOCKED
+                    """, rows: all.count)
+            }
+        case .wholeCase:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import CaseEngine
+import Foundation
+import PostgresTesting
+import Testing
+
+@testable import CaseStorePostgres
+
+/// Steps on PostgreSQL in two round trips (a read, then one statement that writes only if nothing
+/// it read has moved), and the locking path they fall back to.
+@Suite("PostgreSQL store: steps in two round trips")
+struct PostgresGatedStepTests {
+    let helpers = PostgresStoreTests()
+
+    @Test("a step nobody else touches is written gated; a scope that reads the whole case goes the locking way")
+    func gatedWhenAlone() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        try await engine.accept(id, department: "market-regulation", actor: officer("market"))
+        try await engine.review(id, department: "market-regulation", actor: officer("market"))
+        #expect(store.stepPaths == StepPaths(gated: 2, locking: 0))
+        _ = try await engine.withdraw(
+            caseNumber: number, reason: "the applicant changed their mind",
+            actor: Principal(id: "window-1", role: .window))
+        #expect(store.stepPaths == StepPaths(gated: 2, locking: 1))
+        #expect(try await engine.verifyAudit() == .intact(events: 4))
+    }
+
+    @Test("a step while another session holds the chain's head waits for it on the locking path and is written once")
+    func headHeld() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let holder = try BackgroundSQL(
+            fixture.address, "BEGIN; SELECT 1 FROM audit_head FOR UPDATE; SELECT pg_sleep(60);")
+        defer { holder.end() }
+        try await helpers.waitForSleeper(fixture.address)
+        async let step = engine.accept(number + "-01", department: "market-regulation", actor: officer("market"))
+        try await helpers.waitForLockWaiter(fixture.address)
+        try await offload { holder.end() }
+        #expect(try await step.state == .accepted)
+        #expect(store.stepPaths == StepPaths(gated: 0, locking: 1))
+        #expect(try await engine.verifyAudit() == .intact(events: 2))
+    }
+
+    @Test(
+        "a gated write decided after an older head, on a changed row, or on a held row writes nothing and waits for nothing"
+    )
+    func gateHolds() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let number = try await fixture.engine().submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        let seq = try #require(Int64(try await TestPostgres.query(fixture.address, "SELECT seq FROM audit_head")))
+        let current = (seq: seq, hash: try await TestPostgres.query(fixture.address, "SELECT hash FROM audit_head"))
+        let event = AuditEvent(
+            at: "2026-11-23T09:00:00+08:00", principal: officer("market"), action: "accept", caseNumber: number,
+            subcaseID: id, before: "dispatched", after: "accepted", detail: "")
+        /// Accepts the sub-case if the head is still `head` and its state `state`.
+        func write(after head: (seq: Int64, hash: String), expecting state: String) async throws -> Bool {
+            try await store.withConnection { connection in
+                let batch = WriteBatch(gatedAfter: head)
+                batch.lock(
+                    """
+                    SELECT 1 FROM subcases WHERE id = \(batch.value(id)) AND state = \(batch.value(state))
+                    FOR UPDATE SKIP LOCKED
+                    """, rows: 1)
+                batch.add("UPDATE subcases SET state = 'accepted' FROM head WHERE id = \(batch.value(id))")
+                batch.append([event], after: head, key: nil)
+                return try await batch.runGated(on: connection, logger: store.logger)
+            }
+        }
+        let state = "SELECT state FROM subcases WHERE id = '\(id)'"
+        let events = "SELECT count(*) FROM events"
+        #expect(try await write(after: (current.seq - 1, "an older head"), expecting: "dispatched") == false)
+        #expect(try await write(after: current, expecting: "accepted") == false)
+        for held in ["subcases WHERE id = '\(id)'", "audit_head"] {
+            let holder = try BackgroundSQL(
+                fixture.address, "BEGIN; SELECT 1 FROM \(held) FOR UPDATE; SELECT pg_sleep(60);")
+            try await helpers.waitForSleeper(fixture.address)
+            let started = ContinuousClock.now
+            #expect(try await write(after: current, expecting: "dispatched") == false)
+            #expect(ContinuousClock.now - started < .seconds(10))
+            try await offload { holder.end() }
+        }
+        #expect(try await TestPostgres.query(fixture.address, state) == "dispatched")
+        #expect(try await TestPostgres.query(fixture.address, events) == "1")
+        #expect(try await write(after: current, expecting: "dispatched") == true)
+        #expect(try await TestPostgres.query(fixture.address, state) == "accepted")
+        #expect(try await TestPostgres.query(fixture.address, events) == "2")
+    }
+}
