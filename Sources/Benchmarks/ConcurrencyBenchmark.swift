@@ -6,7 +6,9 @@ import Foundation
 import WorkCalendar
 
 /// `onego-bench concurrent`: P engine processes × N different submissions against one PostgreSQL
-/// database at once; every one must be stored once. Prints throughput and p50/p99 per submit.
+/// database at once; every one must be stored once. Prints throughput and p50/p99 per submit, or,
+/// with `--steps`, per step of the four steps each process then takes on the first item of each
+/// of its cases (accept, review, approve, issue), with how many were written gated.
 struct ConcurrencyBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concurrent",
@@ -15,6 +17,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
     @Option(help: "Engine processes.") var processes: Int = 8
     @Option(help: "Submissions per process.") var cases: Int = 250
     @Option(help: "The bundles directory.") var bundles: String = "Bundles"
+    @Flag(help: "Time the steps each process takes after its submissions, not the submissions.") var steps = false
 
     func run() throws {
         try resetPostgresSchema(db)
@@ -27,10 +30,12 @@ struct ConcurrencyBenchmark: ParsableCommand {
         for index in 0..<processes {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: me)
-            process.arguments = [
-                "submit-batch", "--db", db, "--prefix", "p\(index)-", "--count", String(cases), "--bundles", bundles,
-                "--audit-key", keyFile,
-            ]
+            process.arguments =
+                [
+                    "submit-batch", "--db", db, "--prefix", "p\(index)-", "--count", String(cases), "--bundles",
+                    bundles,
+                    "--audit-key", keyFile,
+                ] + (steps ? ["--steps"] : [])
             let pipe = Pipe()
             process.standardOutput = pipe
             try process.run()
@@ -39,6 +44,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
         var latencies: [Double] = []
         var starts: [UInt64] = []
         var ends: [UInt64] = []
+        var paths = StepPaths()
         for (process, pipe) in children {
             let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
@@ -46,9 +52,11 @@ struct ConcurrencyBenchmark: ParsableCommand {
                 throw BenchmarkError("a submitting process failed")
             }
             let fields = line.split(separator: " ")
-            guard fields.count == 3, let start = UInt64(fields[0]), let end = UInt64(fields[1]) else {
-                throw BenchmarkError("cannot read a child's line: \(line)")
-            }
+            guard fields.count == 5, let start = UInt64(fields[0]), let end = UInt64(fields[1]),
+                let gated = Int(fields[3]), let locking = Int(fields[4])
+            else { throw BenchmarkError("cannot read a child's line: \(line)") }
+            paths.gated += gated
+            paths.locking += locking
             starts.append(start)
             ends.append(end)
             latencies += fields[2].split(separator: ",").compactMap { Double($0) }
@@ -62,18 +70,20 @@ struct ConcurrencyBenchmark: ParsableCommand {
         func percentile(_ p: Double) -> Double {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         }
+        let timed = steps ? "steps" : "submissions"
         print(
             String(
-                format:
-                    "engine=onego processes=%d submissions=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p99_ms=%.2f stored=%@",
-                processes, processes * cases, wall, Double(processes * cases) / wall, percentile(0.5), percentile(0.99),
-                stored))
+                format: "engine=onego processes=%d %@=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p99_ms=%.2f stored=%@",
+                processes, timed, latencies.count, wall, Double(latencies.count) / wall, percentile(0.5),
+                percentile(0.99), stored) + (steps ? " steps_gated=\(paths.gated) steps_locking=\(paths.locking)" : ""))
         if stored != expected { throw BenchmarkError("stored \(stored), expected \(expected)") }
     }
 }
 
 /// `onego-bench submit-batch`: one process of `concurrent`: submits N applications with keys
-/// PREFIX0 … and prints `START END LATENCIES` (monotonic nanoseconds; milliseconds, comma-separated).
+/// PREFIX0 … (then, with `--steps`, takes four steps on each case's first item) and prints `START
+/// END LATENCIES GATED LOCKING` (monotonic nanoseconds; milliseconds, comma-separated, of the
+/// submissions or the steps; how many steps were written gated and on the locking path).
 struct SubmitBatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit-batch", abstract: "One process of 'concurrent'.")
@@ -82,12 +92,13 @@ struct SubmitBatch: ParsableCommand {
     @Option var count: Int
     @Option var bundles: String = "Bundles"
     @Option var auditKey: String?
+    @Flag var steps = false
 
     func run() throws {
         let library = BundleLibrary.load(root: bundles)
         let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
         let address = try PostgresAddress(db)
-        let (prefix, count) = (self.prefix, self.count)
+        let (prefix, count, timeSteps) = (self.prefix, self.count, steps)
         let key = try auditKey.map { path throws -> AuditKey in try AuditKey.loadOrCreate(at: path).key }
         let line = try runBlocking {
             let store = try await PostgresCaseStore.open(address, auditKey: key, options: .init(maximumConnections: 2))
@@ -95,15 +106,39 @@ struct SubmitBatch: ParsableCommand {
                 repository: store, library: library, calendar: calendar,
                 clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
             var latencies: [String] = []
-            let start = DispatchTime.now().uptimeNanoseconds
-            for index in 0..<count {
+            func timed(_ work: () async throws -> Void) async throws {
                 let before = DispatchTime.now().uptimeNanoseconds
-                _ = try await engine.submit(W1Workload.companyApplication(key: prefix + String(index)))
+                try await work()
                 latencies.append(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - before) / 1e6))
             }
+            var start = DispatchTime.now().uptimeNanoseconds
+            var numbers: [String] = []
+            for index in 0..<count {
+                try await timed {
+                    numbers.append(
+                        try await engine.submit(W1Workload.companyApplication(key: prefix + String(index))).caseNumber)
+                }
+            }
+            if timeSteps {
+                latencies = []
+                start = DispatchTime.now().uptimeNanoseconds
+                let (department, clerk) = ("market-regulation", Principal(id: "market-1", role: .department))
+                let approver = Principal(id: "market-2", role: .department)
+                for id in numbers.map({ $0 + "-01" }) {
+                    try await timed { try await engine.accept(id, department: department, actor: clerk) }
+                    try await timed { try await engine.review(id, department: department, actor: clerk) }
+                    try await timed { try await engine.approve(id, department: department, actor: approver) }
+                    try await timed {
+                        try await engine.issue(
+                            id, department: department, outputs: ["company.creditCode": "91350211M0000XUF46"],
+                            overrideWarnings: true, actor: clerk)
+                    }
+                }
+            }
             let end = DispatchTime.now().uptimeNanoseconds
+            let paths = store.stepPaths
             await store.close()
-            return "\(start) \(end) \(latencies.joined(separator: ","))"
+            return "\(start) \(end) \(latencies.joined(separator: ",")) \(paths.gated) \(paths.locking)"
         }
         print(line)
     }

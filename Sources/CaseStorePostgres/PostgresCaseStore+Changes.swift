@@ -114,12 +114,19 @@ extension PostgresCaseStore {
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
         try await bounded(options.deadline) {
-            if let transition = try await self.gatedStep(scope, decide) {
-                self.stepCounts.withLock { $0.gated += 1 }
-                return transition
+            if scope.isGated, self.stepCounts.withLock({ $0.tryGated() }) {
+                switch try await self.gatedStep(scope, decide) {
+                case .written(let transition):
+                    self.stepCounts.withLock { $0.paths.gated += 1 }
+                    return transition
+                case .moved:
+                    self.stepCounts.withLock { $0.lockingLeft = StepCounts.lockingRun }
+                case .notGated:
+                    break
+                }
             }
             let transition = try await self.lockingStep(scope, decide)
-            self.stepCounts.withLock { $0.locking += 1 }
+            self.stepCounts.withLock { $0.paths.locking += 1 }
             return transition
         }
     }

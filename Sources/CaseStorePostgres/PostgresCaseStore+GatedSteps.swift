@@ -13,27 +13,38 @@ import PostgresNIO
 /// the head, each `SKIP LOCKED`: it never waits on a lock, so it never deadlocks with the locking
 /// path and never commits after its caller's deadline has passed. When the head has moved, or a
 /// row is gone or held by another transaction, nothing is written and the step is decided again
-/// on the locking path: under contention a step pays two round trips more, never a retry loop.
+/// on the locking path: a step pays two round trips more, never a retry loop, and the next
+/// ``StepCounts/lockingRun`` steps go the locking way at once, as they would mostly find the head
+/// moved by the other writers too.
 extension PostgresCaseStore {
-    /// The step, decided and written gated; nil when it must go the locking way (a scope that
-    /// reads the whole case, a step that appends no event, or the head moved). Its caller bounds
+    /// How a gated try ended.
+    enum GatedOutcome: Sendable {
+        /// Decided and written.
+        case written(Transition)
+        /// Nothing written: the chain's head moved, or a row read changed or was held.
+        case moved
+        /// Not for a gated write: the sub-case was not found, or the step appends no event.
+        case notGated
+    }
+
+    /// The step, decided and written gated, or why it must go the locking way. Its caller bounds
     /// it with the store's deadline.
     func gatedStep(
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
-    ) async throws(CaseEngineError) -> Transition? {
+    ) async throws(CaseEngineError) -> GatedOutcome {
         let (logger, key, plans) = (self.logger, auditKey, planEntries)
-        return try await withConnection(bounded: false) { connection -> Transition? in
+        return try await withConnection(bounded: false) { connection -> GatedOutcome in
             guard let read = try await Self.gatedRead(scope, plans: plans, on: connection, logger: logger) else {
-                return nil
+                return .notGated
             }
             let transition = try decide(read.snapshot)
-            guard !transition.events.isEmpty else { return nil }
+            guard !transition.events.isEmpty else { return .notGated }
             let batch = WriteBatch(gatedAfter: read.head)
             read.locks(batch)
             Self.add(transition, after: read.snapshot, head: read.head, key: key, to: batch)
             // A caller that gave up gets no step behind its back (this statement commits).
             try Task.checkCancellation()
-            return try await batch.runGated(on: connection, logger: logger) ? transition : nil
+            return try await batch.runGated(on: connection, logger: logger) ? .written(transition) : .moved
         }
     }
 
@@ -45,8 +56,7 @@ extension PostgresCaseStore {
     }
 
     /// Reads the snapshot of `scope` and the chain's head in one statement, locking nothing; nil
-    /// for a whole case (its record, corrections and rows go the locking way) or a sub-case not
-    /// found (the locking path answers for it).
+    /// for a sub-case not found (the locking path answers for it).
     private static func gatedRead(
         _ scope: SnapshotScope, plans: PostgresPlanCache, on connection: PostgresConnection, logger: Logger
     ) async throws -> GatedRead? {
@@ -112,5 +122,14 @@ extension PostgresCaseStore {
         case .wholeCase:
             return nil
         }
+    }
+}
+
+extension SnapshotScope {
+    /// Whether a step of this scope may be written gated: a whole case's record, corrections and
+    /// rows go the locking way.
+    var isGated: Bool {
+        if case .wholeCase = self { return false }
+        return true
     }
 }

@@ -56,8 +56,8 @@ public final class PostgresCaseStore: Sendable {
     let planEntries = PostgresPlanCache()
     /// The ids of the plans this process has seen committed, by hash.
     let planIDs = PostgresPlanIDs()
-    /// How this process's steps were written.
-    let stepCounts = Mutex(StepPaths())
+    /// How this process's steps were written, and how many more go the locking way at once.
+    let stepCounts = Mutex(StepCounts())
 
     /// The session's `statement_timeout` and `lock_timeout`, in seconds: twice the deadline.
     var statementSeconds: Int { Int(options.deadline.components.seconds) * 2 }
@@ -208,9 +208,29 @@ public struct StepPaths: Sendable, Equatable {
     }
 }
 
+/// The store's record of its steps' paths.
+struct StepCounts {
+    /// After a gated write finds the chain's head moved or held, this many steps go the locking way
+    /// at once: with other processes writing, a gated try mostly fails and costs two round trips.
+    static let lockingRun = 32
+
+    var paths = StepPaths()
+    /// Steps still to go the locking way before a gated one is tried again.
+    var lockingLeft = 0
+
+    /// Whether the next step is tried gated (counting down a run of locking ones).
+    mutating func tryGated() -> Bool {
+        guard lockingLeft == 0 else {
+            lockingLeft -= 1
+            return false
+        }
+        return true
+    }
+}
+
 extension PostgresCaseStore {
     /// How this process's steps were written so far.
-    public var stepPaths: StepPaths { stepCounts.withLock { $0 } }
+    public var stepPaths: StepPaths { stepCounts.withLock { $0.paths } }
 
     /// The number of cases with a status.
     public func caseCount(status: CaseStatus) async throws(CaseEngineError) -> Int {

@@ -29,7 +29,7 @@ struct PostgresGatedStepTests {
         #expect(try await engine.verifyAudit() == .intact(events: 4))
     }
 
-    @Test("a step while another session holds the chain's head waits for it on the locking path and is written once")
+    @Test("a step while the chain's head is held waits for it on the locking path; the next steps go that way at once")
     func headHeld() async throws {
         let fixture = try await EngineFixture(.postgres)
         defer { fixture.remove() }
@@ -45,7 +45,10 @@ struct PostgresGatedStepTests {
         try await offload { holder.end() }
         #expect(try await step.state == .accepted)
         #expect(store.stepPaths == StepPaths(gated: 0, locking: 1))
-        #expect(try await engine.verifyAudit() == .intact(events: 2))
+        // Contention seen: the next steps go the locking way at once, without a gated try.
+        try await engine.review(number + "-01", department: "market-regulation", actor: officer("market"))
+        #expect(store.stepPaths == StepPaths(gated: 0, locking: 2))
+        #expect(try await engine.verifyAudit() == .intact(events: 3))
     }
 
     @Test(
