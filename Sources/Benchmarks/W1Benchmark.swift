@@ -29,6 +29,9 @@ struct W1Benchmark: ParsableCommand {
     )
     var against: String?
     @Option(help: "Alternating runs with --against.") var runs: Int = 5
+    @Flag(help: "PostgreSQL: every step on the locking path (no gated steps).") var lockingSteps = false
+    @Flag(help: "PostgreSQL, with --against: each round also runs the engine with --locking-steps.")
+    var alsoLocking = false
 
     func validate() throws {
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
@@ -41,6 +44,7 @@ struct W1Benchmark: ParsableCommand {
         }
         var workload = W1Workload(cases: cases, sync: sync, path: db)
         workload.synchronousCommit = synchronousCommit != "off"
+        workload.gatedSteps = !lockingSteps
         let configured = workload
         let result = try runBlocking { try await configured.run() }
         print(result.line)
@@ -51,6 +55,7 @@ struct W1Benchmark: ParsableCommand {
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var floorTimes: [Double] = []
         var ownTimes: [Double] = []
+        var lockingTimes: [Double] = []
         let postgres = db.hasPrefix("postgres")
         var floorArguments = [db + ".floor", String(cases), sync.rawValue]
         var ownArguments = ["w1", "--cases", String(cases), "--sync", sync.rawValue, "--db", db]
@@ -71,12 +76,24 @@ struct W1Benchmark: ParsableCommand {
             }
             floorTimes.append(floorWall)
             ownTimes.append(ownWall)
+            if postgres, alsoLocking {
+                let lockingLine = try runProcess(me, ownArguments + ["--locking-steps"])
+                print(lockingLine)
+                guard let lockingWall = wall(in: lockingLine) else {
+                    throw BenchmarkError("cannot read inner_wall_s from the runs")
+                }
+                lockingTimes.append(lockingWall)
+            }
         }
-        let ratios = zip(ownTimes, floorTimes).map { $0 / $1 }.sorted()
-        print(
-            String(
-                format: "median ratio onego/floor = %.2f (runs %@)", ratios[ratios.count / 2],
-                ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")))
+        func median(_ times: [Double], _ name: String) {
+            let ratios = zip(times, floorTimes).map { $0 / $1 }.sorted()
+            print(
+                String(
+                    format: "median ratio %@/floor = %.2f (runs %@)", name, ratios[ratios.count / 2],
+                    ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")))
+        }
+        median(ownTimes, "onego")
+        if !lockingTimes.isEmpty { median(lockingTimes, "onego-locking") }
     }
 
     /// The floor's database beside `--db` (name + `_floor`), as a libpq URL and name.

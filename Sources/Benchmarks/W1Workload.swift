@@ -15,6 +15,8 @@ struct W1Workload: Sendable {
     let path: String
     /// `synchronous_commit` on PostgreSQL.
     var synchronousCommit = true
+    /// PostgreSQL: steps tried gated first (the store's default).
+    var gatedSteps = true
 
     struct Result {
         var line: String
@@ -45,7 +47,8 @@ struct W1Workload: Sendable {
         let pg =
             postgres
             ? try await PostgresCaseStore.open(
-                try PostgresAddress(path), options: .init(maximumConnections: 1, synchronousCommit: synchronousCommit))
+                try PostgresAddress(path),
+                options: .init(maximumConnections: 1, synchronousCommit: synchronousCommit, gatedSteps: gatedSteps))
             : nil
         guard let store: any CaseRepository = sqlite ?? pg else { throw BenchmarkError("no store") }
         let engine = CaseEngine(

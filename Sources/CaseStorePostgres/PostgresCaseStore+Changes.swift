@@ -114,7 +114,7 @@ extension PostgresCaseStore {
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
         try await bounded(options.deadline) {
-            if scope.isGated, self.stepCounts.withLock({ $0.tryGated() }) {
+            if self.options.gatedSteps, scope.isGated, self.stepCounts.withLock({ $0.tryGated() }) {
                 switch try await self.gatedStep(scope, decide) {
                 case .written(let transition):
                     self.stepCounts.withLock { $0.paths.gated += 1 }

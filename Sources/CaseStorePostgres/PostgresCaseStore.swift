@@ -34,15 +34,19 @@ public final class PostgresCaseStore: Sendable {
         public var connectTimeout: Duration
         /// `synchronous_commit` for this process's sessions; `nil` keeps the server's setting.
         public var synchronousCommit: Bool?
+        /// Whether steps on a sub-case are tried gated first (two round trips); off, every step
+        /// goes the locking way (to compare the two, or to rule the gated path out).
+        public var gatedSteps: Bool
 
         public init(
             maximumConnections: Int = 16, deadline: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
-            synchronousCommit: Bool? = nil
+            synchronousCommit: Bool? = nil, gatedSteps: Bool = true
         ) {
             self.maximumConnections = maximumConnections
             self.deadline = deadline
             self.connectTimeout = connectTimeout
             self.synchronousCommit = synchronousCommit
+            self.gatedSteps = gatedSteps
         }
     }
 

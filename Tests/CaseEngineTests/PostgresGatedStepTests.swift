@@ -29,6 +29,22 @@ struct PostgresGatedStepTests {
         #expect(try await engine.verifyAudit() == .intact(events: 4))
     }
 
+    @Test("with gated steps turned off, every step goes the locking way")
+    func gatedOff() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let number = try await fixture.engine().submit(companyApplication()).caseNumber
+        let store = try await PostgresCaseStore.open(
+            try PostgresAddress(fixture.address),
+            options: .init(
+                maximumConnections: 2, deadline: .seconds(60), connectTimeout: .seconds(30), gatedSteps: false))
+        defer { store.stop() }
+        let engine = PostgresStoreTests().engine(store)
+        try await engine.accept(number + "-01", department: "market-regulation", actor: officer("market"))
+        #expect(store.stepPaths == StepPaths(gated: 0, locking: 1))
+        #expect(try await engine.verifyAudit() == .intact(events: 2))
+    }
+
     @Test("a step while the chain's head is held waits for it on the locking path; the next steps go that way at once")
     func headHeld() async throws {
         let fixture = try await EngineFixture(.postgres)
