@@ -25,6 +25,13 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "PostgreSQL only: seconds an operation may take, waiting for a connection included.")
     var dbTimeout: Int = 10
 
+    @Flag(
+        help: """
+            PostgreSQL only: write every step in a transaction that locks what it read, never in the two \
+            round trips of a gated step (docs/operations.md).
+            """)
+    var dbLockingSteps = false
+
     @Option(
         name: .customLong("test-today"),
         help: """
@@ -59,7 +66,8 @@ struct EngineOptions: ParsableArguments {
     /// The pool and deadline for a PostgreSQL database.
     var postgresOptions: PostgresCaseStore.Options {
         PostgresCaseStore.Options(
-            maximumConnections: max(1, dbConnections), deadline: .seconds(max(1, dbTimeout)))
+            maximumConnections: max(1, dbConnections), deadline: .seconds(max(1, dbTimeout)),
+            gatedSteps: !dbLockingSteps)
     }
 
     /// The server commands go to, if any.
