@@ -8,7 +8,8 @@ import WorkCalendar
 /// `onego-bench concurrent`: P engine processes × N different submissions against one PostgreSQL
 /// database at once; every one must be stored once. Prints throughput and p50/p99 per submit, or,
 /// with `--steps`, per step of the four steps each process then takes on the first item of each
-/// of its cases (accept, review, approve, issue), with how many were written gated.
+/// of its cases (accept, review, approve, issue), with how many were written gated. Then the
+/// audit chain must verify.
 struct ConcurrencyBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concurrent",
@@ -70,13 +71,32 @@ struct ConcurrencyBenchmark: ParsableCommand {
         func percentile(_ p: Double) -> Double {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         }
+        let audit = try verifyAudit(keyFile: keyFile)
         let timed = steps ? "steps" : "submissions"
         print(
             String(
                 format: "engine=onego processes=%d %@=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p99_ms=%.2f stored=%@",
                 processes, timed, latencies.count, wall, Double(latencies.count) / wall, percentile(0.5),
-                percentile(0.99), stored) + (steps ? " steps_gated=\(paths.gated) steps_locking=\(paths.locking)" : ""))
+                percentile(0.99), stored) + (steps ? " steps_gated=\(paths.gated) steps_locking=\(paths.locking)" : "")
+                + " audit=\(audit)")
         if stored != expected { throw BenchmarkError("stored \(stored), expected \(expected)") }
+        guard case .intact = audit else { throw BenchmarkError("the audit chain does not verify: \(audit)") }
+    }
+
+    /// The whole chain and every case replayed, with the processes' audit key.
+    private func verifyAudit(keyFile: String) throws -> AuditVerification {
+        let library = BundleLibrary.load(root: bundles)
+        let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
+        let (address, key) = (try PostgresAddress(db), try AuditKey.loadOrCreate(at: keyFile).key)
+        return try runBlocking {
+            let store = try await PostgresCaseStore.open(address, auditKey: key)
+            let engine = CaseEngine(
+                repository: store, library: library, calendar: calendar,
+                clock: FixedClock(day: CalendarDate("2026-11-23") ?? CalendarDate(dayNumber: 0)))
+            let verdict = try await engine.verifyAudit(key: key)
+            await store.close()
+            return verdict
+        }
     }
 }
 

@@ -170,7 +170,7 @@ extension PostgresCaseStore {
                 throw CaseEngineError.corruptRecord("case \(number)")
             }
             let all = try await subcases(ofCase: number, locking: true, plans: plans, on: connection, logger: logger)
-            return try inCaseSnapshot(
+            return inCaseSnapshot(
                 of: id, among: all, status: status, withdrawn: withdrawn,
                 materials: try StoredJSON.materials(materials, "case \(number)"))
         case .wholeCase(let number):
@@ -189,7 +189,7 @@ extension PostgresCaseStore {
     /// What a step on a sub-case in its case decides on, from the case's sub-cases in plan order.
     static func inCaseSnapshot(
         of id: String, among all: [Subcase], status: CaseStatus, withdrawn: Bool, materials: [CaseMaterial]
-    ) throws -> CaseSnapshot {
+    ) -> CaseSnapshot {
         guard let subcase = all.first(where: { $0.id == id }) else { return CaseSnapshot() }
         return CaseSnapshot(
             subcase: subcase, subcases: subcase.plan.dependants.isEmpty ? [] : all,

@@ -102,7 +102,7 @@ extension PostgresCaseStore {
                 throw CaseEngineError.corruptRecord("case \(number)")
             }
             let all = try await subcases(rows.map(\.0), plans: plans, on: connection, logger: logger)
-            let snapshot = try inCaseSnapshot(
+            let snapshot = inCaseSnapshot(
                 of: id, among: all, status: caseStatus, withdrawn: withdrawn,
                 materials: try StoredJSON.materials(materials, "case \(number)"))
             return GatedRead(snapshot: snapshot, head: head) { batch in
