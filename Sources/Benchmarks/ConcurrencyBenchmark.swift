@@ -78,7 +78,7 @@ struct ConcurrencyBenchmark: ParsableCommand {
                 format: "engine=onego processes=%d %@=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p99_ms=%.2f stored=%@",
                 processes, timed, latencies.count, wall, Double(latencies.count) / wall, percentile(0.5),
                 percentile(0.99), stored) + (steps ? " steps_gated=\(paths.gated) steps_locking=\(paths.locking)" : "")
-                + " audit=\(audit)")
+                + "; \(audit)")
         if stored != expected { throw BenchmarkError("stored \(stored), expected \(expected)") }
         guard case .intact = audit else { throw BenchmarkError("the audit chain does not verify: \(audit)") }
     }
