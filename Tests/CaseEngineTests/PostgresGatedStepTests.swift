@@ -29,6 +29,39 @@ struct PostgresGatedStepTests {
         #expect(try await engine.verifyAudit() == .intact(events: 4))
     }
 
+    @Test("an issue while the case's row is held waits on the locking path, then releases its dependants once")
+    func caseRowHeld() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
+        try await engine.approve(id, department: "market-regulation", actor: approver("market"))
+        let dispatched = "SELECT count(*) FROM subcases WHERE state = 'dispatched'"
+        #expect(try await TestPostgres.query(fixture.address, dispatched) == "0")
+        let holder = try BackgroundSQL(
+            fixture.address, "BEGIN; SELECT 1 FROM cases WHERE number = '\(number)' FOR UPDATE; SELECT pg_sleep(60);")
+        defer { holder.end() }
+        try await helpers.waitForSleeper(fixture.address)
+        async let issued = engine.issue(
+            id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
+            overrideWarnings: true, actor: officer("market"))
+        try await helpers.waitForLockWaiter(fixture.address)
+        try await offload { holder.end() }
+        #expect(try await issued.state == .issued)
+        #expect(store.stepPaths == StepPaths(gated: 3, locking: 1))
+        let released = try await TestPostgres.query(fixture.address, dispatched)
+        #expect(released != "0")
+        // One notice per dispatched sub-case (the first item's at submission, then each released one).
+        #expect(
+            try await TestPostgres.query(fixture.address, "SELECT count(*) FROM outbox WHERE kind = 'dispatched'")
+                == String((Int(released) ?? 0) + 1))
+        let events = try #require(Int(try await TestPostgres.query(fixture.address, "SELECT count(*) FROM events")))
+        #expect(try await engine.verifyAudit() == .intact(events: events))
+    }
+
     @Test("with gated steps turned off, every step goes the locking way")
     func gatedOff() async throws {
         let fixture = try await EngineFixture(.postgres)
