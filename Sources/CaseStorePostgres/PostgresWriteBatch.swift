@@ -15,8 +15,9 @@ import WorkCalendar
 /// A *gated* batch (``init(gatedAfter:)``) is a whole step on its own, outside any transaction:
 /// it locks the rows its step read, then the audit chain's head, each with `SKIP LOCKED`, and
 /// moves the head only if every row was there unlocked and the head is still the one the step
-/// read; every other write reads from that move. So the statement never waits on a lock, and
-/// when anything moved or is held nothing is written and it answers 0 (``runGated(on:logger:)``).
+/// read; every other write reads from that move (its rows are a `SELECT … FROM head`, its
+/// updates join `head`). So the statement never waits on a lock, and when anything moved or is
+/// held nothing is written and it answers 0 (``runGated(on:logger:)``).
 final class WriteBatch {
     /// What a gated batch checks before it writes.
     struct Gate {
@@ -36,7 +37,7 @@ final class WriteBatch {
     private var headMove: (held: String, move: String)?
 
     /// A batch to run inside a transaction that holds its locks.
-    init() { gate = nil }
+    init() {}
 
     /// A batch that is a step on its own, written only if the chain's head is still `head` and the
     /// rows of its ``lock(_:rows:)`` statements are there.
@@ -101,35 +102,36 @@ final class WriteBatch {
 
     func insert(_ subcase: Subcase, planID: Int64) {
         let progress = subcase.progress
+        let values = """
+            \(value(subcase.id)), \(value(subcase.caseNumber)), \(value(planID)), \(value(subcase.plan.position)),
+            \(value(subcase.plan.department)), \(value(progress.state.rawValue)),
+            \(value(progress.resumeState?.rawValue)), \(value(progress.released)),
+            \(value(StoredJSON.encode(progress.inputs))), \(value(StoredJSON.encode(progress.outputs))),
+            \(value(progress.dispatchedOn?.description)), \(value(progress.due?.date.description)),
+            \(value(progress.due?.provisional ?? false)), \(value(progress.daysUsedBeforePause)),
+            \(value(progress.pausedDays)), \(value(progress.pausedOn?.description)),
+            \(value(progress.finishedOn?.description)), \(value(progress.reason)), \(value(progress.reviewedBy))
+            """
         add(
             """
             INSERT INTO subcases (id, case_number, plan_id, position, department, state, resume_state, released, inputs,
                 outputs, dispatched_on, due_date, due_provisional, days_used_before_pause, paused_days, paused_on,
                 finished_on, reason, reviewed_by)
-            VALUES (\(value(subcase.id)), \(value(subcase.caseNumber)), \(value(planID)), \(value(subcase.plan.position)),
-                \(value(subcase.plan.department)), \(value(progress.state.rawValue)),
-                \(value(progress.resumeState?.rawValue)), \(value(progress.released)),
-                \(value(StoredJSON.encode(progress.inputs))), \(value(StoredJSON.encode(progress.outputs))),
-                \(value(progress.dispatchedOn?.description)), \(value(progress.due?.date.description)),
-                \(value(progress.due?.provisional ?? false)), \(value(progress.daysUsedBeforePause)),
-                \(value(progress.pausedDays)), \(value(progress.pausedOn?.description)),
-                \(value(progress.finishedOn?.description)), \(value(progress.reason)), \(value(progress.reviewedBy)))
+            \(row(values))
             """)
     }
 
     func insert(_ plan: SubcasePlan, planID: Int64) {
-        add(
+        let values = """
+            \(value(planID)), \(value(plan.position)), \(value(plan.item)), \(value(plan.itemName.zh)),
+            \(value(plan.itemName.en)), \(value(plan.department)), \(value(plan.departmentName.zh)),
+            \(value(plan.departmentName.en)), \(value(plan.kind.rawValue)), \(value(plan.promisedDays)),
+            \(value(plan.legalDays)), \(value(plan.earlyStart)), \(value(StoredJSON.encode(plan.after))),
+            \(value(StoredJSON.encode(plan.inputFlows))), \(value(StoredJSON.encode(plan.outputElements))),
+            \(value(StoredJSON.encode(plan.dependants))), \(value(StoredJSON.encode(plan.fields))),
+            \(value(StoredJSON.encode(plan.materials)))
             """
-            INSERT INTO plan_subcases (plan_id, \(PostgresPlanRow.columns))
-            VALUES (\(value(planID)), \(value(plan.position)), \(value(plan.item)), \(value(plan.itemName.zh)),
-                \(value(plan.itemName.en)), \(value(plan.department)), \(value(plan.departmentName.zh)),
-                \(value(plan.departmentName.en)), \(value(plan.kind.rawValue)), \(value(plan.promisedDays)),
-                \(value(plan.legalDays)), \(value(plan.earlyStart)), \(value(StoredJSON.encode(plan.after))),
-                \(value(StoredJSON.encode(plan.inputFlows))), \(value(StoredJSON.encode(plan.outputElements))),
-                \(value(StoredJSON.encode(plan.dependants))), \(value(StoredJSON.encode(plan.fields))),
-                \(value(StoredJSON.encode(plan.materials))))
-            ON CONFLICT DO NOTHING
-            """)
+        add("INSERT INTO plan_subcases (plan_id, \(PostgresPlanRow.columns)) \(row(values)) ON CONFLICT DO NOTHING")
     }
 
     /// A sub-case's progress; only its state when nothing else changed (accept, review, approve).
