@@ -41,10 +41,8 @@ struct PostgresGatedStepTests {
         try await engine.approve(id, department: "market-regulation", actor: approver("market"))
         let dispatched = "SELECT count(*) FROM subcases WHERE state = 'dispatched'"
         #expect(try await TestPostgres.query(fixture.address, dispatched) == "0")
-        let holder = try BackgroundSQL(
-            fixture.address, "BEGIN; SELECT 1 FROM cases WHERE number = '\(number)' FOR UPDATE; SELECT pg_sleep(60);")
+        let holder = try await helpers.holding("cases WHERE number = '\(number)'", in: fixture.address)
         defer { holder.end() }
-        try await helpers.waitForSleeper(fixture.address)
         async let issued = engine.issue(
             id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
             overrideWarnings: true, actor: officer("market"))
@@ -85,10 +83,8 @@ struct PostgresGatedStepTests {
         let store = fixture.postgresStore
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
-        let holder = try BackgroundSQL(
-            fixture.address, "BEGIN; SELECT 1 FROM audit_head FOR UPDATE; SELECT pg_sleep(60);")
+        let holder = try await helpers.holding("audit_head", in: fixture.address)
         defer { holder.end() }
-        try await helpers.waitForSleeper(fixture.address)
         async let step = engine.accept(number + "-01", department: "market-regulation", actor: officer("market"))
         try await helpers.waitForLockWaiter(fixture.address)
         try await offload { holder.end() }
@@ -133,9 +129,7 @@ struct PostgresGatedStepTests {
         #expect(try await write(after: (current.seq - 1, "an older head"), expecting: "dispatched") == false)
         #expect(try await write(after: current, expecting: "accepted") == false)
         for held in ["subcases WHERE id = '\(id)'", "audit_head"] {
-            let holder = try BackgroundSQL(
-                fixture.address, "BEGIN; SELECT 1 FROM \(held) FOR UPDATE; SELECT pg_sleep(60);")
-            try await helpers.waitForSleeper(fixture.address)
+            let holder = try await helpers.holding(held, in: fixture.address)
             let started = ContinuousClock.now
             #expect(try await write(after: current, expecting: "dispatched") == false)
             #expect(ContinuousClock.now - started < .seconds(10))

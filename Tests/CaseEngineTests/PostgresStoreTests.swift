@@ -59,6 +59,19 @@ struct PostgresStoreTests {
         Issue.record("the background session never took its lock")
     }
 
+    /// A background session holding `rows` (what follows `FROM` in a `SELECT … FOR UPDATE`) once it
+    /// holds them, until its `end()`.
+    func holding(_ rows: String, in address: String) async throws -> BackgroundSQL {
+        let holder = try BackgroundSQL(address, "BEGIN; SELECT 1 FROM \(rows) FOR UPDATE; SELECT pg_sleep(60);")
+        do {
+            try await waitForSleeper(address)
+        } catch {
+            holder.end()
+            throw error
+        }
+        return holder
+    }
+
     /// Waits until a session waits for a row lock: a step that is in flight, not about to be (a
     /// step first tries its gated statement, which skips locked rows, then waits on the locking
     /// path).
@@ -111,11 +124,8 @@ struct PostgresStoreTests {
         let before = try await TestPostgres.query(cluster.address, rows)
         let events = try await TestPostgres.query(cluster.address, "SELECT count(*) FROM events")
         // Another session holds the sub-case's row, so the step is in flight when the server stops.
-        let holder = try BackgroundSQL(
-            cluster.address,
-            "BEGIN; SELECT 1 FROM subcases WHERE id = '\(id)' FOR UPDATE; SELECT pg_sleep(60);")
+        let holder = try await holding("subcases WHERE id = '\(id)'", in: cluster.address)
         defer { holder.end() }
-        try await waitForSleeper(cluster.address)
         async let inFlight = fault {
             try await engine.accept(id, department: "market-regulation", actor: officer("market"))
         }
@@ -156,10 +166,8 @@ struct PostgresStoreTests {
         // more than two seconds for a first submission.
         let number = try await fixture.engine().submit(companyApplication()).caseNumber
         let id = number + "-01"
-        let holder = try BackgroundSQL(
-            fixture.address, "BEGIN; SELECT 1 FROM subcases WHERE id = '\(id)' FOR UPDATE; SELECT pg_sleep(60);")
+        let holder = try await holding("subcases WHERE id = '\(id)'", in: fixture.address)
         defer { holder.end() }
-        try await waitForSleeper(fixture.address)
         let started = ContinuousClock.now
         async let slow = fault { try await engine.accept(id, department: "market-regulation", actor: officer("m")) }
         try await waitForLockWaiter(fixture.address)
