@@ -7,7 +7,8 @@ struct OneGoBench: ParsableCommand {
         commandName: "onego-bench", abstract: "Benchmarks that carry OneGo's speed targets (BENCHMARKS.md).",
         subcommands: [
             BundlesBenchmark.self, W1Benchmark.self, ScaleBenchmark.self, Submissions.self, APIBenchmark.self,
-            ConcurrencyBenchmark.self, SubmitBatch.self, PostgresRoundTrip.self, WebhookBenchmark.self,
+            ConcurrencyBenchmark.self, SubmitBatch.self, PostgresRoundTrip.self, DriverFloorBenchmark.self,
+            WebhookBenchmark.self,
             WebhookKillBenchmark.self, ConsoleBenchmark.self,
         ])
 }

@@ -13,51 +13,53 @@ extension PostgresCaseStore {
         let logger = self.logger
         let auditKey = self.auditKey
         let knownPlan = planIDs.id(newCase.planHash)
-        let outcome: (Insertion, Int64)? = try await transaction(outcome: {
-            connection -> Outcome<(Insertion, Int64)?> in
-            // The day's counter row is locked until commit: numbers never repeat across processes.
-            let sequence =
-                try await connection.first(
+        let outcome: (Insertion, Int64, [Subcase], SubcaseMemory.Head, SubcaseMemory.Head?)? =
+            try await transaction(outcome: {
+                connection -> Outcome<(Insertion, Int64, [Subcase], SubcaseMemory.Head, SubcaseMemory.Head?)?> in
+                // The day's counter row is locked until commit: numbers never repeat across processes.
+                let sequence =
+                    try await connection.first(
+                        """
+                        INSERT INTO case_sequences (day, last) VALUES (\(newCase.day.description), 1)
+                        ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last
+                        """, logger: logger, { try $0.int(0) }) ?? 1
+                let numbered = newCase.numbered(sequence)
+                let record = numbered.record
+                let batch = WriteBatch()
+                let planID = try await Self.storePlan(
+                    newCase, numbered: numbered, known: knownPlan, batch: batch, on: connection, logger: logger)
+                let inserted = try await connection.first(
                     """
-                    INSERT INTO case_sequences (day, last) VALUES (\(newCase.day.description), 1)
-                    ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last
-                    """, logger: logger, { try $0.int(0) }) ?? 1
-            let numbered = newCase.numbered(sequence)
-            let record = numbered.record
-            let batch = WriteBatch()
-            let planID = try await Self.storePlan(
-                newCase, numbered: numbered, known: knownPlan, batch: batch, on: connection, logger: logger)
-            let inserted = try await connection.first(
-                """
-                INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
-                    status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
-                    idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
-                    promised_provisional, form, materials)
-                VALUES (\(record.number), \(record.queryCode), \(record.bundle), \(record.version),
-                    \(record.bundleName.zh), \(record.bundleName.en), \(record.planHash), \(record.status.rawValue),
-                    \(record.applicant.name), \(record.applicant.idNumber), \(record.applicant.phone),
-                    \(record.channel.kind.rawValue), \(record.channel.id), \(record.idempotencyKey),
-                    \(record.fingerprint), \(StoredJSON.encode(record.answers)), \(record.submittedOn.description),
-                    \(record.submittedAt), \(record.promised.date.description), \(record.promised.provisional),
-                    \(StoredJSON.encode(record.form)), \(StoredJSON.encode(record.materials)))
-                ON CONFLICT (idempotency_key) DO NOTHING RETURNING number
-                """, logger: logger, { try $0.text(0) })
-            // A case under this key exists (another process may have committed it a moment ago):
-            // this transaction is undone and that case returned.
-            guard inserted != nil else { return .rollback(nil) }
-            for attachment in numbered.attachments {
-                batch.insert(attachment, caseNumber: record.number, at: record.submittedAt)
-            }
-            for subcase in numbered.subcases { batch.insert(subcase, planID: planID) }
-            for dispatch in numbered.dispatches { batch.insert(dispatch) }
-            batch.append(
-                [numbered.event], after: try await WriteBatch.lockHead(on: connection, logger: logger), key: auditKey)
-            try await batch.run(on: connection, logger: logger)
-            return .commit((.inserted(number: record.number), planID))
-        })
-        if let (insertion, planID) = outcome {
+                    INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
+                        status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
+                        idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
+                        promised_provisional, form, materials)
+                    VALUES (\(record.number), \(record.queryCode), \(record.bundle), \(record.version),
+                        \(record.bundleName.zh), \(record.bundleName.en), \(record.planHash), \(record.status.rawValue),
+                        \(record.applicant.name), \(record.applicant.idNumber), \(record.applicant.phone),
+                        \(record.channel.kind.rawValue), \(record.channel.id), \(record.idempotencyKey),
+                        \(record.fingerprint), \(StoredJSON.encode(record.answers)), \(record.submittedOn.description),
+                        \(record.submittedAt), \(record.promised.date.description), \(record.promised.provisional),
+                        \(StoredJSON.encode(record.form)), \(StoredJSON.encode(record.materials)))
+                    ON CONFLICT (idempotency_key) DO NOTHING RETURNING number
+                    """, logger: logger, { try $0.text(0) })
+                // A case under this key exists (another process may have committed it a moment ago):
+                // this transaction is undone and that case returned.
+                guard inserted != nil else { return .rollback(nil) }
+                for attachment in numbered.attachments {
+                    batch.insert(attachment, caseNumber: record.number, at: record.submittedAt)
+                }
+                for subcase in numbered.subcases { batch.insert(subcase, planID: planID) }
+                for dispatch in numbered.dispatches { batch.insert(dispatch) }
+                let head = try await WriteBatch.lockHead(on: connection, logger: logger)
+                batch.append([numbered.event], after: head, key: auditKey)
+                try await batch.run(on: connection, logger: logger)
+                return .commit((.inserted(number: record.number), planID, numbered.subcases, head, batch.appendedHead))
+            })
+        if let (insertion, planID, subcases, before, after) = outcome {
             // Remembered only once committed: a plan row of a rolled-back transaction does not exist.
             planIDs.remember(newCase.planHash, planID)
+            memory.withLock { $0.wrote(subcases, from: before, to: after) }
             return insertion
         }
         guard let existing = try await storedSubmission(idempotencyKey: newCase.idempotencyKey) else {
@@ -116,8 +118,11 @@ extension PostgresCaseStore {
         try await bounded(options.deadline) {
             if self.options.gatedSteps, scope.isGated, self.stepCounts.withLock({ $0.tryGated() }) {
                 switch try await self.gatedStep(scope, decide) {
-                case .written(let transition):
-                    self.stepCounts.withLock { $0.paths.gated += 1 }
+                case .written(let transition, let remembered):
+                    self.stepCounts.withLock {
+                        $0.paths.gated += 1
+                        if remembered { $0.paths.remembered += 1 }
+                    }
                     return transition
                 case .moved:
                     self.stepCounts.withLock { $0.lockingLeft = StepCounts.lockingRun }
@@ -137,12 +142,15 @@ extension PostgresCaseStore {
         let logger = self.logger
         let auditKey = self.auditKey
         let plans = planEntries
-        return try await transaction(bounded: false) { connection in
+        let (transition, heads) = try await transaction(bounded: false) { connection in
             let snapshot = try await Self.snapshot(scope, plans: plans, on: connection, logger: logger)
             let transition = try decide(snapshot)
-            try await Self.persist(transition, after: snapshot, key: auditKey, on: connection, logger: logger)
-            return transition
+            let heads = try await Self.persist(
+                transition, after: snapshot, key: auditKey, on: connection, logger: logger)
+            return (transition, heads)
         }
+        memory.withLock { $0.wrote(transition.subcases, from: heads.before, to: heads.after) }
+        return transition
     }
 
     /// Reads what a step decides on, locking what it may change: the case's row first (for the
@@ -201,11 +209,14 @@ extension PostgresCaseStore {
     public func appendAuditEvents(_ events: [AuditEvent]) async throws(CaseEngineError) {
         guard !events.isEmpty else { return }
         let (logger, key) = (self.logger, auditKey)
-        try await transaction { connection in
+        let (before, after) = try await transaction { connection in
             let batch = WriteBatch()
-            batch.append(events, after: try await WriteBatch.lockHead(on: connection, logger: logger), key: key)
+            let head = try await WriteBatch.lockHead(on: connection, logger: logger)
+            batch.append(events, after: head, key: key)
             try await batch.run(on: connection, logger: logger)
+            return (head, batch.appendedHead)
         }
+        memory.withLock { $0.wrote([], from: before, to: after) }
     }
 
     /// Writes a transition: the chain's head is locked last, after every row the snapshot locked,
@@ -215,13 +226,14 @@ extension PostgresCaseStore {
     private static func persist(
         _ transition: Transition, after snapshot: CaseSnapshot, key: AuditKey?, on connection: PostgresConnection,
         logger: Logger
-    ) async throws {
+    ) async throws -> (before: SubcaseMemory.Head?, after: SubcaseMemory.Head?) {
         let batch = WriteBatch()
         let head =
             transition.events.isEmpty && transition.dispatches.isEmpty
             ? nil : try await WriteBatch.lockHead(on: connection, logger: logger)
         add(transition, after: snapshot, head: head, key: key, to: batch)
         try await batch.run(on: connection, logger: logger)
+        return (head, batch.appendedHead)
     }
 
     /// Every write of `transition` into `batch`, its events appended after `head`.

@@ -1,6 +1,7 @@
 import CaseEngine
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Steps on a sub-case in two round trips instead of BEGIN, row locks, the head's lock, the writes
 /// and COMMIT (five to seven): one statement reads what the step decides on together with the
@@ -19,8 +20,8 @@ import PostgresNIO
 extension PostgresCaseStore {
     /// How a gated try ended.
     enum GatedOutcome: Sendable {
-        /// Decided and written.
-        case written(Transition)
+        /// Decided and written (`remembered`: decided on a sub-case this process remembered).
+        case written(Transition, remembered: Bool)
         /// Nothing written: the chain's head moved, or a row read changed or was held.
         case moved
         /// Not for a gated write: the sub-case was not found, or the step appends no event.
@@ -34,7 +35,13 @@ extension PostgresCaseStore {
     ) async throws(CaseEngineError) -> GatedOutcome {
         let (logger, key, plans) = (self.logger, auditKey, planEntries)
         return try await withConnection(bounded: false) { connection -> GatedOutcome in
-            guard let read = try await Self.gatedRead(scope, plans: plans, on: connection, logger: logger) else {
+            let remembered = self.remembered(scope)
+            let read: GatedRead
+            if let remembered {
+                read = remembered
+            } else if let fresh = try await Self.gatedRead(scope, plans: plans, on: connection, logger: logger) {
+                read = fresh
+            } else {
                 return .notGated
             }
             let transition = try decide(read.snapshot)
@@ -44,8 +51,32 @@ extension PostgresCaseStore {
             Self.add(transition, after: read.snapshot, head: read.head, key: key, to: batch)
             // A caller that gave up gets no step behind its back (this statement commits).
             try Task.checkCancellation()
-            return try await batch.runGated(on: connection, logger: logger) ? .written(transition) : .moved
+            guard try await batch.runGated(on: connection, logger: logger) else {
+                self.memory.withLock { $0.forget() }
+                return .moved
+            }
+            self.memory.withLock { $0.wrote(transition.subcases, from: read.head, to: batch.appendedHead) }
+            return .written(transition, remembered: remembered != nil)
         }
+    }
+
+    /// A step on one sub-case this process remembers, decided without reading it: the gated write
+    /// locks its row in the state remembered and checks the head remembered, as after a read.
+    private func remembered(_ scope: SnapshotScope) -> GatedRead? {
+        guard case .subcase(let id) = scope, let (subcase, head) = memory.withLock({ $0.recall(id) }) else {
+            return nil
+        }
+        return GatedRead(snapshot: CaseSnapshot(subcase: subcase), head: head) { batch in
+            Self.lockSubcase(id, in: subcase.state, batch: batch)
+        }
+    }
+
+    /// The gated lock of one sub-case's row, there and still in `state`.
+    private static func lockSubcase(_ id: String, in state: SubcaseState, batch: WriteBatch) {
+        batch.lock(
+            "SELECT 1 FROM subcases WHERE id = \(batch.value(id)) AND state = \(batch.value(state.rawValue))"
+                + " FOR UPDATE SKIP LOCKED",
+            rows: 1)
     }
 
     /// What a gated step read: its snapshot, the head it saw, and the locks that re-take its rows.
@@ -73,12 +104,9 @@ extension PostgresCaseStore {
                     { (try PostgresSubcaseRow.decode($0), (try $0.int64(width), try $0.text(width + 1))) })
             else { return nil }
             let subcase = try await subcases([row], plans: plans, on: connection, logger: logger).first
-            let state = row.progress.state.rawValue
+            let state = row.progress.state
             return GatedRead(snapshot: CaseSnapshot(subcase: subcase), head: head) { batch in
-                batch.lock(
-                    "SELECT 1 FROM subcases WHERE id = \(batch.value(id)) AND state = \(batch.value(state))"
-                        + " FOR UPDATE SKIP LOCKED",
-                    rows: 1)
+                lockSubcase(id, in: state, batch: batch)
             }
         case .subcaseInCase(let id):
             let rows = try await connection.rows(

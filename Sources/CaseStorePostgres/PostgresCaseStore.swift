@@ -62,6 +62,8 @@ public final class PostgresCaseStore: Sendable {
     let planIDs = PostgresPlanIDs()
     /// How this process's steps were written, and how many more go the locking way at once.
     let stepCounts = Mutex(StepCounts())
+    /// The sub-cases this process wrote last, current at the chain's head it remembers.
+    let memory = Mutex(SubcaseMemory())
 
     /// The session's `statement_timeout` and `lock_timeout`, in seconds: twice the deadline.
     var statementSeconds: Int { Int(options.deadline.components.seconds) * 2 }
@@ -203,12 +205,17 @@ public final class PostgresCaseStore: Sendable {
 /// chain's head moved or held by someone else). Many locking steps beside few gated ones mean
 /// contention on the chain's head.
 public struct StepPaths: Sendable, Equatable {
+    /// Steps written gated (two round trips, or one when ``remembered``).
     public var gated = 0
+    /// Steps written in a transaction that locked what it read.
     public var locking = 0
+    /// Of the gated steps, those decided on a sub-case this process remembered: one round trip.
+    public var remembered = 0
 
-    public init(gated: Int = 0, locking: Int = 0) {
+    public init(gated: Int = 0, locking: Int = 0, remembered: Int = 0) {
         self.gated = gated
         self.locking = locking
+        self.remembered = remembered
     }
 }
 

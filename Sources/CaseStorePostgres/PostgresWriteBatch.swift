@@ -35,6 +35,8 @@ final class WriteBatch {
     private var gate: Gate?
     /// A gated batch's lock of the head and move of it (set by ``append(_:after:key:)``).
     private var headMove: (held: String, move: String)?
+    /// The chain's head once this batch is written, if it appends events.
+    private(set) var appendedHead: (seq: Int64, hash: String)?
 
     /// A batch to run inside a transaction that holds its locks.
     init() {}
@@ -275,6 +277,7 @@ final class WriteBatch {
             add("INSERT INTO events (\(PostgresEventRow.columns)) \(row(values))")
             previous = hash
         }
+        appendedHead = (seq, previous)
         let move = "UPDATE audit_head SET seq = \(value(seq)), hash = \(value(previous))"
         guard let gate else { return add(move) }
         precondition(!gate.locks.isEmpty && head == gate.head, "a gated batch locks what it read and appends after it")

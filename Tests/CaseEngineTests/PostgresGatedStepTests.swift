@@ -1,6 +1,7 @@
 import CaseEngine
 import Foundation
 import PostgresTesting
+import Synchronization
 import Testing
 
 @testable import CaseStorePostgres
@@ -21,11 +22,12 @@ struct PostgresGatedStepTests {
         let id = number + "-01"
         try await engine.accept(id, department: "market-regulation", actor: officer("market"))
         try await engine.review(id, department: "market-regulation", actor: officer("market"))
-        #expect(store.stepPaths == StepPaths(gated: 2, locking: 0))
+        // The submission left the sub-case in this process's memory: neither step read it.
+        #expect(store.stepPaths == StepPaths(gated: 2, locking: 0, remembered: 2))
         _ = try await engine.withdraw(
             caseNumber: number, reason: "the applicant changed their mind",
             actor: Principal(id: "window-1", role: .window))
-        #expect(store.stepPaths == StepPaths(gated: 2, locking: 1))
+        #expect(store.stepPaths == StepPaths(gated: 2, locking: 1, remembered: 2))
         #expect(try await engine.verifyAudit() == .intact(events: 4))
     }
 
@@ -49,7 +51,7 @@ struct PostgresGatedStepTests {
         try await helpers.waitForLockWaiter(fixture.address)
         try await offload { holder.end() }
         #expect(try await issued.state == .issued)
-        #expect(store.stepPaths == StepPaths(gated: 3, locking: 1))
+        #expect(store.stepPaths == StepPaths(gated: 3, locking: 1, remembered: 3))
         let released = try await TestPostgres.query(fixture.address, dispatched)
         #expect(released != "0")
         // One notice per dispatched sub-case (the first item's at submission, then each released one).
@@ -140,5 +142,72 @@ struct PostgresGatedStepTests {
         #expect(try await write(after: current, expecting: "dispatched") == true)
         #expect(try await TestPostgres.query(fixture.address, state) == "accepted")
         #expect(try await TestPostgres.query(fixture.address, events) == "2")
+    }
+
+    @Test("a sub-case this process wrote is remembered as a read would answer it, and a step on it is one statement")
+    func rememberedAsRead() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let first = number + "-01"
+        /// Every sub-case of the case the memory holds equals what the store reads now.
+        func memoryMatchesReads() async throws {
+            let remembered = try #require(store.memory.withLock { memory in memory.head })
+            #expect(try await TestPostgres.query(fixture.address, "SELECT seq FROM audit_head") == "\(remembered.seq)")
+            for subcase in try await store.subcases(ofCase: number) {
+                let recalled = store.memory.withLock { $0.recall(subcase.id) }
+                #expect(recalled?.subcase == subcase, "\(subcase.id)")
+            }
+        }
+        try await memoryMatchesReads()
+        try await engine.accept(first, department: "market-regulation", actor: officer("market"))
+        try await engine.review(first, department: "market-regulation", actor: officer("market"))
+        try await engine.approve(first, department: "market-regulation", actor: approver("market"))
+        try await memoryMatchesReads()
+        // The issue reads the case (it releases the dependants), then remembers what it wrote.
+        try await engine.issue(
+            first, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
+            overrideWarnings: true, actor: officer("market"))
+        try await memoryMatchesReads()
+        #expect(store.stepPaths == StepPaths(gated: 4, locking: 0, remembered: 3))
+        let released = try #require(try await store.subcases(ofCase: number).first { $0.state == .dispatched })
+        try await engine.accept(released.id, department: released.plan.department, actor: officer("dept"))
+        #expect(store.stepPaths == StepPaths(gated: 5, locking: 0, remembered: 4))
+        try await memoryMatchesReads()
+        #expect(try await engine.verifyAudit() == .intact(events: 6))
+    }
+
+    @Test(
+        "a remembered sub-case that another process changed is not written over: the step is decided again on what is stored"
+    )
+    func rememberedButChanged() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        // Another process (a store of its own on the same database) accepts the sub-case first.
+        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        defer { other.stop() }
+        try await helpers.engine(other).accept(id, department: "market-regulation", actor: officer("other"))
+        #expect(store.memory.withLock { $0.recall(id)?.subcase.state } == .dispatched)
+        // Remembered as dispatched, the accept is decided again on the stored state and refused.
+        let refused = await #expect(throws: CaseEngineError.self) {
+            try await engine.accept(id, department: "market-regulation", actor: officer("market"))
+        }
+        #expect(refused?.code == "step-not-allowed")
+        // The gated write found the row no longer dispatched and wrote nothing; the step, decided
+        // again on the locking path, was refused there (a refused step counts on neither path).
+        #expect(store.stepPaths == StepPaths())
+        #expect(store.memory.withLock { $0.head } == nil)
+        #expect(
+            try await TestPostgres.query(fixture.address, "SELECT count(*) FROM events WHERE action = 'accept'") == "1")
+        // Its review goes the locking way (contention was seen) and is written once.
+        try await engine.review(id, department: "market-regulation", actor: officer("market"))
+        #expect(try await store.subcase(id)?.state == .reviewed)
+        #expect(try await engine.verifyAudit() == .intact(events: 3))
     }
 }
