@@ -53,11 +53,12 @@ struct ConcurrencyBenchmark: ParsableCommand {
                 throw BenchmarkError("a submitting process failed")
             }
             let fields = line.split(separator: " ")
-            guard fields.count == 5, let start = UInt64(fields[0]), let end = UInt64(fields[1]),
-                let gated = Int(fields[3]), let locking = Int(fields[4])
+            guard fields.count == 6, let start = UInt64(fields[0]), let end = UInt64(fields[1]),
+                let gated = Int(fields[3]), let locking = Int(fields[4]), let remembered = Int(fields[5])
             else { throw BenchmarkError("cannot read a child's line: \(line)") }
             paths.gated += gated
             paths.locking += locking
+            paths.remembered += remembered
             starts.append(start)
             ends.append(end)
             latencies += fields[2].split(separator: ",").compactMap { Double($0) }
@@ -77,7 +78,10 @@ struct ConcurrencyBenchmark: ParsableCommand {
             String(
                 format: "engine=onego processes=%d %@=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p99_ms=%.2f stored=%@",
                 processes, timed, latencies.count, wall, Double(latencies.count) / wall, percentile(0.5),
-                percentile(0.99), stored) + (steps ? " steps_gated=\(paths.gated) steps_locking=\(paths.locking)" : "")
+                percentile(0.99), stored)
+                + (steps
+                    ? " steps_gated=\(paths.gated) steps_remembered=\(paths.remembered) steps_locking=\(paths.locking)"
+                    : "")
                 + "; \(audit)")
         if stored != expected { throw BenchmarkError("stored \(stored), expected \(expected)") }
         guard case .intact = audit else { throw BenchmarkError("the audit chain does not verify: \(audit)") }
@@ -158,7 +162,8 @@ struct SubmitBatch: ParsableCommand {
             let end = DispatchTime.now().uptimeNanoseconds
             let paths = store.stepPaths
             await store.close()
-            return "\(start) \(end) \(latencies.joined(separator: ",")) \(paths.gated) \(paths.locking)"
+            return
+                "\(start) \(end) \(latencies.joined(separator: ",")) \(paths.gated) \(paths.locking) \(paths.remembered)"
         }
         print(line)
     }

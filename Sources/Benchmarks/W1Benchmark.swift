@@ -32,6 +32,11 @@ struct W1Benchmark: ParsableCommand {
     @Flag(help: "PostgreSQL: every step on the locking path (no gated steps).") var lockingSteps = false
     @Flag(help: "PostgreSQL, with --against: each round also runs the engine with --locking-steps.")
     var alsoLocking = false
+    @Flag(help: "PostgreSQL: remember no sub-case (every gated step reads first).") var forgetful = false
+    @Flag(help: "PostgreSQL, with --against: each round also runs the engine with --forgetful.")
+    var alsoForgetful = false
+    @Flag(help: "PostgreSQL, with --against: each round also runs raw-pg's W1 through postgres-nio (pg-driver-floor).")
+    var alsoDriver = false
 
     func validate() throws {
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
@@ -45,6 +50,7 @@ struct W1Benchmark: ParsableCommand {
         var workload = W1Workload(cases: cases, sync: sync, path: db)
         workload.synchronousCommit = synchronousCommit != "off"
         workload.gatedSteps = !lockingSteps
+        workload.rememberedSubcases = forgetful ? 0 : 65_536
         let configured = workload
         let result = try runBlocking { try await configured.run() }
         print(result.line)
@@ -53,51 +59,50 @@ struct W1Benchmark: ParsableCommand {
 
     private func compare(floor: String) throws {
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        var floorTimes: [Double] = []
-        var ownTimes: [Double] = []
-        var lockingTimes: [Double] = []
         let postgres = db.hasPrefix("postgres")
         var floorArguments = [db + ".floor", String(cases), sync.rawValue]
         var ownArguments = ["w1", "--cases", String(cases), "--sync", sync.rawValue, "--db", db]
+        // What runs after the floor in each round: the engine, and the variants asked for.
+        var variants: [(name: String, arguments: [String])] = []
         if postgres {
             // The floor's tables have the engine's names: it gets a database of its own.
             let floorDatabase = try floorAddress()
             _ = try? runProcess("/usr/bin/psql", ["-X", "-q", "-d", db, "-c", "CREATE DATABASE \(floorDatabase.name)"])
-            floorArguments = [floorDatabase.conninfo, String(cases), synchronousCommit]
+            floorArguments = [floorDatabase.url, String(cases), synchronousCommit]
             ownArguments += ["--synchronous-commit", synchronousCommit]
+            if alsoDriver {
+                let driver = ["pg-driver-floor", "--db", floorDatabase.url, "--cases", String(cases)]
+                variants.append(("nio-one", driver + ["--synchronous-commit", synchronousCommit, "--mode", "one"]))
+            }
         }
+        variants.append(("onego", ownArguments))
+        if postgres, alsoForgetful { variants.append(("onego-forgetful", ownArguments + ["--forgetful"])) }
+        if postgres, alsoLocking { variants.append(("onego-locking", ownArguments + ["--locking-steps"])) }
+        var floorTimes: [Double] = []
+        var times = Array(repeating: [Double](), count: variants.count)
         for _ in 0..<runs {
             let floorLine = try runProcess(floor, floorArguments)
-            let ownLine = try runProcess(me, ownArguments)
             print(floorLine)
-            print(ownLine)
-            guard let floorWall = wall(in: floorLine), let ownWall = wall(in: ownLine) else {
-                throw BenchmarkError("cannot read inner_wall_s from the runs")
-            }
+            guard let floorWall = wall(in: floorLine) else { throw BenchmarkError("cannot read inner_wall_s") }
             floorTimes.append(floorWall)
-            ownTimes.append(ownWall)
-            if postgres, alsoLocking {
-                let lockingLine = try runProcess(me, ownArguments + ["--locking-steps"])
-                print(lockingLine)
-                guard let lockingWall = wall(in: lockingLine) else {
-                    throw BenchmarkError("cannot read inner_wall_s from the runs")
-                }
-                lockingTimes.append(lockingWall)
+            for (index, variant) in variants.enumerated() {
+                let line = try runProcess(me, variant.arguments)
+                print(line)
+                guard let own = wall(in: line) else { throw BenchmarkError("cannot read inner_wall_s from \(line)") }
+                times[index].append(own)
             }
         }
-        func median(_ times: [Double], _ name: String) {
-            let ratios = zip(times, floorTimes).map { $0 / $1 }.sorted()
+        for (index, variant) in variants.enumerated() {
+            let ratios = zip(times[index], floorTimes).map { $0 / $1 }.sorted()
             print(
                 String(
-                    format: "median ratio %@/floor = %.2f (runs %@)", name, ratios[ratios.count / 2],
+                    format: "median ratio %@/floor = %.2f (runs %@)", variant.name, ratios[ratios.count / 2],
                     ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")))
         }
-        median(ownTimes, "onego")
-        if !lockingTimes.isEmpty { median(lockingTimes, "onego-locking") }
     }
 
     /// The floor's database beside `--db` (name + `_floor`), as a libpq URL and name.
-    private func floorAddress() throws -> (conninfo: String, name: String) {
+    private func floorAddress() throws -> (url: String, name: String) {
         guard var components = URLComponents(string: db), components.path.count > 1 else {
             throw ValidationError("--db must name a database: postgres://user@host:port/database")
         }

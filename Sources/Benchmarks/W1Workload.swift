@@ -17,6 +17,7 @@ struct W1Workload: Sendable {
     var synchronousCommit = true
     /// PostgreSQL: steps tried gated first (the store's default).
     var gatedSteps = true
+    var rememberedSubcases = 65_536
 
     struct Result {
         var line: String
@@ -48,7 +49,9 @@ struct W1Workload: Sendable {
             postgres
             ? try await PostgresCaseStore.open(
                 try PostgresAddress(path),
-                options: .init(maximumConnections: 1, synchronousCommit: synchronousCommit, gatedSteps: gatedSteps))
+                options: .init(
+                    maximumConnections: 1, synchronousCommit: synchronousCommit, gatedSteps: gatedSteps,
+                    rememberedSubcases: rememberedSubcases))
             : nil
         guard let store: any CaseRepository = sqlite ?? pg else { throw BenchmarkError("no store") }
         let engine = CaseEngine(
@@ -93,7 +96,8 @@ struct W1Workload: Sendable {
         } else if let pg {
             complete = try await pg.caseCount(status: .completed)
             events = try await pg.eventCount()
-            paths = " steps_gated=\(pg.stepPaths.gated) steps_locking=\(pg.stepPaths.locking)"
+            let steps = pg.stepPaths
+            paths = " steps_gated=\(steps.gated) steps_remembered=\(steps.remembered) steps_locking=\(steps.locking)"
             await pg.close()
         }
         var usage = rusage()

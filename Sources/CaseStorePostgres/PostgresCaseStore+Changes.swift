@@ -13,9 +13,9 @@ extension PostgresCaseStore {
         let logger = self.logger
         let auditKey = self.auditKey
         let knownPlan = planIDs.id(newCase.planHash)
-        let outcome: (Insertion, Int64, [Subcase], SubcaseMemory.Head, SubcaseMemory.Head?)? =
+        let outcome: (Insertion, Int64, NumberedCase, SubcaseMemory.Head, SubcaseMemory.Head?)? =
             try await transaction(outcome: {
-                connection -> Outcome<(Insertion, Int64, [Subcase], SubcaseMemory.Head, SubcaseMemory.Head?)?> in
+                connection -> Outcome<(Insertion, Int64, NumberedCase, SubcaseMemory.Head, SubcaseMemory.Head?)?> in
                 // The day's counter row is locked until commit: numbers never repeat across processes.
                 let sequence =
                     try await connection.first(
@@ -54,12 +54,12 @@ extension PostgresCaseStore {
                 let head = try await WriteBatch.lockHead(on: connection, logger: logger)
                 batch.append([numbered.event], after: head, key: auditKey)
                 try await batch.run(on: connection, logger: logger)
-                return .commit((.inserted(number: record.number), planID, numbered.subcases, head, batch.appendedHead))
+                return .commit((.inserted(number: record.number), planID, numbered, head, batch.appendedHead))
             })
-        if let (insertion, planID, subcases, before, after) = outcome {
+        if let (insertion, planID, numbered, before, after) = outcome {
             // Remembered only once committed: a plan row of a rolled-back transaction does not exist.
             planIDs.remember(newCase.planHash, planID)
-            memory.withLock { $0.wrote(subcases, from: before, to: after) }
+            memory.withLock { $0.submitted(numbered, from: before, to: after) }
             return insertion
         }
         guard let existing = try await storedSubmission(idempotencyKey: newCase.idempotencyKey) else {
@@ -149,7 +149,7 @@ extension PostgresCaseStore {
                 transition, after: snapshot, key: auditKey, on: connection, logger: logger)
             return (transition, heads)
         }
-        memory.withLock { $0.wrote(transition.subcases, from: heads.before, to: heads.after) }
+        memory.withLock { $0.wrote(transition, from: heads.before, to: heads.after) }
         return transition
     }
 
@@ -216,7 +216,7 @@ extension PostgresCaseStore {
             try await batch.run(on: connection, logger: logger)
             return (head, batch.appendedHead)
         }
-        memory.withLock { $0.wrote([], from: before, to: after) }
+        memory.withLock { $0.appended(from: before, to: after) }
     }
 
     /// Writes a transition: the chain's head is locked last, after every row the snapshot locked,

@@ -55,20 +55,51 @@ extension PostgresCaseStore {
                 self.memory.withLock { $0.forget() }
                 return .moved
             }
-            self.memory.withLock { $0.wrote(transition.subcases, from: read.head, to: batch.appendedHead) }
+            self.memory.withLock { $0.wrote(transition, from: read.head, to: batch.appendedHead) }
             return .written(transition, remembered: remembered != nil)
         }
     }
 
-    /// A step on one sub-case this process remembers, decided without reading it: the gated write
-    /// locks its row in the state remembered and checks the head remembered, as after a read.
+    /// A step this process can decide on what it remembers, without reading: the gated write
+    /// locks the rows and checks the head remembered, as after a read.
     private func remembered(_ scope: SnapshotScope) -> GatedRead? {
-        guard case .subcase(let id) = scope, let (subcase, head) = memory.withLock({ $0.recall(id) }) else {
+        switch scope {
+        case .subcase(let id):
+            guard let (subcase, head) = memory.withLock({ $0.recall(id) }) else { return nil }
+            return GatedRead(snapshot: CaseSnapshot(subcase: subcase), head: head) { batch in
+                Self.lockSubcase(id, in: subcase.state, batch: batch)
+            }
+        case .subcaseInCase(let id):
+            guard let (owner, all, head) = memory.withLock({ $0.recall(inCase: id) }) else { return nil }
+            let snapshot = Self.inCaseSnapshot(
+                of: id, among: all, status: owner.status, withdrawn: owner.withdrawn, materials: owner.materials)
+            let number = all[0].caseNumber
+            return GatedRead(snapshot: snapshot, head: head) { batch in
+                Self.lockCase(
+                    number, status: owner.status, withdrawn: owner.withdrawn, subcases: all.count, batch: batch)
+            }
+        case .wholeCase:
             return nil
         }
-        return GatedRead(snapshot: CaseSnapshot(subcase: subcase), head: head) { batch in
-            Self.lockSubcase(id, in: subcase.state, batch: batch)
-        }
+    }
+
+    /// The gated locks of a case's row (there, with this status and withdrawal) and then of its
+    /// `subcases` sub-cases' rows.
+    private static func lockCase(
+        _ number: String, status: CaseStatus, withdrawn: Bool, subcases: Int, batch: WriteBatch
+    ) {
+        batch.lock(
+            """
+            SELECT number FROM cases
+            WHERE number = \(batch.value(number)) AND status = \(batch.value(status.rawValue))
+                AND withdrawn = \(batch.value(withdrawn))
+            FOR UPDATE SKIP LOCKED
+            """, rows: 1)
+        batch.lock(
+            """
+            SELECT 1 FROM subcases WHERE case_number = (SELECT number FROM lock0) ORDER BY position
+            FOR UPDATE SKIP LOCKED
+            """, rows: subcases)
     }
 
     /// The gated lock of one sub-case's row, there and still in `state`.
@@ -134,18 +165,7 @@ extension PostgresCaseStore {
                 of: id, among: all, status: caseStatus, withdrawn: withdrawn,
                 materials: try StoredJSON.materials(materials, "case \(number)"))
             return GatedRead(snapshot: snapshot, head: head) { batch in
-                batch.lock(
-                    """
-                    SELECT number FROM cases
-                    WHERE number = \(batch.value(number)) AND status = \(batch.value(status))
-                        AND withdrawn = \(batch.value(withdrawn))
-                    FOR UPDATE SKIP LOCKED
-                    """, rows: 1)
-                batch.lock(
-                    """
-                    SELECT 1 FROM subcases WHERE case_number = (SELECT number FROM lock0) ORDER BY position
-                    FOR UPDATE SKIP LOCKED
-                    """, rows: all.count)
+                lockCase(number, status: caseStatus, withdrawn: withdrawn, subcases: all.count, batch: batch)
             }
         case .wholeCase:
             return nil

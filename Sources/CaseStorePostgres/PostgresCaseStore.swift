@@ -37,16 +37,20 @@ public final class PostgresCaseStore: Sendable {
         /// Whether steps on a sub-case are tried gated first (two round trips); off, every step
         /// goes the locking way (to compare the two, or to rule the gated path out).
         public var gatedSteps: Bool
+        /// How many sub-cases this process remembers as it wrote them, so that a gated step on
+        /// one is a single statement (``SubcaseMemory``); 0 remembers none.
+        public var rememberedSubcases: Int
 
         public init(
             maximumConnections: Int = 16, deadline: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
-            synchronousCommit: Bool? = nil, gatedSteps: Bool = true
+            synchronousCommit: Bool? = nil, gatedSteps: Bool = true, rememberedSubcases: Int = 65_536
         ) {
             self.maximumConnections = maximumConnections
             self.deadline = deadline
             self.connectTimeout = connectTimeout
             self.synchronousCommit = synchronousCommit
             self.gatedSteps = gatedSteps
+            self.rememberedSubcases = rememberedSubcases
         }
     }
 
@@ -63,7 +67,7 @@ public final class PostgresCaseStore: Sendable {
     /// How this process's steps were written, and how many more go the locking way at once.
     let stepCounts = Mutex(StepCounts())
     /// The sub-cases this process wrote last, current at the chain's head it remembers.
-    let memory = Mutex(SubcaseMemory())
+    let memory: Mutex<SubcaseMemory>
 
     /// The session's `statement_timeout` and `lock_timeout`, in seconds: twice the deadline.
     var statementSeconds: Int { Int(options.deadline.components.seconds) * 2 }
@@ -72,6 +76,7 @@ public final class PostgresCaseStore: Sendable {
         self.address = address
         self.auditKey = auditKey
         self.options = options
+        memory = Mutex(SubcaseMemory(capacity: options.rememberedSubcases))
         var logger = Logger(label: "onego.postgres")
         logger.logLevel = .critical
         self.logger = logger

@@ -156,25 +156,32 @@ struct PostgresGatedStepTests {
         func memoryMatchesReads() async throws {
             let remembered = try #require(store.memory.withLock { memory in memory.head })
             #expect(try await TestPostgres.query(fixture.address, "SELECT seq FROM audit_head") == "\(remembered.seq)")
-            for subcase in try await store.subcases(ofCase: number) {
+            let stored = try await store.subcases(ofCase: number)
+            for subcase in stored {
                 let recalled = store.memory.withLock { $0.recall(subcase.id) }
                 #expect(recalled?.subcase == subcase, "\(subcase.id)")
             }
+            let record = try #require(try await store.caseRecord(number))
+            let recalled = try #require(store.memory.withLock { $0.recall(inCase: first) })
+            #expect(recalled.owner.status == record.status)
+            #expect(recalled.owner.withdrawn == record.withdrawn)
+            #expect(recalled.owner.materials == record.materials)
+            #expect(recalled.all == stored)
         }
         try await memoryMatchesReads()
         try await engine.accept(first, department: "market-regulation", actor: officer("market"))
         try await engine.review(first, department: "market-regulation", actor: officer("market"))
         try await engine.approve(first, department: "market-regulation", actor: approver("market"))
         try await memoryMatchesReads()
-        // The issue reads the case (it releases the dependants), then remembers what it wrote.
+        // The issue decides on the remembered case and sub-cases (it releases the dependants).
         try await engine.issue(
             first, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
             overrideWarnings: true, actor: officer("market"))
         try await memoryMatchesReads()
-        #expect(store.stepPaths == StepPaths(gated: 4, locking: 0, remembered: 3))
+        #expect(store.stepPaths == StepPaths(gated: 4, locking: 0, remembered: 4))
         let released = try #require(try await store.subcases(ofCase: number).first { $0.state == .dispatched })
         try await engine.accept(released.id, department: released.plan.department, actor: officer("dept"))
-        #expect(store.stepPaths == StepPaths(gated: 5, locking: 0, remembered: 4))
+        #expect(store.stepPaths == StepPaths(gated: 5, locking: 0, remembered: 5))
         try await memoryMatchesReads()
         #expect(try await engine.verifyAudit() == .intact(events: 6))
     }
@@ -209,5 +216,33 @@ struct PostgresGatedStepTests {
         try await engine.review(id, department: "market-regulation", actor: officer("market"))
         #expect(try await store.subcase(id)?.state == .reviewed)
         #expect(try await engine.verifyAudit() == .intact(events: 3))
+    }
+
+    @Test("a remembered case that another process withdrew is not issued: the issue is decided again and refused")
+    func rememberedCaseWithdrawn() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
+        try await engine.approve(id, department: "market-regulation", actor: approver("market"))
+        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        defer { other.stop() }
+        _ = try await helpers.engine(other).withdraw(
+            caseNumber: number, reason: "the applicant changed their mind",
+            actor: Principal(id: "window-1", role: .window))
+        #expect(store.memory.withLock { $0.recall(inCase: id)?.owner.withdrawn } == false)
+        let refused = await #expect(throws: CaseEngineError.self) {
+            try await engine.issue(
+                id, department: "market-regulation", outputs: ["company.creditCode": "91350211M0000XUF46"],
+                overrideWarnings: true, actor: officer("market"))
+        }
+        #expect(refused?.code == "step-not-allowed")
+        #expect(try await store.subcase(id)?.state != .issued)
+        #expect(
+            try await TestPostgres.query(fixture.address, "SELECT count(*) FROM events WHERE action = 'issue'") == "0")
+        #expect(try await engine.verifyAudit() == .intact(events: 5))
     }
 }
