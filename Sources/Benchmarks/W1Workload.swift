@@ -97,7 +97,9 @@ struct W1Workload: Sendable {
             complete = try await pg.caseCount(status: .completed)
             events = try await pg.eventCount()
             let steps = pg.stepPaths
-            paths = " steps_gated=\(steps.gated) steps_remembered=\(steps.remembered) steps_locking=\(steps.locking)"
+            paths =
+                " steps_gated=\(steps.gated) steps_remembered=\(steps.remembered) steps_locking=\(steps.locking)"
+                + " submissions_gated=\(steps.gatedSubmissions)"
             await pg.close()
         }
         var usage = rusage()

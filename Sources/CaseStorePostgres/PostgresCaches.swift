@@ -1,5 +1,6 @@
 import CaseEngine
 import Foundation
+import WorkCalendar
 
 /// The ids of committed plans by hash: a submission under a known plan neither looks it up nor
 /// writes it again. Bounded: past 1,024 plans it starts again.
@@ -52,6 +53,8 @@ final class PostgresPlanCache: @unchecked Sendable {
 /// again.
 struct SubcaseMemory {
     typealias Head = (seq: Int64, hash: String)
+    /// The head before and after a write (nil after: the write appended nothing).
+    typealias Heads = (before: Head?, after: Head?)
 
     /// What a step on a sub-case in its case reads of the case (``SnapshotScope/subcaseInCase(_:)``).
     struct RememberedCase {
@@ -66,8 +69,16 @@ struct SubcaseMemory {
     private(set) var head: Head?
     private var subcases: [String: Subcase] = [:]
     private var cases: [String: RememberedCase] = [:]
+    /// The last case number of a day this process numbered (the day's counter row then).
+    private var sequences: [CalendarDate: Int] = [:]
 
     init(capacity: Int) { self.capacity = capacity }
+
+    /// The last number of `day`'s cases, if this process numbered it, and the head it is current at.
+    func recall(sequenceOf day: CalendarDate) -> (last: Int, head: Head)? {
+        guard let head, let last = sequences[day] else { return nil }
+        return (last, head)
+    }
 
     /// A remembered sub-case and the head it is current at.
     func recall(_ id: String) -> (subcase: Subcase, head: Head)? {
@@ -97,11 +108,13 @@ struct SubcaseMemory {
         cases[transition.caseNumber] = owner
     }
 
-    /// A committed submission of this process.
-    mutating func submitted(_ numbered: NumberedCase, from before: Head, to after: Head?) {
+    /// A committed submission of this process, numbered `sequence` of its day.
+    mutating func submitted(_ numbered: NumberedCase, sequence: Int, from before: Head?, to after: Head?) {
         guard advance(from: before, to: after) else { return }
         remember(numbered.subcases)
         let record = numbered.record
+        // One day's counter is all a submission needs: the days before are over.
+        sequences = [record.submittedOn: sequence]
         cases[record.number] = RememberedCase(
             status: record.status, withdrawn: false, materials: record.materials,
             subcaseIDs: numbered.subcases.map(\.id))
@@ -115,6 +128,7 @@ struct SubcaseMemory {
         head = nil
         subcases.removeAll()
         cases.removeAll()
+        sequences.removeAll()
     }
 
     /// Moves to the head a write of this process left: what is remembered stays current if the
@@ -127,6 +141,7 @@ struct SubcaseMemory {
         if head?.seq != before?.seq || head?.hash != before?.hash {
             subcases.removeAll()
             cases.removeAll()
+            sequences.removeAll()
         }
         head = after
         return true

@@ -9,63 +9,73 @@ import WorkCalendar
 extension PostgresCaseStore {
     // MARK: - Submissions
 
+    /// A submission: gated in one statement when this process numbered the day's last case and
+    /// nothing has moved since (``gatedInsert(_:)``), else in a transaction that takes the day's
+    /// counter row. One deadline bounds both tries.
     public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
+        try await bounded(options.deadline) {
+            if self.options.gatedSteps, let insertion = try await self.gatedInsert(newCase) {
+                self.stepCounts.withLock { $0.paths.gatedSubmissions += 1 }
+                return insertion
+            }
+            return try await self.lockingInsert(newCase)
+        }
+    }
+
+    private func lockingInsert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
+        typealias Inserted = (planID: Int64, numbered: NumberedCase, sequence: Int, heads: SubcaseMemory.Heads)
         let logger = self.logger
         let auditKey = self.auditKey
         let knownPlan = planIDs.id(newCase.planHash)
-        let outcome: (Insertion, Int64, NumberedCase, SubcaseMemory.Head, SubcaseMemory.Head?)? =
-            try await transaction(outcome: {
-                connection -> Outcome<(Insertion, Int64, NumberedCase, SubcaseMemory.Head, SubcaseMemory.Head?)?> in
-                // The day's counter row is locked until commit: numbers never repeat across processes.
-                let sequence =
-                    try await connection.first(
-                        """
-                        INSERT INTO case_sequences (day, last) VALUES (\(newCase.day.description), 1)
-                        ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last
-                        """, logger: logger, { try $0.int(0) }) ?? 1
-                let numbered = newCase.numbered(sequence)
-                let record = numbered.record
-                let batch = WriteBatch()
-                let planID = try await Self.storePlan(
-                    newCase, numbered: numbered, known: knownPlan, batch: batch, on: connection, logger: logger)
-                let inserted = try await connection.first(
+        let outcome: Inserted? = try await transaction(bounded: false) { connection -> Outcome<Inserted?> in
+            // The day's counter row is locked until commit: numbers never repeat across processes.
+            let sequence =
+                try await connection.first(
                     """
-                    INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
-                        status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
-                        idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
-                        promised_provisional, form, materials)
-                    VALUES (\(record.number), \(record.queryCode), \(record.bundle), \(record.version),
-                        \(record.bundleName.zh), \(record.bundleName.en), \(record.planHash), \(record.status.rawValue),
-                        \(record.applicant.name), \(record.applicant.idNumber), \(record.applicant.phone),
-                        \(record.channel.kind.rawValue), \(record.channel.id), \(record.idempotencyKey),
-                        \(record.fingerprint), \(StoredJSON.encode(record.answers)), \(record.submittedOn.description),
-                        \(record.submittedAt), \(record.promised.date.description), \(record.promised.provisional),
-                        \(StoredJSON.encode(record.form)), \(StoredJSON.encode(record.materials)))
-                    ON CONFLICT (idempotency_key) DO NOTHING RETURNING number
-                    """, logger: logger, { try $0.text(0) })
-                // A case under this key exists (another process may have committed it a moment ago):
-                // this transaction is undone and that case returned.
-                guard inserted != nil else { return .rollback(nil) }
-                for attachment in numbered.attachments {
-                    batch.insert(attachment, caseNumber: record.number, at: record.submittedAt)
-                }
-                for subcase in numbered.subcases { batch.insert(subcase, planID: planID) }
-                for dispatch in numbered.dispatches { batch.insert(dispatch) }
-                let head = try await WriteBatch.lockHead(on: connection, logger: logger)
-                batch.append([numbered.event], after: head, key: auditKey)
-                try await batch.run(on: connection, logger: logger)
-                return .commit((.inserted(number: record.number), planID, numbered, head, batch.appendedHead))
-            })
-        if let (insertion, planID, numbered, before, after) = outcome {
+                    INSERT INTO case_sequences (day, last) VALUES (\(newCase.day.description), 1)
+                    ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last
+                    """, logger: logger, { try $0.int(0) }) ?? 1
+            let numbered = newCase.numbered(sequence)
+            let record = numbered.record
+            let batch = WriteBatch()
+            let planID = try await Self.storePlan(
+                newCase, numbered: numbered, known: knownPlan, batch: batch, on: connection, logger: logger)
+            let caseRow = WriteBatch()
+            caseRow.insert(record, "ON CONFLICT (idempotency_key) DO NOTHING RETURNING number")
+            // A case under this key exists (another process may have committed it a moment ago):
+            // this transaction is undone and that case returned.
+            guard try await connection.first(caseRow.query, logger: logger, { try $0.text(0) }) != nil else {
+                return .rollback(nil)
+            }
+            Self.add(numbered, planID: planID, to: batch)
+            let head = try await WriteBatch.lockHead(on: connection, logger: logger)
+            batch.append([numbered.event], after: head, key: auditKey)
+            try await batch.run(on: connection, logger: logger)
+            return .commit((planID, numbered, sequence, (head, batch.appendedHead)))
+        }
+        if let outcome {
             // Remembered only once committed: a plan row of a rolled-back transaction does not exist.
-            planIDs.remember(newCase.planHash, planID)
-            memory.withLock { $0.submitted(numbered, from: before, to: after) }
-            return insertion
+            planIDs.remember(newCase.planHash, outcome.planID)
+            memory.withLock {
+                $0.submitted(
+                    outcome.numbered, sequence: outcome.sequence, from: outcome.heads.before, to: outcome.heads.after)
+            }
+            return .inserted(number: outcome.numbered.record.number)
         }
         guard let existing = try await storedSubmission(idempotencyKey: newCase.idempotencyKey) else {
             throw CaseEngineError.storage(.busy)
         }
         return .existing(number: existing.number, fingerprint: existing.fingerprint)
+    }
+
+    /// A submission's rows after its case's: scans, sub-cases and the first notices.
+    static func add(_ numbered: NumberedCase, planID: Int64, to batch: WriteBatch) {
+        let record = numbered.record
+        for attachment in numbered.attachments {
+            batch.insert(attachment, caseNumber: record.number, at: record.submittedAt)
+        }
+        for subcase in numbered.subcases { batch.insert(subcase, planID: planID) }
+        for dispatch in numbered.dispatches { batch.insert(dispatch) }
     }
 
     static func submission(
@@ -226,7 +236,7 @@ extension PostgresCaseStore {
     private static func persist(
         _ transition: Transition, after snapshot: CaseSnapshot, key: AuditKey?, on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> (before: SubcaseMemory.Head?, after: SubcaseMemory.Head?) {
+    ) async throws -> SubcaseMemory.Heads {
         let batch = WriteBatch()
         let head =
             transition.events.isEmpty && transition.dispatches.isEmpty

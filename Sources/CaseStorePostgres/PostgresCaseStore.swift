@@ -216,11 +216,14 @@ public struct StepPaths: Sendable, Equatable {
     public var locking = 0
     /// Of the gated steps, those decided on a sub-case this process remembered: one round trip.
     public var remembered = 0
+    /// Submissions written gated after this process's own last one: one round trip.
+    public var gatedSubmissions = 0
 
-    public init(gated: Int = 0, locking: Int = 0, remembered: Int = 0) {
+    public init(gated: Int = 0, locking: Int = 0, remembered: Int = 0, gatedSubmissions: Int = 0) {
         self.gated = gated
         self.locking = locking
         self.remembered = remembered
+        self.gatedSubmissions = gatedSubmissions
     }
 }
 

@@ -102,6 +102,33 @@ final class WriteBatch {
 
     // MARK: - Rows
 
+    /// A case's row; `suffix` follows the row's values (`ON CONFLICT …`).
+    func insert(_ record: CaseRecord, _ suffix: String = "") {
+        let values = """
+            \(value(record.number)), \(value(record.queryCode)), \(value(record.bundle)), \(value(record.version)),
+            \(value(record.bundleName.zh)), \(value(record.bundleName.en)), \(value(record.planHash)),
+            \(value(record.status.rawValue)), \(value(record.applicant.name)), \(value(record.applicant.idNumber)),
+            \(value(record.applicant.phone)), \(value(record.channel.kind.rawValue)), \(value(record.channel.id)),
+            \(value(record.idempotencyKey)), \(value(record.fingerprint)), \(value(StoredJSON.encode(record.answers))),
+            \(value(record.submittedOn.description)), \(value(record.submittedAt)),
+            \(value(record.promised.date.description)), \(value(record.promised.provisional)),
+            \(value(StoredJSON.encode(record.form))), \(value(StoredJSON.encode(record.materials)))
+            """
+        add(
+            """
+            INSERT INTO cases (number, query_code, bundle, version, bundle_name_zh, bundle_name_en, plan_hash,
+                status, applicant_name, applicant_id_number, applicant_phone, channel, channel_id,
+                idempotency_key, fingerprint, answers, submitted_on, submitted_at, promised_date,
+                promised_provisional, form, materials)
+            \(row(values)) \(suffix)
+            """)
+    }
+
+    /// The day's counter of case numbers moved on to `last`.
+    func count(_ day: CalendarDate, to last: Int) {
+        add("UPDATE case_sequences SET last = \(value(last))\(fromHead) WHERE day = \(value(day.description))")
+    }
+
     func insert(_ subcase: Subcase, planID: Int64) {
         let progress = subcase.progress
         let values = """

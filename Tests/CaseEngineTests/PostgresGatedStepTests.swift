@@ -245,4 +245,34 @@ struct PostgresGatedStepTests {
             try await TestPostgres.query(fixture.address, "SELECT count(*) FROM events WHERE action = 'issue'") == "0")
         #expect(try await engine.verifyAudit() == .intact(events: 5))
     }
+
+    @Test(
+        "a submission after this process's own is one statement with the next number; after another process's it is numbered on the locking path"
+    )
+    func gatedSubmissions() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        defer { other.stop() }
+        let first = try await engine.submit(companyApplication(key: "k1")).caseNumber
+        let second = try await engine.submit(companyApplication(key: "k2")).caseNumber
+        #expect(store.stepPaths == StepPaths(gatedSubmissions: 1))
+        let third = try await helpers.engine(other).submit(companyApplication(key: "k3")).caseNumber
+        // The day's counter moved elsewhere: the gated try writes nothing, the locking path numbers it.
+        let fourth = try await engine.submit(companyApplication(key: "k4")).caseNumber
+        #expect(store.stepPaths == StepPaths(gatedSubmissions: 1))
+        let fifth = try await engine.submit(companyApplication(key: "k5")).caseNumber
+        #expect(store.stepPaths == StepPaths(gatedSubmissions: 2))
+        #expect(
+            [first, second, third, fourth, fifth].map { $0.suffix(6) } == [
+                "000001", "000002", "000003", "000004", "000005",
+            ])
+        #expect(try await TestPostgres.query(fixture.address, "SELECT max(last) FROM case_sequences") == "5")
+        // The sub-cases of a case submitted gated are remembered: its first step is one statement.
+        try await engine.accept(fifth + "-01", department: "market-regulation", actor: officer("market"))
+        #expect(store.stepPaths == StepPaths(gated: 1, remembered: 1, gatedSubmissions: 2))
+        #expect(try await engine.verifyAudit() == .intact(events: 6))
+    }
 }
