@@ -50,7 +50,7 @@ struct W1Benchmark: ParsableCommand {
         var workload = W1Workload(cases: cases, sync: sync, path: db)
         workload.synchronousCommit = synchronousCommit != "off"
         workload.gatedSteps = !lockingSteps
-        workload.rememberedSubcases = forgetful ? 0 : 65_536
+        workload.rememberedSubcases = forgetful ? 0 : 16_384
         let configured = workload
         let result = try runBlocking { try await configured.run() }
         print(result.line)

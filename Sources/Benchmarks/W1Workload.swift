@@ -17,7 +17,7 @@ struct W1Workload: Sendable {
     var synchronousCommit = true
     /// PostgreSQL: steps tried gated first (the store's default).
     var gatedSteps = true
-    var rememberedSubcases = 65_536
+    var rememberedSubcases = 16_384
 
     struct Result {
         var line: String

@@ -43,7 +43,7 @@ public final class PostgresCaseStore: Sendable {
 
         public init(
             maximumConnections: Int = 16, deadline: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
-            synchronousCommit: Bool? = nil, gatedSteps: Bool = true, rememberedSubcases: Int = 65_536
+            synchronousCommit: Bool? = nil, gatedSteps: Bool = true, rememberedSubcases: Int = 16_384
         ) {
             self.maximumConnections = maximumConnections
             self.deadline = deadline

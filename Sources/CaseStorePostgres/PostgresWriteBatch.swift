@@ -31,6 +31,9 @@ final class WriteBatch {
     }
 
     private(set) var binds = PostgresBindings()
+    /// Whether a bound value is NULL (sent untyped): such a batch's text is not registered as a
+    /// prepared statement, whose parameter types come from the values it is first run with.
+    private var hasNull = false
     private var statements: [String] = []
     private var gate: Gate?
     /// A gated batch's lock of the head and move of it (set by ``append(_:after:key:)``).
@@ -65,6 +68,7 @@ final class WriteBatch {
 
     /// Binds a value; its placeholder (`$n`).
     func value<Value: PostgresDynamicTypeEncodable>(_ value: Value?) -> String {
+        if value == nil { hasNull = true }
         binds.append(value)
         return "$\(binds.count)"
     }
@@ -90,14 +94,15 @@ final class WriteBatch {
 
     func run(on connection: PostgresConnection, logger: Logger) async throws {
         guard !isEmpty else { return }
-        try await connection.query(query, logger: logger)
+        _ = try await PreparedShapes.rows(query, registering: !hasNull, on: connection, logger: logger)
     }
 
     /// Runs a gated batch as its own transaction: whether it wrote (false: the head had moved or a
     /// locked row was gone, and nothing was written).
     func runGated(on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         precondition(gate != nil && headMove != nil, "a gated batch writes events")
-        return try await connection.first(query, logger: logger, { try $0.int(0) }) == 1
+        let rows = try await PreparedShapes.rows(query, registering: !hasNull, on: connection, logger: logger)
+        return try rows.first.map { try Cells($0).int(0) } == 1
     }
 
     // MARK: - Rows
