@@ -14,7 +14,9 @@ extension PostgresCaseStore {
     /// counter row. One deadline bounds both tries.
     public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
         try await bounded(options.deadline) {
-            if self.options.gatedSteps, let insertion = try await self.gatedInsert(newCase) {
+            if self.options.gatedSteps, self.stepCounts.withLock({ $0.tryGated() }),
+                let insertion = try await self.gatedInsert(newCase)
+            {
                 self.stepCounts.withLock { $0.paths.gatedSubmissions += 1 }
                 return insertion
             }

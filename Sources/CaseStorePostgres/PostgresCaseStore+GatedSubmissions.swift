@@ -46,7 +46,9 @@ extension PostgresCaseStore {
             }
         }
         guard let after = written else {
+            // Another process moved the head: the next steps and submissions go the locking way at once.
             memory.withLock { $0.forget() }
+            stepCounts.withLock { $0.lockingLeft = StepCounts.lockingRun }
             return nil
         }
         memory.withLock { $0.submitted(numbered, sequence: last + 1, from: head, to: after) }

@@ -229,8 +229,9 @@ public struct StepPaths: Sendable, Equatable {
 
 /// The store's record of its steps' paths.
 struct StepCounts {
-    /// After a gated write finds the chain's head moved or held, this many steps go the locking way
-    /// at once: with other processes writing, a gated try mostly fails and costs two round trips.
+    /// After a gated write finds the chain's head moved or held, this many steps and submissions go
+    /// the locking way at once: with other processes writing, a gated try mostly fails and costs a
+    /// round trip or two.
     static let lockingRun = 32
 
     var paths = StepPaths()
