@@ -28,16 +28,7 @@ struct DriverFloorBenchmark: ParsableCommand {
         let schemaSQL = try String(contentsOfFile: schema, encoding: .utf8)
         let (cases, mode, sync) = (self.cases, self.mode, synchronousCommit)
         let line = try runBlocking {
-            var configuration: PostgresClient.Configuration
-            if let socket = address.socketPath {
-                configuration = .init(
-                    unixSocketPath: socket, username: address.user, password: address.password,
-                    database: address.database)
-            } else {
-                configuration = .init(
-                    host: address.host ?? "localhost", port: address.port, username: address.user,
-                    password: address.password, database: address.database, tls: .disable)
-            }
+            var configuration = address.clientConfiguration
             configuration.options.maximumConnections = 1
             configuration.options.additionalStartupParameters = [("synchronous_commit", sync)]
             let client = PostgresClient(configuration: configuration)

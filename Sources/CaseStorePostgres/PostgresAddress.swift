@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import PostgresNIO
 
 /// Where a PostgreSQL database is, written as libpq's connection URL:
 /// `postgres://user[:password]@host[:port]/database[?host=/socket/dir&sslmode=…]`
@@ -110,4 +111,17 @@ public struct PostgresAddressError: Error, Sendable, CustomStringConvertible {
     public var description: String
 
     init(_ description: String) { self.description = description }
+}
+
+extension PostgresAddress {
+    /// A pool's settings for this address: its socket, or its host with the TLS it asks for.
+    package var clientConfiguration: PostgresClient.Configuration {
+        if let socketPath {
+            return .init(unixSocketPath: socketPath, username: user, password: password, database: database)
+        }
+        let tls: PostgresClient.Configuration.TLS =
+            tlsChoice.map { $0.required ? .require($0.configuration) : .prefer($0.configuration) } ?? .disable
+        return .init(
+            host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: tls)
+    }
 }

@@ -80,19 +80,7 @@ public final class PostgresCaseStore: Sendable {
         var logger = Logger(label: "onego.postgres")
         logger.logLevel = .critical
         self.logger = logger
-        var configuration: PostgresClient.Configuration
-        if let socket = address.socketPath {
-            configuration = .init(
-                unixSocketPath: socket, username: address.user, password: address.password,
-                database: address.database)
-        } else {
-            let tls: PostgresClient.Configuration.TLS =
-                address.tlsChoice.map { $0.required ? .require($0.configuration) : .prefer($0.configuration) }
-                ?? .disable
-            configuration = .init(
-                host: address.host ?? "localhost", port: address.port, username: address.user,
-                password: address.password, database: address.database, tls: tls)
-        }
+        var configuration = address.clientConfiguration
         configuration.options.maximumConnections = options.maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = options.connectTimeout

@@ -37,10 +37,7 @@ struct PostgresGatedStepTests {
         defer { fixture.remove() }
         let store = fixture.postgresStore
         let engine = fixture.engine()
-        let number = try await engine.submit(companyApplication()).caseNumber
-        let id = number + "-01"
-        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
-        try await engine.approve(id, department: "market-regulation", actor: approver("market"))
+        let (number, id) = try await approvedFirstItem(engine)
         let dispatched = "SELECT count(*) FROM subcases WHERE state = 'dispatched'"
         #expect(try await TestPostgres.query(fixture.address, dispatched) == "0")
         let holder = try await helpers.holding("cases WHERE number = '\(number)'", in: fixture.address)
@@ -224,10 +221,7 @@ struct PostgresGatedStepTests {
         defer { fixture.remove() }
         let store = fixture.postgresStore
         let engine = fixture.engine()
-        let number = try await engine.submit(companyApplication()).caseNumber
-        let id = number + "-01"
-        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
-        try await engine.approve(id, department: "market-regulation", actor: approver("market"))
+        let (number, id) = try await approvedFirstItem(engine)
         let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
         defer { other.stop() }
         _ = try await helpers.engine(other).withdraw(
@@ -274,5 +268,15 @@ struct PostgresGatedStepTests {
             ])
         #expect(try await TestPostgres.query(fixture.address, "SELECT max(last) FROM case_sequences") == "5")
         #expect(try await engine.verifyAudit() == .intact(events: 6))
+    }
+
+    /// Submits a company opening and takes its first item through accept, review and approve: the
+    /// case's number and the item's sub-case id.
+    private func approvedFirstItem(_ engine: CaseEngine) async throws -> (number: String, id: String) {
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
+        try await engine.approve(id, department: "market-regulation", actor: approver("market"))
+        return (number, id)
     }
 }
