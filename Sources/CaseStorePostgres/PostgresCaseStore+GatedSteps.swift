@@ -44,7 +44,14 @@ extension PostgresCaseStore {
             } else {
                 return .notGated
             }
-            let transition = try decide(read.snapshot)
+            let transition: Transition
+            do {
+                transition = try decide(read.snapshot)
+            } catch  where remembered != nil {
+                // Refused on what was remembered, which may be behind what is stored: only a
+                // decision on what is stored may refuse a step.
+                return .notGated
+            }
             guard !transition.events.isEmpty else { return .notGated }
             let batch = WriteBatch(gatedAfter: read.head)
             read.locks(batch)

@@ -215,6 +215,27 @@ struct PostgresGatedStepTests {
         #expect(try await engine.verifyAudit() == .intact(events: 3))
     }
 
+    @Test(
+        "a step that what is remembered would refuse is decided on what is stored: another process's accept lets this one review"
+    )
+    func rememberedBehind() async throws {
+        let fixture = try await EngineFixture(.postgres)
+        defer { fixture.remove() }
+        let store = fixture.postgresStore
+        let engine = fixture.engine()
+        let number = try await engine.submit(companyApplication()).caseNumber
+        let id = number + "-01"
+        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        defer { other.stop() }
+        try await helpers.engine(other).accept(id, department: "market-regulation", actor: officer("other"))
+        #expect(store.memory.withLock { $0.recall(id)?.subcase.state } == .dispatched)
+        // Remembered as dispatched, a review would be refused; stored as accepted, it is allowed.
+        #expect(
+            try await engine.review(id, department: "market-regulation", actor: officer("market")).state == .reviewed)
+        #expect(store.stepPaths == StepPaths(gated: 0, locking: 1, remembered: 0))
+        #expect(try await engine.verifyAudit() == .intact(events: 3))
+    }
+
     @Test("a remembered case that another process withdrew is not issued: the issue is decided again and refused")
     func rememberedCaseWithdrawn() async throws {
         let fixture = try await EngineFixture(.postgres)
