@@ -191,12 +191,8 @@ struct PostgresGatedStepTests {
         defer { fixture.remove() }
         let store = fixture.postgresStore
         let engine = fixture.engine()
-        let number = try await engine.submit(companyApplication()).caseNumber
-        let id = number + "-01"
-        // Another process (a store of its own on the same database) accepts the sub-case first.
-        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        let (id, other) = try await acceptedElsewhere(fixture, engine)
         defer { other.stop() }
-        try await helpers.engine(other).accept(id, department: "market-regulation", actor: officer("other"))
         #expect(store.memory.withLock { $0.recall(id)?.subcase.state } == .dispatched)
         // Remembered as dispatched, the accept is decided again on the stored state and refused.
         let refused = await #expect(throws: CaseEngineError.self) {
@@ -223,11 +219,8 @@ struct PostgresGatedStepTests {
         defer { fixture.remove() }
         let store = fixture.postgresStore
         let engine = fixture.engine()
-        let number = try await engine.submit(companyApplication()).caseNumber
-        let id = number + "-01"
-        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        let (id, other) = try await acceptedElsewhere(fixture, engine)
         defer { other.stop() }
-        try await helpers.engine(other).accept(id, department: "market-regulation", actor: officer("other"))
         #expect(store.memory.withLock { $0.recall(id)?.subcase.state } == .dispatched)
         // Remembered as dispatched, a review would be refused; stored as accepted, it is allowed.
         #expect(
@@ -299,5 +292,16 @@ struct PostgresGatedStepTests {
         for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
         try await engine.approve(id, department: "market-regulation", actor: approver("market"))
         return (number, id)
+    }
+
+    /// Submits a company opening through `engine`, then another process (a store of its own on the
+    /// same database) accepts its first item: the item's id, and the other store to stop.
+    private func acceptedElsewhere(
+        _ fixture: EngineFixture, _ engine: CaseEngine
+    ) async throws -> (id: String, other: PostgresCaseStore) {
+        let id = try await engine.submit(companyApplication()).caseNumber + "-01"
+        let other = try await PostgresCaseStore.open(try PostgresAddress(fixture.address))
+        try await helpers.engine(other).accept(id, department: "market-regulation", actor: officer("other"))
+        return (id, other)
     }
 }
