@@ -10,9 +10,9 @@ import Synchronization
 /// The second time a text with bound values is seen it takes one of ``capacity`` slots for the
 /// life of the process, and from then on it runs as the named prepared statement of its slot
 /// (postgres-nio prepares it on each connection the first time it runs there, with the parameter
-/// types of the values it runs with: so a text takes a slot only when none of its values is an
-/// untyped NULL; a later run may bind NULLs). A text never changes its slot, so a name always
-/// means one statement; texts that come once, or after the slots are full, run unnamed as before.
+/// types of the values it runs with: so no batch binds a NULL, which it would send untyped; see
+/// ``WriteBatch/value(_:)``). A text never changes its slot, so a name always means one statement;
+/// texts that come once, or after the slots are full, run unnamed as before.
 enum PreparedShapes {
     static let capacity = 16
 
@@ -25,11 +25,10 @@ enum PreparedShapes {
 
         init(capacity: Int) { self.capacity = capacity }
 
-        /// The slot of `text`, which takes one (`registering`) the second time it is seen if a slot
-        /// is free.
-        mutating func slot(for text: String, registering: Bool) -> Int? {
+        /// The slot of `text`, which takes one the second time it is seen if a slot is free.
+        mutating func slot(for text: String) -> Int? {
             if let slot = slotOfText[text] { return slot }
-            guard registering, slots.count < capacity else { return nil }
+            guard slots.count < capacity else { return nil }
             let times = seen[text, default: 0] + 1
             guard times >= 2 else {
                 // A bounded count of texts seen once: past 256 it starts again.
@@ -46,10 +45,10 @@ enum PreparedShapes {
 
     private static let registry = Mutex(Registry(capacity: capacity))
 
-    /// The slot of `query`'s text (see ``Registry/slot(for:registering:)``); none without values.
-    static func slot(for query: PostgresQuery, registering: Bool) -> Int? {
+    /// The slot of `query`'s text (see ``Registry/slot(for:)``); none without values.
+    static func slot(for query: PostgresQuery) -> Int? {
         guard query.binds.count > 0 else { return nil }
-        return registry.withLock { $0.slot(for: query.sql, registering: registering) }
+        return registry.withLock { $0.slot(for: query.sql) }
     }
 
     /// The text of a taken slot.
@@ -57,9 +56,9 @@ enum PreparedShapes {
 
     /// Runs `query`, as its slot's prepared statement if it has one: its rows.
     static func rows(
-        _ query: PostgresQuery, registering: Bool, on connection: PostgresConnection, logger: Logger
+        _ query: PostgresQuery, on connection: PostgresConnection, logger: Logger
     ) async throws -> [PostgresRow] {
-        if let slot = slot(for: query, registering: registering) {
+        if let slot = slot(for: query) {
             return try await runners[slot](query.binds, connection, logger)
         }
         var rows: [PostgresRow] = []

@@ -31,9 +31,6 @@ final class WriteBatch {
     }
 
     private(set) var binds = PostgresBindings()
-    /// Whether a bound value is NULL (sent untyped): such a batch's text is not registered as a
-    /// prepared statement, whose parameter types come from the values it is first run with.
-    private var hasNull = false
     private var statements: [String] = []
     private var gate: Gate?
     /// A gated batch's lock of the head and move of it (set by ``append(_:after:key:)``).
@@ -66,9 +63,12 @@ final class WriteBatch {
     /// The gate of an UPDATE: ` FROM head` when gated (written only once the head moved).
     private var fromHead: String { gate == nil ? "" : " FROM head" }
 
-    /// Binds a value; its placeholder (`$n`).
-    func value<Value: PostgresDynamicTypeEncodable>(_ value: Value?) -> String {
-        if value == nil { hasNull = true }
+    /// Binds a value; its placeholder (`$n`). A missing value is no parameter but a `NULL` of its
+    /// type in the text: postgres-nio sends a bound NULL untyped, and a prepared statement keeps
+    /// the parameter types of its first run (``PreparedShapes``), so every bound value is typed
+    /// and the text says which values are missing.
+    func value<Value: PostgresNonThrowingEncodable>(_ value: Value?) -> String {
+        guard let value else { return "NULL::\(Value.psqlType.knownSQLName ?? "text")" }
         binds.append(value)
         return "$\(binds.count)"
     }
@@ -94,14 +94,14 @@ final class WriteBatch {
 
     func run(on connection: PostgresConnection, logger: Logger) async throws {
         guard !isEmpty else { return }
-        _ = try await PreparedShapes.rows(query, registering: !hasNull, on: connection, logger: logger)
+        _ = try await PreparedShapes.rows(query, on: connection, logger: logger)
     }
 
     /// Runs a gated batch as its own transaction: whether it wrote (false: the head had moved or a
     /// locked row was gone, and nothing was written).
     func runGated(on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         precondition(gate != nil && headMove != nil, "a gated batch writes events")
-        let rows = try await PreparedShapes.rows(query, registering: !hasNull, on: connection, logger: logger)
+        let rows = try await PreparedShapes.rows(query, on: connection, logger: logger)
         return try rows.first.map { try Cells($0).int(0) } == 1
     }
 
