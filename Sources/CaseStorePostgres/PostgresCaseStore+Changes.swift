@@ -13,7 +13,7 @@ extension PostgresCaseStore {
     /// nothing has moved since (``gatedInsert(_:)``), else in a transaction that takes the day's
     /// counter row. One deadline bounds both tries.
     public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
-        try await bounded(options.deadline) {
+        try await bounded {
             if self.options.gatedSteps, self.stepCounts.withLock({ $0.tryGated() }),
                 let insertion = try await self.gatedInsert(newCase)
             {
@@ -127,7 +127,7 @@ extension PostgresCaseStore {
     public func transact(
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
-        try await bounded(options.deadline) {
+        try await bounded {
             if self.options.gatedSteps, scope.isGated, self.stepCounts.withLock({ $0.tryGated() }) {
                 switch try await self.gatedStep(scope, decide) {
                 case .written(let transition, let remembered):

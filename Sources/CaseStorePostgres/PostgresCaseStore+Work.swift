@@ -24,7 +24,7 @@ extension PostgresCaseStore {
                 throw CaseEngineError.storage(Self.fault(error, address: address, statementSeconds: statementSeconds))
             }
         }
-        return try await self.bounded(options.deadline) {
+        return try await self.bounded {
             try await client.withConnection { connection in try await work(connection) }
         }
     }
@@ -74,36 +74,33 @@ extension PostgresCaseStore {
         }
     }
 
-    /// Runs `work` and fails with a timeout at the deadline: the caller is answered then, even
-    /// if a statement is still running (it cannot be interrupted from here). The abandoned work is
-    /// cancelled, so it commits nothing (see ``transaction(deadline:outcome:)``), and the server
-    /// ends its statement at the session's `statement_timeout`/`lock_timeout`. Waiting for a
-    /// connection is cancelled at once, so nobody waits forever on a server that is down or a pool
-    /// that is full.
+    /// Runs `work` and fails with a timeout at the store's deadline: the caller is answered then,
+    /// even if a statement is still running (it cannot be interrupted from here). The abandoned
+    /// work is cancelled, so it commits nothing (see ``transaction(bounded:outcome:)``), and the
+    /// server ends its statement at the session's `statement_timeout`/`lock_timeout`. Waiting for
+    /// a connection is cancelled at once, so nobody waits forever on a server that is down or a
+    /// pool that is full. The store's ``DeadlineWatch`` keeps the time.
     func bounded<T: Sendable>(
-        _ deadline: Duration, _ work: @escaping @Sendable () async throws -> T
+        _ work: @escaping @Sendable () async throws -> T
     ) async throws(CaseEngineError) -> T {
         let address = self.address
-        let answer = FirstAnswer<T>()
-        let worker = Task {
-            do {
-                answer.give(.success(try await work()))
-            } catch {
-                answer.give(.failure(error))
-            }
-        }
-        let timer = Task {
-            try await Task.sleep(for: deadline)
-            answer.give(.failure(CaseEngineError.storage(.timedOut(seconds: Int(deadline.components.seconds)))))
-            worker.cancel()
-        }
+        let answer = FirstAnswer<T>(
+            timeout: CaseEngineError.storage(.timedOut(seconds: Int(options.deadline.components.seconds))))
+        answer.started(
+            Task {
+                do {
+                    answer.give(.success(try await work()))
+                } catch {
+                    answer.give(.failure(error))
+                }
+            })
+        deadlines.watch(answer)
         let result = await withTaskCancellationHandler {
             await answer.wait()
         } onCancel: {
-            worker.cancel()
-            answer.give(.failure(CancellationError()))
+            answer.expire(with: CancellationError())
         }
-        timer.cancel()
+        deadlines.prune()
         switch result {
         case .success(let value):
             return value
@@ -199,39 +196,6 @@ extension StorageFault {
         switch self {
         case .connectionLost, .unreachable: return true
         default: return false
-        }
-    }
-}
-
-/// The first of several answers to one question (the work or its deadline); later ones are dropped.
-final class FirstAnswer<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<T, any Error>?
-    private var waiter: CheckedContinuation<Result<T, any Error>, Never>?
-
-    func give(_ answer: Result<T, any Error>) {
-        lock.lock()
-        guard result == nil else {
-            lock.unlock()
-            return
-        }
-        result = answer
-        let waiter = self.waiter
-        self.waiter = nil
-        lock.unlock()
-        waiter?.resume(returning: answer)
-    }
-
-    func wait() async -> Result<T, any Error> {
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if let result {
-                lock.unlock()
-                continuation.resume(returning: result)
-            } else {
-                waiter = continuation
-                lock.unlock()
-            }
         }
     }
 }

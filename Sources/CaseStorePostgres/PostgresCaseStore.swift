@@ -60,6 +60,9 @@ public final class PostgresCaseStore: Sendable {
     let auditKey: AuditKey?
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Keeps every operation's deadline (``bounded(_:)``), in a task of its own until the store
+    /// is closed and nothing is left to watch.
+    let deadlines: DeadlineWatch
     /// The plans' sub-case entries, decoded once per plan.
     let planEntries = PostgresPlanCache()
     /// The ids of the plans this process has seen committed, by hash.
@@ -82,7 +85,14 @@ public final class PostgresCaseStore: Sendable {
         self.logger = logger
         var configuration = address.clientConfiguration
         configuration.options.maximumConnections = options.maximumConnections
-        configuration.options.minimumConnections = 0
+        // One connection is kept open and the pool sends no keep-alive queries: otherwise every
+        // connection handed back starts an idle timer and a keep-alive timer (each a task and a
+        // dispatch timer) that the next operation cancels, a third of the thread wake-ups of a
+        // step. The server's TCP keep-alives (below) keep idle connections through NATs and
+        // firewalls and find dead peers; one closed while idle is dropped by the pool, one that
+        // died silently fails its next operation retryably (at the deadline at worst).
+        configuration.options.minimumConnections = 1
+        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = options.connectTimeout
         var startup: [(String, String)] = [
             ("application_name", address.applicationName),
@@ -93,6 +103,8 @@ public final class PostgresCaseStore: Sendable {
             // A gated step is a statement outside BEGIN: it needs READ COMMITTED's re-check of a
             // row another transaction changed meanwhile, whatever the server's default.
             ("default_transaction_isolation", "read committed"),
+            // Probes after a minute idle, every 10 s, 6 unanswered close it (TCP only).
+            ("tcp_keepalives_idle", "60"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "6"),
         ]
         if let synchronous = options.synchronousCommit {
             startup.append(("synchronous_commit", synchronous ? "on" : "off"))
@@ -101,6 +113,9 @@ public final class PostgresCaseStore: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
+        let deadlines = DeadlineWatch(deadline: options.deadline)
+        self.deadlines = deadlines
+        Task { await deadlines.run() }
     }
 
     /// Connects, migrates the schema (under an advisory lock, so servers may start together) and
@@ -122,12 +137,14 @@ public final class PostgresCaseStore: Sendable {
     /// Stops the pool: open connections are closed once their work ends.
     public func close() async {
         runner.cancel()
+        deadlines.finish()
         await runner.value
     }
 
     /// Stops the pool without waiting for it (a process about to end, a test's clean-up).
     public func stop() {
         runner.cancel()
+        deadlines.finish()
     }
 
     // MARK: - Schema
