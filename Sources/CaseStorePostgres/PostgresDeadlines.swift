@@ -22,8 +22,8 @@ final class DeadlineWatch: Sendable {
 
     /// Watches `operation` from now; it is expired at the deadline unless answered before.
     func watch(_ operation: any Deadlined) {
-        let due = ContinuousClock.now.advanced(by: deadline)
-        watched.withLock { $0.append(Watched(due: due, operation: operation)) }
+        // The time is read under the lock, so the queue's order is the order of the due times.
+        watched.withLock { $0.append(Watched(due: ContinuousClock.now.advanced(by: deadline), operation: operation)) }
     }
 
     /// Expires operations as they fall due, until ``finish()`` is called and none is left.
