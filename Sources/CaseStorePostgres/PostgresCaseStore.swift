@@ -87,7 +87,7 @@ public final class PostgresCaseStore: Sendable {
         configuration.options.maximumConnections = options.maximumConnections
         // One connection is kept open and the pool sends no keep-alive queries: otherwise every
         // connection handed back starts an idle timer and a keep-alive timer (each a task and a
-        // dispatch timer) that the next operation cancels, a third of the thread wake-ups of a
+        // dispatch timer) that the next operation cancels, a fifth of the thread wake-ups of a
         // step. The server's TCP keep-alives (below) keep idle connections through NATs and
         // firewalls and find dead peers; one closed while idle is dropped by the pool, one that
         // died silently fails its next operation retryably (at the deadline at worst).
