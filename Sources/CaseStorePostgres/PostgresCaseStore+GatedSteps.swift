@@ -152,19 +152,22 @@ extension PostgresCaseStore {
                 WITH sibling AS (
                     SELECT \(unescaped: PostgresSubcaseRow.columns) FROM subcases
                     WHERE case_number = (SELECT case_number FROM subcases WHERE id = \(id)))
-                SELECT sibling.*, owner.status, owner.withdrawn, owner.materials, head.seq, head.hash
+                SELECT sibling.*, owner.status, owner.withdrawn,
+                    -- The case's checklist once, on the first row, not on every sibling's.
+                    CASE WHEN row_number() OVER (ORDER BY sibling.position) = 1 THEN owner.materials END,
+                    head.seq, head.hash
                 FROM sibling JOIN cases AS owner ON owner.number = sibling.case_number CROSS JOIN audit_head AS head
                 ORDER BY sibling.position
                 """, logger: logger,
                 {
                     (
                         try PostgresSubcaseRow.decode($0), try $0.text(width), try $0.bool(width + 1),
-                        try $0.text(width + 2), (try $0.int64(width + 3), try $0.text(width + 4))
+                        try $0.optionalText(width + 2), (try $0.int64(width + 3), try $0.text(width + 4))
                     )
                 })
             guard let (first, status, withdrawn, materials, head) = rows.first else { return nil }
             let number = first.caseNumber
-            guard let caseStatus = CaseStatus(rawValue: status) else {
+            guard let caseStatus = CaseStatus(rawValue: status), let materials else {
                 throw CaseEngineError.corruptRecord("case \(number)")
             }
             let all = try await subcases(rows.map(\.0), plans: plans, on: connection, logger: logger)
