@@ -94,10 +94,16 @@ protocol Deadlined: AnyObject, Sendable {
 
 /// The first of several answers to one question (the work, its deadline, or its caller giving up);
 /// later ones are dropped.
+///
+/// It holds the answer only until its caller takes it, and the work's task only until then: the
+/// watch may keep an answered operation queued behind an older one still running for as long as
+/// the deadline, and it should keep nothing bigger than this object meanwhile.
 final class FirstAnswer<T: Sendable>: Deadlined, @unchecked Sendable {
     private let lock = NSLock()
     private let timeout: any Error
-    private var result: Result<T, any Error>?
+    private var answered = false
+    /// The answer, until its caller takes it.
+    private var answer: Result<T, any Error>?
     private var waiter: CheckedContinuation<Result<T, any Error>, Never>?
     private var worker: Task<Void, Never>?
 
@@ -106,41 +112,53 @@ final class FirstAnswer<T: Sendable>: Deadlined, @unchecked Sendable {
         self.timeout = timeout
     }
 
-    /// The task doing the work, cancelled when the deadline passes first.
+    /// The task doing the work, cancelled if the deadline or the caller's giving up comes first.
     func started(_ worker: Task<Void, Never>) {
-        lock.withLock { self.worker = worker }
+        lock.withLock {
+            if !answered { self.worker = worker }
+        }
     }
 
-    var isAnswered: Bool { lock.withLock { result != nil } }
+    var isAnswered: Bool { lock.withLock { answered } }
 
     func expire() { expire(with: timeout) }
 
-    /// Answers the caller with `error` (unless answered already) and cancels the work.
+    /// Answers the caller with `error` and cancels the work, unless the work answered first.
     func expire(with error: any Error) {
-        give(.failure(error))
-        lock.withLock { worker }?.cancel()
+        answer(.failure(error))?.cancel()
     }
 
-    func give(_ answer: Result<T, any Error>) {
+    /// The work's answer (dropped if the deadline or the caller came first).
+    func give(_ result: Result<T, any Error>) {
+        _ = answer(result)
+    }
+
+    /// Answers unless answered already; the work's task if this answer came before the work's own.
+    private func answer(_ result: Result<T, any Error>) -> Task<Void, Never>? {
         lock.lock()
-        guard result == nil else {
+        guard !answered else {
             lock.unlock()
-            return
+            return nil
         }
-        result = answer
-        let waiter = self.waiter
-        self.waiter = nil
+        answered = true
+        let (waiter, worker) = (self.waiter, self.worker)
+        (self.waiter, self.worker) = (nil, nil)
+        if waiter == nil { answer = result }
         lock.unlock()
-        waiter?.resume(returning: answer)
+        waiter?.resume(returning: result)
+        return worker
     }
 
+    /// The answer, once there is one; asked for once.
     func wait() async -> Result<T, any Error> {
         await withCheckedContinuation { continuation in
             lock.lock()
-            if let result {
+            if answered, let answer {
+                self.answer = nil
                 lock.unlock()
-                continuation.resume(returning: result)
+                continuation.resume(returning: answer)
             } else {
+                precondition(!answered && waiter == nil, "an answer is asked for once")
                 waiter = continuation
                 lock.unlock()
             }

@@ -32,6 +32,22 @@ struct DeadlineWatchTests {
         await watching.value
     }
 
+    final class Payload: Sendable {}
+
+    @Test("an answer taken by its caller is no longer held, though the watch may still hold the operation")
+    func answerReleased() async throws {
+        let answer = FirstAnswer<Payload>(timeout: TimedOut())
+        weak var released: Payload?
+        do {
+            let payload = Payload()
+            released = payload
+            answer.give(.success(payload))
+            _ = try await answer.wait().get()
+        }
+        #expect(released == nil)
+        #expect(answer.isAnswered)
+    }
+
     @Test("a caller that gives up is answered at once with its own error, and later answers are dropped")
     func firstAnswerWins() async throws {
         let answer = FirstAnswer<Int>(timeout: TimedOut())
