@@ -43,7 +43,7 @@ public struct AuditKey: Sendable, Equatable {
         if let key = try load(at: path) { return (key, false) }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let text = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        let text = Hex.lowercase(bytes) + "\n"
         let draft = path + ".new-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         guard
             FileManager.default.createFile(
@@ -62,7 +62,7 @@ public struct AuditKey: Sendable, Equatable {
     /// HMAC-SHA256 of a message, hexadecimal.
     func authenticationCode(_ message: [UInt8]) -> String {
         HMAC<Crypto.SHA256>.authenticationCode(for: message, using: SymmetricKey(data: bytes))
-            .map { String(format: "%02x", $0) }.joined()
+            .withUnsafeBytes { Hex.lowercase($0) }
     }
 
     /// A key for another purpose derived from this one (HKDF-SHA256 with the purpose as its info):

@@ -58,17 +58,12 @@ public enum SHA256 {
         String(unsafeUninitializedCapacity: 64) { output in
             var index = 0
             state.forEachByte { byte in
-                output[index] = hexDigit(byte >> 4)
-                output[index + 1] = hexDigit(byte & 0x0f)
+                output[index] = Hex.digit(byte >> 4)
+                output[index + 1] = Hex.digit(byte & 0x0f)
                 index += 2
             }
             return 64
         }
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
     }
 
     /// Runs the block function over the whole message: full blocks in place, then the last one or

@@ -121,8 +121,6 @@ public struct WebhookAdministration: Sendable {
     }
 
     static func randomHex(bytes: Int) -> String {
-        SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { raw in
-            raw.map { String(format: "%02x", $0) }.joined()
-        }
+        SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { Hex.lowercase($0) }
     }
 }
