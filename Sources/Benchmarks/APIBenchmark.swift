@@ -1,6 +1,7 @@
 import ArgumentParser
 import BundleKit
 import CaseEngine
+import CaseStorePostgres
 import CaseStoreSQLite
 import Foundation
 import Hummingbird
@@ -14,6 +15,8 @@ import WorkCalendar
 /// file. Over HTTP: the server runs in this process on another fresh file, and `wrk` (Debian's
 /// package) sends the same body with `--clients` connections for `--seconds`, each request with its
 /// own `Idempotency-Key`. Prints submissions/s both ways, their ratio, and wrk's latency percentiles.
+/// With `--db postgres://…` both run on that database instead (its public schema dropped first),
+/// through one store with the server's default pool.
 struct APIBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api", abstract: "POST /v1/cases over HTTP against the engine in process.")
@@ -24,13 +27,21 @@ struct APIBenchmark: ParsableCommand {
     @Option(help: "The bundles directory.") var bundles = "Bundles"
     @Option(help: "A directory for the two databases.") var directory = NSTemporaryDirectory()
     @Option(help: "The port to serve on.") var port = 18_765
+    @Option(help: "postgres://… to run both on PostgreSQL (its public schema is dropped first).") var db: String?
 
     func run() throws {
         let library = BundleLibrary.load(root: bundles)
         let calendar = try WorkCalendar(directory: (bundles as NSString).appendingPathComponent("calendar"))
         let body = try Data(contentsOf: URL(fileURLWithPath: "docs/examples/api-application.json"))
         let template = try Application(json: Array(body), name: "api-application.json")
-        func engine(_ name: String) throws -> (CaseEngine, SQLiteCaseStore) {
+        let postgres: PostgresCaseStore? = try db.map { db in
+            try resetPostgresSchema(db)
+            let address = try PostgresAddress(db)
+            return try runBlocking { try await PostgresCaseStore.open(address) }
+        }
+        defer { postgres?.stop() }
+        func engine(_ name: String) throws -> (CaseEngine, any AccessRepository) {
+            if let postgres { return (CaseEngine(repository: postgres, library: library, calendar: calendar), postgres) }
             let path = (directory as NSString).appendingPathComponent(name)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             let store = try SQLiteCaseStore(path: path, create: true)
