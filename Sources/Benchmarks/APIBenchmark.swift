@@ -41,7 +41,9 @@ struct APIBenchmark: ParsableCommand {
         }
         defer { postgres?.stop() }
         func engine(_ name: String) throws -> (CaseEngine, any AccessRepository) {
-            if let postgres { return (CaseEngine(repository: postgres, library: library, calendar: calendar), postgres) }
+            if let postgres {
+                return (CaseEngine(repository: postgres, library: library, calendar: calendar), postgres)
+            }
             let path = (directory as NSString).appendingPathComponent(name)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             let store = try SQLiteCaseStore(path: path, create: true)

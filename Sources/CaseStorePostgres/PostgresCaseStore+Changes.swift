@@ -10,12 +10,12 @@ extension PostgresCaseStore {
     // MARK: - Submissions
 
     /// A submission: gated in one statement when this process numbered the day's last case and
-    /// nothing has moved since (``gatedInsert(_:)``), else in a transaction that takes the day's
-    /// counter row. One deadline bounds both tries.
+    /// nothing has moved since (``gatedInsert(_:)``, in this process's ``WriteTurns``), else in a
+    /// transaction that takes the day's counter row. One deadline bounds both tries.
     public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
         try await bounded {
             if self.options.gatedSteps, self.stepCounts.withLock({ $0.tryGated() }),
-                let insertion = try await self.gatedInsert(newCase)
+                let insertion = try await self.turns.run({ try await self.gatedInsert(newCase) })
             {
                 self.stepCounts.withLock { $0.paths.gatedSubmissions += 1 }
                 return insertion
@@ -122,14 +122,15 @@ extension PostgresCaseStore {
 
     // MARK: - Steps
 
-    /// A step: gated in two round trips when it can be (``gatedStep(_:_:)``), else in a
-    /// transaction that locks what it read. One deadline bounds both tries.
+    /// A step: gated in two round trips when it can be (``gatedStep(_:_:)``, in this process's
+    /// ``WriteTurns``), else in a transaction that locks what it read. One deadline bounds both
+    /// tries.
     public func transact(
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
         try await bounded {
             if self.options.gatedSteps, scope.isGated, self.stepCounts.withLock({ $0.tryGated() }) {
-                switch try await self.gatedStep(scope, decide) {
+                switch try await self.turns.run({ try await self.gatedStep(scope, decide) }) {
                 case .written(let transition, let remembered):
                     self.stepCounts.withLock {
                         $0.paths.gated += 1

@@ -63,6 +63,8 @@ public final class PostgresCaseStore: Sendable {
     /// Keeps every operation's deadline (``bounded(_:)``), in a task of its own until the store
     /// is closed and nothing is left to watch.
     let deadlines: DeadlineWatch
+    /// This process's gated writes, one at a time.
+    let turns = WriteTurns()
     /// The plans' sub-case entries, decoded once per plan.
     let planEntries = PostgresPlanCache()
     /// The ids of the plans this process has seen committed, by hash.
