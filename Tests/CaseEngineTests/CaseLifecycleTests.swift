@@ -203,7 +203,7 @@ struct CaseLifecycleTests {
         defer { fixture.remove() }
         let engine = fixture.engine()
         let id = try await engine.submit(companyApplication()).caseNumber + "-01"
-        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
+        for step in [engine.accept, engine.review] { _ = try await step(id, "market-regulation", officer("market")) }
         try await engine.approve(id, department: "market-regulation", actor: approver("market"))
         await #expect(throws: CaseEngineError.self) {
             try await engine.issue(

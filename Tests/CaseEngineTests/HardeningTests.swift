@@ -347,7 +347,7 @@ struct GapPromiseTests {
         try await engine.issueRegistration(number)
         let hr = number + "-04"
         let officerHR = officer("human-resources")
-        for step in [engine.accept, engine.review] { try await step(hr, "human-resources", officerHR) }
+        for step in [engine.accept, engine.review] { _ = try await step(hr, "human-resources", officerHR) }
         try await engine.approve(hr, department: "human-resources", actor: approver("human-resources"))
         return (number, hr)
     }

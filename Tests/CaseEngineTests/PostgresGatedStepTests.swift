@@ -151,7 +151,10 @@ struct PostgresGatedStepTests {
         let first = number + "-01"
         /// Every sub-case of the case the memory holds equals what the store reads now.
         func memoryMatchesReads() async throws {
-            let remembered = try #require(store.memory.withLock { memory in memory.head })
+            guard let remembered = store.memory.withLock({ memory in memory.head }) else {
+                Issue.record("the memory holds no head")
+                return
+            }
             #expect(try await TestPostgres.query(fixture.address, "SELECT seq FROM audit_head") == "\(remembered.seq)")
             let stored = try await store.subcases(ofCase: number)
             for subcase in stored {
@@ -289,7 +292,7 @@ struct PostgresGatedStepTests {
     private func approvedFirstItem(_ engine: CaseEngine) async throws -> (number: String, id: String) {
         let number = try await engine.submit(companyApplication()).caseNumber
         let id = number + "-01"
-        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("market")) }
+        for step in [engine.accept, engine.review] { _ = try await step(id, "market-regulation", officer("market")) }
         try await engine.approve(id, department: "market-regulation", actor: approver("market"))
         return (number, id)
     }

@@ -77,7 +77,7 @@ struct ReliabilityTests {
         let engine = fixture.engine()
         let number = try await engine.submit(companyApplication()).caseNumber
         let id = number + "-01"
-        for step in [engine.accept, engine.review] { try await step(id, "market-regulation", officer("m")) }
+        for step in [engine.accept, engine.review] { _ = try await step(id, "market-regulation", officer("m")) }
         try await engine.approve(id, department: "market-regulation", actor: approver("m"))
         try installFaults(in: fixture)
         let failures = try await injectAtEveryWrite(fixture) {

@@ -144,7 +144,7 @@ final class ServerProcess: @unchecked Sendable {
 
     init(environment: [String: String], arguments: [String] = []) throws {
         log = URL(fileURLWithPath: NSTemporaryDirectory() + "onego-serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = repositoryRoot.appendingPathComponent(".build/debug/onego")
         process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments

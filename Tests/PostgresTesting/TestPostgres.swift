@@ -32,7 +32,7 @@ public enum TestPostgres {
     public static func drop(_ address: String) {
         guard let cluster = try? clusterAddress(), let name = databaseName(address), name.hasPrefix("onego_test_")
         else { return }
-        try? psql(cluster, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        _ = try? psql(cluster, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
     /// Runs SQL with `psql` (for checks and tampering a test does behind the store's back).
