@@ -30,17 +30,22 @@ final class DeadlineWatch: Sendable {
     func run() async {
         while true {
             let now = ContinuousClock.now
+            // What is due (expiring one answered meanwhile does nothing), then the answered.
             let (expired, next) = watched.withLock { queue in
                 var expired: [any Deadlined] = []
-                while let first = queue.first, first.operation.isAnswered || first.due <= now {
-                    if !first.operation.isAnswered { expired.append(first.operation) }
+                while let first = queue.first {
+                    if first.due <= now {
+                        expired.append(first.operation)
+                    } else if !first.operation.isAnswered {
+                        break
+                    }
                     queue.removeFirst()
                 }
-                return (expired, queue.first?.due ?? now.advanced(by: deadline))
+                return (expired, queue.first?.due)
             }
             for operation in expired { operation.expire() }
-            if finishing.load(ordering: .acquiring), watched.withLock({ $0.first == nil }) { return }
-            try? await Task.sleep(until: next, clock: .continuous)
+            if next == nil, finishing.load(ordering: .acquiring) { return }
+            try? await Task.sleep(until: next ?? now.advanced(by: deadline), clock: .continuous)
         }
     }
 
