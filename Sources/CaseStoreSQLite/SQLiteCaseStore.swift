@@ -26,6 +26,8 @@ public final class SQLiteCaseStore: Sendable {
 
     /// The database for writing, and reading when writable; `nil` for a read-only store.
     let pool: DatabasePool?
+    /// The writer's checkpoints, off its commits; `nil` for a read-only store.
+    let checkpoints: Checkpoints?
     /// Where reads go: the pool, or a read-only connection.
     let reader: any DatabaseReader
     /// Whether the store was opened read-only (an auditor's copy, a read-only mount): every change
@@ -46,6 +48,11 @@ public final class SQLiteCaseStore: Sendable {
     /// SQLite's process-wide settings, made once before the first connection opens (see
     /// `onego_sqlite_configure`).
     private static let sqliteConfigured: Int32 = onego_sqlite_configure()
+
+    deinit {
+        // The writer's WAL hook points at the checkpoints, which go with this store.
+        if let pool, let checkpoints { try? pool.writeWithoutTransaction { db in checkpoints.remove(from: db) } }
+    }
 
     /// Opens and migrates the database at `path`.
     ///
@@ -76,6 +83,7 @@ public final class SQLiteCaseStore: Sendable {
                     && FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory)))
         {
             pool = nil
+            checkpoints = nil
             isReadOnly = true
             reader = try Self.openReadOnly(path)
             return
@@ -94,15 +102,18 @@ public final class SQLiteCaseStore: Sendable {
             if let maximumPages { _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
         do {
-            let pool = try withOpeningLock(forDatabaseAt: path) {
+            let (pool, checkpoints) = try withOpeningLock(forDatabaseAt: path) {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 // GRDB sets synchronous=NORMAL on the writer after `prepareDatabase` when it enables
                 // WAL, so the wanted level is set again on the (only) writing connection.
                 try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
                 try Self.migrator.migrate(pool)
-                return pool
+                let checkpoints = try Checkpoints(path: path, synchronous: pragma)
+                try pool.writeWithoutTransaction { db in checkpoints.install(on: db) }
+                return (pool, checkpoints)
             }
             self.pool = pool
+            self.checkpoints = checkpoints
             reader = pool
         } catch {
             throw CaseEngineError.storage(Self.fault(error, path: path))
