@@ -135,7 +135,7 @@ extension SQL {
         """
             SELECT department, plan_id, position, state, count(*),
                 sum(state IN (\(SubcaseState.sqlList(of: { !$0.isFinal }))) AND due_provisional = 1)
-            FROM subcases INDEXED BY subcases_by_due_date WHERE finished_on IS NULL
+            FROM subcases INDEXED BY subcases_by_department WHERE finished_on IS NULL
             GROUP BY department, plan_id, position, state
         """)
     /// Issued sub-cases grouped by the days they ran over (working days are counted from these).
@@ -185,7 +185,10 @@ extension SQL {
             WHERE department = ? AND (events = '*' OR instr(',' || events || ',', ?) > 0)
         """)
     static let acknowledgeDispatch = SQL(
-        "UPDATE outbox SET delivered_at = ? WHERE department = ? AND subcase_id = ? AND delivered_at IS NULL")
+        """
+            UPDATE outbox INDEXED BY outbox_pending SET delivered_at = ?
+            WHERE department = ? AND subcase_id = ? AND delivered_at IS NULL
+        """)
     static let lastEventHash = SQL("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
     static let insertEvent = SQL(
         """
