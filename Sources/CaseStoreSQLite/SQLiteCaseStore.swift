@@ -51,7 +51,7 @@ public final class SQLiteCaseStore: Sendable {
 
     deinit {
         // The writer's WAL hook points at the checkpoints, which go with this store.
-        if let pool, let checkpoints { try? pool.writeWithoutTransaction { db in checkpoints.remove(from: db) } }
+        if let pool, let checkpoints { pool.writeWithoutTransaction { db in checkpoints.remove(from: db) } }
     }
 
     /// Opens and migrates the database at `path`.
@@ -109,7 +109,7 @@ public final class SQLiteCaseStore: Sendable {
                 try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
                 try Self.migrator.migrate(pool)
                 let checkpoints = try Checkpoints(path: path, synchronous: pragma)
-                try pool.writeWithoutTransaction { db in checkpoints.install(on: db) }
+                pool.writeWithoutTransaction { db in checkpoints.install(on: db) }
                 return (pool, checkpoints)
             }
             self.pool = pool

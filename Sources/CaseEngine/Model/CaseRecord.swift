@@ -340,6 +340,8 @@ public struct NewCase: Sendable {
             event: event)
     }
 
+    /// `value` (not negative) in decimal with leading zeros to `width` digits (case numbers,
+    /// sub-case ids, timestamps, query codes).
     static func padded(_ value: Int, to width: Int) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text
