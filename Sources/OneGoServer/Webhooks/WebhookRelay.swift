@@ -17,6 +17,9 @@ public final class WebhookRelay: Service, Sendable {
     public struct Settings: Sendable {
         /// How long one attempt may take.
         public var timeout: Duration = .seconds(15)
+        /// How long connecting to an endpoint may take (a host that drops the connection's first
+        /// packet). A refused connection is a failed attempt at once, whatever this says.
+        public var connectTimeout: Duration = .seconds(5)
         /// How long a claim holds a delivery (longer than the timeout, so that only a dead relay's
         /// deliveries are claimed again).
         public var lease: Duration = .seconds(60)
@@ -65,9 +68,14 @@ public final class WebhookRelay: Service, Sendable {
         self.logger = logger
         self.ledger = RelayLedger()
         var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(settings.connectTimeout.milliseconds)))
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maximumPerEndpoint)
+        // A connection that fails fails the attempts waiting for it, at once: the relay's own
+        // schedule is the back-off. (The client would otherwise try again and again until its
+        // connect timeout, so that a receiver that is down held each attempt for the whole of it.)
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

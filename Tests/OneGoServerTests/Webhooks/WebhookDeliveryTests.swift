@@ -19,12 +19,10 @@ struct WebhookDeliveryTests {
         let port = reservation.port
         let endpoint = try await fixture.endpoint(url: "http://127.0.0.1:\(port)/onego/events")
         try await fixture.submit(3)
-        let relay = fixture.run(WebhookFixture.settings())
+        // A refused attempt fails at once, so the schedule is long enough for the receiver to start.
+        let relay = fixture.run(WebhookFixture.settings(retries: [0] + Array(repeating: 200, count: 500)))
         defer { relay.cancel() }
-        // Refused at least twice while the receiver is down; nothing is lost or given up. (A refused
-        // connection is answered at the client's connect timeout, 5 s; on a loaded machine a claim's
-        // lease can pass first and the delivery is claimed again before its refusal is recorded,
-        // so the test waits for the refusal itself.)
+        // Refused at least twice while the receiver is down; nothing is lost or given up.
         #expect(
             try await eventually {
                 let pending = try await fixture.deliveries([.pending])
@@ -40,6 +38,27 @@ struct WebhookDeliveryTests {
         #expect(try await eventually { try await fixture.deliveries([.done]).count == 3 })
         #expect(receiver.accepted() == ["evt_1", "evt_2", "evt_3"])
         try await expectRepeatsAreRetries(receiver, fixture.store)
+    }
+
+    @Test("a refused connection fails the attempt at once, not at the connect timeout", arguments: StoreKind.allCases)
+    func refusedAtOnce(kind: StoreKind) async throws {
+        let fixture = try await WebhookFixture(kind)
+        defer { fixture.remove() }
+        let reservation = try PortReservation()
+        _ = try await fixture.endpoint(url: "http://127.0.0.1:\(reservation.port)/onego/events")
+        try await fixture.submit(1)
+        // Timeouts far beyond the wait below: only a refusal answered at once is recorded in time.
+        var settings = WebhookFixture.settings(timeout: .seconds(300), retries: [0, 600_000])
+        settings.connectTimeout = .seconds(300)
+        let relay = fixture.run(settings)
+        defer { relay.cancel() }
+        #expect(
+            try await eventually {
+                try await fixture.deliveries([.pending]).first?.lastError == "connection refused"
+            })
+        let refused = try await fixture.deliveries()
+        #expect(refused.map(\.attempts) == [1])
+        #expect(refused.map(\.status) == [.pending])
     }
 
     @Test("a receiver answering 500, then 200: retried, then done", arguments: StoreKind.allCases)
