@@ -28,6 +28,8 @@ struct APIBenchmark: ParsableCommand {
     @Option(help: "A directory for the two databases.") var directory = NSTemporaryDirectory()
     @Option(help: "The port to serve on.") var port = 18_765
     @Option(help: "postgres://… to run both on PostgreSQL (its public schema is dropped first).") var db: String?
+    @Option(help: "Threads requests run on over SQLite, as in onego serve; 0: Swift's cooperative pool.")
+    var requestThreads = BlockingRequestThreads.standardCount
 
     func run() throws {
         let library = BundleLibrary.load(root: bundles)
@@ -74,7 +76,10 @@ struct APIBenchmark: ParsableCommand {
                     id: "bench-kiosk", kind: .kiosk, scope: "bench", secretHash: credential.secretHash,
                     enrolledAt: "2026-12-01T00:00:00.000+08:00"))
         }
-        let server = OneGoServer(engine: remote, access: store)
+        var server = OneGoServer(engine: remote, access: store)
+        if postgres == nil && requestThreads > 0 {
+            server.blockingRequests = BlockingRequestThreads(count: requestThreads)
+        }
         let app = Application(
             router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
         let serving = Task { try await app.run() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseEngine
+import CaseStoreSQLite
 import Foundation
 import OneGoServer
 
@@ -43,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
         var server = OneGoServer(
             engine: engine, access: access, deliveries: engine.repository as? any DeliveryRepository,
             auditKey: try AuditKey.load(at: options.auditKeyPath), checkpointPath: options.checkpointPath)
+        if engine.repository is SQLiteCaseStore {
+            // Its calls wait on the calling thread (the writer, another process's write lock):
+            // requests run on threads of their own, not on Swift's pool of one thread a core.
+            server.blockingRequests = BlockingRequestThreads()
+        }
         server.relaySettings.timeout = .seconds(max(1, webhookTimeout))
         server.relaySettings.lease = .seconds(max(1, webhookTimeout) * 4)
         if let testWebhookRetries {

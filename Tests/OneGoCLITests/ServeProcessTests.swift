@@ -235,3 +235,54 @@ final class RawConnection {
         return String(decoding: received, as: UTF8.self)
     }
 }
+
+extension ServeProcessTests {
+    @Test("on SQLite, submissions waiting for another process's write lock hold no thread a health check needs")
+    func waitingWritesHoldNoThreads() async throws {
+        let directory = NSTemporaryDirectory() + "onego-serve-lock-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = directory + "/onego.db"
+        let environment = ["ONEGO_DB": database, "ONEGO_TEST_TODAY": "2026-11-23"]
+        #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
+        let credential = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
+            .stdout.trimmingCharacters(in: .newlines)
+        let server = try ServerProcess(environment: environment)
+        defer { server.stop() }
+        let port = try await server.waitForPort()
+        // Another process (a backup, a supervisor's command) holds the write lock for 8 s; the
+        // server's writes wait for it in SQLite's busy handler (10 s), on their threads.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "python3", "-c",
+            "import sqlite3, sys, time\n"
+                + "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                + "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(8); c.execute('COMMIT')",
+            database,
+        ]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        defer { if holder.isRunning { holder.terminate() } }
+        let held = try await offload { String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
+        #expect(held == "held\n")
+        let started = ContinuousClock.now
+        async let first = submit(port: port, credential: credential, key: "lock-1")
+        async let second = submit(port: port, credential: credential, key: "lock-2")
+        async let third = submit(port: port, credential: credential, key: "lock-3")
+        async let fourth = submit(port: port, credential: credential, key: "lock-4")
+        try await Task.sleep(for: .milliseconds(1000))
+        let health = try await offload {
+            let connection = try RawConnection(port: port)
+            try connection.send(Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+            return try connection.receiveAll()
+        }
+        let answeredAfter = ContinuousClock.now - started
+        #expect(health.hasPrefix("HTTP/1.1 200"))
+        // Answered while the lock is still held (it is let go 8 s after it was taken).
+        #expect(answeredAfter < .seconds(5), "\(answeredAfter)")
+        let answers = try await [first, second, third, fourth]
+        #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 201") }, "\(answers.map { $0.prefix(200) })")
+    }
+}
