@@ -28,8 +28,8 @@ struct APIBenchmark: ParsableCommand {
     @Option(help: "A directory for the two databases.") var directory = NSTemporaryDirectory()
     @Option(help: "The port to serve on.") var port = 18_765
     @Option(help: "postgres://… to run both on PostgreSQL (its public schema is dropped first).") var db: String?
-    @Option(help: "Threads requests run on over SQLite, as in onego serve; 0: Swift's cooperative pool.")
-    var requestThreads = BlockingRequestThreads.standardCount
+    @Option(help: "Threads requests run on over SQLite (onego serve --request-threads); 0: Swift's pool.")
+    var requestThreads = 0
 
     func run() throws {
         let library = BundleLibrary.load(root: bundles)

@@ -6,18 +6,15 @@ import NIOPosix
 /// The SQLite store runs a transaction on the calling thread and waits there: for its writer, and
 /// for another process's write lock (up to its busy timeout, 10 s). On Swift's cooperative pool, one
 /// thread a core, two such requests hold every thread, and a kiosk's read, `/health` and the outbox
-/// relay wait behind them. `onego serve` on a SQLite file therefore runs each request here (a task
-/// executor preference, ``BlockingRequestsMiddleware``); on PostgreSQL, whose calls suspend,
-/// requests stay on the cooperative pool.
+/// relay wait behind them. `onego serve --request-threads N` on a SQLite file runs each request
+/// here instead (a task executor preference, ``BlockingRequestsMiddleware``). It is not the default:
+/// every hop onto these threads costs, about 15 % of the requests a second (BENCHMARKS.md), and a
+/// lock held for long is rare. On PostgreSQL, whose calls suspend, requests stay on the pool.
 public final class BlockingRequestThreads: TaskExecutor, Sendable {
     private let pool: NIOThreadPool
 
-    /// The threads `onego serve` starts: requests waiting at once before the next one waits for a
-    /// thread (SQLite writes one transaction at a time whatever the count).
-    public static let standardCount = 16
-
     /// Starts `count` threads; they live as long as the process.
-    public init(count: Int = standardCount) {
+    public init(count: Int) {
         pool = NIOThreadPool(numberOfThreads: count)
         pool.start()
     }

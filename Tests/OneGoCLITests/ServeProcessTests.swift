@@ -237,7 +237,7 @@ final class RawConnection {
 }
 
 extension ServeProcessTests {
-    @Test("on SQLite, submissions waiting for another process's write lock hold no thread a health check needs")
+    @Test("--request-threads: on SQLite, writes waiting for another process's lock hold no thread a read needs")
     func waitingWritesHoldNoThreads() async throws {
         let directory = NSTemporaryDirectory() + "onego-serve-lock-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -247,7 +247,8 @@ extension ServeProcessTests {
         #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
         let credential = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
             .stdout.trimmingCharacters(in: .newlines)
-        let server = try ServerProcess(environment: environment)
+        // Without the option `/health` is answered only when the lock is let go (8 s).
+        let server = try ServerProcess(environment: environment, arguments: ["--request-threads", "16"])
         defer { server.stop() }
         let port = try await server.waitForPort()
         // Another process (a backup, a supervisor's command) holds the write lock for 8 s; the
@@ -265,7 +266,15 @@ extension ServeProcessTests {
         holder.standardOutput = output
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
-        let held = try await offload { String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
+        let held = try await offload {
+            var text = ""
+            while !text.contains("\n") {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            return text
+        }
         #expect(held == "held\n")
         let started = ContinuousClock.now
         async let first = submit(port: port, credential: credential, key: "lock-1")
