@@ -28,8 +28,6 @@ struct APIBenchmark: ParsableCommand {
     @Option(help: "A directory for the two databases.") var directory = NSTemporaryDirectory()
     @Option(help: "The port to serve on.") var port = 18_765
     @Option(help: "postgres://… to run both on PostgreSQL (its public schema is dropped first).") var db: String?
-    @Option(help: "Threads requests run on over SQLite (onego serve --request-threads); 0: Swift's pool.")
-    var requestThreads = 0
 
     func run() throws {
         let library = BundleLibrary.load(root: bundles)
@@ -76,10 +74,7 @@ struct APIBenchmark: ParsableCommand {
                     id: "bench-kiosk", kind: .kiosk, scope: "bench", secretHash: credential.secretHash,
                     enrolledAt: "2026-12-01T00:00:00.000+08:00"))
         }
-        var server = OneGoServer(engine: remote, access: store)
-        if postgres == nil && requestThreads > 0 {
-            server.blockingRequests = BlockingRequestThreads(count: requestThreads)
-        }
+        let server = OneGoServer(engine: remote, access: store)
         let app = Application(
             router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
         let serving = Task { try await app.run() }

@@ -5,7 +5,7 @@ extension SQLiteCaseStore: AccessRepository {
     // MARK: - Clients
 
     public func enrol(_ client: ClientEnrolment) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO clients (id, kind, scope, secret_hash, enrolled_at, revoked) VALUES (?, ?, ?, ?, ?, ?)
@@ -29,7 +29,7 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func revokeClient(_ id: String) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE clients SET revoked = 1 WHERE id = ?", arguments: [id])
             return db.changesCount == 1
         }
@@ -38,7 +38,7 @@ extension SQLiteCaseStore: AccessRepository {
     // MARK: - Staff and sessions
 
     public func addStaff(_ account: StaffAccount) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO staff (id, name, role, department, site, password_hash, failed_logins,
@@ -64,7 +64,7 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func recordLoginFailure(_ id: String, at time: Int64) async throws(CaseEngineError) -> Int {
-        try write { db in
+        try await write { db in
             try Int.fetchOne(
                 db,
                 sql: """
@@ -75,14 +75,14 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func clearLoginFailures(_ id: String) async throws(CaseEngineError) {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE staff SET failed_logins = 0 WHERE id = ? AND failed_logins > 0", arguments: [id])
         }
     }
 
     public func disableStaff(_ id: String) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE staff SET disabled = 1 WHERE id = ?", arguments: [id])
             let changed = db.changesCount == 1
             try db.execute(sql: "DELETE FROM sessions WHERE account = ?", arguments: [id])
@@ -91,7 +91,7 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func openSession(_ session: StaffSession) async throws(CaseEngineError) {
-        try write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at <= ?", arguments: [session.createdAt])
             try db.execute(
                 sql: "INSERT INTO sessions (token_hash, account, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -110,7 +110,8 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func closeSession(tokenHash: String) async throws(CaseEngineError) {
-        try write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) }
+        try await write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+        }
     }
 
     // MARK: - Query codes
@@ -126,7 +127,7 @@ extension SQLiteCaseStore: AccessRepository {
     public func recordQueryCodeFailure(
         caseNumber: String, at time: Int64
     ) async throws(CaseEngineError) -> QueryCodeFailures {
-        try write { db in
+        try await write { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -140,7 +141,7 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func clearQueryCodeFailures(caseNumber: String) async throws(CaseEngineError) {
-        try write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM query_failures WHERE case_number = ?", arguments: [caseNumber])
         }
     }
@@ -158,7 +159,7 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func storeResponse(_ response: StoredResponse) async throws(CaseEngineError) {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO idempotent_responses (key, fingerprint, status, body, stored_at) VALUES (?, ?, ?, ?, ?)

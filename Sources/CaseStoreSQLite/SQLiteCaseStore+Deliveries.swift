@@ -7,7 +7,7 @@ extension SQLiteCaseStore: DeliveryRepository {
     // MARK: - Endpoints
 
     public func addEndpoint(_ endpoint: WebhookEndpoint) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO webhook_endpoints (id, department, url, events, secret, previous_secret,
@@ -32,7 +32,7 @@ extension SQLiteCaseStore: DeliveryRepository {
     }
 
     public func updateEndpoint(_ endpoint: WebhookEndpoint) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE webhook_endpoints SET department = ?, url = ?, events = ?, secret = ?, previous_secret = ?,
@@ -44,7 +44,7 @@ extension SQLiteCaseStore: DeliveryRepository {
     }
 
     public func removeEndpoint(_ id: String) async throws(CaseEngineError) -> Bool {
-        try write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM deliveries WHERE endpoint_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM webhook_endpoints WHERE id = ?", arguments: [id])
             return db.changesCount == 1
@@ -56,7 +56,7 @@ extension SQLiteCaseStore: DeliveryRepository {
     /// The indexes are named: left to itself, SQLite's planner reads every pending delivery for each
     /// candidate's "no older one pending" check (quadratic in the backlog; BENCHMARKS.md).
     public func claimDeliveries(_ request: ClaimRequest) async throws(CaseEngineError) -> [Delivery] {
-        try write { db -> [Row] in
+        try await write { db -> [Row] in
             let busy =
                 request.busyEndpoints.isEmpty
                 ? "" : "AND d.endpoint_id NOT IN (\(databaseQuestionMarks(count: request.busyEndpoints.count)))"
@@ -95,7 +95,7 @@ extension SQLiteCaseStore: DeliveryRepository {
 
     public func finish(_ outcomes: [DeliveryOutcome], at now: Int64) async throws(CaseEngineError) {
         guard !outcomes.isEmpty else { return }
-        try write { db in
+        try await write { db in
             for outcome in outcomes {
                 let (status, next) = outcome.stored(at: now)
                 if outcome.result == .endpointGone {
@@ -134,7 +134,7 @@ extension SQLiteCaseStore: DeliveryRepository {
         case .since(let time):
             (condition, arguments) = ("outbox_id IN (SELECT id FROM outbox WHERE created_at >= ?)", [time])
         }
-        return try write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, locked_until = 0

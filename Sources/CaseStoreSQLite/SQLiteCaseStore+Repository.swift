@@ -12,19 +12,19 @@ extension SQLiteCaseStore: CaseRepository {
     // MARK: - Changes
 
     public func insert(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
-        try insertNow(newCase)
+        try await insertNow(newCase)
     }
 
     public func transact(
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
     ) async throws(CaseEngineError) -> Transition {
-        try transactNow(scope, decide)
+        try await transactNow(scope, decide)
     }
 
     public func acknowledgeDispatches(
         department: String, subcases: [String], at timestamp: String
     ) async throws(CaseEngineError) -> Int {
-        try write { db in
+        try await write { db in
             var count = 0
             for id in subcases {
                 try db.execute(.acknowledgeDispatch, .text(timestamp), .text(department), .text(id))

@@ -43,7 +43,7 @@ extension SQLiteCaseStore {
 
     public func appendAuditEvents(_ events: [AuditEvent]) async throws(CaseEngineError) {
         guard !events.isEmpty else { return }
-        try write { db in for event in events { try append(event, in: db) } }
+        try await write { db in for event in events { try append(event, in: db) } }
     }
 
     public func lastAuditEvent() async throws(CaseEngineError) -> StoredAuditEvent? {

@@ -10,9 +10,9 @@ import WorkCalendar
 extension SQLiteCaseStore {
     // MARK: - Writing
 
-    func insertNow(_ newCase: NewCase) throws(CaseEngineError) -> Insertion {
+    func insertNow(_ newCase: NewCase) async throws(CaseEngineError) -> Insertion {
         let storedPlanID = storedPlans.id(of: newCase.planHash)
-        let (insertion, planID): (Insertion, Int64?) = try write { db in
+        let (insertion, planID): (Insertion, Int64?) = try await write { db in
             if let (existing, fingerprint) = try db.fetchFirst(
                 .caseByIdempotencyKey, .text(newCase.idempotencyKey), row: { ($0.text(0), $0.text(1)) })
             {
@@ -82,8 +82,8 @@ extension SQLiteCaseStore {
 
     func transactNow(
         _ scope: SnapshotScope, _ decide: @escaping @Sendable (CaseSnapshot) throws(CaseEngineError) -> Transition
-    ) throws(CaseEngineError) -> Transition {
-        try write { db in
+    ) async throws(CaseEngineError) -> Transition {
+        try await write { db in
             let snapshot = try snapshot(scope, in: db)
             let transition = try decide(snapshot)
             try persist(transition, after: snapshot, in: db)

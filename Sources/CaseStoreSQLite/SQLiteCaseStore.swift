@@ -2,6 +2,7 @@ import CNative
 import CaseEngine
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded case store: one SQLite file in WAL mode, opened through GRDB, implementing
 /// ``CaseRepository``.
@@ -109,7 +110,12 @@ public final class SQLiteCaseStore: Sendable {
                 try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
                 try Self.migrator.migrate(pool)
                 let checkpoints = try Checkpoints(path: path, synchronous: pragma)
-                pool.writeWithoutTransaction { db in checkpoints.install(on: db) }
+                pool.writeWithoutTransaction { db in
+                    checkpoints.install(on: db)
+                    // Another process's write lock is waited for by suspending (`write`), not in
+                    // SQLite's busy handler on the writer's thread.
+                    sqlite3_busy_timeout(db.sqliteConnection, 0)
+                }
                 return (pool, checkpoints)
             }
             self.pool = pool
@@ -165,18 +171,53 @@ public final class SQLiteCaseStore: Sendable {
     }
 
     /// Runs `work` in one write transaction: all or nothing.
-    func write<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> T {
+    ///
+    /// While another process holds the file's write lock (an `onego` command, a script), the
+    /// caller suspends and tries again every few milliseconds, for up to ``lockWait``, instead of
+    /// waiting in SQLite's busy handler: that wait would hold the calling thread, and on Swift's
+    /// pool of one thread a core two such writes held every thread a server's other requests need.
+    func write<T>(_ work: (Database) throws -> T) async throws(CaseEngineError) -> T {
+        var waited: Duration = .zero
+        var attempt = 0
+        while true {
+            if case .done(let result) = try writeUnlessLocked(work) { return result }
+            guard waited < Self.lockWait else { throw CaseEngineError.storage(.busy) }
+            let pause = Duration.milliseconds(attempt < 4 ? [1, 2, 5, 10][attempt] : 20)
+            try? await Task.sleep(for: pause)
+            waited += pause
+            attempt += 1
+        }
+    }
+
+    /// How long a write waits for another process's write lock before it answers busy (SQLite's
+    /// busy timeout for the store's other connections is the same).
+    static let lockWait: Duration = .seconds(10)
+
+    /// What one try at a write transaction came to.
+    private enum WriteAttempt<T> {
+        case done(T)
+        /// Another process holds the write lock; nothing was done.
+        case locked
+    }
+
+    /// One try: `work` in one write transaction, or ``WriteAttempt/locked`` at once when another
+    /// process holds the write lock (the writer's busy timeout is 0; see ``init(path:create:readOnly:synchronous:maximumPages:auditKey:)``).
+    private func writeUnlessLocked<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> WriteAttempt<T> {
         do {
             // BEGIN IMMEDIATE … COMMIT on the writer, stepped directly like the statements of the
             // hot path: the same guarantees as `pool.write`, with less machinery per transaction.
             guard let pool else { throw CaseEngineError.storage(.readOnly) }
             return try pool.writeWithoutTransaction { db in
-                try db.execute(.begin)
+                do {
+                    try db.execute(.begin)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    return .locked
+                }
                 do {
                     let result = try work(db)
                     try db.execute(.commit)
                     chainHead.didCommit(version: db.dataVersion)
-                    return result
+                    return .done(result)
                 } catch {
                     chainHead.didRollBack()
                     if !db.isInsideTransaction {

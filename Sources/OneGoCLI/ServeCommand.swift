@@ -1,6 +1,5 @@
 import ArgumentParser
 import CaseEngine
-import CaseStoreSQLite
 import Foundation
 import OneGoServer
 
@@ -18,19 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
     var insecurePlainHttpOnNetwork = false
     @Option(help: "Seconds a webhook delivery may take before it counts as failed.") var webhookTimeout = 15
     @Option(
-        help: """
-            On SQLite, run requests on this many threads of their own, so that writes waiting for \
-            another process's write lock hold none a read needs (about 15 % fewer requests a second).
-            """)
-    var requestThreads = 0
-    @Option(
         name: .customLong("test-webhook-retries"), help: ArgumentHelp(visibility: .hidden))
     var testWebhookRetries: String?
 
     func validate() throws {
-        guard (0...256).contains(requestThreads) else {
-            throw ValidationError("--request-threads is 0 (Swift's pool) to 256, not \(requestThreads)")
-        }
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
@@ -53,10 +43,6 @@ struct ServeCommand: AsyncParsableCommand {
         var server = OneGoServer(
             engine: engine, access: access, deliveries: engine.repository as? any DeliveryRepository,
             auditKey: try AuditKey.load(at: options.auditKeyPath), checkpointPath: options.checkpointPath)
-        if requestThreads > 0 && engine.repository is SQLiteCaseStore {
-            // Its calls wait on the calling thread (the writer, another process's write lock).
-            server.blockingRequests = BlockingRequestThreads(count: requestThreads)
-        }
         server.relaySettings.timeout = .seconds(max(1, webhookTimeout))
         server.relaySettings.lease = .seconds(max(1, webhookTimeout) * 4)
         if let testWebhookRetries {

@@ -31,9 +31,6 @@ public struct OneGoServer: Sendable {
     public var relaySettings = WebhookRelay.Settings()
     /// Whether the console's cookies are `Secure` (the server speaks TLS).
     public var secureCookies = false
-    /// Where requests run when the store's calls block their thread (SQLite); `nil`: on Swift's
-    /// cooperative pool.
-    public var blockingRequests: BlockingRequestThreads?
     let metrics = ServerMetrics()
     let keys = IdempotencyKeys()
 
@@ -55,7 +52,6 @@ public struct OneGoServer: Sendable {
     /// Every route, behind the problem renderer, the metrics and the authenticator.
     public func router() -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
-        if let blockingRequests { router.add(middleware: BlockingRequestsMiddleware(threads: blockingRequests)) }
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         router.get("health") { _, _ in Response.json(.object(["status": .string("ok")])) }

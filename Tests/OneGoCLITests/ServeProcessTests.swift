@@ -237,7 +237,7 @@ final class RawConnection {
 }
 
 extension ServeProcessTests {
-    @Test("--request-threads: on SQLite, writes waiting for another process's lock hold no thread a read needs")
+    @Test("on SQLite, submissions waiting for another process's write lock hold no thread a health check needs")
     func waitingWritesHoldNoThreads() async throws {
         let directory = NSTemporaryDirectory() + "onego-serve-lock-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -247,12 +247,11 @@ extension ServeProcessTests {
         #expect(try await runOneGo(["db", "init"], environment: environment).status == 0)
         let credential = try await runOneGo(["kiosk", "enrol", "bank-01", "--site", "工行"], environment: environment)
             .stdout.trimmingCharacters(in: .newlines)
-        // Without the option `/health` is answered only when the lock is let go (8 s).
-        let server = try ServerProcess(environment: environment, arguments: ["--request-threads", "16"])
+        let server = try ServerProcess(environment: environment)
         defer { server.stop() }
         let port = try await server.waitForPort()
         // Another process (a backup, a supervisor's command) holds the write lock for 8 s; the
-        // server's writes wait for it in SQLite's busy handler (10 s), on their threads.
+        // server's writes wait for it (up to 10 s); before they waited on their threads.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         holder.arguments = [
