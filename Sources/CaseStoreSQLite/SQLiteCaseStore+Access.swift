@@ -110,7 +110,8 @@ extension SQLiteCaseStore: AccessRepository {
     }
 
     public func closeSession(tokenHash: String) async throws(CaseEngineError) {
-        try await write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+        try await write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
         }
     }
 

@@ -183,7 +183,11 @@ public final class SQLiteCaseStore: Sendable {
             if case .done(let result) = try writeUnlessLocked(work) { return result }
             guard waited < Self.lockWait else { throw CaseEngineError.storage(.busy) }
             let pause = Duration.milliseconds(attempt < 4 ? [1, 2, 5, 10][attempt] : 20)
-            try? await Task.sleep(for: pause)
+            do {
+                try await Task.sleep(for: pause)
+            } catch {
+                throw CaseEngineError.storage(.busy)  // the caller gave up waiting
+            }
             waited += pause
             attempt += 1
         }
@@ -201,7 +205,7 @@ public final class SQLiteCaseStore: Sendable {
     }
 
     /// One try: `work` in one write transaction, or ``WriteAttempt/locked`` at once when another
-    /// process holds the write lock (the writer's busy timeout is 0; see ``init(path:create:readOnly:synchronous:maximumPages:auditKey:)``).
+    /// process holds the write lock (the writer's busy timeout is 0, set when the store opens).
     private func writeUnlessLocked<T>(_ work: (Database) throws -> T) throws(CaseEngineError) -> WriteAttempt<T> {
         do {
             // BEGIN IMMEDIATE … COMMIT on the writer, stepped directly like the statements of the
