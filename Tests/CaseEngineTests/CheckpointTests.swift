@@ -64,7 +64,11 @@ struct CheckpointTests {
         try await Self.withStore { store, path in
             try Self.commit(pages: 3 * Int(Checkpoints.limit), on: store)
             let frames = (Self.size(path + "-wal") - 32) / (4_096 + 24)
-            #expect(frames < 2 * Int(Checkpoints.limit))
+            // Without the writer's own checkpoint the WAL never starts again and holds every frame
+            // written (30,168). With it, it starts again once the background's copy is done: about
+            // 2 × the limit at most on an idle machine, more while a loaded one copies slowly
+            // (23,275 once in the full suite on two cores), never all of them.
+            #expect(frames < 3 * Int(Checkpoints.limit))
             let rows = try #require(store.pool).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM scratch") }
             #expect(rows == 3 * Int(Checkpoints.limit) / 100)
             #expect(try store.integrityCheck() == "ok")
