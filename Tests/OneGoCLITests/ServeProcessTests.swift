@@ -250,7 +250,7 @@ extension ServeProcessTests {
         let server = try ServerProcess(environment: environment)
         defer { server.stop() }
         let port = try await server.waitForPort()
-        // Another process (a backup, a supervisor's command) holds the write lock for 8 s; the
+        // Another process (a script, a supervisor's command) holds the write lock for 8 s; the
         // server's writes wait for it (up to 10 s); before they waited on their threads.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -265,16 +265,7 @@ extension ServeProcessTests {
         holder.standardOutput = output
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
-        let held = try await offload {
-            var text = ""
-            while !text.contains("\n") {
-                let data = output.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                text += String(decoding: data, as: UTF8.self)
-            }
-            return text
-        }
-        #expect(held == "held\n")
+        #expect(try await firstLine(of: output) == "held\n")
         let started = ContinuousClock.now
         async let first = submit(port: port, credential: credential, key: "lock-1")
         async let second = submit(port: port, credential: credential, key: "lock-2")

@@ -75,6 +75,20 @@ public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) asy
     }
 }
 
+/// The first line a child process writes to `pipe` (with its newline; what there was if it ends
+/// first), read off the cooperative pool.
+public func firstLine(of pipe: Pipe) async throws -> String {
+    try await offload {
+        var text = ""
+        while !text.contains("\n") {
+            let data = pipe.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        return text
+    }
+}
+
 /// Runs `process` to its end off the cooperative pool; its exit status.
 public func exitStatus(of process: Process) async throws -> Int32 {
     try await offload {

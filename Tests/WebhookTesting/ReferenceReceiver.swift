@@ -50,20 +50,13 @@ public final class ReferenceReceiver: @unchecked Sendable {
         try process.run()
         self.process = process
         self.log = log
-        self.port = try await offload {
-            var text = ""
-            while !text.contains("\n") {
-                let data = output.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                text += String(decoding: data, as: UTF8.self)
-            }
-            guard
-                let port = UInt16(
-                    text.replacingOccurrences(of: "listening on ", with: "").trimmingCharacters(
-                        in: .whitespacesAndNewlines))
-            else { throw ReceiverNotStarted(output: text) }
-            return port
-        }
+        let text = try await firstLine(of: output)
+        guard
+            let port = UInt16(
+                text.replacingOccurrences(of: "listening on ", with: "").trimmingCharacters(
+                    in: .whitespacesAndNewlines))
+        else { throw ReceiverNotStarted(output: text) }
+        self.port = port
     }
 
     /// The webhook URL of this receiver.
